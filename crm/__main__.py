@@ -1,0 +1,98 @@
+"""``python -m crm``: set up, fill and run the CRM from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from crm.errors import UserError
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number: give 1 or more")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number")
+    return value
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Argument mistakes answer in one line that says how to get help, not a usage dump."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(
+        prog="python -m crm",
+        description="Starboard's CRM. The database is CRM_DATABASE_URL "
+        "(default: the SQLite file data/crm.sqlite).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("init", help="create the CRM schema or upgrade it to this version")
+
+    demo = commands.add_parser("demo", help="fill an empty CRM with a demo brokerage")
+    demo.add_argument("--leads", type=positive_int, default=50_000, help="how many leads (50000)")
+    demo.add_argument("--days", type=positive_int, default=90, help="days of history (90)")
+    demo.add_argument("--seed", type=int, default=7, help="same seed, same brokerage (7)")
+    demo.add_argument(
+        "--until", metavar="UTC_TIME",
+        help="end of the history, ISO time in UTC (default: now); fix it to reproduce a demo",
+    )
+    demo.add_argument(
+        "--if-empty", action="store_true",
+        help="do nothing (and succeed) when the CRM already has leads",
+    )
+
+    simulate = commands.add_parser("simulate", help="keep the demo brokerage alive in real time")
+    simulate.add_argument(
+        "--rate", type=positive_float, default=2.0,
+        help="platform and phone events per second, on average (2)",
+    )
+    simulate.add_argument("--seed", type=int, default=None, help="random seed (default: random)")
+    simulate.add_argument(
+        "--seconds", type=positive_float, default=None, help="stop after this long (default: never)"
+    )
+    simulate.add_argument(
+        "--tick", type=positive_float, default=1.0, help="seconds between writes (1)"
+    )
+
+    commands.add_parser("status", help="say where the CRM is, its migration and what it holds")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("stopped.", file=sys.stderr)
+        return 130
+
+
+def run(args: argparse.Namespace) -> int:
+    # Imported here so that `--help` and argument errors answer at once.
+    from crm import commands
+
+    return getattr(commands, args.command)(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

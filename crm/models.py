@@ -1,0 +1,307 @@
+"""The operational CRM: every table the features F1-F13 read or write.
+
+Conventions that the ETL and the action layer rely on:
+- every mutable table has an indexed ``updated_at`` (UTC), the ETL's incremental watermark;
+- money is exact (``Money``: NUMERIC(18, 2)) with its ISO currency beside it, and a USD amount
+  where the warehouse needs to add amounts up;
+- times are UTC (``UTCDateTime``); a lead's local time comes from its IANA ``time_zone``;
+- the choice columns (role, desk, status, outcome, ...) are checked by the database itself.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from crm.types import Money, UTCDateTime
+
+ROLES = ("admin", "sales_manager", "lead_manager", "account_manager", "executive")
+DESKS = ("conversion", "retention")
+LEAD_STATUSES = ("new", "assigned", "contacted", "follow_up", "converted", "retention", "lost")
+COMPLIANCE_STATUSES = ("not_started", "pending", "approved", "rejected")
+CALL_OUTCOMES = ("connected", "no_answer", "busy", "voicemail", "wrong_number")
+DEPOSIT_METHODS = ("card", "wire", "e_wallet", "crypto")
+DEPOSIT_STATUSES = ("approved", "declined", "pending")
+ASSIGNMENT_REASONS = (
+    "new_lead", "follow_up", "failed_deposit", "upsale", "retention", "reassignment",
+)
+TICKET_PRIORITIES = ("low", "normal", "high", "urgent")
+TICKET_STATUSES = ("open", "pending", "closed")
+EMAIL_TEMPLATES = ("welcome", "reach_you")
+EMAIL_STATUSES = ("queued", "sent", "failed")
+LEAD_PRIORITIES = ("normal", "high")
+
+
+# SQLite only auto-numbers a column declared exactly INTEGER PRIMARY KEY.
+BigId = sa.BigInteger().with_variant(sa.Integer, "sqlite")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def choice(values: tuple[str, ...]) -> sa.Enum:
+    """A text column restricted to ``values`` by a CHECK constraint (portable, no native enum)."""
+    return sa.Enum(
+        *values, native_enum=False, create_constraint=True, length=20, validate_strings=True
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(column_0_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class Timestamped:
+    """``created_at`` once, ``updated_at`` on every change: the ETL reads by ``updated_at``."""
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, index=True
+    )
+
+
+class Team(Timestamped, Base):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    desk: Mapped[str] = mapped_column(choice(DESKS))
+
+
+class Staff(Timestamped, Base):
+    """A person who signs in to Starboard: managers, account managers (AMs), executives."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    role: Mapped[str] = mapped_column(choice(ROLES))
+    desk: Mapped[str | None] = mapped_column(choice(DESKS))
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id"), index=True)
+    time_zone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    is_active: Mapped[bool] = mapped_column(default=True)
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+
+    team: Mapped[Team | None] = relationship()
+
+
+class Lead(Timestamped, Base):
+    """A registered user of the trading platform, depositing or not.
+
+    ``version`` counts the changes people make (owner, desk, star, priority, callback, status):
+    an action writes only if the version is still the one its user saw. Platform activity
+    (logins, balance) does not bump it, so a client logging in never conflicts with a manager.
+    """
+
+    __tablename__ = "leads"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    first_name: Mapped[str] = mapped_column(sa.String(80))
+    last_name: Mapped[str] = mapped_column(sa.String(80))
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    phone: Mapped[str] = mapped_column(sa.String(32))
+    country: Mapped[str] = mapped_column(sa.String(2))
+    time_zone: Mapped[str] = mapped_column(sa.String(64))
+    language: Mapped[str] = mapped_column(sa.String(8))
+    source: Mapped[str] = mapped_column(sa.String(40))
+    campaign: Mapped[str | None] = mapped_column(sa.String(80))
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    status: Mapped[str] = mapped_column(choice(LEAD_STATUSES), default="new")
+    desk: Mapped[str] = mapped_column(choice(DESKS), default="conversion")
+    am_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"), index=True)
+    is_starred: Mapped[bool] = mapped_column(default=False)
+    starred_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+    starred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    priority: Mapped[str] = mapped_column(choice(LEAD_PRIORITIES), default="normal")
+    callback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    compliance_status: Mapped[str] = mapped_column(
+        choice(COMPLIANCE_STATUSES), default="not_started"
+    )
+    balance: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    currency: Mapped[str] = mapped_column(sa.String(3), default="USD")
+    ftd_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    version: Mapped[int] = mapped_column(default=1)
+
+    am: Mapped[Staff | None] = relationship(foreign_keys=[am_id])
+
+
+class PlatformSession(Base):
+    """One login to the trading platform. Online now = not logged out and seen a moment ago."""
+
+    __tablename__ = "platform_sessions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id"), index=True)
+    login_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    logout_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    device: Mapped[str] = mapped_column(sa.String(16))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
+
+
+class Call(Timestamped, Base):
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id"), index=True)
+    am_id: Mapped[int] = mapped_column(sa.ForeignKey("staff.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_s: Mapped[int] = mapped_column(default=0)
+    outcome: Mapped[str] = mapped_column(choice(CALL_OUTCOMES))
+
+    __table_args__ = (sa.Index("ix_calls_am_id_started_at", "am_id", "started_at"),)
+
+
+class Currency(Base):
+    """The currencies the brokerage takes, with the USD rate amounts are converted at."""
+
+    __tablename__ = "currencies"
+
+    code: Mapped[str] = mapped_column(sa.String(3), primary_key=True)
+    usd_rate: Mapped[Decimal] = mapped_column(sa.Numeric(18, 8))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
+
+
+class DepositAttempt(Timestamped, Base):
+    """Every attempt to deposit, approved or not, as the payment service provider answered it."""
+
+    __tablename__ = "deposit_attempts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id"), index=True)
+    am_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    amount_usd: Mapped[Decimal] = mapped_column(Money)
+    method: Mapped[str] = mapped_column(choice(DEPOSIT_METHODS))
+    provider: Mapped[str] = mapped_column(sa.String(40))
+    status: Mapped[str] = mapped_column(choice(DEPOSIT_STATUSES))
+    decline_reason: Mapped[str | None] = mapped_column(sa.String(80))
+    is_self_deposit: Mapped[bool] = mapped_column(default=False)
+    is_ftd: Mapped[bool] = mapped_column(default=False)
+
+
+class Note(Timestamped, Base):
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id"), index=True)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("staff.id"))
+    body: Mapped[str] = mapped_column(sa.Text)
+
+
+class Assignment(Timestamped, Base):
+    """One change of a lead's owning AM or desk; the lead's whole ownership history."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id"), index=True)
+    from_am_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+    to_am_id: Mapped[int] = mapped_column(sa.ForeignKey("staff.id"), index=True)
+    from_desk: Mapped[str | None] = mapped_column(choice(DESKS))
+    to_desk: Mapped[str] = mapped_column(choice(DESKS))
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+    reason: Mapped[str] = mapped_column(choice(ASSIGNMENT_REASONS))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SupportTicket(Timestamped, Base):
+    __tablename__ = "support_tickets"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+    subject: Mapped[str] = mapped_column(sa.String(200))
+    priority: Mapped[str] = mapped_column(choice(TICKET_PRIORITIES))
+    status: Mapped[str] = mapped_column(choice(TICKET_STATUSES))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class EmailOutbox(Timestamped, Base):
+    """Mail waiting to go or gone: queued in the same transaction as the change that caused it."""
+
+    __tablename__ = "email_outbox"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id"), index=True)
+    template: Mapped[str] = mapped_column(choice(EMAIL_TEMPLATES))
+    to_address: Mapped[str] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(choice(EMAIL_STATUSES), default="queued")
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (sa.Index("ix_email_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+
+
+class AmTarget(Timestamped, Base):
+    """An AM's target for a period (both dates inclusive), in USD and in FTDs."""
+
+    __tablename__ = "am_targets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    am_id: Mapped[int] = mapped_column(sa.ForeignKey("staff.id"))
+    period_start: Mapped[date] = mapped_column(sa.Date)
+    period_end: Mapped[date] = mapped_column(sa.Date)
+    target_usd: Mapped[Decimal] = mapped_column(Money)
+    target_ftds: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (sa.UniqueConstraint("am_id", "period_start"),)
+
+
+class TargetBoardEntry(Timestamped, Base):
+    """A deposit recorded on an AM's target tracking board (at most once per deposit)."""
+
+    __tablename__ = "target_board_entries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    am_id: Mapped[int] = mapped_column(sa.ForeignKey("staff.id"), index=True)
+    deposit_id: Mapped[int] = mapped_column(sa.ForeignKey("deposit_attempts.id"), unique=True)
+    amount_usd: Mapped[Decimal] = mapped_column(Money)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuditLog(Base):
+    """Every change made through Starboard: who, what, to which lead, before and after."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    action_id: Mapped[str] = mapped_column(sa.String(64), index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+    action: Mapped[str] = mapped_column(sa.String(40))
+    lead_id: Mapped[int | None] = mapped_column(sa.ForeignKey("leads.id"), index=True)
+    before: Mapped[dict | None] = mapped_column(sa.JSON)
+    after: Mapped[dict | None] = mapped_column(sa.JSON)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class CrmSetting(Base):
+    """Facts about this CRM itself, e.g. ``demo`` when the demo command created it."""
+
+    __tablename__ = "crm_settings"
+
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
