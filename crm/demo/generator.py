@@ -553,7 +553,7 @@ class LeadChunk:
         base = 1 + rng.poisson(4 + 40 * self.quality)
         traded = np.where(self.converted,
                           rng.poisson(0.5 * (self.until - self.ftd_at) / DAY), 0)
-        comeback = rng.random(n) < 0.12
+        comeback = ~self.converted & (rng.random(n) < 0.15)
         returns = np.where(comeback, 1 + rng.poisson(3, n), 0)
         part = np.concatenate([
             np.zeros(int(base.sum()), np.int8), np.ones(int(traded.sum()), np.int8),
@@ -574,10 +574,12 @@ class LeadChunk:
         login[trading] = self.ftd_at[lead[trading]] + (
             rng.random(int(trading.sum())) * (self.until - self.ftd_at[lead[trading]])
         ).astype(np.int64)
-        # Comebacks: weeks of silence, then a burst of logins.
+        # Comebacks: weeks of silence after the last visit, then a burst of logins.
         back = part == 2
-        gap_start = self.registered + (rng.uniform(21, 60, n) * DAY).astype(np.int64)
-        login[back] = gap_start[lead[back]] + (rng.exponential(2, int(back.sum())) * DAY).astype(
+        last_visit = np.zeros(n, dtype=np.int64)
+        np.maximum.at(last_visit, lead[part == 0], login[part == 0])
+        gap_end = last_visit + (rng.uniform(21, 45, n) * DAY).astype(np.int64)
+        login[back] = gap_end[lead[back]] + (rng.exponential(2, int(back.sum())) * DAY).astype(
             np.int64)
         keep = login < self.until - MINUTE
         lead, login = lead[keep], login[keep]

@@ -1,0 +1,287 @@
+"""The demo brokerage: realistic proportions, a consistent history, reproducible, all or nothing.
+
+The proportions are the ones a real sales floor shows (issue: the foundation). Consistency is
+checked by recomputing each derived value from the raw rows here, independently of the generator.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections import defaultdict
+from datetime import datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from crm.db import create_crm_engine
+from crm.demo import build_demo
+from crm.models import Base, Lead
+from tests.conftest import migrate_to_head
+
+UNTIL = datetime(2026, 11, 20, 18, 0, tzinfo=timezone.utc)
+LEADS, DAYS, SEED = 4_000, 60, 11
+T = Base.metadata.tables
+
+
+def make_demo(url: str, *, seed: int = SEED, leads: int = LEADS, days: int = DAYS) -> sa.Engine:
+    migrate_to_head(url)
+    engine = create_crm_engine(url)
+    build_demo(engine, leads=leads, days=days, seed=seed, until=UNTIL, progress=None)
+    return engine
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def demo(request, tmp_path_factory) -> sa.Engine:
+    """One demo CRM per database for the whole module (it is only read)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'crm.sqlite'}"
+    else:
+        server = request.getfixturevalue("postgres_server")
+        url = server.url(server.create_database())
+    engine = make_demo(url)
+    yield engine
+    engine.dispose()
+
+
+def rows(engine: sa.Engine, table: str, order_by: str | None = None) -> list[sa.Row]:
+    table_ = T[table]
+    key = order_by or next(iter(table_.primary_key.columns)).name
+    with engine.connect() as connection:
+        return connection.execute(sa.select(table_).order_by(table_.c[key])).all()
+
+
+def share(items, predicate) -> float:
+    items = list(items)
+    return sum(1 for item in items if predicate(item)) / len(items)
+
+
+# ---------------------------------------------------------------- proportions of a real floor
+def test_connected_calls_are_a_quarter_to_a_third(demo):
+    calls = rows(demo, "calls")
+    assert len(calls) > 10 * 1000
+    assert 0.25 <= share(calls, lambda c: c.outcome == "connected") <= 0.35
+
+
+def test_five_to_ten_percent_of_leads_convert(demo):
+    leads = rows(demo, "leads")
+    assert len(leads) == LEADS
+    assert 0.05 <= share(leads, lambda lead: lead.ftd_at is not None) <= 0.10
+
+
+def test_a_tenth_to_a_quarter_of_deposit_attempts_are_declined_with_a_real_reason(demo):
+    attempts = rows(demo, "deposit_attempts")
+    assert 0.10 <= share(attempts, lambda d: d.status == "declined") <= 0.25
+    reasons = {d.decline_reason for d in attempts if d.status == "declined"}
+    assert reasons == {
+        "insufficient funds", "3-D Secure failed", "do not honour", "card expired",
+        "limit exceeded", "provider timeout",
+    }
+    assert all(d.decline_reason is None for d in attempts if d.status != "declined")
+    card_only = {"3-D Secure failed", "card expired"}
+    assert all(d.method == "card" for d in attempts if d.decline_reason in card_only)
+
+
+def test_every_lead_time_zone_is_a_real_iana_zone_across_regions(demo):
+    zones = {lead.time_zone for lead in rows(demo, "leads")}
+    assert zones <= zoneinfo.available_timezones()
+    regions = {zone.split("/")[0] for zone in zones}
+    assert {"Europe", "America", "Asia", "Africa"} <= regions
+    assert "Asia/Dubai" in zones or "Asia/Riyadh" in zones  # the Middle East
+
+
+def test_deposits_are_long_tailed_in_several_currencies(demo):
+    approved = [d for d in rows(demo, "deposit_attempts") if d.status == "approved"]
+    assert len({d.currency for d in approved}) >= 5
+    usd = sorted(d.amount_usd for d in approved)
+    median, p99 = usd[len(usd) // 2], usd[int(len(usd) * 0.99)]
+    assert p99 > 5 * median  # a long tail: a few whales
+    assert all(d.amount > 0 for d in approved)
+
+
+def test_registrations_follow_a_weekly_rhythm(demo):
+    per_day: dict = defaultdict(int)
+    for lead in rows(demo, "leads"):
+        per_day[lead.registered_at.date()] += 1
+    weekday = [n for day, n in per_day.items() if day.weekday() < 5]
+    weekend = [n for day, n in per_day.items() if day.weekday() >= 5]
+    assert sum(weekday) / len(weekday) > 1.2 * sum(weekend) / len(weekend)
+
+
+def test_logins_fade_after_registration_and_some_leads_come_back(demo):
+    registered = {lead.id: lead.registered_at for lead in rows(demo, "leads")}
+    logins: dict = defaultdict(list)
+    for session in rows(demo, "platform_sessions"):
+        logins[session.lead_id].append(session.login_at)
+    first_week = later_week = 0
+    came_back = 0
+    for lead_id, times in logins.items():
+        start = registered[lead_id]
+        first_week += sum(1 for t in times if t < start + timedelta(days=7))
+        later_week += sum(1 for t in times if start + timedelta(days=21) <= t < start + timedelta(days=28))
+        times.sort()
+        if any(b - a >= timedelta(days=21) for a, b in zip(times, times[1:], strict=False)):
+            came_back += 1
+    assert first_week > 3 * later_week
+    assert came_back > LEADS * 0.02
+
+
+def test_three_or_more_teams_on_both_desks_with_targets(demo):
+    staff = rows(demo, "staff")
+    ams = [s for s in staff if s.role == "account_manager" and s.is_active]
+    assert len({s.team_id for s in ams}) >= 3
+    assert {s.desk for s in ams} == {"conversion", "retention"}
+    assert {s.role for s in staff} == {
+        "admin", "sales_manager", "lead_manager", "account_manager", "executive"
+    }
+    month_start = UNTIL.date().replace(day=1)
+    targeted = {t.am_id for t in rows(demo, "am_targets") if t.period_start == month_start}
+    assert {s.id for s in ams} <= targeted
+
+
+def test_the_floor_has_work_in_every_state(demo):
+    leads = rows(demo, "leads")
+    statuses = {lead.status for lead in leads}
+    assert {"new", "follow_up", "contacted", "converted", "retention"} <= statuses
+    assert any(lead.is_starred for lead in leads)
+    assert any(lead.priority == "high" for lead in leads)
+    tickets = rows(demo, "support_tickets")
+    assert {"open", "closed"} <= {t.status for t in tickets}
+    reasons = {a.reason for a in rows(demo, "assignments")}
+    assert {"new_lead", "follow_up", "failed_deposit", "upsale", "retention"} <= reasons
+
+
+# ---------------------------------------------------------------- a consistent history
+def test_usd_amounts_are_the_exact_conversion_at_the_book_rate(demo):
+    rate = {c.code: Decimal(c.usd_rate) for c in rows(demo, "currencies")}
+    for d in rows(demo, "deposit_attempts"):
+        expected = (d.amount * rate[d.currency]).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        assert d.amount_usd == expected, d
+
+
+def test_the_ftd_is_each_converted_lead_s_first_approved_deposit(demo):
+    first_approved: dict = {}
+    ftd_rows: dict = defaultdict(list)
+    for d in rows(demo, "deposit_attempts", order_by="created_at"):
+        if d.status == "approved":
+            first_approved.setdefault(d.lead_id, d)
+        if d.is_ftd:
+            ftd_rows[d.lead_id].append(d)
+    for lead in rows(demo, "leads"):
+        if lead.ftd_at is None:
+            assert lead.id not in ftd_rows
+            continue
+        assert len(ftd_rows[lead.id]) == 1
+        assert ftd_rows[lead.id][0].id == first_approved[lead.id].id
+        assert first_approved[lead.id].created_at == lead.ftd_at
+
+
+def test_last_login_is_the_latest_session_and_nothing_is_in_the_future(demo):
+    latest: dict = {}
+    for session in rows(demo, "platform_sessions"):
+        latest[session.lead_id] = max(latest.get(session.lead_id, session.login_at),
+                                      session.login_at)
+        assert session.login_at <= session.last_seen_at <= UNTIL
+    for lead in rows(demo, "leads"):
+        assert lead.last_login_at == latest[lead.id]
+        assert lead.registered_at <= UNTIL and lead.updated_at <= UNTIL
+    for call in rows(demo, "calls"):
+        assert call.started_at <= UNTIL
+
+
+def test_owners_are_active_account_managers_on_the_lead_s_desk(demo):
+    staff = {s.id: s for s in rows(demo, "staff")}
+    for lead in rows(demo, "leads"):
+        if lead.am_id is None:
+            assert lead.status == "new" or lead.ftd_at is not None
+            continue
+        owner = staff[lead.am_id]
+        assert owner.role == "account_manager" and owner.is_active
+        assert owner.desk == lead.desk
+    assert all(staff[c.am_id].role == "account_manager" for c in rows(demo, "calls"))
+
+
+def test_balances_are_what_was_deposited_moved_by_trading(demo):
+    deposited: dict = defaultdict(Decimal)
+    for d in rows(demo, "deposit_attempts"):
+        if d.status == "approved":
+            deposited[d.lead_id] += d.amount
+    for lead in rows(demo, "leads"):
+        assert Decimal("0") <= lead.balance <= deposited[lead.id] * Decimal("1.15")
+
+
+def test_target_board_holds_only_approved_deposits_of_the_owning_am(demo):
+    deposits = {d.id: d for d in rows(demo, "deposit_attempts")}
+    entries = rows(demo, "target_board_entries")
+    assert entries
+    for entry in entries:
+        deposit = deposits[entry.deposit_id]
+        assert deposit.status == "approved" and not deposit.is_self_deposit
+        assert deposit.am_id == entry.am_id and deposit.amount_usd == entry.amount_usd
+
+
+def test_every_lead_got_one_welcome_email(demo):
+    welcomes: dict = defaultdict(int)
+    for mail in rows(demo, "email_outbox"):
+        if mail.template == "welcome":
+            welcomes[mail.lead_id] += 1
+            assert mail.body.startswith("Hello ")
+    assert len(welcomes) == LEADS and set(welcomes.values()) == {1}
+
+
+def test_demo_keeps_the_schema_whole_and_marks_itself(demo):
+    with demo.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        setting = connection.execute(
+            sa.select(T["crm_settings"].c.value).where(T["crm_settings"].c.key == "demo")
+        ).scalar_one()
+    assert diff == []  # the indexes and foreign keys dropped for the bulk load are back
+    assert setting == "true"
+
+
+# ---------------------------------------------------------------- reproducible, all or nothing
+def dump(engine: sa.Engine) -> dict[str, list[tuple]]:
+    return {
+        name: [tuple(row) for row in rows(engine, name)]
+        for name in T if name not in ("crm_settings", "audit_log")
+    }
+
+
+def test_same_seed_gives_the_same_brokerage_on_either_database(demo, tmp_path):
+    again = make_demo(f"sqlite:///{tmp_path / 'again.sqlite'}")
+    assert dump(again) == dump(demo)
+    other = make_demo(f"sqlite:///{tmp_path / 'other.sqlite'}", seed=SEED + 1)
+    assert dump(other)["leads"] != dump(demo)["leads"]
+
+
+def test_new_rows_get_fresh_ids_after_the_demo(demo):
+    with demo.begin() as connection:
+        before = connection.scalar(sa.select(sa.func.max(Lead.id)))
+        new_id = connection.execute(
+            sa.insert(Lead).values(
+                first_name="Ana", last_name="Lima", email="ana@example.com", phone="+5511999",
+                country="BR", time_zone="America/Sao_Paulo", language="pt", source="organic",
+                registered_at=UNTIL,
+            ).returning(Lead.id)
+        ).scalar_one()
+        assert new_id > before
+        connection.execute(sa.delete(Lead).where(Lead.id == new_id))
+
+
+def test_an_interrupted_demo_leaves_the_crm_empty(crm_engine):
+    class Interrupt:
+        def write(self, text):
+            raise KeyboardInterrupt  # as if Ctrl-C came after the first chunk was written
+
+        def flush(self):
+            pass
+
+    with pytest.raises(KeyboardInterrupt):
+        build_demo(crm_engine, leads=300, days=10, seed=1, until=UNTIL, progress=Interrupt())
+    with crm_engine.connect() as connection:
+        for name in T:
+            assert connection.scalar(sa.select(sa.func.count()).select_from(T[name])) == 0, name
+        indexes = sa.inspect(connection).get_indexes("platform_sessions")
+    assert {i["name"] for i in indexes} >= {"ix_platform_sessions_lead_id"}
