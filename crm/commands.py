@@ -29,8 +29,6 @@ def init(args: argparse.Namespace) -> int:
 
 
 def demo(args: argparse.Namespace) -> int:
-    from crm.demo import build_demo
-
     engine = create_crm_engine()
     require_current_schema(engine)
     until = parse_utc(args.until) if args.until else None
@@ -43,18 +41,21 @@ def demo(args: argparse.Namespace) -> int:
             f"the CRM ({describe(engine)}) already holds {leads:,} leads: the demo fills only an "
             "empty CRM. Point CRM_DATABASE_URL at a new database, or delete this one first."
         )
+    # Imported only now: bad input is answered without loading the generator's heavy imports.
+    from crm.demo import build_demo
+
     summary = build_demo(engine, leads=args.leads, days=args.days, seed=args.seed, until=until)
     print(summary)
     return 0
 
 
 def simulate(args: argparse.Namespace) -> int:
-    from crm.demo.simulate import run_simulation
-
     engine = create_crm_engine()
     require_current_schema(engine)
     if not count_leads(engine):
         raise UserError("the CRM has no leads to simulate: run `python -m crm demo` first.")
+    from crm.demo.simulate import run_simulation
+
     run_simulation(engine, rate=args.rate, seed=args.seed, seconds=args.seconds, tick=args.tick)
     return 0
 

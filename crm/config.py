@@ -33,12 +33,12 @@ def crm_database_url(raw: str | None = None) -> URL:
         ) from None
     backend = url.get_backend_name()
     if backend == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
         if not url.database:
             raise UserError(
                 f"CRM_DATABASE_URL {url.render_as_string(hide_password=True)!r} names no "
                 f"database: add one, like {EXAMPLE_URLS}"
             )
+        url = url.set(drivername="postgresql+psycopg")
     elif backend == "sqlite":
         if url.database in (None, "", ":memory:"):
             raise UserError(
