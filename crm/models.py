@@ -305,3 +305,19 @@ class CrmSetting(Base):
     key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     value: Mapped[str] = mapped_column(sa.Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class DeletedRow(Base):
+    """A tombstone per deleted row, written by database triggers (migration 0002).
+
+    An ``updated_at`` watermark cannot see a row that is gone; this table lets the ETL remove
+    it from the warehouse incrementally, whoever deleted it (Starboard, an admin, a script).
+    """
+
+    __tablename__ = "deleted_rows"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    table_name: Mapped[str] = mapped_column(sa.String(64))
+    row_key: Mapped[str] = mapped_column(sa.String(64))
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
