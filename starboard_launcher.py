@@ -61,12 +61,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         for step in set_up_steps(args):
-            if step[0] == "demo":
-                print(
-                    f"Demo brokerage: {args.leads:,} leads over {args.days} days, built only if "
-                    "the CRM is empty (the first start takes about a minute) ...",
-                    flush=True,
-                )
             status = run_crm(step)
             if status != 0:
                 return status
