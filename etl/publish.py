@@ -1,0 +1,90 @@
+"""Publishing a warehouse snapshot atomically, so that readers only ever see complete ones.
+
+A snapshot is a new DuckDB file holding what readers need (marts, dims, run log, quarantine).
+It is written beside the others under a temporary name, flushed to disk, checked, renamed, and
+only then does the ``WAREHOUSE_PATH`` link move to it (an atomic rename of a new link). A
+reader keeps the file it opened even after the link moves or the file is removed: on POSIX an
+open file lives until its last reader closes it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+from warehouse import WarehousePaths
+
+SNAPSHOTS_KEPT = 3
+
+
+def sql_string(text: str | os.PathLike) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def publish_snapshot(
+    base: duckdb.DuckDBPyConnection, paths: WarehousePaths, run_id: int, tables: dict[str, str]
+) -> Path:
+    """Write ``tables`` (snapshot name → SELECT over the base) to a new snapshot; point the link
+    at it; remove old snapshots. Returns the snapshot's path."""
+    paths.snapshots.mkdir(parents=True, exist_ok=True)
+    final = paths.snapshots / f"wh-{run_id:08d}.duckdb"
+    temporary = paths.snapshots / f".wh-{run_id:08d}.duckdb.tmp"
+    for leftover in (temporary, Path(f"{temporary}.wal")):
+        leftover.unlink(missing_ok=True)
+
+    expected: dict[str, int] = {}
+    base.execute(f"ATTACH {sql_string(temporary)} AS snapshot")
+    try:
+        for name, select in tables.items():
+            base.execute(f"CREATE TABLE snapshot.{name} AS {select}")
+            expected[name] = base.execute(f"SELECT count(*) FROM snapshot.{name}").fetchall()[0][0]
+        base.execute("CHECKPOINT snapshot")
+    finally:
+        base.execute("DETACH snapshot")
+    fsync_path(temporary)
+
+    # Check what reached the disk before anyone can see it.
+    check = duckdb.connect(str(temporary), read_only=True)
+    try:
+        for name, rows in expected.items():
+            found = check.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
+            if found != rows:
+                raise RuntimeError(f"snapshot {temporary.name}: {name} has {found} rows, not {rows}")
+    finally:
+        check.close()
+
+    os.replace(temporary, final)
+    fsync_path(paths.snapshots)
+    point_link(paths.link, final)
+    remove_old_snapshots(paths, keep=final)
+    return final
+
+
+def point_link(link: Path, target: Path) -> None:
+    """Move ``link`` to ``target`` in one rename, so a reader finds the old or the new, never none."""
+    link.parent.mkdir(parents=True, exist_ok=True)
+    staging = link.with_name(f".{link.name}.next")
+    staging.unlink(missing_ok=True)
+    staging.symlink_to(os.path.relpath(target, link.parent))
+    os.replace(staging, link)
+    fsync_path(link.parent)
+
+
+def remove_old_snapshots(paths: WarehousePaths, keep: Path) -> None:
+    snapshots = sorted(paths.snapshots.glob("wh-*.duckdb"))
+    for old in snapshots[:-SNAPSHOTS_KEPT]:
+        if old != keep:
+            old.unlink(missing_ok=True)
+    for leftover in paths.snapshots.glob(".wh-*.tmp*"):
+        if not leftover.name.startswith(f".{keep.stem}"):
+            leftover.unlink(missing_ok=True)

@@ -1,0 +1,326 @@
+"""One ETL run: CRM → landing → staging (typed, checked) → facts and marts → a published snapshot.
+
+The whole change to the warehouse's base is one DuckDB transaction: a run that fails or is
+killed leaves the base as the last good run left it, and the next run starts from there (DuckDB
+replays or discards its write-ahead log on open). Readers never open the base: they read the
+snapshot this run publishes at the end, or the previous one until then.
+
+Incremental runs read each CRM table from its ``updated_at`` watermark, less an overlap window:
+a transaction that commits late can carry an ``updated_at`` older than rows already read, and
+re-reading a few minutes costs little because staging replaces rows by key. Deleted rows come
+from the CRM's tombstone table (``deleted_rows``, filled by triggers).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import re
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from graphlib import TopologicalSorter
+from pathlib import Path
+
+import duckdb
+
+from crm.errors import UserError
+from crm.models import Base
+from etl.publish import publish_snapshot
+from warehouse import MODELS_DIR, WarehousePaths
+
+# Parents first: a child's staging checks look its parents up.
+STAGED_TABLES = (
+    "currencies", "teams", "staff", "leads", "platform_sessions", "calls", "deposit_attempts",
+    "notes", "assignments", "support_tickets", "email_outbox", "am_targets",
+    "target_board_entries", "audit_log",
+)
+FUTURE_TOLERANCE = timedelta(minutes=5)
+DEFAULT_OVERLAP = timedelta(minutes=10)
+
+BOOKKEEPING = """
+CREATE SCHEMA IF NOT EXISTS landing;
+CREATE TABLE IF NOT EXISTS etl_runs (
+    run_id integer PRIMARY KEY, mode varchar, status varchar, as_of timestamptz,
+    started_at timestamptz, finished_at timestamptz, rows_landed bigint,
+    rows_quarantined bigint, rows_deleted bigint, error varchar
+);
+CREATE TABLE IF NOT EXISTS etl_run_tables (
+    run_id integer, table_name varchar, rows_landed bigint, rows_quarantined bigint,
+    rows_deleted bigint, watermark timestamptz, seconds double
+);
+CREATE TABLE IF NOT EXISTS etl_watermarks (table_name varchar PRIMARY KEY, watermark timestamptz);
+CREATE TABLE IF NOT EXISTS quarantine (
+    table_name varchar, row_key varchar, reason varchar, run_id integer, quarantined_at timestamptz
+);
+"""
+
+
+@dataclass
+class TableResult:
+    landed: int = 0
+    quarantined: int = 0
+    deleted: int = 0
+    watermark: datetime | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class RunSummary:
+    run_id: int
+    mode: str
+    as_of: datetime
+    seconds: float = 0.0
+    tables: dict[str, TableResult] = field(default_factory=dict)
+    snapshot: Path | None = None
+
+    @property
+    def landed(self) -> int:
+        return sum(t.landed for t in self.tables.values())
+
+    @property
+    def quarantined(self) -> int:
+        return sum(t.quarantined for t in self.tables.values())
+
+    @property
+    def deleted(self) -> int:
+        return sum(t.deleted for t in self.tables.values())
+
+    def line(self) -> str:
+        busiest = sorted(
+            ((name, t.landed) for name, t in self.tables.items() if t.landed), key=lambda x: -x[1]
+        )[:4]
+        detail = ", ".join(f"{name} {rows:,}" for name, rows in busiest)
+        return (
+            f"etl: {self.mode} run {self.run_id} in {self.seconds:.1f} s: {self.landed:,} rows"
+            f"{f' ({detail})' if detail else ''}, {self.quarantined:,} quarantined, "
+            f"{self.deleted:,} deleted; data as of {self.as_of:%Y-%m-%d %H:%M:%S} UTC"
+        )
+
+
+def run_sql(con: duckdb.DuckDBPyConnection, query: str, params=None) -> list[tuple]:
+    """Execute and drain the result: DuckDB refuses other work on a connection with a result
+    still open."""
+    return con.execute(query, params).fetchall()
+
+
+def scalar(con: duckdb.DuckDBPyConnection, query: str, params=None):
+    return con.execute(query, params).fetchall()[0][0]
+
+
+def model_sql(layer: str, name: str) -> str:
+    return (MODELS_DIR / layer / f"{name}.sql").read_text()
+
+
+def models(layer: str) -> list[str]:
+    """The layer's models, each after the models of the layer it reads from."""
+    names = sorted(path.stem for path in (MODELS_DIR / layer).glob("*.sql"))
+    reads = {
+        name: {other for other in names
+               if other != name and re.search(rf"\b{other}\b", model_sql(layer, name))}
+        for name in names
+    }
+    return list(TopologicalSorter(reads).static_order())
+
+
+@contextmanager
+def etl_lock(paths: WarehousePaths):
+    """One ETL at a time per warehouse. The kernel drops the lock if the holder dies."""
+    paths.home.mkdir(parents=True, exist_ok=True)
+    handle = open(paths.lock, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise UserError(
+            f"another ETL run is using the warehouse {paths.link}: wait for it to finish "
+            "(or stop the `python -m etl watch` that runs it)."
+        ) from None
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def open_base(paths: WarehousePaths) -> duckdb.DuckDBPyConnection:
+    paths.home.mkdir(parents=True, exist_ok=True)
+    base = duckdb.connect(str(paths.base))
+    run_sql(base, "SET TimeZone = 'UTC'")
+    # Halves bulk-load time and keeps the file from doubling; row order carries no meaning here.
+    run_sql(base, "SET preserve_insertion_order = false")
+    run_sql(base, BOOKKEEPING)
+    return base
+
+
+def run_etl(
+    source, paths: WarehousePaths, *, full: bool = False, overlap: timedelta = DEFAULT_OVERLAP,
+    progress: Callable[[str], None] | None = None, now: Callable[[], datetime] | None = None,
+) -> RunSummary:
+    """Load the CRM behind ``source`` (an ``etl.extract.CrmSource``) into the warehouse."""
+    clock = now or (lambda: datetime.now(timezone.utc))
+    say = progress or (lambda _line: None)
+    with etl_lock(paths):
+        base = open_base(paths)
+        try:
+            return _run(base, source, paths, full, overlap, say, clock)
+        finally:
+            base.close()
+
+
+def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
+    started = time.perf_counter()
+    # A run still 'running' here was killed: its changes were never committed.
+    run_sql(base, "UPDATE etl_runs SET status = 'killed' WHERE status = 'running'")
+    watermarks = dict(run_sql(base, "SELECT table_name, watermark FROM etl_watermarks"))
+    if not full and not scalar(
+        base, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'stg_leads'"
+    ):
+        full = True  # nothing loaded yet
+    mode = "full" if full else "incremental"
+    run_id = scalar(base, "SELECT coalesce(max(run_id), 0) + 1 FROM etl_runs")
+    as_of = clock()
+    run_sql(base, 
+        "INSERT INTO etl_runs (run_id, mode, status, as_of, started_at) VALUES (?, ?, 'running', ?, ?)",
+        [run_id, mode, as_of, clock()],
+    )
+    summary = RunSummary(run_id=run_id, mode=mode, as_of=as_of)
+    run_sql(base, "SET VARIABLE as_of = ?::timestamptz", [as_of])
+    run_sql(base, "SET VARIABLE future_after = ?::timestamptz", [as_of + FUTURE_TOLERANCE])
+
+    tables = Base.metadata.tables
+    try:
+        run_sql(base, "BEGIN TRANSACTION")
+        for name in (*STAGED_TABLES, "deleted_rows"):
+            since = None if full or name not in watermarks else watermarks[name] - overlap
+            began = time.perf_counter()
+            rows = source.land(base, tables[name], f"landing.{name}", since=since)
+            result = TableResult(landed=rows, seconds=time.perf_counter() - began)
+            result.watermark = _landed_watermark(base, name) or watermarks.get(name)
+            summary.tables[name] = result
+            if rows and (full or rows > 100_000):
+                say(f"etl: {name}: {rows:,} rows in {result.seconds:.1f} s "
+                    f"({rows / max(result.seconds, 1e-9):,.0f} rows/s)")
+        if not full:
+            _apply_tombstones(base, summary)
+        for name in STAGED_TABLES:
+            summary.tables[name].quarantined = _stage(base, name, run_id, as_of, full)
+        _build_models(base)
+        for name, result in summary.tables.items():
+            if result.watermark is not None:
+                run_sql(base, 
+                    "INSERT OR REPLACE INTO etl_watermarks VALUES (?, ?)", [name, result.watermark]
+                )
+            run_sql(base, 
+                "INSERT INTO etl_run_tables VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [run_id, name, result.landed, result.quarantined, result.deleted,
+                 result.watermark, round(result.seconds, 3)],
+            )
+        summary.seconds = time.perf_counter() - started
+        run_sql(base, 
+            "UPDATE etl_runs SET status = 'succeeded', finished_at = ?, rows_landed = ?, "
+            "rows_quarantined = ?, rows_deleted = ? WHERE run_id = ?",
+            [clock(), summary.landed, summary.quarantined, summary.deleted, run_id],
+        )
+        for name in (*STAGED_TABLES, "deleted_rows"):
+            run_sql(base, f"DROP TABLE IF EXISTS landing.{name}")
+        run_sql(base, "COMMIT")
+    except BaseException as error:
+        run_sql(base, "ROLLBACK")
+        run_sql(base, 
+            "UPDATE etl_runs SET status = 'failed', finished_at = ?, error = ? WHERE run_id = ?",
+            [clock(), f"{type(error).__name__}: {error}"[:2000], run_id],
+        )
+        raise
+    run_sql(base, "CHECKPOINT")
+    summary.snapshot = publish_snapshot(base, paths, run_id, snapshot_tables(base))
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _landed_watermark(base, name: str) -> datetime | None:
+    return scalar(base, 
+        f"SELECT max(try_cast(updated_at AS timestamptz)) FROM landing.{name}"
+    )
+
+
+def _apply_tombstones(base, summary: RunSummary) -> None:
+    """Remove from staging and quarantine the rows the CRM deleted since the last run."""
+    deleted = run_sql(base, 
+        "SELECT DISTINCT table_name FROM landing.deleted_rows"
+    )
+    for (table_name,) in deleted:
+        if table_name not in STAGED_TABLES or table_name not in summary.tables:
+            continue
+        staged = f"stg_{table_name}"
+        key = _key_column(base, staged)
+        removed = scalar(base, 
+            f"DELETE FROM {staged} WHERE cast({key} AS varchar) IN "
+            "(SELECT row_key FROM landing.deleted_rows WHERE table_name = ?)",
+            [table_name],
+        )
+        run_sql(base, 
+            "DELETE FROM quarantine WHERE table_name = ? AND row_key IN "
+            "(SELECT row_key FROM landing.deleted_rows WHERE table_name = ?)",
+            [table_name, table_name],
+        )
+        summary.tables[table_name].deleted += removed
+
+
+def _key_column(base, relation: str) -> str:
+    return scalar(base, f"DESCRIBE {relation}")
+
+
+def _stage(base, name: str, run_id: int, as_of: datetime, full: bool) -> int:
+    """Type and check this run's rows of ``name``; merge the good ones into ``stg_<name>`` by
+    key and put the bad ones in quarantine with their reason. Returns how many were bad."""
+    staged = f"stg_{name}"
+    run_sql(base, f"CREATE OR REPLACE TEMP TABLE typed AS {model_sql('staging', staged)}")
+    key = _key_column(base, "typed")
+    if full:
+        run_sql(base, 
+            f"CREATE OR REPLACE TABLE {staged} AS "
+            "SELECT * EXCLUDE (quarantine_reason) FROM typed WHERE quarantine_reason IS NULL"
+        )
+        run_sql(base, "DELETE FROM quarantine WHERE table_name = ?", [name])
+    else:
+        run_sql(base, f"DELETE FROM {staged} WHERE {key} IN (SELECT {key} FROM typed)")
+        run_sql(base, 
+            f"INSERT INTO {staged} "
+            "SELECT * EXCLUDE (quarantine_reason) FROM typed WHERE quarantine_reason IS NULL"
+        )
+        run_sql(base, 
+            f"DELETE FROM quarantine WHERE table_name = ? AND row_key IN "
+            f"(SELECT cast({key} AS varchar) FROM typed)",
+            [name],
+        )
+    bad = scalar(base, 
+        f"INSERT INTO quarantine SELECT ?, cast({key} AS varchar), quarantine_reason, ?, ? "
+        "FROM typed WHERE quarantine_reason IS NOT NULL",
+        [name, run_id, as_of],
+    )
+    run_sql(base, "DROP TABLE typed")
+    return bad
+
+
+def _build_models(base) -> None:
+    """Facts and dims are views over staging; marts are tables, rebuilt from them."""
+    for name in models("facts"):
+        run_sql(base, f"CREATE OR REPLACE VIEW {name} AS {model_sql('facts', name)}")
+    for name in models("marts"):
+        run_sql(base, f"CREATE OR REPLACE TABLE {name} AS {model_sql('marts', name)}")
+
+
+def snapshot_tables(base) -> dict[str, str]:
+    """What readers get: every mart and dim, the run log, and the quarantine with its reasons."""
+    tables = {name: f"SELECT * FROM {name}" for name in models("marts")}
+    tables.update({name: f"SELECT * FROM {name}" for name in models("facts")
+                   if name.startswith("dim_")})
+    tables["etl_runs"] = "SELECT * FROM etl_runs"
+    tables["etl_run_tables"] = "SELECT * FROM etl_run_tables"
+    tables["quarantine"] = (
+        "SELECT table_name, row_key, reason, quarantined_at FROM quarantine "
+        "UNION ALL SELECT table_name, row_key, reason, NULL FROM quarantine_orphans"
+    )
+    return tables

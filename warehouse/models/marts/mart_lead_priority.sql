@@ -1,0 +1,155 @@
+-- mart_lead_priority: one row per lead, with what a manager needs to decide whom to call
+-- first and why (F1, F7, F8). Key: lead_id.
+-- Times are UTC; local time and calling hours depend on the moment of looking, so pages
+-- compute them from time_zone when they query.
+with leads as (
+    select * from dim_leads
+),
+
+staff as (
+    select staff_id, staff_name, team_name from dim_staff
+),
+
+currencies as (
+    select currency, usd_rate from stg_currencies
+),
+
+logins as (
+    select
+        lead_id,
+        max(login_at, 2) as latest_two,
+        count(*) as logins,
+        bool_or(logout_at is null and last_seen_at >= getvariable('as_of') - interval 5 minute)
+            as online_now
+    from fct_platform_sessions
+    group by lead_id
+),
+
+deposits as (
+    select
+        lead_id,
+        count(*) filter (where status = 'approved') as deposits,
+        coalesce(sum(amount_usd) filter (where status = 'approved'), 0) as deposit_usd,
+        max(created_at) filter (where status = 'approved') as last_deposit_at,
+        max(created_at) filter (where status = 'declined') as last_declined_at
+    from fct_deposit_attempts
+    group by lead_id
+),
+
+last_call as (
+    select lead_id, max(started_at) as last_call_at from fct_calls group by lead_id
+),
+
+contacts as (
+    select lead_id, last_call_at as contacted_at from last_call
+    union all
+    -- The automatic welcome mail is not a contact: an AM has not spoken to the lead yet.
+    select lead_id, max(sent_at) from fct_emails
+    where sent_at is not null and template <> 'welcome'
+    group by lead_id
+    union all
+    select lead_id, max(created_at) from fct_notes group by lead_id
+),
+
+last_contact as (
+    select lead_id, max(contacted_at) as last_contacted_at from contacts group by lead_id
+),
+
+joined as (
+    select
+        leads.lead_id,
+        leads.first_name || ' ' || leads.last_name as lead_name,
+        leads.email,
+        leads.phone,
+        leads.country,
+        leads.time_zone,
+        leads.language,
+        leads.source,
+        leads.status,
+        leads.desk,
+        leads.am_id,
+        staff.staff_name as am_name,
+        staff.team_name,
+        leads.is_starred,
+        leads.priority,
+        leads.callback_at,
+        leads.compliance_status,
+        leads.registered_at,
+        leads.ftd_at,
+        logins.latest_two[1] as last_login_at,
+        logins.latest_two[2] as previous_login_at,
+        coalesce(logins.logins, 0) as logins,
+        coalesce(logins.online_now, false) as online_now,
+        leads.balance,
+        leads.currency,
+        cast(round(leads.balance * currencies.usd_rate, 2) as decimal(18, 2)) as balance_usd,
+        coalesce(deposits.deposits, 0) as deposits,
+        cast(coalesce(deposits.deposit_usd, 0) as decimal(18, 2)) as deposit_usd,
+        deposits.last_deposit_at,
+        deposits.last_declined_at,
+        last_contact.last_contacted_at,
+        last_call.last_call_at
+    from leads
+    left join staff on staff.staff_id = leads.am_id
+    left join currencies using (currency)
+    left join logins using (lead_id)
+    left join deposits using (lead_id)
+    left join last_contact using (lead_id)
+    left join last_call using (lead_id)
+),
+
+facts as (
+    select
+        *,
+        date_diff('day', last_login_at, getvariable('as_of')) as days_since_login,
+        date_diff('day', previous_login_at, last_login_at) as came_back_after_days,
+        coalesce(
+            last_declined_at >= getvariable('as_of') - interval 14 day
+            and (last_deposit_at is null or last_deposit_at < last_declined_at),
+            false
+        ) as open_failed_deposit
+    from joined
+),
+
+-- The ranking rules, each worth points and named in words (see warehouse/README.md).
+reasons as (
+    select
+        *,
+        [
+            {'points': 30, 'reason': case when online_now then 'online now' end},
+            {'points': 30, 'reason': case when open_failed_deposit
+                then 'failed deposit ' || strftime(last_declined_at, '%Y-%m-%d') end},
+            {'points': 25, 'reason': case when priority = 'high' then 'high priority (upsale)' end},
+            {'points': 25, 'reason': case when came_back_after_days >= 14 and days_since_login <= 3
+                then 'came back after ' || came_back_after_days || ' days away' end},
+            {'points': 20, 'reason': case when callback_at <= getvariable('as_of') + interval 1 day
+                then 'callback due' end},
+            {'points': 40, 'reason': case when days_since_login = 0 then 'logged in today' end},
+            {'points': 25, 'reason': case when days_since_login between 1 and 3
+                then 'logged in ' || days_since_login || ' days ago' end},
+            {'points': 10, 'reason': case when days_since_login between 4 and 7
+                then 'logged in this week' end},
+            {'points': 15, 'reason': case when deposits > 0 and balance_usd < 100
+                then 'low balance' end},
+            {'points': 15, 'reason': case when am_id is not null and last_contacted_at is null
+                then 'never contacted' end},
+            {'points': 10, 'reason': case when registered_at >= getvariable('as_of') - interval 2 day
+                then 'new registration' end}
+        ] as rules
+    from facts
+),
+
+final as (
+    select
+        * exclude (rules, previous_login_at, last_declined_at),
+        cast(coalesce(list_sum(
+            list_transform(list_filter(rules, lambda r: r.reason is not null), lambda r: r.points)
+        ), 0) as integer) as priority_score,
+        array_to_string(
+            list_transform(list_filter(rules, lambda r: r.reason is not null), lambda r: r.reason), '; '
+        ) as priority_reasons
+    from reasons
+)
+
+select * from final
+order by priority_score desc, last_login_at desc nulls last, lead_id

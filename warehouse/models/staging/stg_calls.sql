@@ -1,0 +1,32 @@
+-- stg_calls: one row per call an AM made. Key: call_id.
+with source as (
+    select * from landing.calls
+),
+
+typed as (
+    select
+        cast(id as bigint) as call_id,
+        cast(lead_id as bigint) as lead_id,
+        cast(am_id as integer) as am_id,
+        try_cast(started_at as timestamptz) as started_at,
+        try_cast(duration_s as integer) as duration_s,
+        cast(outcome as varchar) as outcome,
+        try_cast(updated_at as timestamptz) as updated_at
+    from source
+    qualify row_number() over (partition by id order by updated_at desc) = 1
+),
+
+final as (
+    select
+        *,
+        case
+            when started_at is null then 'started_at missing or not a time'
+            when started_at > getvariable('future_after') then 'started_at in the future'
+            when duration_s is null or duration_s < 0 then 'duration missing or negative'
+            when outcome not in ('connected', 'no_answer', 'busy', 'voicemail', 'wrong_number')
+                then 'unknown outcome ' || coalesce(outcome, 'NULL')
+        end as quarantine_reason
+    from typed
+)
+
+select * from final

@@ -1,0 +1,40 @@
+-- stg_deposit_attempts: one row per deposit attempt, approved or not. Key: deposit_id.
+with source as (
+    select * from landing.deposit_attempts
+),
+
+typed as (
+    select
+        cast(id as bigint) as deposit_id,
+        cast(lead_id as bigint) as lead_id,
+        cast(am_id as integer) as am_id,
+        try_cast(amount as decimal(18, 2)) as amount,
+        upper(cast(currency as varchar)) as currency,
+        try_cast(amount_usd as decimal(18, 2)) as amount_usd,
+        cast(method as varchar) as method,
+        cast(provider as varchar) as provider,
+        cast(status as varchar) as status,
+        cast(decline_reason as varchar) as decline_reason,
+        cast(is_self_deposit as boolean) as is_self_deposit,
+        cast(is_ftd as boolean) as is_ftd,
+        try_cast(created_at as timestamptz) as created_at,
+        try_cast(updated_at as timestamptz) as updated_at
+    from source
+    qualify row_number() over (partition by id order by updated_at desc) = 1
+),
+
+final as (
+    select
+        *,
+        case
+            when amount is null or amount <= 0 then 'amount missing or not positive'
+            when amount_usd is null or amount_usd < 0 then 'USD amount missing or negative'
+            when currency not in (select currency from stg_currencies)
+                then 'unknown currency ' || coalesce(currency, 'NULL')
+            when created_at is null then 'created_at missing or not a time'
+            when created_at > getvariable('future_after') then 'created_at in the future'
+        end as quarantine_reason
+    from typed
+)
+
+select * from final

@@ -1,0 +1,55 @@
+-- stg_leads: one row per lead, typed and checked. Key: lead_id.
+with source as (
+    select * from landing.leads
+),
+
+typed as (
+    select
+        cast(id as bigint) as lead_id,
+        trim(cast(first_name as varchar)) as first_name,
+        trim(cast(last_name as varchar)) as last_name,
+        lower(trim(cast(email as varchar))) as email,
+        trim(cast(phone as varchar)) as phone,
+        upper(cast(country as varchar)) as country,
+        cast(time_zone as varchar) as time_zone,
+        cast(language as varchar) as language,
+        cast(source as varchar) as source,
+        cast(campaign as varchar) as campaign,
+        try_cast(registered_at as timestamptz) as registered_at,
+        cast(status as varchar) as status,
+        cast(desk as varchar) as desk,
+        cast(am_id as integer) as am_id,
+        cast(is_starred as boolean) as is_starred,
+        cast(starred_by_id as integer) as starred_by_id,
+        try_cast(starred_at as timestamptz) as starred_at,
+        cast(priority as varchar) as priority,
+        try_cast(callback_at as timestamptz) as callback_at,
+        cast(compliance_status as varchar) as compliance_status,
+        try_cast(balance as decimal(18, 2)) as balance,
+        upper(cast(currency as varchar)) as currency,
+        try_cast(ftd_at as timestamptz) as ftd_at,
+        try_cast(last_login_at as timestamptz) as last_login_at,
+        cast(version as integer) as version,
+        try_cast(updated_at as timestamptz) as updated_at
+    from source
+    qualify row_number() over (partition by id order by updated_at desc) = 1
+),
+
+final as (
+    select
+        *,
+        case
+            when not regexp_full_match(coalesce(email, ''), '[^@\s]+@[^@\s]+\.[a-z]{2,}')
+                then 'malformed email ' || coalesce(email, 'NULL')
+            when not regexp_full_match(coalesce(phone, ''), '\+?[0-9][0-9 ()\-]{5,20}')
+                then 'malformed phone ' || coalesce(phone, 'NULL')
+            when registered_at is null then 'registered_at missing or not a time'
+            when registered_at > getvariable('future_after') then 'registered_at in the future'
+            when balance is null then 'balance missing or not a number'
+            when currency not in (select currency from stg_currencies)
+                then 'unknown currency ' || coalesce(currency, 'NULL')
+        end as quarantine_reason
+    from typed
+)
+
+select * from final

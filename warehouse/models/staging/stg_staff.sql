@@ -1,0 +1,32 @@
+-- stg_staff: one row per staff member (AMs, managers, executives). Key: staff_id.
+-- The password hash never reaches the warehouse.
+with source as (
+    select * from landing.staff
+),
+
+typed as (
+    select
+        cast(id as integer) as staff_id,
+        cast(name as varchar) as staff_name,
+        lower(cast(email as varchar)) as email,
+        cast(role as varchar) as role,
+        cast(desk as varchar) as desk,
+        cast(team_id as integer) as team_id,
+        cast(time_zone as varchar) as time_zone,
+        cast(is_active as boolean) as is_active,
+        try_cast(updated_at as timestamptz) as updated_at
+    from source
+    qualify row_number() over (partition by id order by updated_at desc) = 1
+),
+
+final as (
+    select
+        *,
+        case
+            when role not in ('admin', 'sales_manager', 'lead_manager', 'account_manager', 'executive')
+                then 'unknown role ' || coalesce(role, 'NULL')
+        end as quarantine_reason
+    from typed
+)
+
+select * from final

@@ -1,0 +1,31 @@
+-- stg_support_tickets: one row per support ticket. Key: ticket_id.
+with source as (
+    select * from landing.support_tickets
+),
+
+typed as (
+    select
+        cast(id as bigint) as ticket_id,
+        cast(lead_id as bigint) as lead_id,
+        cast(owner_id as integer) as owner_id,
+        cast(subject as varchar) as subject,
+        cast(priority as varchar) as priority,
+        cast(status as varchar) as status,
+        try_cast(opened_at as timestamptz) as opened_at,
+        try_cast(closed_at as timestamptz) as closed_at,
+        try_cast(updated_at as timestamptz) as updated_at
+    from source
+    qualify row_number() over (partition by id order by updated_at desc) = 1
+),
+
+final as (
+    select
+        *,
+        case
+            when opened_at is null then 'opened_at missing or not a time'
+            when opened_at > getvariable('future_after') then 'opened_at in the future'
+        end as quarantine_reason
+    from typed
+)
+
+select * from final
