@@ -125,7 +125,8 @@ reasons as (
             {'points': 20, 'reason': case when callback_at <= getvariable('as_of') + interval 1 day
                 then 'callback due' end},
             {'points': 40, 'reason': case when days_since_login = 0 then 'logged in today' end},
-            {'points': 25, 'reason': case when days_since_login between 1 and 3
+            {'points': 25, 'reason': case when days_since_login = 1 then 'logged in yesterday'
+                when days_since_login between 2 and 3
                 then 'logged in ' || days_since_login || ' days ago' end},
             {'points': 10, 'reason': case when days_since_login between 4 and 7
                 then 'logged in this week' end},

@@ -1,0 +1,80 @@
+"""``python -m etl``: load the CRM into the warehouse, once or on a schedule."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from crm.__main__ import OneLineParser, positive_float
+from crm.errors import UserError
+
+
+def build_parser() -> OneLineParser:
+    parser = OneLineParser(
+        prog="python -m etl",
+        description="Load the CRM (CRM_DATABASE_URL) into the DuckDB warehouse (WAREHOUSE_PATH, "
+        "default data/warehouse.duckdb).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser("run", help="one run: full the first time, incremental after")
+    run.add_argument("--full", action="store_true", help="reload everything from the CRM")
+    watch = commands.add_parser("watch", help="run again and again until stopped (Ctrl-C)")
+    watch.add_argument("--every", type=positive_float, default=30.0,
+                       help="seconds from the start of one run to the start of the next (30)")
+    watch.add_argument("--full", action="store_true", help="make the first run a full one")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            run_once(full=args.full)
+        else:
+            watch(every=args.every, full=args.full)
+        return 0
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("etl: stopped.", file=sys.stderr)
+        return 130
+
+
+def run_once(full: bool = False) -> None:
+    from crm.db import create_crm_engine, require_current_schema
+    from etl.extract import CrmSource
+    from etl.run import run_etl
+    from warehouse import warehouse_paths
+
+    engine = create_crm_engine()
+    require_current_schema(engine)
+    # Close our own connections first: the extractor brings its own driver.
+    engine.dispose()
+    source = CrmSource(engine.url)
+    try:
+        summary = run_etl(source, warehouse_paths(), full=full,
+                          progress=lambda line: print(line, file=sys.stderr, flush=True))
+    finally:
+        source.close()
+    print(summary.line(), flush=True)
+
+
+def watch(every: float, full: bool = False) -> None:
+    """Run every ``every`` seconds; a failed run is reported and the next one tries again."""
+    first = True
+    while True:
+        started = time.monotonic()
+        try:
+            run_once(full=full and first)
+        except UserError as error:
+            print(f"etl: run skipped: {error}", file=sys.stderr, flush=True)
+        except Exception as error:  # keep watching: the next run starts from the last good one
+            print(f"etl: run failed ({type(error).__name__}: {error}); retrying in {every:g} s",
+                  file=sys.stderr, flush=True)
+        first = False
+        time.sleep(max(0.0, every - (time.monotonic() - started)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
