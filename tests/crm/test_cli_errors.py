@@ -45,7 +45,7 @@ def count_leads(engine: sa.Engine) -> int:
 @pytest.mark.parametrize(
     "url",
     ["not a url", "mysql://x/y", "sqlite://", "postgresql://127.0.0.1/"],
-    ids=["not-a-url", "mysql", "sqlite-in-memory", "postgresql-no-database"],
+    ids=["not-a-url", "mysql", "in-memory", "no-database-name"],
 )
 def test_a_malformed_database_url_is_one_line(run_crm, url, command):
     message = assert_one_line_error(run_crm(*command, url=url))
