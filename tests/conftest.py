@@ -62,6 +62,10 @@ def postgres_server() -> Iterator[PostgresServer]:
         admin = psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as error:
         reason = str(error).strip().splitlines()[0]
+    else:
+        reason = None
+    if reason:
+        # Failed outside the except block, so the report is this one line and not a traceback.
         pytest.fail(
             f"PostgreSQL does not answer at {POSTGRES_ADMIN_URL} ({reason}). "
             "Start it with scripts/ensure-postgres.sh (./test does that), "
