@@ -32,8 +32,14 @@ CASES = {
 
 def crm(url: str, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "CRM_DATABASE_URL": url}
-    return subprocess.run([sys.executable, "-m", "crm", *args], cwd=REPO, env=env, check=True,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "crm", *args],
+        cwd=REPO,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
 
 
 def fresh_database(kind: str, workdir: Path) -> str:
@@ -61,13 +67,17 @@ def main() -> None:
         url = fresh_database(args.database, Path(workdir))
         crm(url, "init")
         started = time.perf_counter()
-        done = crm(url, "demo", "--leads", str(case["leads"]), "--days", str(case["days"]),
-                   "--seed", "7")
+        done = crm(
+            url, "demo", "--leads", str(case["leads"]), "--days", str(case["days"]), "--seed", "7"
+        )
         seconds = time.perf_counter() - started
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     result = {
-        "benchmark": "demo_generation", "database": args.database, **case,
-        "seconds": round(seconds, 1), "peak_rss_mb": round(peak_mb),
+        "benchmark": "demo_generation",
+        "database": args.database,
+        **case,
+        "seconds": round(seconds, 1),
+        "peak_rss_mb": round(peak_mb),
         "summary": done.stdout.strip(),
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{platform.node()} {os.cpu_count()} cores {platform.machine()}",

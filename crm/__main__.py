@@ -50,17 +50,21 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--days", type=positive_int, default=90, help="days of history (90)")
     demo.add_argument("--seed", type=int, default=7, help="same seed, same brokerage (7)")
     demo.add_argument(
-        "--until", metavar="UTC_TIME",
+        "--until",
+        metavar="UTC_TIME",
         help="end of the history, ISO time in UTC (default: now); fix it to reproduce a demo",
     )
     demo.add_argument(
-        "--if-empty", action="store_true",
+        "--if-empty",
+        action="store_true",
         help="do nothing (and succeed) when the CRM already has leads",
     )
 
     simulate = commands.add_parser("simulate", help="keep the demo brokerage alive in real time")
     simulate.add_argument(
-        "--rate", type=positive_float, default=2.0,
+        "--rate",
+        type=positive_float,
+        default=2.0,
         help="platform and phone events per second, on average (2)",
     )
     simulate.add_argument("--seed", type=int, default=None, help="random seed (default: random)")

@@ -9,7 +9,11 @@ import sqlalchemy as sa
 from alembic import command as alembic_command
 
 from crm.db import (
-    alembic_config, check_reachable, create_crm_engine, describe, require_current_schema,
+    alembic_config,
+    check_reachable,
+    create_crm_engine,
+    describe,
+    require_current_schema,
     schema_revisions,
 )
 from crm.errors import UserError

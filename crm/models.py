@@ -26,7 +26,12 @@ CALL_OUTCOMES = ("connected", "no_answer", "busy", "voicemail", "wrong_number")
 DEPOSIT_METHODS = ("card", "wire", "e_wallet", "crypto")
 DEPOSIT_STATUSES = ("approved", "declined", "pending")
 ASSIGNMENT_REASONS = (
-    "new_lead", "follow_up", "failed_deposit", "upsale", "retention", "reassignment",
+    "new_lead",
+    "follow_up",
+    "failed_deposit",
+    "upsale",
+    "retention",
+    "reassignment",
 )
 TICKET_PRIORITIES = ("low", "normal", "high", "urgent")
 TICKET_STATUSES = ("open", "pending", "closed")
@@ -149,7 +154,9 @@ class PlatformSession(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     logout_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     device: Mapped[str] = mapped_column(sa.String(16))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, index=True
+    )
 
 
 class Call(Timestamped, Base):
@@ -172,7 +179,9 @@ class Currency(Base):
 
     code: Mapped[str] = mapped_column(sa.String(3), primary_key=True)
     usd_rate: Mapped[Decimal] = mapped_column(sa.Numeric(18, 8))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, index=True
+    )
 
 
 class DepositAttempt(Timestamped, Base):
@@ -250,7 +259,9 @@ class EmailOutbox(Timestamped, Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (sa.Index("ix_email_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_email_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+    )
 
 
 class AmTarget(Timestamped, Base):

@@ -19,8 +19,12 @@ def build_parser() -> OneLineParser:
     run = commands.add_parser("run", help="one run: full the first time, incremental after")
     run.add_argument("--full", action="store_true", help="reload everything from the CRM")
     watch = commands.add_parser("watch", help="run again and again until stopped (Ctrl-C)")
-    watch.add_argument("--every", type=positive_float, default=30.0,
-                       help="seconds from the start of one run to the start of the next (30)")
+    watch.add_argument(
+        "--every",
+        type=positive_float,
+        default=30.0,
+        help="seconds from the start of one run to the start of the next (30)",
+    )
     watch.add_argument("--full", action="store_true", help="make the first run a full one")
     return parser
 
@@ -42,8 +46,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_once(full: bool = False) -> None:
-    from crm.db import create_crm_engine, require_current_schema
     from etl.extract import CrmSource
+
+    from crm.db import create_crm_engine, require_current_schema
     from etl.run import run_etl
     from warehouse import warehouse_paths
 
@@ -53,8 +58,12 @@ def run_once(full: bool = False) -> None:
     engine.dispose()
     source = CrmSource(engine.url)
     try:
-        summary = run_etl(source, warehouse_paths(), full=full,
-                          progress=lambda line: print(line, file=sys.stderr, flush=True))
+        summary = run_etl(
+            source,
+            warehouse_paths(),
+            full=full,
+            progress=lambda line: print(line, file=sys.stderr, flush=True),
+        )
     finally:
         source.close()
     print(summary.line(), flush=True)
@@ -70,8 +79,11 @@ def watch(every: float, full: bool = False) -> None:
         except UserError as error:
             print(f"etl: run skipped: {error}", file=sys.stderr, flush=True)
         except Exception as error:  # keep watching: the next run starts from the last good one
-            print(f"etl: run failed ({type(error).__name__}: {error}); retrying in {every:g} s",
-                  file=sys.stderr, flush=True)
+            print(
+                f"etl: run failed ({type(error).__name__}: {error}); retrying in {every:g} s",
+                file=sys.stderr,
+                flush=True,
+            )
         first = False
         time.sleep(max(0.0, every - (time.monotonic() - started)))
 

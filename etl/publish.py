@@ -59,7 +59,9 @@ def publish_snapshot(
         for name, rows in expected.items():
             found = check.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
             if found != rows:
-                raise RuntimeError(f"snapshot {temporary.name}: {name} has {found} rows, not {rows}")
+                raise RuntimeError(
+                    f"snapshot {temporary.name}: {name} has {found} rows, not {rows}"
+                )
     finally:
         check.close()
 
@@ -71,7 +73,7 @@ def publish_snapshot(
 
 
 def point_link(link: Path, target: Path) -> None:
-    """Move ``link`` to ``target`` in one rename, so a reader finds the old or the new, never none."""
+    """Move ``link`` to ``target`` in one rename: a reader finds the old or the new, never none."""
     link.parent.mkdir(parents=True, exist_ok=True)
     staging = link.with_name(f".{link.name}.next")
     staging.unlink(missing_ok=True)

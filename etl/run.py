@@ -32,9 +32,20 @@ from warehouse import MODELS_DIR, WarehousePaths
 
 # Parents first: a child's staging checks look its parents up.
 STAGED_TABLES = (
-    "currencies", "teams", "staff", "leads", "platform_sessions", "calls", "deposit_attempts",
-    "notes", "assignments", "support_tickets", "email_outbox", "am_targets",
-    "target_board_entries", "audit_log",
+    "currencies",
+    "teams",
+    "staff",
+    "leads",
+    "platform_sessions",
+    "calls",
+    "deposit_attempts",
+    "notes",
+    "assignments",
+    "support_tickets",
+    "email_outbox",
+    "am_targets",
+    "target_board_entries",
+    "audit_log",
 )
 FUTURE_TOLERANCE = timedelta(minutes=5)
 DEFAULT_OVERLAP = timedelta(minutes=10)
@@ -117,8 +128,11 @@ def models(layer: str) -> list[str]:
     """The layer's models, each after the models of the layer it reads from."""
     names = sorted(path.stem for path in (MODELS_DIR / layer).glob("*.sql"))
     reads = {
-        name: {other for other in names
-               if other != name and re.search(rf"\b{other}\b", model_sql(layer, name))}
+        name: {
+            other
+            for other in names
+            if other != name and re.search(rf"\b{other}\b", model_sql(layer, name))
+        }
         for name in names
     }
     return list(TopologicalSorter(reads).static_order())
@@ -128,20 +142,18 @@ def models(layer: str) -> list[str]:
 def etl_lock(paths: WarehousePaths):
     """One ETL at a time per warehouse. The kernel drops the lock if the holder dies."""
     paths.home.mkdir(parents=True, exist_ok=True)
-    handle = open(paths.lock, "a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        raise UserError(
-            f"another ETL run is using the warehouse {paths.link}: wait for it to finish "
-            "(or stop the `python -m etl watch` that runs it)."
-        ) from None
-    try:
-        yield
-    finally:
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
+    with open(paths.lock, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UserError(
+                f"another ETL run is using the warehouse {paths.link}: wait for it to finish "
+                "(or stop the `python -m etl watch` that runs it)."
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def open_base(paths: WarehousePaths) -> duckdb.DuckDBPyConnection:
@@ -155,8 +167,13 @@ def open_base(paths: WarehousePaths) -> duckdb.DuckDBPyConnection:
 
 
 def run_etl(
-    source, paths: WarehousePaths, *, full: bool = False, overlap: timedelta = DEFAULT_OVERLAP,
-    progress: Callable[[str], None] | None = None, now: Callable[[], datetime] | None = None,
+    source,
+    paths: WarehousePaths,
+    *,
+    full: bool = False,
+    overlap: timedelta = DEFAULT_OVERLAP,
+    progress: Callable[[str], None] | None = None,
+    now: Callable[[], datetime] | None = None,
 ) -> RunSummary:
     """Load the CRM behind ``source`` (an ``etl.extract.CrmSource``) into the warehouse."""
     clock = now or (lambda: datetime.now(timezone.utc))
@@ -181,8 +198,10 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
     mode = "full" if full else "incremental"
     run_id = scalar(base, "SELECT coalesce(max(run_id), 0) + 1 FROM etl_runs")
     as_of = clock()
-    run_sql(base, 
-        "INSERT INTO etl_runs (run_id, mode, status, as_of, started_at) VALUES (?, ?, 'running', ?, ?)",
+    run_sql(
+        base,
+        "INSERT INTO etl_runs (run_id, mode, status, as_of, started_at) "
+        "VALUES (?, ?, 'running', ?, ?)",
         [run_id, mode, as_of, clock()],
     )
     summary = RunSummary(run_id=run_id, mode=mode, as_of=as_of)
@@ -200,8 +219,10 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
             result.watermark = _landed_watermark(base, name) or watermarks.get(name)
             summary.tables[name] = result
             if rows and (full or rows > 100_000):
-                say(f"etl: {name}: {rows:,} rows in {result.seconds:.1f} s "
-                    f"({rows / max(result.seconds, 1e-9):,.0f} rows/s)")
+                say(
+                    f"etl: {name}: {rows:,} rows in {result.seconds:.1f} s "
+                    f"({rows / max(result.seconds, 1e-9):,.0f} rows/s)"
+                )
         if not full:
             _apply_tombstones(base, summary)
         for name in STAGED_TABLES:
@@ -209,16 +230,27 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
         _build_models(base)
         for name, result in summary.tables.items():
             if result.watermark is not None:
-                run_sql(base, 
-                    "INSERT OR REPLACE INTO etl_watermarks VALUES (?, ?)", [name, result.watermark]
+                run_sql(
+                    base,
+                    "INSERT OR REPLACE INTO etl_watermarks VALUES (?, ?)",
+                    [name, result.watermark],
                 )
-            run_sql(base, 
+            run_sql(
+                base,
                 "INSERT INTO etl_run_tables VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [run_id, name, result.landed, result.quarantined, result.deleted,
-                 result.watermark, round(result.seconds, 3)],
+                [
+                    run_id,
+                    name,
+                    result.landed,
+                    result.quarantined,
+                    result.deleted,
+                    result.watermark,
+                    round(result.seconds, 3),
+                ],
             )
         summary.seconds = time.perf_counter() - started
-        run_sql(base, 
+        run_sql(
+            base,
             "UPDATE etl_runs SET status = 'succeeded', finished_at = ?, rows_landed = ?, "
             "rows_quarantined = ?, rows_deleted = ? WHERE run_id = ?",
             [clock(), summary.landed, summary.quarantined, summary.deleted, run_id],
@@ -228,7 +260,8 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
         run_sql(base, "COMMIT")
     except BaseException as error:
         run_sql(base, "ROLLBACK")
-        run_sql(base, 
+        run_sql(
+            base,
             "UPDATE etl_runs SET status = 'failed', finished_at = ?, error = ? WHERE run_id = ?",
             [clock(), f"{type(error).__name__}: {error}"[:2000], run_id],
         )
@@ -240,27 +273,25 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
 
 
 def _landed_watermark(base, name: str) -> datetime | None:
-    return scalar(base, 
-        f"SELECT max(try_cast(updated_at AS timestamptz)) FROM landing.{name}"
-    )
+    return scalar(base, f"SELECT max(try_cast(updated_at AS timestamptz)) FROM landing.{name}")
 
 
 def _apply_tombstones(base, summary: RunSummary) -> None:
     """Remove from staging and quarantine the rows the CRM deleted since the last run."""
-    deleted = run_sql(base, 
-        "SELECT DISTINCT table_name FROM landing.deleted_rows"
-    )
+    deleted = run_sql(base, "SELECT DISTINCT table_name FROM landing.deleted_rows")
     for (table_name,) in deleted:
         if table_name not in STAGED_TABLES or table_name not in summary.tables:
             continue
         staged = f"stg_{table_name}"
         key = _key_column(base, staged)
-        removed = scalar(base, 
+        removed = scalar(
+            base,
             f"DELETE FROM {staged} WHERE cast({key} AS varchar) IN "
             "(SELECT row_key FROM landing.deleted_rows WHERE table_name = ?)",
             [table_name],
         )
-        run_sql(base, 
+        run_sql(
+            base,
             "DELETE FROM quarantine WHERE table_name = ? AND row_key IN "
             "(SELECT row_key FROM landing.deleted_rows WHERE table_name = ?)",
             [table_name, table_name],
@@ -279,23 +310,27 @@ def _stage(base, name: str, run_id: int, as_of: datetime, full: bool) -> int:
     run_sql(base, f"CREATE OR REPLACE TEMP TABLE typed AS {model_sql('staging', staged)}")
     key = _key_column(base, "typed")
     if full:
-        run_sql(base, 
+        run_sql(
+            base,
             f"CREATE OR REPLACE TABLE {staged} AS "
-            "SELECT * EXCLUDE (quarantine_reason) FROM typed WHERE quarantine_reason IS NULL"
+            "SELECT * EXCLUDE (quarantine_reason) FROM typed WHERE quarantine_reason IS NULL",
         )
         run_sql(base, "DELETE FROM quarantine WHERE table_name = ?", [name])
     else:
         run_sql(base, f"DELETE FROM {staged} WHERE {key} IN (SELECT {key} FROM typed)")
-        run_sql(base, 
+        run_sql(
+            base,
             f"INSERT INTO {staged} "
-            "SELECT * EXCLUDE (quarantine_reason) FROM typed WHERE quarantine_reason IS NULL"
+            "SELECT * EXCLUDE (quarantine_reason) FROM typed WHERE quarantine_reason IS NULL",
         )
-        run_sql(base, 
+        run_sql(
+            base,
             f"DELETE FROM quarantine WHERE table_name = ? AND row_key IN "
             f"(SELECT cast({key} AS varchar) FROM typed)",
             [name],
         )
-    bad = scalar(base, 
+    bad = scalar(
+        base,
         f"INSERT INTO quarantine SELECT ?, cast({key} AS varchar), quarantine_reason, ?, ? "
         "FROM typed WHERE quarantine_reason IS NOT NULL",
         [name, run_id, as_of],
@@ -315,8 +350,9 @@ def _build_models(base) -> None:
 def snapshot_tables(base) -> dict[str, str]:
     """What readers get: every mart and dim, the run log, and the quarantine with its reasons."""
     tables = {name: f"SELECT * FROM {name}" for name in models("marts")}
-    tables.update({name: f"SELECT * FROM {name}" for name in models("facts")
-                   if name.startswith("dim_")})
+    tables.update(
+        {name: f"SELECT * FROM {name}" for name in models("facts") if name.startswith("dim_")}
+    )
     tables["etl_runs"] = "SELECT * FROM etl_runs"
     tables["etl_run_tables"] = "SELECT * FROM etl_run_tables"
     tables["quarantine"] = (

@@ -12,7 +12,7 @@ import os
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -34,7 +34,7 @@ class _Snapshot:
     retired: bool = False
 
 
-@lru_cache(maxsize=None)
+@cache
 def query_sql(name: str) -> str:
     """The text of ``warehouse/queries/<name>.sql``."""
     return (QUERIES_DIR / f"{name}.sql").read_text()

@@ -21,8 +21,18 @@ from crm.models import Base
 
 # Parents before children, so that foreign keys hold at every step.
 TABLE_ORDER = (
-    "teams", "staff", "currencies", "am_targets", "leads", "platform_sessions", "calls",
-    "deposit_attempts", "target_board_entries", "assignments", "notes", "support_tickets",
+    "teams",
+    "staff",
+    "currencies",
+    "am_targets",
+    "leads",
+    "platform_sessions",
+    "calls",
+    "deposit_attempts",
+    "target_board_entries",
+    "assignments",
+    "notes",
+    "support_tickets",
     "email_outbox",
 )
 
@@ -42,13 +52,20 @@ def to_arrow(table: sa.Table, columns: dict) -> dict[str, pa.Array]:
             arrays[name] = money_from_cents(value, valid)
         else:
             mask = None if valid is None else ~valid
-            values = value.tolist() if isinstance(value, np.ndarray) and value.dtype == object else value
+            values = (
+                value.tolist() if isinstance(value, np.ndarray) and value.dtype == object else value
+            )
             arrays[name] = pa.array(values, type=kind, mask=mask, from_pandas=False)
     return arrays
 
 
 def build_demo(
-    engine: sa.Engine, *, leads: int, days: int, seed: int, until: datetime | None = None,
+    engine: sa.Engine,
+    *,
+    leads: int,
+    days: int,
+    seed: int,
+    until: datetime | None = None,
     progress=sys.stderr,
 ) -> str:
     """Fill the empty CRM behind ``engine`` with a demo brokerage; return a one-line summary."""
@@ -69,12 +86,19 @@ def build_demo(
             done += len(chunk["leads"]["id"])
             if progress is not None:
                 rate = done / max(time.perf_counter() - started, 1e-9)
-                print(f"demo: {done:,} / {leads:,} leads ({rate:,.0f} leads/s)", file=progress,
-                      flush=True)
+                print(
+                    f"demo: {done:,} / {leads:,} leads ({rate:,.0f} leads/s)",
+                    file=progress,
+                    flush=True,
+                )
         settings = {
             "key": ["demo", "demo_seed", "demo_until", "demo_created_at"],
-            "value": ["true", str(seed), until.isoformat(),
-                      datetime.now(timezone.utc).isoformat(timespec="seconds")],
+            "value": [
+                "true",
+                str(seed),
+                until.isoformat(),
+                datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            ],
             "updated_at": timestamps(np.full(4, int(until.timestamp()) * 1_000_000)),
         }
         writer.write(tables["crm_settings"], to_arrow(tables["crm_settings"], settings))

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -37,13 +37,19 @@ CHUNK_LEADS = 25_000
 CALLS_PER_LEAD = 9.5  # what _calls() gives on average, used to size the floor
 CALLS_PER_AM_DAY = 120
 CONVERSION_TEAM_OF_MARKET = {
-    "BR": "Conversion LatAm", "MX": "Conversion LatAm", "CO": "Conversion LatAm",
-    "CL": "Conversion LatAm", "AE": "Conversion MENA", "SA": "Conversion MENA",
+    "BR": "Conversion LatAm",
+    "MX": "Conversion LatAm",
+    "CO": "Conversion LatAm",
+    "CL": "Conversion LatAm",
+    "AE": "Conversion MENA",
+    "SA": "Conversion MENA",
     "TR": "Conversion MENA",
 }
 RETENTION_TEAM_OF_MARKET = {
-    "IN": "Retention Asia-Pacific", "MY": "Retention Asia-Pacific",
-    "TH": "Retention Asia-Pacific", "JP": "Retention Asia-Pacific",
+    "IN": "Retention Asia-Pacific",
+    "MY": "Retention Asia-Pacific",
+    "TH": "Retention Asia-Pacific",
+    "JP": "Retention Asia-Pacific",
     "AU": "Retention Asia-Pacific",
 }
 # Share of a lead's registrations by weekday (Monday first) and local hour.
@@ -106,8 +112,11 @@ def build_cast(leads: int, days: int, rng: np.random.Generator) -> Cast:
             if email not in used:
                 break
         used.add(email)
-        staff.append(StaffMember(len(staff) + 1, name, f"{email}@starboard.demo", role, desk,
-                                 team, zone, active))
+        staff.append(
+            StaffMember(
+                len(staff) + 1, name, f"{email}@starboard.demo", role, desk, team, zone, active
+            )
+        )
 
     person("admin", None, None, "Europe/London")
     for _ in range(2):
@@ -127,8 +136,13 @@ def build_cast(leads: int, days: int, rng: np.random.Generator) -> Cast:
         name, desk, zone = retention_teams[i % len(retention_teams)]
         person("account_manager", desk, name, zone)
     # People who left: they keep their history, but own nothing and sign in to nothing.
-    person("account_manager", "conversion", "Conversion London", zone_of_team["Conversion London"],
-           active=False)
+    person(
+        "account_manager",
+        "conversion",
+        "Conversion London",
+        zone_of_team["Conversion London"],
+        active=False,
+    )
 
     cast = Cast(teams=teams, staff=staff)
     for name, _desk, _zone in ref.TEAMS:
@@ -150,7 +164,9 @@ class Clock:
         for z, zone in enumerate(self.zones):
             info = ZoneInfo(zone)
             for d in range(days):
-                noon = datetime(1970, 1, 1, 12, tzinfo=timezone.utc) + timedelta(days=self.first_day + d)
+                noon = datetime(1970, 1, 1, 12, tzinfo=timezone.utc) + timedelta(
+                    days=self.first_day + d
+                )
                 offsets[z, d] = int(noon.astimezone(info).utcoffset().total_seconds()) * US
         self.offsets = offsets
 
@@ -235,7 +251,8 @@ class Generator:
         }
         return {
             "teams": {
-                "id": [t[0] for t in teams], "name": [t[1] for t in teams],
+                "id": [t[0] for t in teams],
+                "name": [t[1] for t in teams],
                 "desk": [t[2] for t in teams],
                 "created_at": np.full(len(teams), self.start_us - 60 * DAY),
                 "updated_at": np.full(len(teams), self.start_us - 60 * DAY),
@@ -259,14 +276,18 @@ class Generator:
             following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
             months.append((month, following - timedelta(days=1)))
             month = following
-        rows = {k: [] for k in ("id", "am_id", "period_start", "period_end", "target_usd",
-                                "target_ftds")}
+        rows = {
+            k: []
+            for k in ("id", "am_id", "period_start", "period_end", "target_usd", "target_ftds")
+        }
         for s in self.cast.staff:
             if s.role != "account_manager":
                 continue
             for start, end in months:
                 conversion = s.desk == "conversion"
-                usd = int(rng.integers(20, 61) * 1000 if conversion else rng.integers(80, 201) * 1000)
+                usd = int(
+                    rng.integers(20, 61) * 1000 if conversion else rng.integers(80, 201) * 1000
+                )
                 rows["id"].append(len(rows["id"]) + 1)
                 rows["am_id"].append(s.id)
                 rows["period_start"].append(start)
@@ -392,8 +413,11 @@ class LeadChunk:
         duration = np.where(
             connected,
             rng.lognormal(np.log(240), 0.7, len(outcome)),
-            np.where(outcome == "voicemail", rng.uniform(20, 45, len(outcome)),
-                     rng.uniform(0, 25, len(outcome))),
+            np.where(
+                outcome == "voicemail",
+                rng.uniform(20, 45, len(outcome)),
+                rng.uniform(0, 25, len(outcome)),
+            ),
         )
         self.call_duration = np.minimum(duration, 3 * 3600).astype(np.int64)
         self.first_call_at = np.full(self.n, np.iinfo(np.int64).max)
@@ -427,27 +451,35 @@ class LeadChunk:
 
         # Self depositors go to a conversion AM for upsale, as a high-priority lead.
         upsale_at = self.ftd_at + rng.exponential(6 * HOUR, n).astype(np.int64) + 30 * MINUTE
-        self.upsale = self.self_ftd & (upsale_at <= self.until) & (
-            ~self.to_retention | (upsale_at < self.retention_at)
+        self.upsale = (
+            self.self_ftd
+            & (upsale_at <= self.until)
+            & (~self.to_retention | (upsale_at < self.retention_at))
         )
         self.upsale_at = np.where(self.upsale, upsale_at, 0)
         need_am = self.upsale & (self.conv_am == 0)
         if need_am.any():
-            countries = np.array([ref.MARKETS[m].country for m in self.market[need_am]], dtype=object)
-            teams = np.array([CONVERSION_TEAM_OF_MARKET.get(c, "Conversion London")
-                              for c in countries], dtype=object)
+            countries = np.array(
+                [ref.MARKETS[m].country for m in self.market[need_am]], dtype=object
+            )
+            teams = np.array(
+                [CONVERSION_TEAM_OF_MARKET.get(c, "Conversion London") for c in countries],
+                dtype=object,
+            )
             self.conv_am[need_am] = self._team_ams(teams)
         self.upsale_from_am = np.where(self.upsale & ~need_am, self.conv_am, 0)
 
     def owner_at(self, lead: np.ndarray, at: np.ndarray) -> np.ndarray:
         """The owning AM of each lead at each instant (0 for none)."""
         conv_from = np.where(
-            self.is_assigned[lead], self.assigned_at[lead],
+            self.is_assigned[lead],
+            self.assigned_at[lead],
             np.where(self.upsale[lead], self.upsale_at[lead], np.iinfo(np.int64).max),
         )
         owner = np.where(at >= conv_from, self.conv_am[lead], 0)
-        return np.where(self.to_retention[lead] & (at >= self.retention_at[lead]),
-                        self.ret_am[lead], owner)
+        return np.where(
+            self.to_retention[lead] & (at >= self.retention_at[lead]), self.ret_am[lead], owner
+        )
 
     def _deposits(self):
         g, rng, n = self.g, self.rng, self.n
@@ -458,7 +490,8 @@ class LeadChunk:
         first = np.zeros(len(lead), dtype=bool)
         first[np.cumsum(count)[self.converted] - count[self.converted]] = True
         at = np.where(
-            first, self.ftd_at[lead],
+            first,
+            self.ftd_at[lead],
             self.ftd_at[lead] + (rng.random(len(lead)) * span[lead]).astype(np.int64) + MINUTE,
         )
         approved_lead, approved_at = lead, np.minimum(at, self.until - MINUTE)
@@ -472,15 +505,16 @@ class LeadChunk:
         failures = int(round(len(approved_lead) * 0.08))
         fail_lead = losers[rng.integers(0, len(losers), failures)] if len(losers) else losers
         fail_at = self.registered[fail_lead] + (
-            rng.lognormal(np.log(2), 1.0, len(fail_lead)) * DAY).astype(np.int64)
+            rng.lognormal(np.log(2), 1.0, len(fail_lead)) * DAY
+        ).astype(np.int64)
         fail_ok = fail_at < self.until - MINUTE
         fail_lead, fail_at = fail_lead[fail_ok], fail_at[fail_ok]
 
         lead = np.concatenate([approved_lead, retry_lead, fail_lead])
         at = np.concatenate([approved_at, retry_at, fail_at])
-        declined = np.concatenate([
-            np.zeros(len(approved_lead), bool), np.ones(len(retry_lead) + len(fail_lead), bool)
-        ])
+        declined = np.concatenate(
+            [np.zeros(len(approved_lead), bool), np.ones(len(retry_lead) + len(fail_lead), bool)]
+        )
         is_ftd = np.concatenate([first, np.zeros(len(retry_lead) + len(fail_lead), bool)])
         order = np.lexsort((at, lead))
         lead, at, declined, is_ftd = lead[order], at[order], declined[order], is_ftd[order]
@@ -493,8 +527,11 @@ class LeadChunk:
         amount[whale] *= rng.pareto(1.5, int(whale.sum())) + 5
         round_unit = np.maximum(typical // 5, 100)
         rounded = rng.random(m) < 0.6
-        cents = np.where(rounded, np.maximum(np.round(amount / round_unit), 1) * round_unit,
-                         np.maximum(amount.astype(np.int64), 1000)).astype(np.int64)
+        cents = np.where(
+            rounded,
+            np.maximum(np.round(amount / round_unit), 1) * round_unit,
+            np.maximum(amount.astype(np.int64), 1000),
+        ).astype(np.int64)
         usd = usd_cents(cents, currency, g.rates_e8)
 
         provider = pick(rng, [p[2] for p in ref.PROVIDERS], m)
@@ -512,19 +549,36 @@ class LeadChunk:
         called = self.first_call_at[lead] < at
         self_deposit = ~declined & ((am == 0) | ~called)
         self.deposit = {
-            "lead": lead, "at": at, "declined": declined, "am": am, "cents": cents,
-            "currency": currency, "usd": usd, "is_ftd": is_ftd, "status": status,
-            "reason": reason, "method": method, "provider": provider, "self": self_deposit,
+            "lead": lead,
+            "at": at,
+            "declined": declined,
+            "am": am,
+            "cents": cents,
+            "currency": currency,
+            "usd": usd,
+            "is_ftd": is_ftd,
+            "status": status,
+            "reason": reason,
+            "method": method,
+            "provider": provider,
+            "self": self_deposit,
         }
         ids = g.counters.take("deposit_attempts", m)
         self.deposit["id"] = ids
         self.out["deposit_attempts"] = {
-            "id": ids, "lead_id": self.ids[lead], "am_id": pa_nullable(am),
-            "amount": cents, "currency": np.array(g.currencies, dtype=object)[currency],
-            "amount_usd": usd, "method": method,
+            "id": ids,
+            "lead_id": self.ids[lead],
+            "am_id": pa_nullable(am),
+            "amount": cents,
+            "currency": np.array(g.currencies, dtype=object)[currency],
+            "amount_usd": usd,
+            "method": method,
             "provider": np.array([p[1] for p in ref.PROVIDERS], dtype=object)[provider],
-            "status": status, "decline_reason": reason, "is_self_deposit": self_deposit,
-            "is_ftd": is_ftd, "created_at": at,
+            "status": status,
+            "decline_reason": reason,
+            "is_self_deposit": self_deposit,
+            "is_ftd": is_ftd,
+            "created_at": at,
             "updated_at": np.where(status == "pending", self.until, at + 2 * US),
         }
 
@@ -538,31 +592,42 @@ class LeadChunk:
         # F4/F12: deposits on owned accounts reach the target board once a manager reviewed
         # them; the last day's wait in the New deposits review.
         board = credited & ~self_deposit & (am != 0) & (at < self.until - DAY)
-        recorded = np.minimum(at[board] + rng.integers(HOUR, 20 * HOUR, int(board.sum())),
-                              self.until - HOUR)
+        recorded = np.minimum(
+            at[board] + rng.integers(HOUR, 20 * HOUR, int(board.sum())), self.until - HOUR
+        )
         self.out["target_board_entries"] = {
             "id": g.counters.take("target_board_entries", int(board.sum())),
-            "am_id": am[board], "deposit_id": ids[board], "amount_usd": usd[board],
-            "recorded_by_id": g.sales_managers[rng.integers(0, len(g.sales_managers),
-                                                            int(board.sum()))],
-            "recorded_at": recorded, "created_at": recorded, "updated_at": recorded,
+            "am_id": am[board],
+            "deposit_id": ids[board],
+            "amount_usd": usd[board],
+            "recorded_by_id": g.sales_managers[
+                rng.integers(0, len(g.sales_managers), int(board.sum()))
+            ],
+            "recorded_at": recorded,
+            "created_at": recorded,
+            "updated_at": recorded,
         }
 
     def _sessions(self):
         rng, n = self.rng, self.n
         base = 1 + rng.poisson(4 + 40 * self.quality)
-        traded = np.where(self.converted,
-                          rng.poisson(0.5 * (self.until - self.ftd_at) / DAY), 0)
+        traded = np.where(self.converted, rng.poisson(0.5 * (self.until - self.ftd_at) / DAY), 0)
         comeback = ~self.converted & (rng.random(n) < 0.15)
         returns = np.where(comeback, 1 + rng.poisson(3, n), 0)
-        part = np.concatenate([
-            np.zeros(int(base.sum()), np.int8), np.ones(int(traded.sum()), np.int8),
-            np.full(int(returns.sum()), 2, np.int8),
-        ])
-        lead = np.concatenate([
-            np.repeat(np.arange(n), base), np.repeat(np.arange(n), traded),
-            np.repeat(np.arange(n), returns),
-        ])
+        part = np.concatenate(
+            [
+                np.zeros(int(base.sum()), np.int8),
+                np.ones(int(traded.sum()), np.int8),
+                np.full(int(returns.sum()), 2, np.int8),
+            ]
+        )
+        lead = np.concatenate(
+            [
+                np.repeat(np.arange(n), base),
+                np.repeat(np.arange(n), traded),
+                np.repeat(np.arange(n), returns),
+            ]
+        )
         m = len(lead)
         fade = (4 + 20 * self.quality[lead]) * DAY
         login = self.registered[lead] + (rng.exponential(1, m) * fade).astype(np.int64)
@@ -580,11 +645,14 @@ class LeadChunk:
         np.maximum.at(last_visit, lead[part == 0], login[part == 0])
         gap_end = last_visit + (rng.uniform(21, 45, n) * DAY).astype(np.int64)
         login[back] = gap_end[lead[back]] + (rng.exponential(2, int(back.sum())) * DAY).astype(
-            np.int64)
+            np.int64
+        )
         keep = login < self.until - MINUTE
         lead, login = lead[keep], login[keep]
         m = len(lead)
-        duration = np.minimum(rng.lognormal(np.log(15 * 60), 1.0, m), 8 * 3600).astype(np.int64) * US
+        duration = (
+            np.minimum(rng.lognormal(np.log(15 * 60), 1.0, m), 8 * 3600).astype(np.int64) * US
+        )
         last_seen = login + duration
         online = last_seen >= self.until
         last_seen = np.minimum(last_seen, self.until)
@@ -593,7 +661,9 @@ class LeadChunk:
         np.maximum.at(self.last_login, lead, login)
         self.out["platform_sessions"] = {
             "id": self.g.counters.take("platform_sessions", m),
-            "lead_id": self.ids[lead], "login_at": login, "last_seen_at": last_seen,
+            "lead_id": self.ids[lead],
+            "login_at": login,
+            "last_seen_at": last_seen,
             "logout_at": Masked(last_seen, logged_out),
             "device": np.array(DEVICES, dtype=object)[pick(rng, [0.45, 0.3, 0.25], m)],
             "updated_at": last_seen,
@@ -624,10 +694,11 @@ class LeadChunk:
         self.status = status
 
         # No answer: the AM set a callback 1-3 days on, in the lead's daytime.
-        follow = (status == "follow_up")
+        follow = status == "follow_up"
         last_at = np.where(has_call, self.call_at[np.maximum(last_call, 0)], 0)
         callback = self.g.clock.at_local_hours(
-            self.zone, last_at + rng.integers(1, 4, n) * DAY, rng, 10, 18)
+            self.zone, last_at + rng.integers(1, 4, n) * DAY, rng, 10, 18
+        )
         self.callback = np.where(follow, callback, 0)
         self.follow = follow
         self.last_call_at = last_at
@@ -642,7 +713,8 @@ class LeadChunk:
         morning = np.maximum(self.until - rng.integers(1, 8 * 3600, n) * US, self.assigned_at)
         self.starred_at = np.where(starred, np.minimum(morning, self.until), 0)
         self.starred_by = np.where(
-            starred, self.g.lead_managers[rng.integers(0, len(self.g.lead_managers), n)], 0)
+            starred, self.g.lead_managers[rng.integers(0, len(self.g.lead_managers), n)], 0
+        )
 
     def owner_now(self) -> np.ndarray:
         return self.owner_at(np.arange(self.n), np.full(self.n, self.until))
@@ -653,52 +725,98 @@ class LeadChunk:
         rows: list[dict] = []
 
         def add(lead, at, from_am, to_am, from_desk, to_desk, by, reason, note=None):
-            rows.append({"lead": lead, "at": at, "from": from_am, "to": to_am,
-                         "from_desk": from_desk, "to_desk": to_desk, "by": by,
-                         "reason": np.full(len(lead), reason, dtype=object),
-                         "note": note if note is not None else np.full(len(lead), None, object)})
+            rows.append(
+                {
+                    "lead": lead,
+                    "at": at,
+                    "from": from_am,
+                    "to": to_am,
+                    "from_desk": from_desk,
+                    "to_desk": to_desk,
+                    "by": by,
+                    "reason": np.full(len(lead), reason, dtype=object),
+                    "note": note if note is not None else np.full(len(lead), None, object),
+                }
+            )
 
         managers = g.lead_managers
         first = np.flatnonzero(self.is_assigned)
-        add(first, self.assigned_at[first], np.zeros(len(first), np.int64), self.conv_am[first],
-            np.full(len(first), None, object), np.full(len(first), "conversion", object),
-            managers[rng.integers(0, len(managers), len(first))], "new_lead")
+        add(
+            first,
+            self.assigned_at[first],
+            np.zeros(len(first), np.int64),
+            self.conv_am[first],
+            np.full(len(first), None, object),
+            np.full(len(first), "conversion", object),
+            managers[rng.integers(0, len(managers), len(first))],
+            "new_lead",
+        )
 
         follow = np.flatnonzero(self.follow)
         am = self.conv_am[follow]
-        add(follow, self.last_call_at[follow] + MINUTE, am, am,
-            np.full(len(follow), "conversion", object), np.full(len(follow), "conversion", object),
-            am, "follow_up")
+        add(
+            follow,
+            self.last_call_at[follow] + MINUTE,
+            am,
+            am,
+            np.full(len(follow), "conversion", object),
+            np.full(len(follow), "conversion", object),
+            am,
+            "follow_up",
+        )
 
         ups = np.flatnonzero(self.upsale)
-        add(ups, self.upsale_at[ups], self.upsale_from_am[ups], self.conv_am[ups],
+        add(
+            ups,
+            self.upsale_at[ups],
+            self.upsale_from_am[ups],
+            self.conv_am[ups],
             np.where(self.upsale_from_am[ups] != 0, "conversion", None).astype(object),
             np.full(len(ups), "conversion", object),
-            managers[rng.integers(0, len(managers), len(ups))], "upsale")
+            managers[rng.integers(0, len(managers), len(ups))],
+            "upsale",
+        )
 
         ret = np.flatnonzero(self.to_retention)
         before = self.owner_at(ret, self.retention_at[ret] - 1)
-        add(ret, self.retention_at[ret], before, self.ret_am[ret],
+        add(
+            ret,
+            self.retention_at[ret],
+            before,
+            self.ret_am[ret],
             np.where(before != 0, "conversion", None).astype(object),
             np.full(len(ret), "retention", object),
-            managers[rng.integers(0, len(managers), len(ret))], "retention")
+            managers[rng.integers(0, len(managers), len(ret))],
+            "retention",
+        )
 
         # F3: failed deposits a manager reviewed: assigned back to the AM with the reason.
         d = self.deposit
-        reviewed = d["declined"] & (d["am"] != 0) & (d["at"] < self.until - DAY) & (
-            rng.random(len(d["lead"])) < 0.5)
+        reviewed = (
+            d["declined"]
+            & (d["am"] != 0)
+            & (d["at"] < self.until - DAY)
+            & (rng.random(len(d["lead"])) < 0.5)
+        )
         r_lead, r_am = d["lead"][reviewed], d["am"][reviewed]
         r_at = d["at"][reviewed] + rng.integers(HOUR, 12 * HOUR, int(reviewed.sum()))
         currencies = np.array(g.currencies, dtype=object)[d["currency"][reviewed]]
         providers = np.array([p[1] for p in ref.PROVIDERS], dtype=object)[d["provider"][reviewed]]
-        texts = np.array([
-            f"Declined deposit of {cents / 100:.2f} {cur} via {prov}: {reason}. "
-            "Help the client retry or choose another method."
-            for cents, cur, prov, reason in zip(d["cents"][reviewed], currencies, providers,
-                                                d["reason"][reviewed], strict=True)
-        ], dtype=object)
-        desk = np.where(self.to_retention[r_lead] & (r_at >= self.retention_at[r_lead]),
-                        "retention", "conversion").astype(object)
+        texts = np.array(
+            [
+                f"Declined deposit of {cents / 100:.2f} {cur} via {prov}: {reason}. "
+                "Help the client retry or choose another method."
+                for cents, cur, prov, reason in zip(
+                    d["cents"][reviewed], currencies, providers, d["reason"][reviewed], strict=True
+                )
+            ],
+            dtype=object,
+        )
+        desk = np.where(
+            self.to_retention[r_lead] & (r_at >= self.retention_at[r_lead]),
+            "retention",
+            "conversion",
+        ).astype(object)
         review_by = managers[rng.integers(0, len(managers), len(r_lead))]
         add(r_lead, r_at, r_am, r_am, desk, desk, review_by, "failed_deposit", texts)
 
@@ -709,11 +827,17 @@ class LeadChunk:
         np.maximum.at(self.last_assignment_at, merged["lead"], merged["at"])
         self.out["assignments"] = {
             "id": g.counters.take("assignments", len(merged["lead"])),
-            "lead_id": self.ids[merged["lead"]], "from_am_id": pa_nullable(merged["from"]),
-            "to_am_id": merged["to"], "from_desk": merged["from_desk"],
-            "to_desk": merged["to_desk"], "by_id": merged["by"], "reason": merged["reason"],
-            "note": merged["note"], "assigned_at": merged["at"],
-            "created_at": merged["at"], "updated_at": merged["at"],
+            "lead_id": self.ids[merged["lead"]],
+            "from_am_id": pa_nullable(merged["from"]),
+            "to_am_id": merged["to"],
+            "from_desk": merged["from_desk"],
+            "to_desk": merged["to_desk"],
+            "by_id": merged["by"],
+            "reason": merged["reason"],
+            "note": merged["note"],
+            "assigned_at": merged["at"],
+            "created_at": merged["at"],
+            "updated_at": merged["at"],
         }
 
         # Notes: what AMs wrote after some calls, and the managers' failed-deposit notes.
@@ -723,8 +847,9 @@ class LeadChunk:
         n_author = self.owner_at(n_lead, n_at)
         own = n_author != 0
         n_lead, n_at, n_author = n_lead[own], n_at[own], n_author[own]
-        bodies = np.array(ref.NOTE_TEXTS, dtype=object)[rng.integers(0, len(ref.NOTE_TEXTS),
-                                                                      len(n_lead))]
+        bodies = np.array(ref.NOTE_TEXTS, dtype=object)[
+            rng.integers(0, len(ref.NOTE_TEXTS), len(n_lead))
+        ]
         lead = np.concatenate([n_lead, r_lead])
         at = np.concatenate([n_at, r_at])
         order = np.lexsort((at, lead))
@@ -733,7 +858,8 @@ class LeadChunk:
             "lead_id": self.ids[lead[order]],
             "author_id": np.concatenate([n_author, review_by])[order],
             "body": np.concatenate([bodies, texts])[order],
-            "created_at": at[order], "updated_at": at[order],
+            "created_at": at[order],
+            "updated_at": at[order],
         }
 
         # Calls go out under the AM who owned the lead at the time.
@@ -741,8 +867,10 @@ class LeadChunk:
             "id": g.counters.take("calls", len(self.call_lead)),
             "lead_id": self.ids[self.call_lead],
             "am_id": self.owner_at(self.call_lead, self.call_at),
-            "started_at": self.call_at, "duration_s": self.call_duration,
-            "outcome": self.call_outcome, "created_at": self.call_at + self.call_duration * US,
+            "started_at": self.call_at,
+            "duration_s": self.call_duration,
+            "outcome": self.call_outcome,
+            "created_at": self.call_at + self.call_duration * US,
             "updated_at": self.call_at + self.call_duration * US,
         }
 
@@ -763,13 +891,18 @@ class LeadChunk:
         owner = self.owner_at(lead, opened)
         self.out["support_tickets"] = {
             "id": g.counters.take("support_tickets", m),
-            "lead_id": self.ids[lead], "owner_id": pa_nullable(owner),
+            "lead_id": self.ids[lead],
+            "owner_id": pa_nullable(owner),
             "subject": np.array(ref.SUPPORT_SUBJECTS, dtype=object)[
-                rng.integers(0, len(ref.SUPPORT_SUBJECTS), m)],
+                rng.integers(0, len(ref.SUPPORT_SUBJECTS), m)
+            ],
             "priority": np.array(["low", "normal", "high", "urgent"], dtype=object)[
-                pick(rng, [0.2, 0.5, 0.22, 0.08], m)],
-            "status": status, "opened_at": opened,
-            "closed_at": Masked(closed, closed_ok), "created_at": opened,
+                pick(rng, [0.2, 0.5, 0.22, 0.08], m)
+            ],
+            "status": status,
+            "opened_at": opened,
+            "closed_at": Masked(closed, closed_ok),
+            "created_at": opened,
             "updated_at": np.where(closed_ok, closed, opened),
         }
 
@@ -782,8 +915,9 @@ class LeadChunk:
         r_lead = w_lead[first_wrong]
         r_at = self.call_at[wrong][first_wrong] + 2 * MINUTE
         lead = np.concatenate([np.arange(self.n), r_lead])
-        template = np.concatenate([np.full(self.n, "welcome", object),
-                                   np.full(len(r_lead), "reach_you", object)])
+        template = np.concatenate(
+            [np.full(self.n, "welcome", object), np.full(len(r_lead), "reach_you", object)]
+        )
         queued_at = np.concatenate([self.registered + 30 * US, r_at])
         m = len(lead)
         status = np.full(m, "sent", dtype=object)
@@ -798,7 +932,8 @@ class LeadChunk:
         ]
         self.out["email_outbox"] = {
             "id": g.counters.take("email_outbox", m),
-            "lead_id": self.ids[lead], "template": template,
+            "lead_id": self.ids[lead],
+            "template": template,
             "to_address": self.emails[lead],
             "subject": np.array([r.subject for r in rendered], dtype=object),
             "body": np.array([r.body for r in rendered], dtype=object),
@@ -808,8 +943,9 @@ class LeadChunk:
             "next_attempt_at": Masked(queued_at, status == "queued"),
             "sent_at": Masked(sent_at, sent),
             "created_at": queued_at,
-            "updated_at": np.where(sent, sent_at, np.where(failed, queued_at + 2 * HOUR,
-                                                           queued_at)),
+            "updated_at": np.where(
+                sent, sent_at, np.where(failed, queued_at + 2 * HOUR, queued_at)
+            ),
         }
 
     def _names(self):
@@ -819,18 +955,24 @@ class LeadChunk:
         for m_index, market in enumerate(ref.MARKETS):
             members = np.flatnonzero(self.market == m_index)
             firsts, lasts = ref.NAMES[market.names]
-            first[members] = np.array(firsts, dtype=object)[rng.integers(0, len(firsts), len(members))]
+            first[members] = np.array(firsts, dtype=object)[
+                rng.integers(0, len(firsts), len(members))
+            ]
             last[members] = np.array(lasts, dtype=object)[rng.integers(0, len(lasts), len(members))]
         domains = np.array(EMAIL_DOMAINS, dtype=object)[rng.integers(0, len(EMAIL_DOMAINS), n)]
         self.first_names, self.last_names = first, last
-        self.emails = np.array([
-            f"{ascii_slug(f)}.{ascii_slug(s)}{i}@{d}"
-            for f, s, i, d in zip(first, last, self.ids, domains, strict=True)
-        ], dtype=object)
+        self.emails = np.array(
+            [
+                f"{ascii_slug(f)}.{ascii_slug(s)}{i}@{d}"
+                for f, s, i, d in zip(first, last, self.ids, domains, strict=True)
+            ],
+            dtype=object,
+        )
         digits = rng.integers(100_000_000, 999_999_999, n)
-        self.phones = np.array([
-            f"{ref.MARKETS[m].phone_prefix}{d}" for m, d in zip(self.market, digits, strict=True)
-        ], dtype=object)
+        self.phones = np.array(
+            [f"{ref.MARKETS[m].phone_prefix}{d}" for m, d in zip(self.market, digits, strict=True)],
+            dtype=object,
+        )
 
     def _lead_rows(self):
         g, rng, n = self.g, self.rng, self.n
@@ -843,21 +985,33 @@ class LeadChunk:
         owner = self.owner_now()
         desk = np.where(self.to_retention, "retention", "conversion").astype(object)
         high = self.upsale & ~self.to_retention
-        high |= self.is_assigned & ~self.converted & (self.balance == 0) & (
-            rng.random(n) < 0.02)
-        touched = np.maximum.reduce([
-            self.registered, self.last_assignment_at, self.ftd_at, self.retention_at,
-            self.starred_at, self.last_login,
-        ])
+        high |= self.is_assigned & ~self.converted & (self.balance == 0) & (rng.random(n) < 0.02)
+        touched = np.maximum.reduce(
+            [
+                self.registered,
+                self.last_assignment_at,
+                self.ftd_at,
+                self.retention_at,
+                self.starred_at,
+                self.last_login,
+            ]
+        )
         self.out["leads"] = {
-            "id": self.ids, "first_name": self.first_names, "last_name": self.last_names,
-            "email": self.emails, "phone": self.phones,
+            "id": self.ids,
+            "first_name": self.first_names,
+            "last_name": self.last_names,
+            "email": self.emails,
+            "phone": self.phones,
             "country": np.array([ref.MARKETS[m].country for m in self.market], dtype=object),
             "time_zone": self.zone_names,
             "language": np.array([ref.MARKETS[m].language for m in self.market], dtype=object),
             "source": np.array([s[0] for s in ref.SOURCES], dtype=object)[source],
-            "campaign": campaign, "registered_at": self.registered, "status": self.status,
-            "desk": desk, "am_id": pa_nullable(owner), "is_starred": self.starred,
+            "campaign": campaign,
+            "registered_at": self.registered,
+            "status": self.status,
+            "desk": desk,
+            "am_id": pa_nullable(owner),
+            "is_starred": self.starred,
             "starred_by_id": pa_nullable(self.starred_by),
             "starred_at": Masked(self.starred_at, self.starred),
             "priority": np.where(high, "high", "normal").astype(object),
@@ -868,7 +1022,8 @@ class LeadChunk:
             "ftd_at": Masked(self.ftd_at, self.converted),
             "last_login_at": Masked(self.last_login, self.last_login > 0),
             "version": 1 + (self.last_assignment_at > 0).astype(np.int64),
-            "created_at": self.registered, "updated_at": np.minimum(touched, self.until),
+            "created_at": self.registered,
+            "updated_at": np.minimum(touched, self.until),
         }
 
 

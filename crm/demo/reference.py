@@ -27,8 +27,24 @@ MARKETS: tuple[Market, ...] = (
     Market("IT", 0.05, ("Europe/Rome",), "it", "+39", "EUR", "it"),
     Market("ES", 0.05, ("Europe/Madrid", "Atlantic/Canary"), "es", "+34", "EUR", "es"),
     Market("PL", 0.04, ("Europe/Warsaw",), "pl", "+48", "EUR", "pl"),
-    Market("BR", 0.08, ("America/Sao_Paulo", "America/Manaus", "America/Recife"), "pt", "+55", "BRL", "pt"),
-    Market("MX", 0.06, ("America/Mexico_City", "America/Monterrey", "America/Tijuana"), "es", "+52", "MXN", "es"),
+    Market(
+        "BR",
+        0.08,
+        ("America/Sao_Paulo", "America/Manaus", "America/Recife"),
+        "pt",
+        "+55",
+        "BRL",
+        "pt",
+    ),
+    Market(
+        "MX",
+        0.06,
+        ("America/Mexico_City", "America/Monterrey", "America/Tijuana"),
+        "es",
+        "+52",
+        "MXN",
+        "es",
+    ),
     Market("CO", 0.04, ("America/Bogota",), "es", "+57", "USD", "es"),
     Market("CL", 0.03, ("America/Santiago",), "es", "+56", "USD", "es"),
     Market("AE", 0.05, ("Asia/Dubai",), "ar", "+971", "AED", "ar"),
@@ -41,8 +57,24 @@ MARKETS: tuple[Market, ...] = (
     Market("MY", 0.03, ("Asia/Kuala_Lumpur",), "en", "+60", "USD", "en"),
     Market("TH", 0.03, ("Asia/Bangkok",), "th", "+66", "USD", "en"),
     Market("JP", 0.02, ("Asia/Tokyo",), "ja", "+81", "JPY", "en"),
-    Market("AU", 0.04, ("Australia/Sydney", "Australia/Melbourne", "Australia/Perth", "Australia/Brisbane"), "en", "+61", "AUD", "en"),
-    Market("CA", 0.03, ("America/Toronto", "America/Vancouver", "America/Edmonton"), "en", "+1", "CAD", "en"),
+    Market(
+        "AU",
+        0.04,
+        ("Australia/Sydney", "Australia/Melbourne", "Australia/Perth", "Australia/Brisbane"),
+        "en",
+        "+61",
+        "AUD",
+        "en",
+    ),
+    Market(
+        "CA",
+        0.03,
+        ("America/Toronto", "America/Vancouver", "America/Edmonton"),
+        "en",
+        "+1",
+        "CAD",
+        "en",
+    ),
 )
 
 # USD per one unit of the currency; a demo's fixed book of rates.
@@ -61,8 +93,16 @@ USD_RATES: dict[str, Decimal] = {
 
 # How big a typical deposit is, in the currency's own units (median of the long tail).
 TYPICAL_DEPOSIT: dict[str, int] = {
-    "USD": 250, "EUR": 250, "GBP": 200, "BRL": 1_000, "MXN": 4_000, "AED": 1_000,
-    "ZAR": 4_000, "JPY": 30_000, "AUD": 350, "CAD": 350,
+    "USD": 250,
+    "EUR": 250,
+    "GBP": 200,
+    "BRL": 1_000,
+    "MXN": 4_000,
+    "AED": 1_000,
+    "ZAR": 4_000,
+    "JPY": 30_000,
+    "AUD": 350,
+    "CAD": 350,
 }
 
 # (method, provider, share of attempts)
@@ -107,9 +147,16 @@ TEAMS: tuple[tuple[str, str, str], ...] = (
 )
 
 SUPPORT_SUBJECTS: tuple[str, ...] = (
-    "Withdrawal pending", "Cannot log in", "KYC document rejected", "Deposit not credited",
-    "Change account currency", "Platform freezes on mobile", "Spread question",
-    "Close my account", "Bonus terms", "Reset two-factor authentication",
+    "Withdrawal pending",
+    "Cannot log in",
+    "KYC document rejected",
+    "Deposit not credited",
+    "Change account currency",
+    "Platform freezes on mobile",
+    "Spread question",
+    "Close my account",
+    "Bonus terms",
+    "Reset two-factor authentication",
 )
 
 NOTE_TEXTS: tuple[str, ...] = (
@@ -124,22 +171,81 @@ NOTE_TEXTS: tuple[str, ...] = (
 )
 
 NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "en": (("James", "Olivia", "Liam", "Amelia", "Noah", "Grace", "Ethan", "Chloe", "Daniel", "Aisha", "Thabo", "Chinedu", "Priya", "Ravi", "Mei"),
-           ("Smith", "Jones", "Taylor", "Brown", "Wilson", "Naidoo", "Okafor", "Patel", "Sharma", "Tan", "Walker", "Mokoena", "Adeyemi", "Kumar", "Lee")),
-    "de": (("Lukas", "Anna", "Jonas", "Lea", "Felix", "Mia", "Paul", "Lena"),
-           ("Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Becker", "Wagner", "Hoffmann")),
-    "fr": (("Louis", "Emma", "Hugo", "Jade", "Lucas", "Chloé", "Nathan", "Léa"),
-           ("Martin", "Bernard", "Dubois", "Thomas", "Robert", "Petit", "Durand", "Leroy")),
-    "it": (("Marco", "Giulia", "Luca", "Sofia", "Matteo", "Chiara", "Andrea", "Sara"),
-           ("Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Colombo", "Ricci")),
-    "es": (("Santiago", "Valentina", "Mateo", "Camila", "Diego", "Lucía", "Sebastián", "Isabella"),
-           ("García", "Rodríguez", "Martínez", "López", "González", "Hernández", "Pérez", "Sánchez")),
-    "pl": (("Jakub", "Zuzanna", "Kacper", "Julia", "Szymon", "Maja", "Filip", "Hanna"),
-           ("Nowak", "Kowalski", "Wiśniewski", "Wójcik", "Kamiński", "Lewandowski", "Zieliński", "Szymański")),
-    "pt": (("João", "Maria", "Pedro", "Ana", "Gabriel", "Beatriz", "Rafael", "Larissa"),
-           ("Silva", "Santos", "Oliveira", "Souza", "Lima", "Pereira", "Costa", "Ferreira")),
-    "ar": (("Mohammed", "Fatima", "Omar", "Layla", "Khalid", "Noor", "Yousef", "Mariam"),
-           ("Al Mansouri", "Al Harbi", "Haddad", "Khalil", "Nasser", "Saleh", "Hassan", "Farouk")),
-    "tr": (("Mehmet", "Elif", "Mustafa", "Zeynep", "Emre", "Ayşe", "Burak", "Merve"),
-           ("Yılmaz", "Kaya", "Demir", "Şahin", "Çelik", "Yıldız", "Aydın", "Öztürk")),
+    "en": (
+        (
+            "James",
+            "Olivia",
+            "Liam",
+            "Amelia",
+            "Noah",
+            "Grace",
+            "Ethan",
+            "Chloe",
+            "Daniel",
+            "Aisha",
+            "Thabo",
+            "Chinedu",
+            "Priya",
+            "Ravi",
+            "Mei",
+        ),
+        (
+            "Smith",
+            "Jones",
+            "Taylor",
+            "Brown",
+            "Wilson",
+            "Naidoo",
+            "Okafor",
+            "Patel",
+            "Sharma",
+            "Tan",
+            "Walker",
+            "Mokoena",
+            "Adeyemi",
+            "Kumar",
+            "Lee",
+        ),
+    ),
+    "de": (
+        ("Lukas", "Anna", "Jonas", "Lea", "Felix", "Mia", "Paul", "Lena"),
+        ("Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Becker", "Wagner", "Hoffmann"),
+    ),
+    "fr": (
+        ("Louis", "Emma", "Hugo", "Jade", "Lucas", "Chloé", "Nathan", "Léa"),
+        ("Martin", "Bernard", "Dubois", "Thomas", "Robert", "Petit", "Durand", "Leroy"),
+    ),
+    "it": (
+        ("Marco", "Giulia", "Luca", "Sofia", "Matteo", "Chiara", "Andrea", "Sara"),
+        ("Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Colombo", "Ricci"),
+    ),
+    "es": (
+        ("Santiago", "Valentina", "Mateo", "Camila", "Diego", "Lucía", "Sebastián", "Isabella"),
+        ("García", "Rodríguez", "Martínez", "López", "González", "Hernández", "Pérez", "Sánchez"),
+    ),
+    "pl": (
+        ("Jakub", "Zuzanna", "Kacper", "Julia", "Szymon", "Maja", "Filip", "Hanna"),
+        (
+            "Nowak",
+            "Kowalski",
+            "Wiśniewski",
+            "Wójcik",
+            "Kamiński",
+            "Lewandowski",
+            "Zieliński",
+            "Szymański",
+        ),
+    ),
+    "pt": (
+        ("João", "Maria", "Pedro", "Ana", "Gabriel", "Beatriz", "Rafael", "Larissa"),
+        ("Silva", "Santos", "Oliveira", "Souza", "Lima", "Pereira", "Costa", "Ferreira"),
+    ),
+    "ar": (
+        ("Mohammed", "Fatima", "Omar", "Layla", "Khalid", "Noor", "Yousef", "Mariam"),
+        ("Al Mansouri", "Al Harbi", "Haddad", "Khalil", "Nasser", "Saleh", "Hassan", "Farouk"),
+    ),
+    "tr": (
+        ("Mehmet", "Elif", "Mustafa", "Zeynep", "Emre", "Ayşe", "Burak", "Merve"),
+        ("Yılmaz", "Kaya", "Demir", "Şahin", "Çelik", "Yıldız", "Aydın", "Öztürk"),
+    ),
 }

@@ -112,9 +112,9 @@ class PostgresWriter(BulkWriter):
         buffer = io.BytesIO()
         pacsv.write_csv(data, buffer, pacsv.WriteOptions(include_header=False))
         columns = ", ".join(f'"{name}"' for name in data.column_names)
-        with self._connection.cursor() as cursor:
-            with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN (FORMAT csv)') as copy:
-                copy.write(buffer.getbuffer())
+        statement = f'COPY "{table.name}" ({columns}) FROM STDIN (FORMAT csv)'
+        with self._connection.cursor() as cursor, cursor.copy(statement) as copy:
+            copy.write(buffer.getbuffer())
 
     def finish(self, tables: list[sa.Table]) -> None:
         super().finish(tables)
@@ -122,8 +122,10 @@ class PostgresWriter(BulkWriter):
         with self._connection.cursor() as cursor:
             for table in tables:
                 key = list(table.primary_key.columns)
-                if len(key) == 1 and key[0].autoincrement is not False and isinstance(
-                    key[0].type, sa.Integer
+                if (
+                    len(key) == 1
+                    and key[0].autoincrement is not False
+                    and isinstance(key[0].type, sa.Integer)
                 ):
                     cursor.execute(
                         f"SELECT setval(pg_get_serial_sequence('{table.name}', '{key[0].name}'), "
@@ -150,9 +152,7 @@ class SqliteWriter(BulkWriter):
         """The values as ``crm.types`` stores them on SQLite: text times and text money."""
         if column.type == TIMESTAMP:
             column = pc.strftime(column, format=SQLITE_TIMESTAMP_FORMAT.replace(".%f", ""))
-        elif column.type == MONEY:
-            column = column.cast(pa.string())
-        elif pa.types.is_date(column.type):
+        elif column.type == MONEY or pa.types.is_date(column.type):
             column = column.cast(pa.string())
         elif pa.types.is_decimal(column.type):
             column = column.cast(pa.float64())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import jinja2
@@ -28,7 +28,7 @@ def _environment() -> jinja2.Environment:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _subject_template(template: str) -> jinja2.Template:
     # The subject is the template's first-line comment: one file holds the whole message.
     first_line = (TEMPLATES_DIR / f"{template}.txt.j2").read_text().splitlines()[0]

@@ -33,7 +33,9 @@ def make_demo(url: str, *, seed: int = SEED, leads: int = LEADS, days: int = DAY
     return engine
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
 def demo(request, tmp_path_factory) -> sa.Engine:
     """One demo CRM per database for the whole module (it is only read)."""
     if request.param == "sqlite":
@@ -76,8 +78,12 @@ def test_a_tenth_to_a_quarter_of_deposit_attempts_are_declined_with_a_real_reaso
     assert 0.10 <= share(attempts, lambda d: d.status == "declined") <= 0.25
     reasons = {d.decline_reason for d in attempts if d.status == "declined"}
     assert reasons == {
-        "insufficient funds", "3-D Secure failed", "do not honour", "card expired",
-        "limit exceeded", "provider timeout",
+        "insufficient funds",
+        "3-D Secure failed",
+        "do not honour",
+        "card expired",
+        "limit exceeded",
+        "provider timeout",
     }
     assert all(d.decline_reason is None for d in attempts if d.status != "declined")
     card_only = {"3-D Secure failed", "card expired"}
@@ -120,7 +126,9 @@ def test_logins_fade_after_registration_and_some_leads_come_back(demo):
     for lead_id, times in logins.items():
         start = registered[lead_id]
         first_week += sum(1 for t in times if t < start + timedelta(days=7))
-        later_week += sum(1 for t in times if start + timedelta(days=21) <= t < start + timedelta(days=28))
+        later_week += sum(
+            1 for t in times if start + timedelta(days=21) <= t < start + timedelta(days=28)
+        )
         times.sort()
         if any(b - a >= timedelta(days=21) for a, b in zip(times, times[1:], strict=False)):
             came_back += 1
@@ -134,7 +142,11 @@ def test_three_or_more_teams_on_both_desks_with_targets(demo):
     assert len({s.team_id for s in ams}) >= 3
     assert {s.desk for s in ams} == {"conversion", "retention"}
     assert {s.role for s in staff} == {
-        "admin", "sales_manager", "lead_manager", "account_manager", "executive"
+        "admin",
+        "sales_manager",
+        "lead_manager",
+        "account_manager",
+        "executive",
     }
     month_start = UNTIL.date().replace(day=1)
     targeted = {t.am_id for t in rows(demo, "am_targets") if t.period_start == month_start}
@@ -181,8 +193,9 @@ def test_the_ftd_is_each_converted_lead_s_first_approved_deposit(demo):
 def test_last_login_is_the_latest_session_and_nothing_is_in_the_future(demo):
     latest: dict = {}
     for session in rows(demo, "platform_sessions"):
-        latest[session.lead_id] = max(latest.get(session.lead_id, session.login_at),
-                                      session.login_at)
+        latest[session.lead_id] = max(
+            latest.get(session.lead_id, session.login_at), session.login_at
+        )
         assert session.login_at <= session.last_seen_at <= UNTIL
     for lead in rows(demo, "leads"):
         assert lead.last_login_at == latest[lead.id]
@@ -245,7 +258,8 @@ def test_demo_keeps_the_schema_whole_and_marks_itself(demo):
 def dump(engine: sa.Engine) -> dict[str, list[tuple]]:
     return {
         name: [tuple(row) for row in rows(engine, name)]
-        for name in T if name not in ("crm_settings", "audit_log")
+        for name in T
+        if name not in ("crm_settings", "audit_log")
     }
 
 
@@ -260,11 +274,19 @@ def test_new_rows_get_fresh_ids_after_the_demo(demo):
     with demo.begin() as connection:
         before = connection.scalar(sa.select(sa.func.max(Lead.id)))
         new_id = connection.execute(
-            sa.insert(Lead).values(
-                first_name="Ana", last_name="Lima", email="ana@example.com", phone="+5511999",
-                country="BR", time_zone="America/Sao_Paulo", language="pt", source="organic",
+            sa.insert(Lead)
+            .values(
+                first_name="Ana",
+                last_name="Lima",
+                email="ana@example.com",
+                phone="+5511999",
+                country="BR",
+                time_zone="America/Sao_Paulo",
+                language="pt",
+                source="organic",
                 registered_at=UNTIL,
-            ).returning(Lead.id)
+            )
+            .returning(Lead.id)
         ).scalar_one()
         assert new_id > before
         connection.execute(sa.delete(Lead).where(Lead.id == new_id))

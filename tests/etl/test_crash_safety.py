@@ -12,7 +12,6 @@ import time
 from datetime import datetime, timezone
 
 import pytest
-import sqlalchemy as sa
 
 from crm.demo import build_demo
 from tests.conftest import REPO_ROOT
@@ -24,8 +23,14 @@ UNTIL = datetime(2026, 11, 20, 18, 0, tzinfo=timezone.utc)
 
 def etl_process(crm_url: str, warehouse: str, *args: str) -> subprocess.Popen:
     env = {**os.environ, "CRM_DATABASE_URL": crm_url, "WAREHOUSE_PATH": warehouse}
-    return subprocess.Popen([sys.executable, "-m", "etl", "run", *args], cwd=REPO_ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "etl", "run", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 class Watcher(threading.Thread):
@@ -42,11 +47,15 @@ class Watcher(threading.Thread):
     def run(self):
         while not self.stop.is_set():
             try:
-                run_id, leads, deposits = self.reader.sql(
-                    "SELECT (SELECT max(run_id) FROM etl_runs WHERE status = 'succeeded'), "
-                    "(SELECT count(*) FROM mart_lead_priority), "
-                    "(SELECT sum(amount_usd) FROM mart_payments WHERE status = 'approved')"
-                ).to_pylist()[0].values()
+                run_id, leads, deposits = (
+                    self.reader.sql(
+                        "SELECT (SELECT max(run_id) FROM etl_runs WHERE status = 'succeeded'), "
+                        "(SELECT count(*) FROM mart_lead_priority), "
+                        "(SELECT sum(amount_usd) FROM mart_payments WHERE status = 'approved')"
+                    )
+                    .to_pylist()[0]
+                    .values()
+                )
                 self.seen.add((run_id, leads, deposits))
                 self.queries += 1
             except BaseException as error:  # noqa: BLE001 - any failure is the finding
@@ -90,16 +99,18 @@ def test_killed_etl_leaves_readers_on_the_last_snapshot_and_the_next_run_recover
 
     assert watcher.errors == []
     assert watcher.queries > 50
-    (run_id, leads, deposits), = before
+    ((run_id, leads, deposits),) = before
     assert leads == 20_000
     # Every answer during the kills was a complete snapshot: the first, or one a killed run
     # managed to publish in full before it died, with the very same figures.
-    assert {(l, d) for _r, l, d in seen_during_kills} == {(leads, deposits)}
+    assert {(n, usd) for _run, n, usd in seen_during_kills} == {(leads, deposits)}
     final = Warehouse(warehouse_paths(warehouse))
     try:
         runs = final.sql("SELECT run_id, status FROM etl_runs ORDER BY run_id").to_pylist()
         assert runs[-1]["status"] == "succeeded"
-        assert final.sql("SELECT count(*) AS n FROM mart_lead_priority").to_pylist()[0]["n"] == leads
+        assert (
+            final.sql("SELECT count(*) AS n FROM mart_lead_priority").to_pylist()[0]["n"] == leads
+        )
     finally:
         final.close()
     # No temporary snapshot is left behind, and only a few complete ones are kept.

@@ -8,28 +8,42 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from etl.extract import CrmSource
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crm.models import Base, utcnow
-from etl.extract import CrmSource
 from etl.run import run_etl
 from tests.etl.small_crm import AS_OF, build_small_crm
 from warehouse import warehouse_paths
 from warehouse.reader import Warehouse
 
 T = Base.metadata.tables
-COMPARED = ("mart_lead_priority", "mart_payments", "mart_agent_daily", "mart_daily_kpa",
-            "dim_leads", "dim_staff", "quarantine")
+COMPARED = (
+    "mart_lead_priority",
+    "mart_payments",
+    "mart_agent_daily",
+    "mart_daily_kpa",
+    "dim_leads",
+    "dim_staff",
+    "quarantine",
+)
 
 
 def snapshot(paths) -> dict[str, list]:
     reader = Warehouse(paths)
     try:
         return {
-            name: sorted(map(repr, reader.sql(
-                f"SELECT * EXCLUDE (quarantined_at) FROM {name}" if name == "quarantine"
-                else f"SELECT * FROM {name}").to_pylist()))
+            name: sorted(
+                map(
+                    repr,
+                    reader.sql(
+                        f"SELECT * EXCLUDE (quarantined_at) FROM {name}"
+                        if name == "quarantine"
+                        else f"SELECT * FROM {name}"
+                    ).to_pylist(),
+                )
+            )
             for name in COMPARED
         }
     finally:
@@ -47,12 +61,25 @@ def etl(engine, paths, full=False):
 # One change to the CRM: (kind, a number that picks the row and the new value).
 changes = st.lists(
     st.tuples(
-        st.sampled_from(["new_call", "new_deposit", "new_session", "update_lead",
-                         "update_deposit", "delete_call", "delete_deposit", "delete_lead_notes",
-                         "new_lead", "break_lead", "fix_lead"]),
+        st.sampled_from(
+            [
+                "new_call",
+                "new_deposit",
+                "new_session",
+                "update_lead",
+                "update_deposit",
+                "delete_call",
+                "delete_deposit",
+                "delete_lead_notes",
+                "new_lead",
+                "break_lead",
+                "fix_lead",
+            ]
+        ),
         st.integers(min_value=0, max_value=10_000),
     ),
-    min_size=1, max_size=8,
+    min_size=1,
+    max_size=8,
 )
 
 
@@ -62,59 +89,117 @@ def apply(connection, kind: str, n: int) -> None:
     lead_id = lead_ids[n % len(lead_ids)]
     when = AS_OF - timedelta(hours=1 + n % 48)
     if kind == "new_call":
-        connection.execute(sa.insert(T["calls"]).values(
-            lead_id=lead_id, am_id=2 + n % 3, started_at=when, duration_s=n % 400,
-            outcome=["connected", "no_answer", "busy", "voicemail", "wrong_number"][n % 5]))
+        connection.execute(
+            sa.insert(T["calls"]).values(
+                lead_id=lead_id,
+                am_id=2 + n % 3,
+                started_at=when,
+                duration_s=n % 400,
+                outcome=["connected", "no_answer", "busy", "voicemail", "wrong_number"][n % 5],
+            )
+        )
     elif kind == "new_deposit":
         amount = Decimal(n % 900) + Decimal("0.55") - (Decimal(5) if n % 7 == 0 else 0)
-        connection.execute(sa.insert(T["deposit_attempts"]).values(
-            lead_id=lead_id, am_id=None if n % 4 == 0 else 2 + n % 3, amount=amount,
-            currency=["USD", "EUR", "BRL", "XYZ"][n % 4], amount_usd=abs(amount),
-            method="card", provider="Stripe", status=["approved", "declined"][n % 2],
-            decline_reason=None if n % 2 == 0 else "limit exceeded", is_ftd=False,
-            created_at=when))
+        connection.execute(
+            sa.insert(T["deposit_attempts"]).values(
+                lead_id=lead_id,
+                am_id=None if n % 4 == 0 else 2 + n % 3,
+                amount=amount,
+                currency=["USD", "EUR", "BRL", "XYZ"][n % 4],
+                amount_usd=abs(amount),
+                method="card",
+                provider="Stripe",
+                status=["approved", "declined"][n % 2],
+                decline_reason=None if n % 2 == 0 else "limit exceeded",
+                is_ftd=False,
+                created_at=when,
+            )
+        )
     elif kind == "new_session":
-        connection.execute(sa.insert(T["platform_sessions"]).values(
-            lead_id=lead_id, login_at=when, last_seen_at=when + timedelta(minutes=n % 30),
-            logout_at=None, device="ios"))
+        connection.execute(
+            sa.insert(T["platform_sessions"]).values(
+                lead_id=lead_id,
+                login_at=when,
+                last_seen_at=when + timedelta(minutes=n % 30),
+                logout_at=None,
+                device="ios",
+            )
+        )
     elif kind == "update_lead":
-        connection.execute(sa.update(T["leads"]).where(T["leads"].c.id == lead_id).values(
-            balance=Decimal(n % 5000) + Decimal("0.10"), priority=["normal", "high"][n % 2],
-            am_id=[None, 2, 3, 4][n % 4], status="contacted", updated_at=utcnow()))
+        connection.execute(
+            sa.update(T["leads"])
+            .where(T["leads"].c.id == lead_id)
+            .values(
+                balance=Decimal(n % 5000) + Decimal("0.10"),
+                priority=["normal", "high"][n % 2],
+                am_id=[None, 2, 3, 4][n % 4],
+                status="contacted",
+                updated_at=utcnow(),
+            )
+        )
     elif kind == "update_deposit":
         ids = connection.execute(sa.select(T["deposit_attempts"].c.id)).scalars().all()
         if ids:
-            connection.execute(sa.update(T["deposit_attempts"]).where(
-                T["deposit_attempts"].c.id == ids[n % len(ids)]).values(
-                status="declined", decline_reason="do not honour", updated_at=utcnow()))
+            connection.execute(
+                sa.update(T["deposit_attempts"])
+                .where(T["deposit_attempts"].c.id == ids[n % len(ids)])
+                .values(status="declined", decline_reason="do not honour", updated_at=utcnow())
+            )
     elif kind == "delete_call":
         ids = connection.execute(sa.select(T["calls"].c.id)).scalars().all()
         if ids:
             connection.execute(sa.delete(T["calls"]).where(T["calls"].c.id == ids[n % len(ids)]))
     elif kind == "delete_deposit":
-        board = connection.execute(sa.select(T["target_board_entries"].c.deposit_id)).scalars().all()
-        ids = [i for i in connection.execute(sa.select(T["deposit_attempts"].c.id)).scalars()
-               if i not in board]
+        board = (
+            connection.execute(sa.select(T["target_board_entries"].c.deposit_id)).scalars().all()
+        )
+        ids = [
+            i
+            for i in connection.execute(sa.select(T["deposit_attempts"].c.id)).scalars()
+            if i not in board
+        ]
         if ids:
-            connection.execute(sa.delete(T["deposit_attempts"]).where(
-                T["deposit_attempts"].c.id == ids[n % len(ids)]))
+            connection.execute(
+                sa.delete(T["deposit_attempts"]).where(
+                    T["deposit_attempts"].c.id == ids[n % len(ids)]
+                )
+            )
     elif kind == "delete_lead_notes":
         connection.execute(sa.delete(T["notes"]).where(T["notes"].c.lead_id == lead_id))
     elif kind == "new_lead":
-        connection.execute(sa.insert(T["leads"]).values(
-            first_name="New", last_name=f"Lead{n}", email=f"new{n}@mail.example",
-            phone="+44700000099", country="GB", time_zone="Europe/London", language="en",
-            source="organic", registered_at=when, currency="USD"))
+        connection.execute(
+            sa.insert(T["leads"]).values(
+                first_name="New",
+                last_name=f"Lead{n}",
+                email=f"new{n}@mail.example",
+                phone="+44700000099",
+                country="GB",
+                time_zone="Europe/London",
+                language="en",
+                source="organic",
+                registered_at=when,
+                currency="USD",
+            )
+        )
     elif kind == "break_lead":  # a malformed email: the lead and its rows leave the marts
-        connection.execute(sa.update(T["leads"]).where(T["leads"].c.id == lead_id).values(
-            email="broken", updated_at=utcnow()))
+        connection.execute(
+            sa.update(T["leads"])
+            .where(T["leads"].c.id == lead_id)
+            .values(email="broken", updated_at=utcnow())
+        )
     elif kind == "fix_lead":  # and come back when it is fixed
-        connection.execute(sa.update(T["leads"]).where(T["leads"].c.email == "broken").values(
-            email="fixed@mail.example", updated_at=utcnow()))
+        connection.execute(
+            sa.update(T["leads"])
+            .where(T["leads"].c.email == "broken")
+            .values(email="fixed@mail.example", updated_at=utcnow())
+        )
 
 
-@settings(max_examples=12, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(rounds=st.lists(changes, min_size=1, max_size=3))
 def test_incremental_equals_full_after_random_changes(crm_engine, tmp_path_factory, rounds):
     if crm_engine.dialect.name == "postgresql":
@@ -141,9 +226,18 @@ def test_incremental_equals_full_on_a_fixed_walk(crm_engine, tmp_path):
     build_small_crm(crm_engine)
     incremental = warehouse_paths(tmp_path / "incremental.duckdb")
     first = etl(crm_engine, incremental)
-    walk = [("new_call", 1), ("new_deposit", 3), ("new_session", 5), ("update_lead", 6),
-            ("update_deposit", 7), ("delete_call", 8), ("delete_deposit", 9),
-            ("delete_lead_notes", 1), ("new_lead", 11), ("break_lead", 2)]
+    walk = [
+        ("new_call", 1),
+        ("new_deposit", 3),
+        ("new_session", 5),
+        ("update_lead", 6),
+        ("update_deposit", 7),
+        ("delete_call", 8),
+        ("delete_deposit", 9),
+        ("delete_lead_notes", 1),
+        ("new_lead", 11),
+        ("break_lead", 2),
+    ]
     with crm_engine.begin() as connection:
         for kind, n in walk:
             apply(connection, kind, n)

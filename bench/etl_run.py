@@ -1,0 +1,178 @@
+"""Benchmark: the ETL at brokerage scale, end to end, against PostgreSQL's own COPY.
+
+    python bench/etl_run.py            # needs the data set of bench/demo_generation.py postgresql
+
+In one run, on a copy of the brokerage-scale CRM (``starboard_bench``, copied to
+``starboard_bench_etl`` so the original stays untouched):
+1. the limit: PostgreSQL's binary ``COPY (SELECT <columns>) TO STDOUT`` of every CRM table into
+   /dev/null, one table after another on one connection;
+2. ``python -m etl run --full``: extraction + load + staging + marts + published snapshot;
+3. 1 % of the rows of every table changed, then ``python -m etl run`` (incremental);
+4. every page query in warehouse/queries, warm (median of 5 after one untimed run).
+Each ETL run is its own process; its peak memory is its own. Results: bench/results/etl_run.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import psycopg
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from crm.models import Base  # noqa: E402
+from warehouse import warehouse_paths  # noqa: E402
+from warehouse.reader import Warehouse  # noqa: E402
+
+SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
+SOURCE_DB, COPY_DB = "starboard_bench", "starboard_bench_etl"
+
+
+def copy_baseline(url: str) -> float:
+    """Seconds for PostgreSQL to COPY every CRM table out in binary, read and thrown away."""
+    started = time.perf_counter()
+    with psycopg.connect(url) as connection, connection.cursor() as cursor:
+        for table in Base.metadata.sorted_tables:
+            columns = ", ".join(f'"{c.name}"' for c in table.columns)
+            with cursor.copy(
+                f'COPY (SELECT {columns} FROM "{table.name}") TO STDOUT (FORMAT binary)'
+            ) as copy:
+                for _block in copy:
+                    pass
+    return time.perf_counter() - started
+
+
+def etl(url: str, warehouse: Path, *args: str) -> tuple[float, str]:
+    env = {**os.environ, "CRM_DATABASE_URL": url, "WAREHOUSE_PATH": str(warehouse)}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "etl", "run", *args],
+        cwd=REPO,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return time.perf_counter() - started, done.stdout.strip()
+
+
+def change_one_percent(url: str) -> int:
+    changed = 0
+    with psycopg.connect(url) as connection:
+        for table in Base.metadata.sorted_tables:
+            if "id" not in table.c or "updated_at" not in table.c:
+                continue
+            changed += connection.execute(
+                f'UPDATE "{table.name}" SET updated_at = clock_timestamp() WHERE id % 100 = 7'
+            ).rowcount
+    return changed
+
+
+def page_queries(warehouse: Path) -> dict[str, float]:
+    reader = Warehouse(warehouse_paths(warehouse))
+    today = datetime.now(timezone.utc).date()
+    now = datetime.now(timezone.utc)
+    cases = {
+        "agents_in_range (30 days, all teams)": (
+            "agents_in_range",
+            dict(first_day=today - timedelta(days=29), last_day=today, team_id=None),
+        ),
+        "agents_in_range (today, one team)": (
+            "agents_in_range",
+            dict(first_day=today, last_day=today, team_id=1),
+        ),
+        "kpa_days (35 days)": (
+            "kpa_days",
+            dict(first_day=today - timedelta(days=34), last_day=today),
+        ),
+        "leads_by_priority (top 500)": (
+            "leads_by_priority",
+            dict(desk=None, am_id=None, unassigned=False, limit=500),
+        ),
+        "leads_by_priority (one AM)": (
+            "leads_by_priority",
+            dict(desk=None, am_id=20, unassigned=False, limit=500),
+        ),
+        "leads_by_priority (new, unassigned)": (
+            "leads_by_priority",
+            dict(desk=None, am_id=None, unassigned=True, limit=500),
+        ),
+        "payments_between (24 h, declined)": (
+            "payments_between",
+            dict(since=now - timedelta(days=1), until=now, status="declined", limit=1000),
+        ),
+        "freshness": ("freshness", {}),
+    }
+    timings = {}
+    for label, (name, params) in cases.items():
+        reader.query(name, **params)
+        runs = []
+        for _ in range(5):
+            started = time.perf_counter()
+            reader.query(name, **params)
+            runs.append(time.perf_counter() - started)
+        timings[label] = round(statistics.median(runs) * 1000, 1)
+    reader.close()
+    return timings
+
+
+def main() -> None:
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {COPY_DB} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {COPY_DB} TEMPLATE {SOURCE_DB}")
+    url = f"{SERVER}/{COPY_DB}"
+    with psycopg.connect(url) as connection:
+        rows = sum(
+            connection.execute(f'SELECT count(*) FROM "{t.name}"').fetchone()[0]
+            for t in Base.metadata.sorted_tables
+        )
+    copy_s = copy_baseline(url)
+    with tempfile.TemporaryDirectory(
+        dir=REPO / "data" if (REPO / "data").exists() else None
+    ) as tmp:
+        warehouse = Path(tmp) / "warehouse.duckdb"
+        full_s, full_line = etl(url, warehouse, "--full")
+        full_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        changed = change_one_percent(url)
+        incremental_s, incremental_line = etl(url, warehouse)
+        queries = page_queries(warehouse)
+        snapshot_mb = os.path.getsize(os.path.realpath(warehouse)) / 2**20
+        base_mb = os.path.getsize(Path(f"{warehouse}.d") / "base.duckdb") / 2**20
+    result = {
+        "benchmark": "etl_run",
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": f"{platform.node()} {os.cpu_count()} cores {platform.machine()}",
+        "crm_rows": rows,
+        "copy_to_devnull_s": round(copy_s, 2),
+        "full_run_s": round(full_s, 2),
+        "full_run_x_copy": round(full_s / copy_s, 2),
+        "full_run_peak_mb": round(full_mb),
+        "full_run": full_line,
+        "changed_rows": changed,
+        "incremental_run_s": round(incremental_s, 2),
+        "incremental_run": incremental_line,
+        "snapshot_mb": round(snapshot_mb),
+        "base_mb": round(base_mb),
+        "page_queries_warm_ms": queries,
+    }
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {COPY_DB} WITH (FORCE)")
+    print(json.dumps(result, indent=2))
+    out = REPO / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "etl_run.json").write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
