@@ -5,8 +5,10 @@ The CRM is the one ``CRM_DATABASE_URL`` names, by default the embedded SQLite fi
 ``./start`` shows the same messages and fails with the same one-line errors. A step that fails
 stops the start with that step's exit status.
 
-Starboard is only its CRM so far; the processes that run beside each other once they exist (the
-dashboard, the ETL's watch loop, the simulator) start from ``main`` after the set-up steps.
+After the CRM, the warehouse: one ETL run (``python -m etl run``) brings it up to date with the
+CRM, so what the CRM holds can be read there (see warehouse/README.md). The processes that run
+beside each other once the dashboard exists (the dashboard, the ETL's watch loop, the
+simulator) start from ``main`` after the set-up steps.
 """
 
 from __future__ import annotations
@@ -41,33 +43,34 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def set_up_steps(args: argparse.Namespace) -> list[list[str]]:
-    """The ``python -m crm`` commands that make the CRM ready, in order."""
-    steps = [["init"]]
+    """The ``python -m`` commands that make the CRM and the warehouse ready, in order."""
+    steps = [["crm", "init"]]
     if not args.no_demo:
         # --if-empty: a CRM that already holds leads, demo or real, is kept as it is.
         steps.append([
-            "demo", "--if-empty",
+            "crm", "demo", "--if-empty",
             "--leads", str(args.leads), "--days", str(args.days), "--seed", str(args.seed),
         ])
-    steps.append(["status"])
+    steps.append(["crm", "status"])
+    steps.append(["etl", "run"])
     return steps
 
 
-def run_crm(arguments: list[str]) -> int:
-    return subprocess.run([sys.executable, "-m", "crm", *arguments], cwd=REPO_ROOT).returncode
+def run_step(arguments: list[str]) -> int:
+    return subprocess.run([sys.executable, "-m", *arguments], cwd=REPO_ROOT).returncode
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         for step in set_up_steps(args):
-            status = run_crm(step)
+            status = run_step(step)
             if status != 0:
                 return status
     except KeyboardInterrupt:
         print("stopped.", file=sys.stderr)
         return 130
-    print("Starboard's CRM is ready.")
+    print("Starboard's CRM and warehouse are ready.")
     return 0
 
 
