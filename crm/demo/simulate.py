@@ -1,0 +1,811 @@
+"""The demo brokerage in real time: what ``python -m crm simulate`` runs.
+
+Every tick, in one transaction, the platform and the sales floor move a little: new leads
+register (welcome mail queued, first session opened), clients log in, stay online and log out,
+account managers call the leads they own, and clients try to deposit. The online, payment and
+sales views then change while someone watches them.
+
+A tick never scans a table: leads are picked by indexed probes (a random id, a random point in
+the last-login or registration order) and sessions by their ``last_seen_at`` index, so what a
+tick costs grows with the rate and the number online, not with the size of the CRM. Open
+sessions report every ``HEARTBEAT``; one unseen for ``SESSION_TIMEOUT`` is closed at the time it
+was last seen, which is what "online" (seen within the last five minutes) relies on.
+
+Platform activity (logins, balance, FTD) touches ``updated_at`` for the ETL but never a lead's
+``version``, which counts the changes people make.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError
+
+from crm.db import describe
+from crm.demo import reference as ref
+from crm.demo.generator import DEVICES, EMAIL_DOMAINS, ascii_slug
+from crm.email import render_email
+from crm.errors import UserError
+from crm.models import (
+    Call,
+    Currency,
+    DepositAttempt,
+    EmailOutbox,
+    Lead,
+    PlatformSession,
+    Staff,
+    utcnow,
+)
+from crm.types import CENT
+
+LEADS = Lead.__table__
+SESSIONS = PlatformSession.__table__
+CALLS = Call.__table__
+DEPOSITS = DepositAttempt.__table__
+OUTBOX = EmailOutbox.__table__
+STAFF = Staff.__table__
+CURRENCIES = Currency.__table__
+
+# Unseen this long, a session is no longer online and is closed at the time it was last seen.
+SESSION_TIMEOUT = timedelta(minutes=5)
+# An open session reports at this interval (a client's heartbeat); rewriting every open session
+# every tick would cost a busy tick more than everything else it does.
+HEARTBEAT = timedelta(seconds=30)
+# Sessions end at a constant rate, so the number online settles (at logins/s x this) instead
+# of drifting the way it would if logouts were drawn like the other events.
+MEAN_SESSION_S = 12 * 60
+# How the drawn events divide; logouts come on top of these (see ``simulate_tick``).
+EVENT_SHARES = {"registration": 0.06, "login": 0.50, "call": 0.32, "deposit": 0.12}
+SESSIONS_PER_EVENT = EVENT_SHARES["registration"] + EVENT_SHARES["login"]
+
+# Who logs in: mostly the recently active and the newly registered, some after a long absence.
+LOGIN_PICKS = {"recent_login": 0.45, "recent_registration": 0.30, "anyone": 0.25}
+MEAN_SINCE_LOGIN = timedelta(days=3)
+MEAN_SINCE_REGISTRATION = timedelta(days=2)
+# Whom an AM calls: clients online now (F2), fresh leads, anyone they own.
+CALL_PICKS = {"online": 0.40, "recent_registration": 0.30, "anyone": 0.30}
+RECENT_REGISTRATION_WINDOW = timedelta(days=7)
+DEPOSITS_FROM_ONLINE = 0.9
+# Most attempts come from clients topping up; the rest are would-be FTDs (and their declines).
+DEPOSITS_FROM_CLIENTS = 0.75
+DEPOSIT_SAMPLE = 100
+# A random-id probe looks this many ids on before giving up, so it stays an index range.
+PROBE_SPAN = 2_000
+PROBE_ROWS = 20  # rows an owned-lead probe reads to find one an active AM owns
+PICK_TRIES = 3
+DEVICE_SHARES = (0.45, 0.30, 0.25)  # web, ios, android, as the history has them
+
+CALL_OUTCOMES = ("connected", "no_answer", "voicemail", "busy", "wrong_number")
+CALL_OUTCOME_SHARES = (0.30, 0.38, 0.17, 0.10, 0.05)
+CONNECTED_MEDIAN_S = 300  # lognormal: 2-15 minutes for most connected calls
+DECLINE_SHARE_OF_METHOD = {"card": 0.20, "wire": 0.08, "e_wallet": 0.12, "crypto": 0.15}
+CARD_ONLY_REASONS = {"3-D Secure failed", "card expired"}
+USD_ACCOUNT_SHARE = 0.15  # clients outside the US who still open a USD account
+
+REPORT_EVERY_S = 10.0
+# After a stall (a suspended laptop) catch up at most this many ticks' worth of events.
+MAX_CATCH_UP_TICKS = 10
+FAILED_TICKS_TO_GIVE_UP = 3
+IN_CHUNK = 500
+
+
+def _shares(weights: Sequence[float]) -> np.ndarray:
+    weights = np.asarray(weights, dtype=float)
+    return weights / weights.sum()
+
+
+MARKET_P = _shares([m.weight for m in ref.MARKETS])
+SOURCE_P = _shares([s[2] for s in ref.SOURCES])
+PROVIDER_P = _shares([p[2] for p in ref.PROVIDERS])
+OUTCOME_P = _shares(CALL_OUTCOME_SHARES)
+DEVICE_P = _shares(DEVICE_SHARES)
+REASONS_ANY = [r[0] for r in ref.DECLINE_REASONS]
+REASONS_ANY_P = _shares([r[1] for r in ref.DECLINE_REASONS])
+REASONS_NOT_CARD = [r for r in REASONS_ANY if r not in CARD_ONLY_REASONS]
+REASONS_NOT_CARD_P = _shares([r[1] for r in ref.DECLINE_REASONS if r[0] not in CARD_ONLY_REASONS])
+
+
+@dataclass
+class TickResult:
+    """What one tick (or, summed, a stretch of ticks) did."""
+
+    registrations: int = 0
+    logins: int = 0  # excluding the first login that comes with a registration
+    logouts: int = 0
+    timeouts: int = 0  # sessions closed because they went unseen
+    calls: int = 0
+    connected: int = 0
+    deposits: int = 0
+    declined: int = 0
+    ftds: int = 0
+    online: int = 0  # leads with an open session after the tick (a level, not an event count)
+
+    def add(self, other: TickResult) -> None:
+        for field in fields(self):
+            if field.name != "online":
+                setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
+        self.online = other.online
+
+    def summary(self, seconds: float) -> str:
+        return (
+            f"simulate: {self.registrations} registrations, {self.logins} logins, "
+            f"{self.logouts} logouts, {self.calls} calls ({self.connected} connected), "
+            f"{self.deposits} deposits ({self.declined} declined, {self.ftds} FTDs) "
+            f"in the last {seconds:.0f} s; {self.online} online now"
+        )
+
+
+def close_stale_sessions(
+    connection: sa.Connection, now: datetime, seen_after: datetime | None = None
+) -> int:
+    """Close open sessions unseen for ``SESSION_TIMEOUT``, at the time they were last seen.
+
+    ``seen_after`` bounds the look-back to an index range; the count of sessions closed is
+    returned.
+    """
+    cutoff = now - SESSION_TIMEOUT
+    stale = [SESSIONS.c.logout_at.is_(None), SESSIONS.c.last_seen_at < cutoff]
+    if seen_after is not None:
+        stale.append(SESSIONS.c.last_seen_at >= seen_after)
+    result = connection.execute(
+        SESSIONS.update().where(*stale).values(logout_at=SESSIONS.c.last_seen_at, updated_at=now)
+    )
+    return result.rowcount
+
+
+def simulate_tick(
+    connection: sa.Connection,
+    rng: np.random.Generator,
+    now: datetime,
+    dt: float,
+    rate: float,
+    heartbeat: timedelta = HEARTBEAT,
+) -> TickResult:
+    """Move the brokerage on by ``dt`` seconds, ending at ``now``; run inside a transaction.
+
+    Registrations, logins, calls and deposit attempts are drawn from a Poisson count; open
+    sessions end at a constant rate. The draw is scaled so that, once the number online has
+    settled, all of them together average ``rate`` events a second. An open session last
+    seen ``heartbeat`` ago or more is seen again now (``timedelta(0)``: every open session, every
+    tick). The same ``rng`` state and the same database give the same rows.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware (UTC)")
+    tick = _Tick(connection, rng, now)
+    tick.result.timeouts = close_stale_sessions(
+        connection, now, seen_after=now - SESSION_TIMEOUT - timedelta(seconds=2 * dt + 60)
+    )
+    tick.keep_sessions_alive(leave_p=-math.expm1(-dt / MEAN_SESSION_S), heartbeat=heartbeat)
+    drawn = rng.poisson(rate / (1 + SESSIONS_PER_EVENT) * dt)
+    registrations, logins, calls, deposits = (
+        int(n) for n in rng.multinomial(drawn, _shares(list(EVENT_SHARES.values())))
+    )
+    tick.register(registrations)
+    tick.log_in(logins)
+    tick.call(calls)
+    tick.deposit(deposits)
+    tick.result.online = len(tick.online)
+    return tick.result
+
+
+class _Tick:
+    """The state of one tick: who is online, what has been done so far."""
+
+    def __init__(self, connection: sa.Connection, rng: np.random.Generator, now: datetime):
+        self.connection, self.rng, self.now = connection, rng, now
+        self.result = TickResult()
+        self.online: set[int] = set()  # the leads with an open session
+        # Two statements: SQLite answers a lone min() or max() from the index, not both at once.
+        low = connection.scalar(sa.select(sa.func.min(LEADS.c.id)))
+        high = connection.scalar(sa.select(sa.func.max(LEADS.c.id)))
+        self.lead_ids = (low, high) if low is not None else None
+
+    # Sessions ----------------------------------------------------------------------------
+
+    def keep_sessions_alive(self, leave_p: float, heartbeat: timedelta) -> None:
+        """Some open sessions log out; the others are seen again when their heartbeat is due."""
+        cutoff = self.now - SESSION_TIMEOUT
+        live = [SESSIONS.c.logout_at.is_(None), SESSIONS.c.last_seen_at >= cutoff]
+        # Sorted here: with ORDER BY id, SQLite walks the whole table in id order instead of
+        # reading the few recent sessions from the last_seen_at index.
+        sessions = sorted(
+            self.connection.execute(sa.select(SESSIONS.c.id, SESSIONS.c.lead_id).where(*live))
+        )
+        session_ids = np.array([s[0] for s in sessions], dtype=np.int64)
+        lead_ids = np.array([s[1] for s in sessions], dtype=np.int64)
+        leaving = self.rng.random(len(sessions)) < leave_p
+        gone = session_ids[leaving].tolist()
+        for chunk in _chunks(gone):
+            self.connection.execute(
+                SESSIONS.update()
+                .where(SESSIONS.c.id.in_(chunk))
+                .values(logout_at=self.now, last_seen_at=self.now, updated_at=self.now)
+            )
+        self.connection.execute(
+            SESSIONS.update()
+            .where(
+                *live,
+                SESSIONS.c.last_seen_at <= self.now - heartbeat,
+                SESSIONS.c.last_seen_at < self.now,
+            )
+            .values(last_seen_at=self.now, updated_at=self.now)
+        )
+        self.result.logouts = len(gone)
+        self.online = set(lead_ids[~leaving].tolist())
+
+    def _online_sample(self, size: int) -> list:
+        """Up to ``size`` random online leads, in random order, with their owner and FTD time.
+
+        Only a sample is looked up: a busy platform has thousands online, and reading them all
+        with their leads every tick would cost more than the rest of the tick.
+        """
+        online = sorted(self.online)
+        if not online or not size:
+            return []
+        picked = self.rng.choice(len(online), min(size, len(online)), replace=False)
+        ids = [online[i] for i in picked]
+        rows = {
+            row.id: row
+            for row in self.connection.execute(
+                sa.select(LEADS.c.id, LEADS.c.am_id, LEADS.c.ftd_at).where(
+                    LEADS.c.id.in_(sorted(ids))
+                )
+            )
+        }
+        return [rows[lead_id] for lead_id in ids if lead_id in rows]
+
+    def _open_sessions(self, lead_ids: list[int]) -> None:
+        devices = self.rng.choice(len(DEVICES), size=len(lead_ids), p=DEVICE_P)
+        self.connection.execute(
+            SESSIONS.insert(),
+            [
+                {
+                    "lead_id": lead_id,
+                    "login_at": self.now,
+                    "last_seen_at": self.now,
+                    "logout_at": None,
+                    "device": DEVICES[device],
+                    "updated_at": self.now,
+                }
+                for lead_id, device in zip(lead_ids, devices, strict=True)
+            ],
+        )
+
+    # Registrations -----------------------------------------------------------------------
+
+    def register(self, count: int) -> None:
+        """New leads: unassigned on the conversion desk, welcome mail queued, first session."""
+        if not count:
+            return
+        rates = self._usd_rates()
+        people = [self._new_lead(rates) for _ in range(count)]
+        lead_ids = (
+            self.connection.execute(
+                LEADS.insert().returning(LEADS.c.id, sort_by_parameter_order=True), people
+            )
+            .scalars()
+            .all()
+        )
+        self._open_sessions(lead_ids)
+        mails = []
+        for lead_id, person in zip(lead_ids, people, strict=True):
+            mail = render_email("welcome", first_name=person["first_name"], phone=person["phone"])
+            mails.append(self._outbox_row(lead_id, "welcome", person["email"], mail))
+        self.connection.execute(OUTBOX.insert(), mails)
+        self.online.update(lead_ids)
+        self.result.registrations = count
+
+    def _new_lead(self, rates: dict[str, Decimal]) -> dict:
+        rng, now = self.rng, self.now
+        market = ref.MARKETS[rng.choice(len(ref.MARKETS), p=MARKET_P)]
+        zones = market.time_zones
+        # Most of a country's clients live in its main zone.
+        zone = zones[0] if rng.random() < 0.7 else zones[rng.integers(len(zones))]
+        firsts, lasts = ref.NAMES[market.names]
+        first_name, last_name = firsts[rng.integers(len(firsts))], lasts[rng.integers(len(lasts))]
+        number = rng.integers(100_000_000, 1_000_000_000)
+        email = (
+            f"{ascii_slug(first_name)}.{ascii_slug(last_name)}{rng.integers(1, 10_000)}"
+            f"@{EMAIL_DOMAINS[rng.integers(len(EMAIL_DOMAINS))]}"
+        )
+        source, campaigns, _weight = ref.SOURCES[rng.choice(len(ref.SOURCES), p=SOURCE_P)]
+        campaign = campaigns[rng.integers(len(campaigns))] or None
+        currency = market.currency if market.currency in rates else "USD"
+        if rng.random() < USD_ACCOUNT_SHARE:
+            currency = "USD"
+        return {
+            "first_name": first_name,
+            "last_name": last_name,
+            "email": email,
+            "phone": f"{market.phone_prefix}{number}",
+            "country": market.country,
+            "time_zone": zone,
+            "language": market.language,
+            "source": source,
+            "campaign": campaign,
+            "registered_at": now,
+            "status": "new",
+            "desk": "conversion",
+            "am_id": None,
+            "is_starred": False,
+            "starred_by_id": None,
+            "starred_at": None,
+            "priority": "normal",
+            "callback_at": None,
+            "compliance_status": "not_started",
+            "balance": Decimal("0.00"),
+            "currency": currency,
+            "ftd_at": None,
+            "last_login_at": now,
+            "version": 1,
+            "created_at": now,
+            "updated_at": now,
+        }
+
+    def _outbox_row(self, lead_id: int, template: str, address: str, mail) -> dict:
+        return {
+            "lead_id": lead_id,
+            "template": template,
+            "to_address": address,
+            "subject": mail.subject,
+            "body": mail.body,
+            "status": "queued",
+            "attempts": 0,
+            "last_error": None,
+            "next_attempt_at": self.now,
+            "sent_at": None,
+            "created_at": self.now,
+            "updated_at": self.now,
+        }
+
+    # Logins ------------------------------------------------------------------------------
+
+    def log_in(self, count: int) -> None:
+        """Leads who are not online open a session; their ``last_login_at`` moves to now."""
+        chosen: list[int] = []
+        for _ in range(count):
+            for _try in range(PICK_TRIES):
+                lead_id = self._probe(_pick(self.rng, LOGIN_PICKS))
+                if lead_id is not None and lead_id not in self.online and lead_id not in chosen:
+                    chosen.append(lead_id)
+                    break
+        if not chosen:
+            return
+        self._open_sessions(chosen)
+        for chunk in _chunks(sorted(chosen)):
+            self.connection.execute(
+                LEADS.update()
+                .where(LEADS.c.id.in_(chunk))
+                .values(last_login_at=self.now, updated_at=self.now)
+            )
+        self.online.update(chosen)
+        self.result.logins = len(chosen)
+
+    def _probe(self, kind: str, owned_by: set[int] | None = None) -> int | None:
+        """One lead id found through an index; ``owned_by`` keeps to leads those AMs own.
+
+        The owners are checked here rather than in SQL: a long ``IN`` list would make every
+        probe a new statement for the server to plan.
+        """
+        rng, now = self.rng, self.now
+        query = sa.select(LEADS.c.id, LEADS.c.am_id).limit(1 if owned_by is None else PROBE_ROWS)
+        if owned_by is not None:
+            query = query.where(LEADS.c.am_id.is_not(None))
+        if kind == "recent_login":
+            seen = now - MEAN_SINCE_LOGIN * rng.exponential()
+            query = query.where(LEADS.c.last_login_at <= seen).order_by(
+                LEADS.c.last_login_at.desc(), LEADS.c.id.desc()
+            )
+        elif kind == "recent_registration":
+            registered = now - MEAN_SINCE_REGISTRATION * rng.exponential()
+            query = query.where(
+                LEADS.c.registered_at <= registered,
+                LEADS.c.registered_at > registered - RECENT_REGISTRATION_WINDOW,
+            ).order_by(LEADS.c.registered_at.desc(), LEADS.c.id.desc())
+        else:
+            if self.lead_ids is None:
+                return None
+            start = int(rng.integers(self.lead_ids[0], self.lead_ids[1] + 1))
+            query = query.where(LEADS.c.id >= start, LEADS.c.id < start + PROBE_SPAN).order_by(
+                LEADS.c.id
+            )
+        for lead_id, am_id in self.connection.execute(query):
+            if owned_by is None or am_id in owned_by:
+                return lead_id
+        return None
+
+    # Calls -------------------------------------------------------------------------------
+
+    def call(self, count: int) -> None:
+        """Active AMs call leads they own; a wrong number queues the "reach you" mail once."""
+        if not count:
+            return
+        active = set(
+            self.connection.scalars(
+                sa.select(STAFF.c.id).where(
+                    STAFF.c.role == "account_manager", STAFF.c.is_active.is_(sa.true())
+                )
+            )
+        )
+        if not active:
+            return
+        online_owned = [
+            row.id for row in self._online_sample(PICK_TRIES * count) if row.am_id in active
+        ]
+        chosen: list[int] = []
+        for _ in range(count):
+            for _try in range(PICK_TRIES):
+                kind = _pick(self.rng, CALL_PICKS)
+                if kind == "online":
+                    lead_id = (
+                        online_owned[self.rng.integers(len(online_owned))] if online_owned else None
+                    )
+                else:
+                    lead_id = self._probe(kind, owned_by=active)
+                if lead_id is not None and lead_id not in chosen:
+                    chosen.append(lead_id)
+                    break
+        if not chosen:
+            return
+        leads = {
+            row.id: row
+            for row in self.connection.execute(
+                sa.select(
+                    LEADS.c.id, LEADS.c.am_id, LEADS.c.first_name, LEADS.c.email, LEADS.c.phone
+                ).where(LEADS.c.id.in_(sorted(chosen)))
+            )
+        }
+        calls, wrong_numbers = [], []
+        for lead_id in chosen:
+            if lead_id not in leads or leads[lead_id].am_id not in active:
+                continue
+            outcome = CALL_OUTCOMES[self.rng.choice(len(CALL_OUTCOMES), p=OUTCOME_P)]
+            duration = _call_duration(self.rng, outcome)
+            calls.append(
+                {
+                    "lead_id": lead_id,
+                    "am_id": leads[lead_id].am_id,
+                    # Logged as the AM dials, not backdated from the hang-up: a call starting
+                    # before an earlier tick's deposit would make its self-deposit flag wrong.
+                    "started_at": self.now,
+                    "duration_s": duration,
+                    "outcome": outcome,
+                    "created_at": self.now,
+                    "updated_at": self.now,
+                }
+            )
+            if outcome == "wrong_number":
+                wrong_numbers.append(lead_id)
+        if not calls:
+            return
+        self.connection.execute(CALLS.insert(), calls)
+        self._reach_out(sorted(set(wrong_numbers)), leads)
+        self.result.calls = len(calls)
+        self.result.connected = sum(c["outcome"] == "connected" for c in calls)
+
+    def _reach_out(self, lead_ids: list[int], leads: dict) -> None:
+        if not lead_ids:
+            return
+        already = set(
+            self.connection.scalars(
+                sa.select(OUTBOX.c.lead_id).where(
+                    OUTBOX.c.lead_id.in_(lead_ids), OUTBOX.c.template == "reach_you"
+                )
+            )
+        )
+        mails = []
+        for lead_id in lead_ids:
+            if lead_id not in already:
+                lead = leads[lead_id]
+                mail = render_email("reach_you", first_name=lead.first_name, phone=lead.phone)
+                mails.append(self._outbox_row(lead_id, "reach_you", lead.email, mail))
+        if mails:
+            self.connection.execute(OUTBOX.insert(), mails)
+
+    # Deposits ----------------------------------------------------------------------------
+
+    def deposit(self, count: int) -> None:
+        """Clients, mostly online ones, try to deposit; the provider approves or declines.
+
+        An approved deposit is credited to the balance; a lead's first approved one is its FTD
+        and converts it. It is a self deposit when the lead has no AM or was never called
+        before it. Balances are read under a row lock and added up in Python: SQLite keeps
+        money as text, and SQL arithmetic on it would go through floats.
+        """
+        if not count:
+            return
+        # A wide sample, so that the few clients among the online are in it.
+        sample = self._online_sample(max(DEPOSIT_SAMPLE, PICK_TRIES * count))
+        clients = [row.id for row in sample if row.ftd_at is not None]
+        prospects = [row.id for row in sample if row.ftd_at is None]
+        chosen: list[int] = []
+        for _ in range(count):
+            for _try in range(PICK_TRIES):
+                if (clients or prospects) and self.rng.random() < DEPOSITS_FROM_ONLINE:
+                    group = clients if self.rng.random() < DEPOSITS_FROM_CLIENTS else prospects
+                    group = group or clients or prospects
+                    lead_id = group[self.rng.integers(len(group))]
+                else:  # a wire landing, a deposit from the mobile cashier: recently active
+                    lead_id = self._probe("recent_login")
+                if lead_id is not None and lead_id not in chosen:
+                    chosen.append(lead_id)
+                    break
+        if not chosen:
+            return
+        leads = {
+            row.id: row
+            for row in self.connection.execute(
+                sa.select(
+                    LEADS.c.id,
+                    LEADS.c.am_id,
+                    LEADS.c.currency,
+                    LEADS.c.balance,
+                    LEADS.c.ftd_at,
+                    LEADS.c.status,
+                )
+                .where(LEADS.c.id.in_(sorted(chosen)))
+                .order_by(LEADS.c.id)
+                .with_for_update()
+            )
+        }
+        called = set(
+            self.connection.scalars(
+                sa.select(CALLS.c.lead_id)
+                .distinct()
+                .where(CALLS.c.lead_id.in_(sorted(chosen)), CALLS.c.started_at < self.now)
+            )
+        )
+        rates = self._usd_rates()
+        attempts, changes = [], []
+        for lead_id in chosen:
+            lead = leads.get(lead_id)
+            if lead is None or lead.currency not in rates:
+                continue
+            method, provider, _ = ref.PROVIDERS[self.rng.choice(len(ref.PROVIDERS), p=PROVIDER_P)]
+            declined = self.rng.random() < DECLINE_SHARE_OF_METHOD[method]
+            reason = _decline_reason(self.rng, method) if declined else None
+            amount = _deposit_amount(self.rng, lead.currency, returning=lead.ftd_at is not None)
+            is_ftd = not declined and lead.ftd_at is None
+            attempts.append(
+                {
+                    "lead_id": lead_id,
+                    "am_id": lead.am_id,
+                    "amount": amount,
+                    "currency": lead.currency,
+                    "amount_usd": (amount * rates[lead.currency]).quantize(CENT, ROUND_HALF_UP),
+                    "method": method,
+                    "provider": provider,
+                    "status": "declined" if declined else "approved",
+                    "decline_reason": reason,
+                    "is_self_deposit": not declined
+                    and (lead.am_id is None or lead_id not in called),
+                    "is_ftd": is_ftd,
+                    "created_at": self.now,
+                    "updated_at": self.now,
+                }
+            )
+            if declined:
+                continue
+            status = lead.status
+            if is_ftd and status not in ("converted", "retention"):
+                status = "converted"
+            changes.append(
+                {
+                    "b_id": lead_id,
+                    "b_balance": lead.balance + amount,
+                    "b_ftd_at": self.now if is_ftd else lead.ftd_at,
+                    "b_status": status,
+                    "b_now": self.now,
+                }
+            )
+        if attempts:
+            self.connection.execute(DEPOSITS.insert(), attempts)
+        if changes:
+            self.connection.execute(
+                LEADS.update()
+                .where(LEADS.c.id == sa.bindparam("b_id"))
+                .values(
+                    balance=sa.bindparam("b_balance", type_=LEADS.c.balance.type),
+                    ftd_at=sa.bindparam("b_ftd_at", type_=LEADS.c.ftd_at.type),
+                    status=sa.bindparam("b_status", type_=LEADS.c.status.type),
+                    updated_at=sa.bindparam("b_now", type_=LEADS.c.updated_at.type),
+                ),
+                changes,
+            )
+        self.result.deposits = len(attempts)
+        self.result.declined = sum(a["status"] == "declined" for a in attempts)
+        self.result.ftds = sum(a["is_ftd"] for a in attempts)
+
+    def _usd_rates(self) -> dict[str, Decimal]:
+        """The CRM's own book of rates; the demo's reference book when the CRM has none."""
+        rates = {
+            row.code: Decimal(row.usd_rate)
+            for row in self.connection.execute(sa.select(CURRENCIES.c.code, CURRENCIES.c.usd_rate))
+        }
+        return rates or dict(ref.USD_RATES)
+
+
+def _pick(rng: np.random.Generator, shares: dict[str, float]) -> str:
+    kinds = list(shares)
+    return kinds[rng.choice(len(kinds), p=_shares(list(shares.values())))]
+
+
+def _call_duration(rng: np.random.Generator, outcome: str) -> int:
+    """Seconds on the line: minutes when connected, ringing or a message otherwise."""
+    if outcome == "connected":
+        return int(min(max(rng.lognormal(math.log(CONNECTED_MEDIAN_S), 0.55), 45), 3600))
+    low, high = {"voicemail": (20, 60), "no_answer": (15, 45), "wrong_number": (10, 40)}.get(
+        outcome, (2, 10)
+    )
+    return int(rng.integers(low, high + 1))
+
+
+def _decline_reason(rng: np.random.Generator, method: str) -> str:
+    if method == "card":
+        return REASONS_ANY[rng.choice(len(REASONS_ANY), p=REASONS_ANY_P)]
+    return REASONS_NOT_CARD[rng.choice(len(REASONS_NOT_CARD), p=REASONS_NOT_CARD_P)]
+
+
+def _deposit_amount(rng: np.random.Generator, currency: str, returning: bool) -> Decimal:
+    """A long-tailed amount around the currency's typical deposit, usually a round number."""
+    typical = ref.TYPICAL_DEPOSIT.get(currency, ref.TYPICAL_DEPOSIT["USD"])
+    amount = typical * rng.lognormal(0.4 if returning else 0.0, 0.9)
+    if rng.random() < 0.01:  # the odd whale
+        amount *= 5 + rng.pareto(1.5)
+    step = 10 ** max(int(math.log10(typical / 25)), 0)
+    if rng.random() < 0.6:
+        step *= 5
+    units = max(round(amount / step), 1) * step
+    return Decimal(max(units, typical // 5)).quantize(CENT)
+
+
+def _chunks(values: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(values), IN_CHUNK):
+        yield values[start : start + IN_CHUNK]
+
+
+# The command ---------------------------------------------------------------------------------
+
+
+def run_simulation(
+    engine: sa.Engine,
+    *,
+    rate: float,
+    seed: int | None = None,
+    seconds: float | None = None,
+    tick: float = 1.0,
+) -> TickResult:
+    """Tick every ``tick`` seconds until ``seconds`` have passed (or forever), one transaction
+    a tick; print a one-line summary about every 10 s. Ctrl-C (or SIGTERM) waits for the tick
+    in progress to commit, then stops. Returns the totals.
+    """
+    rng = np.random.default_rng(seed)
+    totals = TickResult()
+    print(
+        f"simulate: {rate:g} events a second on the CRM ({describe(engine)}), a write every "
+        f"{tick:g} s{'' if seconds is None else f' for {seconds:g} s'}; Ctrl-C stops it.",
+        flush=True,
+    )
+    connection = engine.connect().execution_options(sqlite_begin="IMMEDIATE")
+    with connection, _sigterm_interrupts():
+        with connection.begin():
+            # Sessions left open when the simulator (or the demo) last stopped.
+            now = utcnow()
+            close_stale_sessions(connection, now, seen_after=now - timedelta(days=1))
+        # The clock starts after that sweep, which can take seconds on a big CRM: the first tick
+        # covers one tick's time, not the sweep's.
+        started, last_tick_at = time.monotonic(), utcnow()
+        next_tick, failures, report = started + tick, 0, _Report()
+        try:
+            while seconds is None or next_tick - started <= seconds + 1e-6:
+                time.sleep(max(0.0, next_tick - time.monotonic()))
+                now = utcnow()
+                dt = min((now - last_tick_at).total_seconds(), MAX_CATCH_UP_TICKS * tick)
+                began = time.monotonic()
+                with _signals_held() as received:
+                    try:
+                        with connection.begin():
+                            result = simulate_tick(connection, rng, now, dt, rate)
+                    except OperationalError as error:
+                        failures += 1
+                        _tick_failed(engine, error, failures)
+                    else:
+                        failures, last_tick_at = 0, now
+                        totals.add(result)
+                        report.add(result, time.monotonic() - began)
+                # Behind schedule (a slow tick): go on at once, the next dt covers the gap.
+                next_tick = max(next_tick + tick, time.monotonic())
+                if report.due():
+                    report.flush()
+                if received:
+                    raise KeyboardInterrupt
+        finally:
+            report.flush()
+    return totals
+
+
+class _Report:
+    """The one line printed about every ``REPORT_EVERY_S`` seconds."""
+
+    def __init__(self):
+        self._start()
+
+    def _start(self) -> None:
+        self.window, self.since = TickResult(), time.monotonic()
+        self.ticks, self.busy, self.slowest = 0, 0.0, 0.0
+
+    def add(self, result: TickResult, busy: float) -> None:
+        self.window.add(result)
+        self.ticks += 1
+        self.busy += busy
+        self.slowest = max(self.slowest, busy)
+
+    def due(self) -> bool:
+        return time.monotonic() - self.since >= REPORT_EVERY_S
+
+    def flush(self) -> None:
+        if not self.ticks:
+            return
+        print(
+            f"{self.window.summary(time.monotonic() - self.since)} (a tick took "
+            f"{1000 * self.busy / self.ticks:.0f} ms on average, {1000 * self.slowest:.0f} ms "
+            "at most)",
+            flush=True,
+        )
+        self._start()
+
+
+def _tick_failed(engine: sa.Engine, error: OperationalError, failures: int) -> None:
+    """A tick that failed was rolled back whole; try again next tick, then give up."""
+    reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
+    if failures >= FAILED_TICKS_TO_GIVE_UP:
+        raise UserError(
+            f"the CRM ({describe(engine)}) failed {failures} ticks in a row ({reason}); each was "
+            "rolled back. Start `python -m crm simulate` again when the database is back."
+        ) from None
+    print(f"simulate: a tick failed and was rolled back ({reason}); trying again", flush=True)
+
+
+@contextmanager
+def _signals_held() -> Iterator[list[int]]:
+    """Hold Ctrl-C and SIGTERM until the tick's transaction has committed or rolled back."""
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+    previous = {
+        sig: signal.signal(sig, lambda number, _frame: received.append(number))
+        for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        yield received
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """Between ticks SIGTERM stops the simulator the way Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(_number, _frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -1,0 +1,554 @@
+"""The real-time simulator on a small CRM written here: what must hold whatever the draw.
+
+Ticks run on a fixed clock with a fixed seed, so nothing sleeps and every run is the same.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+
+from crm.db import create_crm_engine
+from crm.demo import reference as ref
+from crm.demo.simulate import close_stale_sessions, simulate_tick
+from crm.models import Base
+
+T = Base.metadata.tables
+START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+# A small brokerage ---------------------------------------------------------------------------
+
+
+def build_crm(engine: sa.Engine, *, leads: int = 12) -> dict:
+    """A team, two active AMs, one who left, a manager; ``leads`` leads, some assigned.
+
+    Rows go in without ids, so the database numbers them as it will the simulator's rows.
+    Returns the ids by role and each lead's starting state.
+    """
+    day = timedelta(days=1)
+    with engine.begin() as connection:
+        stamp = {"created_at": START - 30 * day, "updated_at": START - 30 * day}
+        connection.execute(
+            T["currencies"].insert(),
+            [
+                {"code": code, "usd_rate": rate, "updated_at": START - 30 * day}
+                for code, rate in ref.USD_RATES.items()
+            ],
+        )
+        team = connection.execute(
+            T["teams"].insert().returning(T["teams"].c.id),
+            {"name": "Conversion London", "desk": "conversion", **stamp},
+        ).scalar_one()
+
+        def staff(name: str, role: str, active: bool) -> int:
+            return connection.execute(
+                T["staff"].insert().returning(T["staff"].c.id),
+                {
+                    "name": name,
+                    "email": f"{name.lower()}@starboard.test",
+                    "role": role,
+                    "desk": "conversion",
+                    "team_id": team,
+                    "time_zone": "Europe/London",
+                    "is_active": active,
+                    **stamp,
+                },
+            ).scalar_one()
+
+        manager = staff("Maria", "lead_manager", True)
+        ams = [staff("Alice", "account_manager", True), staff("Bob", "account_manager", True)]
+        gone = staff("Carl", "account_manager", False)
+
+        # Every 4th lead unassigned, every 6th with the AM who left; the rest with Alice or Bob.
+        rows = []
+        for i in range(leads):
+            owner = None if i % 4 == 0 else gone if i % 6 == 1 else ams[i % 2]
+            deposited = i % 3 == 0
+            currency = ("USD", "EUR", "GBP", "BRL", "JPY")[i % 5]
+            rows.append(
+                {
+                    "first_name": f"Lead{i}",
+                    "last_name": "Test",
+                    "email": f"lead{i}@example.com",
+                    "phone": f"+4470000{i:05d}",
+                    "country": "GB",
+                    "time_zone": "Europe/London",
+                    "language": "en",
+                    "source": "organic",
+                    "campaign": None,
+                    "registered_at": START - (i + 1) * day,
+                    "status": "converted"
+                    if deposited
+                    else ("new" if owner is None else "assigned"),
+                    "desk": "conversion",
+                    "am_id": owner,
+                    "balance": Decimal("100.50") * (i + 1) if deposited else Decimal("0.00"),
+                    "currency": currency,
+                    "ftd_at": START - i * day if deposited else None,
+                    "last_login_at": START - timedelta(hours=i + 1),
+                    "version": 1 + i % 3,
+                    **stamp,
+                }
+            )
+        lead_ids = (
+            connection.execute(
+                T["leads"].insert().returning(T["leads"].c.id, sort_by_parameter_order=True), rows
+            )
+            .scalars()
+            .all()
+        )
+        # Two clients online when the simulator starts, and one who closed the tab long ago.
+        connection.execute(
+            T["platform_sessions"].insert(),
+            [
+                {
+                    "lead_id": lead_ids[1],
+                    "login_at": START - timedelta(minutes=20),
+                    "last_seen_at": START - timedelta(seconds=30),
+                    "device": "web",
+                    "updated_at": START - timedelta(seconds=30),
+                },
+                {
+                    "lead_id": lead_ids[2],
+                    "login_at": START - timedelta(minutes=3),
+                    "last_seen_at": START - timedelta(seconds=5),
+                    "device": "ios",
+                    "updated_at": START - timedelta(seconds=5),
+                },
+                {
+                    "lead_id": lead_ids[3],
+                    "login_at": START - timedelta(hours=2),
+                    "last_seen_at": START - timedelta(minutes=90),
+                    "device": "android",
+                    "updated_at": START - timedelta(minutes=90),
+                },
+            ],
+        )
+        # One earlier call, so that lead's later deposits are not self deposits.
+        connection.execute(
+            T["calls"].insert(),
+            {
+                "lead_id": lead_ids[5],
+                "am_id": ams[1],
+                "started_at": START - day,
+                "duration_s": 200,
+                "outcome": "connected",
+                **stamp,
+            },
+        )
+    return {
+        "ams": ams,
+        "gone": gone,
+        "manager": manager,
+        "leads": lead_ids,
+        "start": {r.id: r for r in rows_of(engine, "leads")},
+    }
+
+
+def rows_of(engine: sa.Engine, table: str) -> list:
+    with engine.connect() as connection:
+        return connection.execute(sa.select(T[table]).order_by(*T[table].primary_key)).all()
+
+
+def run_ticks(
+    engine: sa.Engine, *, ticks: int, rate: float, seed: int = 11, dt: float = 1.0, **options
+):
+    """``ticks`` ticks of ``dt`` seconds from START, each its own transaction; the last time."""
+    rng = np.random.default_rng(seed)
+    now = START
+    results = []
+    connection = engine.connect().execution_options(sqlite_begin="IMMEDIATE")
+    with connection:
+        for _ in range(ticks):
+            now += timedelta(seconds=dt)
+            with connection.begin():
+                results.append(simulate_tick(connection, rng, now, dt, rate, **options))
+    return now, results
+
+
+@pytest.fixture
+def brokerage(crm_engine):
+    return crm_engine, build_crm(crm_engine)
+
+
+@pytest.fixture
+def simulated(brokerage):
+    """The small brokerage after 60 one-second ticks at 4 events a second."""
+    engine, crm = brokerage
+    last, results = run_ticks(engine, ticks=60, rate=4.0)
+    return engine, crm, last, results
+
+
+# What every tick must keep true --------------------------------------------------------------
+
+
+def test_each_new_lead_has_one_welcome_mail_and_a_session(simulated):
+    engine, crm, last, results = simulated
+    new = [lead for lead in rows_of(engine, "leads") if lead.id not in crm["start"]]
+    assert len(new) == sum(r.registrations for r in results) > 0
+
+    mails = [m for m in rows_of(engine, "email_outbox") if m.template == "welcome"]
+    sessions = defaultdict(list)
+    for s in rows_of(engine, "platform_sessions"):
+        sessions[s.lead_id].append(s)
+    markets = {m.country: m for m in ref.MARKETS}
+    for lead in new:
+        welcome = [m for m in mails if m.lead_id == lead.id]
+        assert len(welcome) == 1
+        assert welcome[0].to_address == lead.email
+        assert welcome[0].status == "queued" and welcome[0].attempts == 0
+        assert lead.first_name in welcome[0].body
+        assert welcome[0].created_at == lead.registered_at
+        assert any(s.login_at == lead.registered_at for s in sessions[lead.id])
+        status = "new" if lead.ftd_at is None else "converted"  # some deposit at once
+        assert (lead.status, lead.desk, lead.am_id, lead.version) == (status, "conversion", None, 1)
+        assert lead.created_at == lead.registered_at <= lead.updated_at
+        market = markets[lead.country]
+        assert lead.time_zone in market.time_zones
+        ZoneInfo(lead.time_zone)
+        assert lead.phone.startswith(market.phone_prefix)
+        assert lead.currency in (market.currency, "USD")
+        assert lead.source in {s[0] for s in ref.SOURCES}
+
+
+def test_open_sessions_were_seen_within_a_heartbeat_and_stale_ones_closed(simulated):
+    engine, crm, last, results = simulated
+    sessions = rows_of(engine, "platform_sessions")
+    # The tab closed 90 minutes before the start is left alone by the ticks' short look-back...
+    tab = next(s for s in sessions if s.lead_id == crm["leads"][3] and s.device == "android")
+    assert tab.logout_at is None and tab.last_seen_at == START - timedelta(minutes=90)
+    # ...every other open session was seen less than a heartbeat (30 s) before the last tick...
+    open_now = [s for s in sessions if s.logout_at is None and s.id != tab.id]
+    assert open_now
+    assert all(last - timedelta(seconds=30) < s.last_seen_at <= last for s in open_now)
+    assert any(s.last_seen_at < last for s in open_now)
+    assert len({s.lead_id for s in open_now}) == results[-1].online
+    for s in sessions:
+        if s.logout_at is not None:
+            assert s.login_at <= s.last_seen_at == s.logout_at <= last
+    # ...and the tab is closed at its last sighting by the sweep the command runs at start.
+    with engine.begin() as connection:
+        assert close_stale_sessions(connection, last) == 1
+    tab = next(s for s in rows_of(engine, "platform_sessions") if s.id == tab.id)
+    assert tab.logout_at == tab.last_seen_at == START - timedelta(minutes=90)
+    assert tab.updated_at == last
+
+
+def test_without_a_heartbeat_interval_every_open_session_is_seen_every_tick(brokerage):
+    engine, crm = brokerage
+    last, results = run_ticks(engine, ticks=45, rate=4.0, heartbeat=timedelta(0))
+    open_now = [
+        s
+        for s in rows_of(engine, "platform_sessions")
+        if s.logout_at is None and s.last_seen_at > START
+    ]
+    assert len(open_now) >= results[-1].online > 0
+    assert {s.last_seen_at for s in open_now} == {last}
+
+
+def test_a_session_unseen_for_five_minutes_is_closed_when_it_was_last_seen(brokerage):
+    engine, crm = brokerage
+    with engine.begin() as connection:
+        connection.execute(
+            T["platform_sessions"].insert(),
+            {
+                "lead_id": crm["leads"][4],
+                "login_at": START - timedelta(minutes=10),
+                "last_seen_at": START - timedelta(minutes=5, seconds=30),
+                "device": "web",
+                "updated_at": START - timedelta(minutes=5, seconds=30),
+            },
+        )
+    run_ticks(engine, ticks=1, rate=0.001)
+    dropped = [s for s in rows_of(engine, "platform_sessions") if s.lead_id == crm["leads"][4]]
+    assert [(s.logout_at, s.updated_at) for s in dropped] == [
+        (START - timedelta(minutes=5, seconds=30), START + timedelta(seconds=1))
+    ]
+
+
+def test_calls_are_made_by_active_ams_on_leads_they_own(simulated):
+    engine, crm, last, results = simulated
+    owner = {lead.id: lead.am_id for lead in rows_of(engine, "leads")}
+    new_calls = [c for c in rows_of(engine, "calls") if c.created_at > START]
+    assert len(new_calls) == sum(r.calls for r in results) > 0
+    for call in new_calls:
+        assert call.am_id in crm["ams"]
+        assert owner[call.lead_id] == call.am_id
+        assert call.started_at == call.created_at == call.updated_at
+        if call.outcome == "connected":
+            assert 45 <= call.duration_s <= 3600
+        else:
+            assert 0 < call.duration_s <= 60
+    assert {c.outcome for c in new_calls} <= {
+        "connected",
+        "no_answer",
+        "busy",
+        "voicemail",
+        "wrong_number",
+    }
+    # A wrong number sends the "reach you" mail, once per lead.
+    reach = Counter(m.lead_id for m in rows_of(engine, "email_outbox") if m.template == "reach_you")
+    assert set(reach) == {c.lead_id for c in new_calls if c.outcome == "wrong_number"}
+    assert set(reach.values()) <= {1}
+
+
+def test_deposits_convert_at_the_book_rate_and_credit_the_balance(simulated):
+    engine, crm, last, results = simulated
+    deposits = rows_of(engine, "deposit_attempts")
+    assert len(deposits) == sum(r.deposits for r in results) > 0
+    leads = {lead.id: lead for lead in rows_of(engine, "leads")}
+    providers = {(method, name) for method, name, _ in ref.PROVIDERS}
+    reasons = {reason for reason, _ in ref.DECLINE_REASONS}
+    credited = defaultdict(Decimal)
+    for d in deposits:
+        assert d.currency == leads[d.lead_id].currency
+        assert d.amount > 0
+        expected = (d.amount * ref.USD_RATES[d.currency]).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        assert d.amount_usd == expected
+        assert (d.method, d.provider) in providers
+        assert d.am_id == leads[d.lead_id].am_id
+        assert d.created_at == d.updated_at
+        if d.status == "approved":
+            assert d.decline_reason is None
+            credited[d.lead_id] += d.amount
+        else:
+            assert d.status == "declined" and d.decline_reason in reasons
+            assert d.method == "card" or d.decline_reason not in {
+                "3-D Secure failed",
+                "card expired",
+            }
+    for lead_id, lead in leads.items():
+        before = crm["start"].get(lead_id)
+        start = before.balance if before else Decimal("0.00")
+        assert lead.balance == start + credited[lead_id]
+
+
+def test_the_ftd_is_the_first_approved_deposit_and_converts_the_lead(simulated):
+    engine, crm, last, results = simulated
+    by_lead = defaultdict(list)
+    for d in rows_of(engine, "deposit_attempts"):
+        by_lead[d.lead_id].append(d)
+    leads = {lead.id: lead for lead in rows_of(engine, "leads")}
+    ftds = 0
+    for lead_id, attempts in by_lead.items():
+        approved = [d for d in attempts if d.status == "approved"]
+        first_time = [d for d in attempts if d.is_ftd]
+        before = crm["start"].get(lead_id)
+        if before is not None and before.ftd_at is not None or not approved:
+            assert first_time == []
+            continue
+        assert first_time == approved[:1]
+        assert leads[lead_id].ftd_at == first_time[0].created_at
+        assert leads[lead_id].status == "converted"
+        ftds += 1
+    assert ftds == sum(r.ftds for r in results)
+
+
+def test_a_deposit_is_a_self_deposit_when_no_am_called_before_it(simulated):
+    engine, crm, last, results = simulated
+    calls = defaultdict(list)
+    for c in rows_of(engine, "calls"):
+        calls[c.lead_id].append(c.started_at)
+    for d in rows_of(engine, "deposit_attempts"):
+        called = any(at < d.created_at for at in calls[d.lead_id])
+        assert d.is_self_deposit == (d.status == "approved" and (d.am_id is None or not called))
+
+
+def test_platform_activity_leaves_lead_versions_alone_but_moves_updated_at(simulated):
+    engine, crm, last, results = simulated
+    sessions = rows_of(engine, "platform_sessions")
+    logged_in = {s.lead_id for s in sessions if s.login_at > START}
+    deposited = {d.lead_id for d in rows_of(engine, "deposit_attempts") if d.status == "approved"}
+    touched = 0
+    for lead in rows_of(engine, "leads"):
+        before = crm["start"].get(lead.id)
+        if before is None:
+            continue
+        assert lead.version == before.version
+        assert (lead.am_id, lead.is_starred, lead.priority) == (
+            before.am_id,
+            before.is_starred,
+            before.priority,
+        )
+        if lead.id in logged_in or lead.id in deposited:
+            assert START < lead.updated_at <= last
+            touched += 1
+        else:
+            assert lead.updated_at == before.updated_at
+        if lead.id in logged_in:
+            assert lead.last_login_at == max(s.login_at for s in sessions if s.lead_id == lead.id)
+    assert touched
+    # Every row a tick wrote carries that tick's time in updated_at, for the ETL's watermark.
+    for table in ("calls", "deposit_attempts", "email_outbox"):
+        assert all(
+            START < row.updated_at <= last
+            for row in rows_of(engine, table)
+            if row.created_at > START
+        )
+
+
+def test_a_tick_that_fails_writes_nothing(brokerage, monkeypatch):
+    engine, crm = brokerage
+    import crm.demo.simulate as simulate
+
+    def broken_mail(*args, **kwargs):
+        raise RuntimeError("the mail templates are gone")
+
+    monkeypatch.setattr(simulate, "render_email", broken_mail)
+    tables = ("leads", "platform_sessions", "calls", "deposit_attempts", "email_outbox")
+    before = {table: rows_of(engine, table) for table in tables}
+    with pytest.raises(RuntimeError, match="templates are gone"):
+        run_ticks(engine, ticks=1, rate=500.0)
+    assert {table: rows_of(engine, table) for table in tables} == before
+
+
+def test_same_seed_and_clock_give_the_same_rows(brokerage, request, tmp_path):
+    engine, _ = brokerage
+    twin, drop_twin = twin_engine(engine, request, tmp_path)
+    try:
+        build_crm(twin)
+        _, results = run_ticks(engine, ticks=40, rate=3.0, seed=5, dt=5.0)
+        run_ticks(twin, ticks=40, rate=3.0, seed=5, dt=5.0)
+        for table in ("leads", "platform_sessions", "calls", "deposit_attempts", "email_outbox"):
+            assert rows_of(engine, table) == rows_of(twin, table), table
+        assert all(
+            sum(getattr(r, kind) for r in results)
+            for kind in ("registrations", "logins", "logouts", "calls", "deposits")
+        )
+    finally:
+        twin.dispose()
+        drop_twin()
+
+
+@pytest.mark.postgres
+def test_sqlite_and_postgresql_get_the_same_rows(
+    tmp_path, postgres_server, migrated_postgres_template, migrated_sqlite_template
+):
+    path = tmp_path / "crm.sqlite"
+    shutil.copyfile(migrated_sqlite_template, path)
+    name = postgres_server.create_database(template=migrated_postgres_template)
+    engines = [create_crm_engine(f"sqlite:///{path}"), create_crm_engine(postgres_server.url(name))]
+    try:
+        for engine in engines:
+            build_crm(engine)
+            run_ticks(engine, ticks=30, rate=3.0, seed=8, dt=5.0)
+        for table in ("leads", "platform_sessions", "calls", "deposit_attempts", "email_outbox"):
+            assert rows_of(engines[0], table) == rows_of(engines[1], table), table
+    finally:
+        for engine in engines:
+            engine.dispose()
+        postgres_server.drop_database(name)
+
+
+def twin_engine(engine: sa.Engine, request: pytest.FixtureRequest, tmp_path: Path):
+    """A second migrated, empty CRM on the same kind of database as ``engine``; its remover."""
+    if engine.dialect.name == "sqlite":
+        path = tmp_path / "twin.sqlite"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite_template"), path)
+        return create_crm_engine(f"sqlite:///{path}"), lambda: None
+    server = request.getfixturevalue("postgres_server")
+    name = server.create_database(template=request.getfixturevalue("migrated_postgres_template"))
+    return create_crm_engine(server.url(name)), lambda: server.drop_database(name)
+
+
+def test_the_rate_is_the_average_number_of_events_a_second(crm_engine):
+    # Enough leads that logins always find someone offline.
+    build_crm(crm_engine, leads=600)
+    ticks, rate = 120, 4.0
+    _, results = run_ticks(crm_engine, ticks=ticks, rate=rate, dt=2.0)
+    drawn = sum(r.registrations + r.logins + r.calls + r.deposits for r in results)
+    # Logouts are not drawn but come at the session hazard; before the number online has
+    # settled (4 minutes into a 12-minute mean session) the drawn events carry the rate alone.
+    expected = ticks * 2.0 * rate / 1.56
+    assert 0.8 * expected < drawn < 1.2 * expected
+    registrations = sum(r.registrations for r in results)
+    assert 0.5 * 0.06 * expected < registrations < 1.6 * 0.06 * expected
+    calls = [c for c in rows_of(crm_engine, "calls") if c.created_at > START]
+    connected = sum(c.outcome == "connected" for c in calls) / len(calls)
+    assert 0.2 < connected < 0.4
+    deposits = rows_of(crm_engine, "deposit_attempts")
+    declined = sum(d.status == "declined" for d in deposits) / len(deposits)
+    assert 0.05 < declined < 0.35
+
+
+# The command ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_sqlite_crm(tmp_path, request):
+    path = tmp_path / "crm.sqlite"
+    shutil.copyfile(request.getfixturevalue("migrated_sqlite_template"), path)
+    url = f"sqlite:///{path}"
+    engine = create_crm_engine(url)
+    build_crm(engine)
+    yield url, engine
+    engine.dispose()
+
+
+def counts(engine: sa.Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return {
+            table: connection.scalar(sa.select(sa.func.count()).select_from(T[table]))
+            for table in ("leads", "platform_sessions", "calls", "deposit_attempts")
+        }
+
+
+def test_the_command_runs_for_the_seconds_asked_and_adds_rows(small_sqlite_crm, run_crm):
+    url, engine = small_sqlite_crm
+    before = counts(engine)
+    result = run_crm(
+        "simulate", "--seconds", "2", "--tick", "0.5", "--rate", "20", "--seed", "3", url=url
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("simulate: 20 events a second")
+    assert lines[-1].startswith("simulate: ") and "online now" in lines[-1]
+    after = counts(engine)
+    assert after["platform_sessions"] > before["platform_sessions"]
+    assert sum(after.values()) > sum(before.values())
+
+
+def test_ctrl_c_stops_the_command_between_ticks(small_sqlite_crm):
+    url, engine = small_sqlite_crm
+    launched = datetime.now(timezone.utc)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crm", "simulate", "--tick", "0.2", "--rate", "200"],
+        cwd=REPO_ROOT,
+        env={**os.environ, "CRM_DATABASE_URL": url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        first = process.stdout.readline()
+        assert first.startswith("simulate: "), process.communicate(timeout=30)
+        time.sleep(1.5)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 130, err
+    assert err.strip().splitlines() == ["stopped."]
+    assert "online now" in out.strip().splitlines()[-1]
+    # Whatever the last tick was doing, it finished: each new lead has its mail and session.
+    leads = [lead.id for lead in rows_of(engine, "leads") if lead.registered_at >= launched]
+    welcomed = [m.lead_id for m in rows_of(engine, "email_outbox") if m.template == "welcome"]
+    sessions = {s.lead_id for s in rows_of(engine, "platform_sessions") if s.login_at >= launched}
+    assert leads
+    assert sorted(welcomed[-len(leads) :]) == leads and set(leads) <= sessions
