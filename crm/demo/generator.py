@@ -16,7 +16,6 @@ give the same rows, whichever database they go to.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -26,6 +25,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from crm.demo import reference as ref
+from crm.demo.reference import DEVICES, EMAIL_DOMAINS, ascii_slug
 from crm.email import render_email
 
 US = 1_000_000  # microseconds per second
@@ -57,8 +57,6 @@ WEEKDAY_WEIGHT = np.array([1.0, 1.05, 1.0, 0.95, 0.9, 0.6, 0.55])
 HOUR_WEIGHT = np.array(
     [2, 1, 1, 1, 1, 1, 2, 3, 4, 5, 5, 5, 6, 6, 6, 6, 6, 7, 8, 9, 9, 8, 6, 4], dtype=float
 )
-EMAIL_DOMAINS = ("gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "icloud.com", "proton.me")
-DEVICES = ("web", "ios", "android")
 NON_CONNECTED = ("no_answer", "voicemail", "busy", "wrong_number")
 NON_CONNECTED_SHARE = np.array([0.55, 0.22, 0.15, 0.08])
 CARD_ONLY_REASONS = {"3-D Secure failed", "card expired"}
@@ -86,11 +84,6 @@ class Cast:
 
     def ids(self, role: str) -> np.ndarray:
         return np.array([s.id for s in self.staff if s.role == role and s.is_active])
-
-
-def ascii_slug(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return "".join(ch for ch in plain.lower() if ch.isalnum())
 
 
 def build_cast(leads: int, days: int, rng: np.random.Generator) -> Cast:

@@ -5,6 +5,7 @@ Shared by the history generator and the real-time simulator so both speak the sa
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -249,3 +250,12 @@ NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("Yılmaz", "Kaya", "Demir", "Şahin", "Çelik", "Yıldız", "Aydın", "Öztürk"),
     ),
 }
+
+
+EMAIL_DOMAINS = ("gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "icloud.com", "proton.me")
+DEVICES = ("web", "ios", "android")
+
+
+def ascii_slug(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "".join(ch for ch in plain.lower() if ch.isalnum())

@@ -33,7 +33,7 @@ from sqlalchemy.exc import OperationalError
 
 from crm.db import describe
 from crm.demo import reference as ref
-from crm.demo.generator import DEVICES, EMAIL_DOMAINS, ascii_slug
+from crm.demo.reference import DEVICES, EMAIL_DOMAINS, ascii_slug
 from crm.email import render_email
 from crm.errors import UserError
 from crm.models import (

@@ -158,6 +158,12 @@ class SqliteWriter(BulkWriter):
             column = column.cast(pa.float64())
         return column.to_pylist()
 
+    def finish(self, tables: list[sa.Table]) -> None:
+        super().finish(tables)
+        # Statistics for the query planner, as PostgreSQL gets: without them SQLite may scan
+        # a whole table for an ORDER BY id.
+        self._connection.execute("ANALYZE")
+
     def commit(self) -> None:
         self._connection.execute("COMMIT")
         self._raw.close()
