@@ -1,0 +1,1 @@
+"""The ETL: CRM tables into the DuckDB warehouse (extract, run, publish)."""
