@@ -372,13 +372,9 @@ class _Tick:
 
     def log_in(self, count: int) -> None:
         """Leads who are not online open a session; their ``last_login_at`` moves to now."""
-        chosen: list[int] = []
-        for _ in range(count):
-            for _try in range(PICK_TRIES):
-                lead_id = self._probe(_pick(self.rng, LOGIN_PICKS))
-                if lead_id is not None and lead_id not in self.online and lead_id not in chosen:
-                    chosen.append(lead_id)
-                    break
+        chosen = self._choose(
+            count, lambda: self._probe(_pick(self.rng, LOGIN_PICKS)), exclude=self.online
+        )
         if not chosen:
             return
         self._open_sessions(chosen)
@@ -390,6 +386,18 @@ class _Tick:
             )
         self.online.update(chosen)
         self.result.logins = len(chosen)
+
+    @staticmethod
+    def _choose(count: int, draw, exclude=frozenset()) -> list[int]:
+        """Up to ``count`` distinct leads from ``draw``, a few tries each (a draw may miss)."""
+        chosen: list[int] = []
+        for _ in range(count):
+            for _try in range(PICK_TRIES):
+                lead_id = draw()
+                if lead_id is not None and lead_id not in exclude and lead_id not in chosen:
+                    chosen.append(lead_id)
+                    break
+        return chosen
 
     def _probe(self, kind: str, owned_by: set[int] | None = None) -> int | None:
         """One lead id found through an index; ``owned_by`` keeps to leads those AMs own.
@@ -442,19 +450,13 @@ class _Tick:
         online_owned = [
             row.id for row in self._online_sample(PICK_TRIES * count) if row.am_id in active
         ]
-        chosen: list[int] = []
-        for _ in range(count):
-            for _try in range(PICK_TRIES):
-                kind = _pick(self.rng, CALL_PICKS)
-                if kind == "online":
-                    lead_id = (
-                        online_owned[self.rng.integers(len(online_owned))] if online_owned else None
-                    )
-                else:
-                    lead_id = self._probe(kind, owned_by=active)
-                if lead_id is not None and lead_id not in chosen:
-                    chosen.append(lead_id)
-                    break
+        def draw() -> int | None:
+            kind = _pick(self.rng, CALL_PICKS)
+            if kind == "online":
+                return online_owned[self.rng.integers(len(online_owned))] if online_owned else None
+            return self._probe(kind, owned_by=active)
+
+        chosen = self._choose(count, draw)
         if not chosen:
             return
         leads = {
@@ -528,18 +530,15 @@ class _Tick:
         sample = self._online_sample(max(DEPOSIT_SAMPLE, PICK_TRIES * count))
         clients = [row.id for row in sample if row.ftd_at is not None]
         prospects = [row.id for row in sample if row.ftd_at is None]
-        chosen: list[int] = []
-        for _ in range(count):
-            for _try in range(PICK_TRIES):
-                if (clients or prospects) and self.rng.random() < DEPOSITS_FROM_ONLINE:
-                    group = clients if self.rng.random() < DEPOSITS_FROM_CLIENTS else prospects
-                    group = group or clients or prospects
-                    lead_id = group[self.rng.integers(len(group))]
-                else:  # a wire landing, a deposit from the mobile cashier: recently active
-                    lead_id = self._probe("recent_login")
-                if lead_id is not None and lead_id not in chosen:
-                    chosen.append(lead_id)
-                    break
+        def draw() -> int | None:
+            if (clients or prospects) and self.rng.random() < DEPOSITS_FROM_ONLINE:
+                group = clients if self.rng.random() < DEPOSITS_FROM_CLIENTS else prospects
+                group = group or clients or prospects
+                return group[self.rng.integers(len(group))]
+            # A wire landing, a deposit from the mobile cashier: a recently active lead.
+            return self._probe("recent_login")
+
+        chosen = self._choose(count, draw)
         if not chosen:
             return
         leads = {
