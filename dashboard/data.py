@@ -1,0 +1,52 @@
+"""The pages' access to the warehouse: one shared reader, query results cached for 30 s.
+
+``STARBOARD_TIME_ZONE`` (an IANA name, default UTC) is the viewer's time zone until sign-in
+gives each user their own; this module is the only reader of it.
+"""
+
+from __future__ import annotations
+
+import os
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pyarrow as pa
+import streamlit as st
+
+from warehouse import warehouse_paths
+from warehouse.reader import Warehouse
+
+CACHE_TTL_S = 30
+
+
+def viewer_time_zone() -> ZoneInfo:
+    """The time zone times are shown in."""
+    return ZoneInfo(os.environ.get("STARBOARD_TIME_ZONE", "").strip() or "UTC")
+
+
+@st.cache_resource(show_spinner=False)
+def _warehouse(link: str) -> Warehouse:
+    return Warehouse(warehouse_paths(link))
+
+
+def _decimals_as_floats(table: pa.Table) -> pa.Table:
+    # Charts and column_config formats want numbers; the marts' money is DECIMAL(18,2).
+    for index, field in enumerate(table.schema):
+        if pa.types.is_decimal(field.type):
+            table = table.set_column(index, field.name, table[field.name].cast(pa.float64()))
+    return table
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
+def _query(link: str, name: str, params: tuple[tuple[str, object], ...]) -> pd.DataFrame:
+    table = _warehouse(link).query(name, **dict(params))
+    return _decimals_as_floats(table).to_pandas()
+
+
+def query(name: str, **params) -> pd.DataFrame:
+    """The result of ``warehouse/queries/<name>.sql`` as a DataFrame (money as float USD).
+
+    Raises ``WarehouseMissing`` when no warehouse has been published yet.
+    """
+    link = str(warehouse_paths().link)
+    return _query(link, name, tuple(sorted(params.items())))

@@ -1,0 +1,84 @@
+"""The executive KPAs: a day against the same weekday last week and its 4-week average.
+
+Counts are averaged over the same weekdays the warehouse holds (days before the data begins are
+left out, not counted as zeros); a ratio's average is pooled (the sum of its numerators over the
+sum of its denominators), so a quiet day does not weigh as much as a busy one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+
+from dashboard.periods import same_weekday_before
+
+WEEKS = 4
+TREND_DAYS = 56  # 8 weeks
+
+COUNTS = {
+    "registrations": "Registrations",
+    "ftds": "FTDs",
+    "deposits": "Deposits",
+    "deposit_usd": "Deposit USD",
+    "calls": "Calls",
+    "connected_calls": "Connected calls",
+}
+RATIOS = {
+    # KPA: (label, numerator, denominator)
+    "call_ratio": ("Call ratio", "connected_calls", "calls"),
+    "conversion_rate": ("Conversion rate", "ftds", "registrations"),
+}
+KPAS = {**COUNTS, **{name: label for name, (label, _, _) in RATIOS.items()}}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    kpa: str
+    label: str
+    day: float | None
+    last_week: float | None
+    average: float | None
+
+    @property
+    def kind(self) -> str:
+        """How the figure is written (see ``dashboard.formats.figure``)."""
+        return "ratio" if self.kpa in RATIOS else "usd" if self.kpa == "deposit_usd" else "count"
+
+    @property
+    def average_kind(self) -> str:
+        # An average of counts is a fraction: shown with decimals.
+        return "average" if self.kind == "count" else self.kind
+
+
+def trend_window(day: date) -> tuple[date, date]:
+    """The days the trend lines cover: the 8 weeks up to and including ``day``."""
+    return day - timedelta(days=TREND_DAYS - 1), day
+
+
+def _value(rows: pd.DataFrame, kpa: str) -> float | None:
+    if rows.empty:
+        return None
+    if kpa in RATIOS:
+        _, numerator, denominator = RATIOS[kpa]
+        total = rows[denominator].sum()
+        return float(rows[numerator].sum() / total) if total else None
+    return float(rows[kpa].sum()) / len(rows)
+
+
+def compare(kpa_days: pd.DataFrame, day: date) -> list[Comparison]:
+    """Each KPA on ``day``, the same weekday a week before, and the 4 weeks' average.
+
+    ``kpa_days`` holds rows of ``mart_daily_kpa`` (the ``kpa_days`` query) covering at least
+    the 4 weeks before ``day``.
+    """
+    days = pd.to_datetime(kpa_days["day"]).dt.date
+    on = kpa_days[days == day]
+    before = same_weekday_before(day, WEEKS)
+    last_week = kpa_days[days == before[0]]
+    weeks = kpa_days[days.isin(before)]
+    return [
+        Comparison(kpa, label, _value(on, kpa), _value(last_week, kpa), _value(weeks, kpa))
+        for kpa, label in KPAS.items()
+    ]

@@ -1,0 +1,74 @@
+"""Reporting periods: which UTC days a date-range choice covers, and the period before it.
+
+A reporting day is a UTC calendar date, as the marts define it. ``STARBOARD_TODAY``
+(``YYYY-MM-DD``) pins "today" for tests and demos of a fixed data set; this module is the only
+reader of it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+TODAY = "Today"
+YESTERDAY = "Yesterday"
+LAST_7_DAYS = "Last 7 days"
+LAST_30_DAYS = "Last 30 days"
+THIS_MONTH = "This month"
+CUSTOM = "Custom"
+RANGES = (TODAY, YESTERDAY, LAST_7_DAYS, LAST_30_DAYS, THIS_MONTH, CUSTOM)
+
+
+@dataclass(frozen=True)
+class Period:
+    """The UTC days from ``first`` to ``last``, both included."""
+
+    first: date
+    last: date
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    def previous(self) -> Period:
+        """The period of the same length that ends the day before this one starts."""
+        last = self.first - timedelta(days=1)
+        return Period(last - timedelta(days=self.days - 1), last)
+
+    def label(self) -> str:
+        if self.first == self.last:
+            return self.first.isoformat()
+        return f"{self.first.isoformat()} – {self.last.isoformat()}"
+
+
+def today() -> date:
+    """Today's reporting day: the UTC date, or ``STARBOARD_TODAY`` when set."""
+    pinned = os.environ.get("STARBOARD_TODAY", "").strip()
+    if pinned:
+        return date.fromisoformat(pinned)
+    return datetime.now(timezone.utc).date()
+
+
+def resolve(choice: str, on: date, custom: tuple[date, date] | None = None) -> Period:
+    """The period a date-range choice means on the day ``on``."""
+    if choice == TODAY:
+        return Period(on, on)
+    if choice == YESTERDAY:
+        yesterday = on - timedelta(days=1)
+        return Period(yesterday, yesterday)
+    if choice == LAST_7_DAYS:
+        return Period(on - timedelta(days=6), on)
+    if choice == LAST_30_DAYS:
+        return Period(on - timedelta(days=29), on)
+    if choice == THIS_MONTH:
+        return Period(on.replace(day=1), on)
+    if choice == CUSTOM:
+        first, last = custom or (on, on)
+        return Period(min(first, last), max(first, last))
+    raise ValueError(f"unknown date range {choice!r}; expected one of {', '.join(RANGES)}")
+
+
+def same_weekday_before(day: date, weeks: int) -> list[date]:
+    """The same weekday in each of the ``weeks`` weeks before ``day``, newest first."""
+    return [day - timedelta(weeks=n) for n in range(1, weeks + 1)]

@@ -1,0 +1,133 @@
+"""Widgets every page shares: the warehouse guard, date range, team filter, freshness line,
+empty state, KPI tiles and CSV export. Each takes the key its page gives it, so tests and
+callbacks can reach it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import formats, periods
+from dashboard.data import query, viewer_time_zone
+from warehouse.reader import WarehouseMissing
+
+ALL_TEAMS = "All teams"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+GET_DATA = (
+    "To get data, fill the CRM (`python -m crm demo` loads the demo brokerage) "
+    "and run `python -m etl run`."
+)
+
+
+def require_warehouse() -> dict | None:
+    """The newest ETL run of the warehouse; without a warehouse, say how to build it and stop."""
+    try:
+        runs = query("freshness")
+    except WarehouseMissing as missing:
+        st.info(str(missing))
+        st.stop()
+    return runs.iloc[0].to_dict() if not runs.empty else None
+
+
+def freshness_line(run: dict | None) -> None:
+    """ "data as of HH:MM:SS (N s ago)": when the ETL last read the CRM, in the viewer's zone."""
+    zone = viewer_time_zone()
+    where = f"times in {zone.key}; reporting days are UTC dates"
+    if run is None:
+        st.caption(f"no successful ETL run yet · {where}")
+        return
+    as_of = pd.Timestamp(run["as_of"])
+    as_of = as_of.tz_localize("UTC") if as_of.tzinfo is None else as_of
+    age = max(0, int((datetime.now(timezone.utc) - as_of).total_seconds()))
+    local = as_of.tz_convert(zone)
+    st.caption(f"data as of {local:%H:%M:%S} ({age:,} s ago) · {where}")
+
+
+def date_range_picker(key: str) -> periods.Period:
+    """A date-range choice (today … custom) resolved to the UTC days it covers."""
+    today = periods.today()
+    choice = st.selectbox("Date range", periods.RANGES, index=2, key=key)
+    custom = None
+    if choice == periods.CUSTOM:
+        picked = st.date_input(
+            "Days (UTC)", value=(today - timedelta(days=6), today), key=f"{key}.custom"
+        )
+        # While the user is between the two clicks of a range, only the first day is set.
+        if isinstance(picked, tuple | list) and picked:
+            custom = (picked[0], picked[-1])
+    period = periods.resolve(choice, today, custom)
+    st.caption(f"{period.label()} (UTC days) · against {period.previous().label()}")
+    return period
+
+
+@dataclass(frozen=True)
+class Team:
+    id: int | None
+    name: str
+
+
+def team_filter(key: str) -> Team:
+    """One team, or all of them."""
+    teams = query("teams")
+    ids = dict(zip(teams["team_name"], teams["team_id"], strict=True))
+    name = st.selectbox("Team", [ALL_TEAMS, *ids], key=key)
+    return Team(int(ids[name]) if name in ids else None, name)
+
+
+def empty_state(shows: str) -> None:
+    """What the page will show once there is data, and how to get it."""
+    st.info(
+        "Nothing to show yet: the warehouse holds no activity for these days. "
+        f"This page shows {shows}."
+    )
+    st.markdown(GET_DATA)
+
+
+@dataclass(frozen=True)
+class Tile:
+    label: str
+    column: str
+    kind: str  # count, usd or ratio
+
+
+def kpi_tiles(tiles: list[Tile], current: dict, previous: dict, against: str) -> None:
+    """One ``st.metric`` per tile, with the change from ``previous``."""
+    show = {"count": formats.count, "usd": formats.usd, "ratio": formats.percent}
+    for column, tile in zip(st.columns(len(tiles)), tiles, strict=True):
+        now, before = current[tile.column], previous[tile.column]
+        column.metric(
+            tile.label,
+            show[tile.kind](now),
+            formats.change(now, before, tile.kind),
+            help=f"{against}: {show[tile.kind](before)}",
+        )
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy in which no text cell can run as a spreadsheet formula (prefixed with ')."""
+
+    def safe(value):
+        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            return "'" + value
+        return value
+
+    copy = frame.copy()
+    for column in copy.columns:
+        if copy[column].dtype == object or pd.api.types.is_string_dtype(copy[column]):
+            copy[column] = copy[column].map(safe)
+    return copy
+
+
+def csv_export(frame: pd.DataFrame, file_name: str, key: str) -> None:
+    """A download of exactly ``frame``, safe to open in a spreadsheet."""
+    st.download_button(
+        "Export CSV",
+        neutralise_formulas(frame).to_csv(index=False).encode("utf-8"),
+        file_name=file_name,
+        mime="text/csv",
+        key=key,
+    )

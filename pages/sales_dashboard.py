@@ -1,0 +1,91 @@
+"""F9 Sales dashboard: per AM and team over a date range, calls and deposits, against the
+period before."""
+
+import plotly.express as px
+import streamlit as st
+
+from dashboard import widgets
+from dashboard.data import query
+from dashboard.widgets import Tile
+
+TILES = [
+    Tile("Calls", "calls", "count"),
+    Tile("Connected calls", "connected_calls", "count"),
+    Tile("Call ratio", "call_ratio", "ratio"),
+    Tile("Deposits", "deposits", "count"),
+    Tile("Deposit USD", "deposit_usd", "usd"),
+    Tile("FTDs", "ftds", "count"),
+]
+AM_COLUMNS = {
+    "am_name": st.column_config.TextColumn("AM"),
+    "team_name": st.column_config.TextColumn("Team"),
+    "calls": st.column_config.NumberColumn("Calls", format="%d"),
+    "connected_calls": st.column_config.NumberColumn("Connected", format="%d"),
+    "call_ratio": st.column_config.NumberColumn("Call ratio", format="percent"),
+    "talk_seconds": st.column_config.NumberColumn("Talk time", format="duration"),
+    "deposits": st.column_config.NumberColumn("Deposits", format="%d"),
+    "deposit_usd": st.column_config.NumberColumn("Deposit USD", format="%.2f USD"),
+    "ftds": st.column_config.NumberColumn("FTDs", format="%d"),
+    "failed_deposits": st.column_config.NumberColumn("Failed deposits", format="%d"),
+    "assigned_leads": st.column_config.NumberColumn("Leads assigned", format="%d"),
+}
+
+st.title("Sales dashboard")
+run = widgets.require_warehouse()
+left, right = st.columns(2)
+with left:
+    period = widgets.date_range_picker("sales.range")
+with right:
+    team = widgets.team_filter("sales.team")
+widgets.freshness_line(run)
+
+scope = dict(first_day=period.first, last_day=period.last, team_id=team.id)
+before = period.previous()
+agents = query("agents_in_range", **scope)
+if agents.empty:
+    widgets.empty_state(
+        "each account manager's calls, connected calls, call ratio, deposits and FTDs "
+        "for the chosen days and team, against the period before"
+    )
+    st.stop()
+
+totals = query("sales_totals", **scope).iloc[0].to_dict()
+previous = (
+    query("sales_totals", first_day=before.first, last_day=before.last, team_id=team.id)
+    .iloc[0]
+    .to_dict()
+)
+widgets.kpi_tiles(TILES, totals, previous, f"previous period {before.label()}")
+
+calls_chart, ratio_chart, deposits_chart = st.tabs(
+    ["Calls per AM", "Call ratio per day", "Deposits per AM"]
+)
+with calls_chart:
+    figure = px.bar(
+        agents,
+        x="am_name",
+        y=["calls", "connected_calls"],
+        barmode="group",
+        labels={"am_name": "AM", "value": "calls", "variable": ""},
+    )
+    st.plotly_chart(figure, key="sales.calls_chart")
+with ratio_chart:
+    days = query("team_days", **scope)
+    figure = px.line(
+        days, x="day", y="call_ratio", markers=True, labels={"day": "day (UTC)", "call_ratio": ""}
+    )
+    figure.update_yaxes(tickformat=".0%", rangemode="tozero")
+    st.plotly_chart(figure, key="sales.ratio_chart")
+with deposits_chart:
+    figure = px.bar(
+        agents,
+        x="am_name",
+        y=["deposits", "ftds"],
+        barmode="group",
+        labels={"am_name": "AM", "value": "deposits", "variable": ""},
+    )
+    st.plotly_chart(figure, key="sales.deposits_chart")
+
+shown = agents[list(AM_COLUMNS)]
+st.dataframe(shown, column_config=AM_COLUMNS, hide_index=True, key="sales.agents")
+widgets.csv_export(shown, f"sales-{period.first}-{period.last}.csv", key="sales.export")

@@ -1,0 +1,85 @@
+"""Page tests: a warehouse built by our own ETL from the small hand-built CRM
+(tests/etl/small_crm.py), and an AppTest of the dashboard with "today" pinned to its AS_OF day."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from crm.db import create_crm_engine
+from etl.extract import CrmSource
+from etl.run import run_etl
+from tests.etl.small_crm import AS_OF, build_small_crm
+from warehouse import warehouse_paths
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# DuckDB's first open and Plotly's first import take longer than AppTest's default 3 s.
+APP_TIMEOUT_S = 30
+
+
+def build_warehouse(template: Path, folder: Path, fill: bool) -> Path:
+    """A SQLite CRM copied from the migrated template (with the small brokerage when ``fill``),
+    and the warehouse the ETL builds from it at AS_OF. Returns WAREHOUSE_PATH."""
+    folder.mkdir(parents=True, exist_ok=True)
+    crm = folder / "crm.sqlite"
+    shutil.copyfile(template, crm)
+    engine = create_crm_engine(f"sqlite:///{crm}")
+    try:
+        if fill:
+            build_small_crm(engine)
+    finally:
+        engine.dispose()
+    paths = warehouse_paths(folder / "warehouse.duckdb")
+    source = CrmSource(f"sqlite:///{crm}")
+    try:
+        run_etl(source, paths, now=lambda: AS_OF)
+    finally:
+        source.close()
+    return paths.link
+
+
+@pytest.fixture(scope="session")
+def small_warehouse(migrated_sqlite_template, tmp_path_factory) -> Path:
+    return build_warehouse(migrated_sqlite_template, tmp_path_factory.mktemp("small"), True)
+
+
+@pytest.fixture(scope="session")
+def empty_warehouse(migrated_sqlite_template, tmp_path_factory) -> Path:
+    return build_warehouse(migrated_sqlite_template, tmp_path_factory.mktemp("empty"), False)
+
+
+@pytest.fixture
+def open_page(monkeypatch) -> Iterator[Callable[..., AppTest]]:
+    """Open a page of dashboard_app.py on the warehouse at ``warehouse`` on AS_OF's day."""
+
+    def open_(page: str, warehouse: Path, time_zone: str | None = None) -> AppTest:
+        monkeypatch.setenv("WAREHOUSE_PATH", str(warehouse))
+        monkeypatch.setenv("STARBOARD_TODAY", AS_OF.date().isoformat())
+        if time_zone:
+            monkeypatch.setenv("STARBOARD_TIME_ZONE", time_zone)
+        else:
+            monkeypatch.delenv("STARBOARD_TIME_ZONE", raising=False)
+        at = AppTest.from_file(str(REPO_ROOT / "dashboard_app.py"), default_timeout=APP_TIMEOUT_S)
+        at.run()
+        at.switch_page(page)
+        return at.run()
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield open_
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def metrics(at: AppTest) -> dict[str, tuple[str, str]]:
+    """Each shown metric's label → (value, change)."""
+    return {metric.label: (metric.value, metric.delta) for metric in at.metric}
+
+
+def captions(at: AppTest) -> str:
+    return "\n".join(caption.value for caption in at.caption)

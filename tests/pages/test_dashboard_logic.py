@@ -1,0 +1,71 @@
+"""The dashboard's logic without Streamlit: date ranges, previous periods, safe CSV cells."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from dashboard import periods
+from dashboard.periods import Period
+from dashboard.widgets import neutralise_formulas
+
+TUESDAY = date(2026, 3, 10)
+
+
+@pytest.mark.parametrize(
+    "choice, period, previous",
+    [
+        ("Today", (date(2026, 3, 10), date(2026, 3, 10)), (date(2026, 3, 9), date(2026, 3, 9))),
+        ("Yesterday", (date(2026, 3, 9), date(2026, 3, 9)), (date(2026, 3, 8), date(2026, 3, 8))),
+        ("Last 7 days", (date(2026, 3, 4), TUESDAY), (date(2026, 2, 25), date(2026, 3, 3))),
+        ("Last 30 days", (date(2026, 2, 9), TUESDAY), (date(2026, 1, 10), date(2026, 2, 8))),
+        # 10 days of March against the 10 days before them.
+        ("This month", (date(2026, 3, 1), TUESDAY), (date(2026, 2, 19), date(2026, 2, 28))),
+    ],
+)
+def test_a_range_and_the_period_of_the_same_length_before_it(choice, period, previous):
+    resolved = periods.resolve(choice, TUESDAY)
+    assert resolved == Period(*period)
+    assert resolved.previous() == Period(*previous)
+
+
+def test_custom_range_in_either_order():
+    picked = (date(2026, 3, 9), date(2026, 3, 1))
+    assert periods.resolve("Custom", TUESDAY, picked) == Period(date(2026, 3, 1), date(2026, 3, 9))
+    assert Period(date(2026, 3, 1), date(2026, 3, 9)).days == 9
+
+
+def test_today_is_the_utc_date_unless_pinned(monkeypatch):
+    monkeypatch.setenv("STARBOARD_TODAY", "2026-03-10")
+    assert periods.today() == TUESDAY
+
+
+def test_same_weekday_before():
+    assert periods.same_weekday_before(TUESDAY, 4) == [
+        date(2026, 3, 3),
+        date(2026, 2, 24),
+        date(2026, 2, 17),
+        date(2026, 2, 10),
+    ]
+
+
+def test_csv_cells_cannot_run_as_formulas():
+    frame = pd.DataFrame(
+        {
+            "name": ['=HYPERLINK("http://x")', "+1 555", "-2+3", "@SUM(A1)", "Ana", None],
+            "amount": [-5.0, 1.0, 2.0, 3.0, 4.0, 5.0],
+        }
+    )
+    safe = neutralise_formulas(frame)
+    assert safe["name"].tolist()[:5] == [
+        '\'=HYPERLINK("http://x")',
+        "'+1 555",
+        "'-2+3",
+        "'@SUM(A1)",
+        "Ana",
+    ]
+    assert safe["name"].isna().tolist()[5]
+    assert safe["amount"].tolist() == [-5.0, 1.0, 2.0, 3.0, 4.0, 5.0]  # numbers stay numbers
+    assert frame["name"][0].startswith("=")  # the shown table is left as it is

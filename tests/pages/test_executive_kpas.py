@@ -1,0 +1,109 @@
+"""Executive KPAs (F13) on the small hand-built CRM (tests/etl/small_crm.py).
+
+Hand-worked daily KPAs from small_crm.py (UTC days; deposits are approved ones, any AM or none):
+  02-01  Cara registers
+  02-03  Cara's self-deposited FTD, 100.00 EUR = 110.00 USD
+  03-08  Ana registers; Alan's call to Ana connects
+  03-09  Ben registers; Ana's FTD 1,000.00 BRL = 200.00 USD; 2 calls, 1 connected
+  03-10  Dan registers; Cara's 50.00 EUR = 55.00 USD; 3 calls, 1 connected
+Every other day since 02-01 is all zeros; there are no days before 02-01.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tests.pages.conftest import captions, metrics
+
+PAGE = "pages/executive_kpas.py"
+
+
+def test_today_against_the_same_weekday_last_week(open_page, small_warehouse):
+    at = open_page(PAGE, small_warehouse)
+    assert not at.exception
+    assert at.title[0].value == "Executive KPAs"
+    assert at.date_input(key="kpa.day").value == date(2026, 3, 10)
+    # Tuesday 03-10 against Tuesday 03-03, a day with nothing (no calls: no ratio to compare).
+    assert metrics(at) == {
+        "Registrations": ("1", "+1"),
+        "FTDs": ("0", "+0"),
+        "Deposits": ("1", "+1"),
+        "Deposit USD": ("55.00 USD", "+55.00 USD"),
+        "Calls": ("3", "+3"),
+        "Connected calls": ("1", "+1"),
+        "Call ratio": ("33.3 %", ""),
+        "Conversion rate": ("0.0 %", ""),
+    }
+    table = at.dataframe[0].value.set_index("KPA")
+    # 03-03, 02-24, 02-17, 02-10: all quiet.
+    assert table["Same weekday last week"].tolist() == [
+        "0",
+        "0",
+        "0",
+        "0.00 USD",
+        "0",
+        "0",
+        "–",
+        "–",
+    ]
+    assert table["4-week average"].tolist() == [
+        "0.00",
+        "0.00",
+        "0.00",
+        "0.00 USD",
+        "0.00",
+        "0.00",
+        "–",
+        "–",
+    ]
+    assert "data as of 12:00:00 (" in captions(at)
+    assert "reporting days are UTC dates" in captions(at)
+
+
+def test_changing_the_day_changes_the_figures(open_page, small_warehouse):
+    at = open_page(PAGE, small_warehouse)
+    at.date_input(key="kpa.day").set_value(date(2026, 3, 9)).run()
+    assert not at.exception
+    # Monday 03-09 against Monday 03-02 (quiet).
+    assert metrics(at) == {
+        "Registrations": ("1", "+1"),
+        "FTDs": ("1", "+1"),
+        "Deposits": ("1", "+1"),
+        "Deposit USD": ("200.00 USD", "+200.00 USD"),
+        "Calls": ("2", "+2"),
+        "Connected calls": ("1", "+1"),
+        "Call ratio": ("50.0 %", ""),
+        "Conversion rate": ("100.0 %", ""),
+    }
+
+
+def test_four_week_average_counts_only_days_the_warehouse_holds(open_page, small_warehouse):
+    at = open_page(PAGE, small_warehouse)
+    at.date_input(key="kpa.day").set_value(date(2026, 2, 10)).run()
+    assert not at.exception
+    # Tuesday 02-10 (quiet) against 02-03, Cara's 110.00 USD FTD. Of the 4 Tuesdays before,
+    # only 02-03 is in the warehouse (it begins 02-01), so the average is that day's figures.
+    shown = metrics(at)
+    assert shown["Deposits"] == ("0", "-1")
+    assert shown["Deposit USD"] == ("0.00 USD", "-110.00 USD")
+    assert shown["FTDs"] == ("0", "-1")
+    table = at.dataframe[0].value.set_index("KPA")
+    assert table.loc["FTDs", "4-week average"] == "1.00"
+    assert table.loc["Deposit USD", "4-week average"] == "110.00 USD"
+    assert table.loc["Deposit USD", "Same weekday last week"] == "110.00 USD"
+    assert table.loc["Conversion rate", "4-week average"] == "–"  # no registrations on 02-03
+
+
+def test_missing_warehouse_says_how_to_build_it(open_page, tmp_path):
+    at = open_page(PAGE, tmp_path / "nowhere.duckdb")
+    assert not at.exception
+    assert len(at.info) == 1
+    assert "run `python -m etl run` to build it" in at.info[0].value
+
+
+def test_empty_crm_says_what_the_page_shows_and_how_to_get_data(open_page, empty_warehouse):
+    at = open_page(PAGE, empty_warehouse)
+    assert not at.exception
+    assert "Nothing to show yet" in at.info[0].value
+    assert "python -m crm demo" in at.markdown[0].value
+    assert not at.metric

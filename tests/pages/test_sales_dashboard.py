@@ -1,0 +1,157 @@
+"""The sales dashboard (F9) on the small hand-built CRM (tests/etl/small_crm.py), on 2026-03-10.
+
+Hand-worked from small_crm.py (calls and approved deposits attributed to AMs, by UTC day):
+  03-08  Alan: call connected
+  03-09  Alan: call connected, FTD 1,000.00 BRL = 200.00 USD;  Bea: call no answer
+  03-10  Alan: call voicemail;  Bea: call busy;  Cid: call connected, deposit 50.00 EUR = 55.00 USD
+  02-03  Cid: FTD 100.00 EUR = 110.00 USD
+  (call 7 on 03-11 is in the future and quarantined)
+Team 1 "Conversion A" is Alan and Bea; team 2 "Retention B" is Cid.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.pages.conftest import captions, metrics
+
+PAGE = "pages/sales_dashboard.py"
+
+
+def tiles(at) -> dict[str, tuple[str, str]]:
+    shown = metrics(at)
+    return {label: shown[label] for label in shown}
+
+
+def test_last_7_days_all_teams_by_default(open_page, small_warehouse):
+    at = open_page(PAGE, small_warehouse)
+    assert not at.exception
+    assert at.title[0].value == "Sales dashboard"
+    assert at.selectbox(key="sales.range").value == "Last 7 days"
+    # 03-04..03-10 against 03-25..03-03 (nothing happened then: no call ratio to compare).
+    assert tiles(at) == {
+        "Calls": ("6", "+6"),
+        "Connected calls": ("3", "+3"),
+        "Call ratio": ("50.0 %", ""),
+        "Deposits": ("2", "+2"),
+        "Deposit USD": ("255.00 USD", "+255.00 USD"),
+        "FTDs": ("1", "+1"),
+    }
+    table = at.dataframe[0].value
+    assert table["am_name"].tolist() == ["Alan Ames", "Cid Cole", "Bea Brook"]
+    by_am = table.set_index("am_name")
+    assert by_am.loc["Alan Ames", ["calls", "connected_calls", "deposits", "ftds"]].tolist() == [
+        3,
+        2,
+        1,
+        1,
+    ]
+    assert by_am.loc["Alan Ames", "call_ratio"] == pytest.approx(0.6667)
+    assert by_am.loc["Alan Ames", "deposit_usd"] == pytest.approx(200.00)
+    assert by_am.loc["Bea Brook", ["calls", "connected_calls", "deposits"]].tolist() == [2, 0, 0]
+    assert by_am.loc["Cid Cole", "deposit_usd"] == pytest.approx(55.00)
+    assert "2026-03-04 – 2026-03-10 (UTC days) · against 2026-02-25 – 2026-03-03" in captions(at)
+
+
+def test_team_filter_keeps_only_that_teams_ams(open_page, small_warehouse):
+    at = open_page(PAGE, small_warehouse)
+    at.selectbox(key="sales.team").select("Conversion A").run()
+    assert not at.exception
+    # Cid (Retention B) is out: his call and his 55.00 USD.
+    assert tiles(at) == {
+        "Calls": ("5", "+5"),
+        "Connected calls": ("2", "+2"),
+        "Call ratio": ("40.0 %", ""),
+        "Deposits": ("1", "+1"),
+        "Deposit USD": ("200.00 USD", "+200.00 USD"),
+        "FTDs": ("1", "+1"),
+    }
+    assert at.dataframe[0].value["am_name"].tolist() == [
+        "Alan Ames",
+        "Bea Brook",
+    ]
+
+
+def test_today_against_yesterday(open_page, small_warehouse):
+    at = open_page(PAGE, small_warehouse)
+    at.selectbox(key="sales.range").select("Today").run()
+    assert not at.exception
+    # 03-10: 3 calls, Cid's connected, his 55.00;  03-09: 2 calls, 1 connected, Alan's 200.00 FTD.
+    assert tiles(at) == {
+        "Calls": ("3", "+1"),
+        "Connected calls": ("1", "+0"),
+        "Call ratio": ("33.3 %", "-16.7 pp"),
+        "Deposits": ("1", "+0"),
+        "Deposit USD": ("55.00 USD", "-145.00 USD"),
+        "FTDs": ("0", "-1"),
+    }
+    at.selectbox(key="sales.team").select("Retention B").run()
+    assert tiles(at)["Calls"] == ("1", "+1")
+    assert tiles(at)["Call ratio"] == ("100.0 %", "")
+    assert tiles(at)["Deposit USD"] == ("55.00 USD", "+55.00 USD")
+
+
+def test_yesterday_and_last_30_days(open_page, small_warehouse):
+    at = open_page(PAGE, small_warehouse)
+    at.selectbox(key="sales.range").select("Yesterday").run()
+    # 03-09 against 03-08 (Alan's one connected call).
+    assert tiles(at)["Calls"] == ("2", "+1")
+    assert tiles(at)["Call ratio"] == ("50.0 %", "-50.0 pp")
+    assert tiles(at)["Deposit USD"] == ("200.00 USD", "+200.00 USD")
+    at.selectbox(key="sales.range").select("Last 30 days").run()
+    assert not at.exception
+    # 02-09..03-10 against 01-10..02-08, which holds Cid's 110.00 USD FTD of 02-03.
+    assert tiles(at) == {
+        "Calls": ("6", "+6"),
+        "Connected calls": ("3", "+3"),
+        "Call ratio": ("50.0 %", ""),
+        "Deposits": ("2", "+1"),
+        "Deposit USD": ("255.00 USD", "+145.00 USD"),
+        "FTDs": ("1", "+0"),
+    }
+
+
+def test_custom_range(open_page, small_warehouse):
+    at = open_page(PAGE, small_warehouse)
+    at.selectbox(key="sales.range").select("Custom").run()
+    at.date_input(key="sales.range.custom").set_value((date(2026, 3, 8), date(2026, 3, 9))).run()
+    assert not at.exception
+    # 03-08..03-09: Alan's two connected calls, Bea's unanswered one; Alan's 200.00 FTD.
+    assert tiles(at) == {
+        "Calls": ("3", "+3"),
+        "Connected calls": ("2", "+2"),
+        "Call ratio": ("66.7 %", ""),
+        "Deposits": ("1", "+1"),
+        "Deposit USD": ("200.00 USD", "+200.00 USD"),
+        "FTDs": ("1", "+1"),
+    }
+    at.date_input(key="sales.range.custom").set_value((date(2026, 2, 1), date(2026, 3, 10))).run()
+    assert tiles(at)["Deposit USD"] == ("365.00 USD", "+365.00 USD")
+    assert tiles(at)["FTDs"] == ("2", "+2")
+
+
+def test_freshness_line_in_the_viewers_time_zone(open_page, small_warehouse):
+    at = open_page(PAGE, small_warehouse)
+    assert "data as of 12:00:00 (" in captions(at)
+    assert "s ago) · times in UTC; reporting days are UTC dates" in captions(at)
+    at = open_page(PAGE, small_warehouse, time_zone="America/Sao_Paulo")
+    assert "data as of 09:00:00 (" in captions(at)  # UTC-3
+
+
+def test_missing_warehouse_says_how_to_build_it(open_page, tmp_path):
+    at = open_page(PAGE, tmp_path / "nowhere.duckdb")
+    assert not at.exception
+    assert len(at.info) == 1
+    assert "run `python -m etl run` to build it" in at.info[0].value
+    assert not at.metric
+
+
+def test_empty_crm_says_what_the_page_shows_and_how_to_get_data(open_page, empty_warehouse):
+    at = open_page(PAGE, empty_warehouse)
+    assert not at.exception
+    assert "Nothing to show yet" in at.info[0].value
+    assert "python -m crm demo" in at.markdown[0].value
+    assert "data as of 12:00:00" in captions(at)
+    assert not at.metric
