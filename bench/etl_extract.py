@@ -1,8 +1,9 @@
 """Benchmark: extraction + load of the CRM into DuckDB, against PostgreSQL's own binary COPY.
 
-    python bench/etl_extract.py                # ~8 minutes; needs bench/demo_generation.py's
+    python bench/etl_extract.py                # ~7 minutes; needs bench/demo_generation.py's
                                                # brokerage-scale data set (starboard_bench)
-    python bench/etl_extract.py --rounds 3     # more repetitions on a noisy machine
+    python bench/etl_extract.py --rounds 5     # more repetitions on a noisy machine
+    python bench/etl_extract.py --sqlite FILE  # the same on a SQLite CRM (`crm demo` writes one)
 
 Measured in one run, each method in its own process in turn (its peak memory is its own,
 from ``wait4``), on every CRM table the data set holds (read only):
@@ -31,6 +32,7 @@ import argparse
 import json
 import os
 import platform
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -61,10 +63,15 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 def tables_in(url: str) -> list:
     """The CRM tables this database holds (an older data set may lack the newest ones)."""
-    with psycopg.connect(url) as connection:
-        present = {name for (name,) in connection.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
-        )}
+    if url.startswith("sqlite:"):
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
+            present = {name for (name,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    else:
+        with psycopg.connect(url) as connection:
+            present = {name for (name,) in connection.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+            )}
     return [table for table in Base.metadata.sorted_tables if table.name in present]
 
 
@@ -118,7 +125,8 @@ def run_land(url: str, streams: int, since: str | None = None) -> dict:
         # What bounds DuckDB's share of the memory: its buffer pool keeps every block it writes
         # otherwise, up to 80 % of RAM by default.
         duck.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
-        source = CrmSource(f"{url}?application_name={app}", streams=streams)
+        sqlite = url.startswith("sqlite:")
+        source = CrmSource(url if sqlite else f"{url}?application_name={app}", streams=streams)
         per_table = {}
         started = time.perf_counter()
         for table in tables_in(url):
@@ -128,11 +136,13 @@ def run_land(url: str, streams: int, since: str | None = None) -> dict:
                                      "rows": rows}
         duck.execute("CHECKPOINT")
         seconds = time.perf_counter() - started
-        with psycopg.connect(url) as connection:
-            pids = [pid for (pid,) in connection.execute(
-                "SELECT pid FROM pg_stat_activity WHERE application_name = %s", [app]
-            )]
-        server_cpu = backend_cpu(pids)
+        server_cpu = None
+        if not sqlite:
+            with psycopg.connect(url) as connection:
+                pids = [pid for (pid,) in connection.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE application_name = %s", [app]
+                )]
+            server_cpu = backend_cpu(pids)
         source.close()
         size = (Path(workdir) / "landing.duckdb").stat().st_size
         duck.close()
@@ -140,26 +150,42 @@ def run_land(url: str, streams: int, since: str | None = None) -> dict:
             "rows": sum(t["rows"] for t in per_table.values()), "duckdb_mb": round(size / 2**20)}
 
 
-def run_pandas(url: str, table_name: str, where: str) -> dict:
+def run_pandas(url: str, only: str | None, where: str | None) -> dict:
     import duckdb
     import pandas as pd
     import sqlalchemy as sa
 
-    table = Base.metadata.tables[table_name]
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    rows = 0
     with tempfile.TemporaryDirectory() as workdir:
         duck = duckdb.connect(str(Path(workdir) / "pandas.duckdb"))
         started = time.perf_counter()
-        frame = pd.read_sql(
-            sa.text(f'SELECT {columns_of(table)} FROM "{table.name}" WHERE {where}'), engine
-        )
-        duck.register("frame", frame)
-        (rows,) = duck.execute(f'CREATE TABLE "{table.name}" AS SELECT * FROM frame').fetchone()
-        duck.execute("CHECKPOINT")
+        for table in tables_in(url):
+            if only and table.name != only:
+                continue
+            query = f'SELECT {columns_of(table)} FROM "{table.name}"'
+            frame = pd.read_sql(sa.text(query + (f" WHERE {where}" if where else "")), engine)
+            duck.register("frame", frame)
+            rows += duck.execute(
+                f'CREATE TABLE "{table.name}" AS SELECT * FROM frame').fetchall()[0][0]
+            duck.unregister("frame")
+            del frame
+        duck.execute("CHECKPOINT").fetchall()
         seconds = time.perf_counter() - started
         duck.close()
     engine.dispose()
     return {"seconds": seconds, "rows": rows}
+
+
+def run_sqlite_cli(url: str) -> dict:
+    """The sqlite3 shell printing every table to /dev/null: SQLite's own reading speed."""
+    path = url.removeprefix("sqlite:///")
+    started = time.perf_counter()
+    for table in tables_in(url):
+        subprocess.run(["sqlite3", "-readonly", path,
+                        f'SELECT {columns_of(table)} FROM "{table.name}"'],
+                       stdout=subprocess.DEVNULL, check=True)
+    return {"seconds": time.perf_counter() - started}
 
 
 def child(args) -> None:
@@ -167,6 +193,8 @@ def child(args) -> None:
         result = run_copy(args.url, args.where, args.only)
     elif args.child == "land":
         result = run_land(args.url, args.streams, args.since)
+    elif args.child == "sqlite_cli":
+        result = run_sqlite_cli(args.url)
     else:
         result = run_pandas(args.url, args.only, args.where)
     print(json.dumps(result))
@@ -175,8 +203,16 @@ def child(args) -> None:
 # -- the parent: runs the children in turn and reports -------------------------------------------
 
 
+def busy_cpu() -> float:
+    """CPU seconds the whole machine has been busy (all processes), from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields[:8]) - idle) / CLOCK_TICKS
+
+
 def measure(name: str, *args: str) -> dict:
     """Run one method in its own process; its result, wall seconds, CPU and peak memory."""
+    busy_before = busy_cpu()
     process = subprocess.Popen(
         [sys.executable, __file__, "--child", *args], cwd=REPO, stdout=subprocess.PIPE, text=True
     )
@@ -189,9 +225,12 @@ def measure(name: str, *args: str) -> dict:
     result["seconds"] = round(result["seconds"], 2)
     result["client_cpu_s"] = round(usage.ru_utime + usage.ru_stime, 2)
     result["peak_mb"] = round(usage.ru_maxrss / 1024)
+    # What else kept the machine's 2 cores busy meanwhile: the noise in the wall time.
+    result["other_cpu_s"] = round(busy_cpu() - busy_before - result["client_cpu_s"]
+                                  - (result.get("server_cpu_s") or 0), 1)
     print(f"  {name}: {result['seconds']:.1f} s, client CPU {result['client_cpu_s']:.1f} s, "
-          f"server CPU {result.get('server_cpu_s')} s, peak {result['peak_mb']} MB",
-          file=sys.stderr, flush=True)
+          f"server CPU {result.get('server_cpu_s')} s, other work's CPU "
+          f"{result['other_cpu_s']} s, peak {result['peak_mb']} MB", file=sys.stderr, flush=True)
     return result
 
 
@@ -278,11 +317,58 @@ def table_rows(url: str) -> dict[str, int]:
         ).fetchall())
 
 
+def sqlite_main(path: Path, rounds: int) -> None:
+    """The same comparison on a SQLite CRM: the sqlite3 shell's dump is the limit there."""
+    url = f"sqlite:///{path.resolve()}"
+    with sqlite3.connect(path) as connection:
+        rows = {table.name: connection.execute(f'SELECT count(*) FROM "{table.name}"').fetchone()[0]
+                for table in tables_in(url)}
+    runs = {"sqlite3_cli": [], "land": [], "pandas": []}
+    for round_ in range(rounds):
+        print(f"round {round_ + 1} of {rounds}", file=sys.stderr, flush=True)
+        runs["sqlite3_cli"].append(measure("sqlite3 shell", "sqlite_cli", "--url", url))
+        runs["land"].append(measure("land", "land", "--url", url))
+    runs["pandas"].append(measure("pandas", "pandas", "--url", url))
+    limit = statistics.median(r["seconds"] for r in runs["sqlite3_cli"])
+    summary = {
+        name: {
+            "seconds_median": statistics.median(r["seconds"] for r in results),
+            "seconds_runs": [r["seconds"] for r in results],
+            "ratio_to_sqlite3_cli": round(
+                statistics.median(r["seconds"] for r in results) / limit, 2),
+            "client_cpu_s_runs": [r["client_cpu_s"] for r in results],
+            "other_cpu_s_runs": [r["other_cpu_s"] for r in results],
+            "peak_mb": max(r["peak_mb"] for r in results),
+        }
+        for name, results in runs.items()
+    }
+    result = {
+        "benchmark": "etl_extract_sqlite", "database": str(path), "rows": rows,
+        "duckdb_memory_limit": DUCKDB_MEMORY_LIMIT, "summary": summary, "runs": runs,
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": f"{platform.node()} {os.cpu_count()} cores {platform.machine()}",
+        "versions": {package: version(package) for package in (
+            "duckdb", "pyarrow", "adbc-driver-sqlite", "pandas", "sqlalchemy")},
+    }
+    out = REPO / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "etl_extract_sqlite.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(f"\n{sum(rows.values()):,} rows in {path}")
+    print(f"{'method':<34}{'s (median)':>11}{'× sqlite3':>10}{'peak MB':>9}   runs (s)")
+    labels = {"sqlite3_cli": "sqlite3 shell → /dev/null", "land": "CrmSource.land (ADBC)",
+              "pandas": "pandas.read_sql"}
+    for name, s in summary.items():
+        print(f"{labels[name]:<34}{s['seconds_median']:>11.1f}{s['ratio_to_sqlite3_cli']:>10.2f}"
+              f"{s['peak_mb']:>9}   " + ", ".join(f"{x:.1f}" for x in s["seconds_runs"]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=2, help="copy/land repetitions (2)")
+    parser.add_argument("--rounds", type=int, default=3, help="copy/land repetitions (3)")
     parser.add_argument("--sample-rows", type=int, default=2_000_000,
                         help="rows of the biggest table for pandas.read_sql (2,000,000)")
+    parser.add_argument("--sqlite", type=Path, metavar="FILE",
+                        help="measure on this SQLite CRM instead (e.g. one `crm demo` wrote)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--streams", type=int, default=2, help=argparse.SUPPRESS)
@@ -292,6 +378,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         child(args)
+        return
+    if args.sqlite:
+        sqlite_main(args.sqlite, args.rounds)
         return
 
     url = f"{SERVER}/{DATABASE}"
@@ -330,6 +419,7 @@ def main() -> None:
             "ratio_to_copy": round(statistics.median(r["seconds"] for r in results) / copy_s, 2),
             "client_cpu_s_runs": [r["client_cpu_s"] for r in results],
             "server_cpu_s_runs": [r["server_cpu_s"] for r in results],
+            "other_cpu_s_runs": [r["other_cpu_s"] for r in results],
             "peak_mb": max(r["peak_mb"] for r in results),
         }
         for name, results in runs.items()
@@ -359,7 +449,8 @@ def main() -> None:
     out.mkdir(exist_ok=True)
     (out / "etl_extract.json").write_text(json.dumps(result, indent=2) + "\n")
 
-    print(f"\n{'method':<34}{'s (median)':>11}{'× COPY':>8}{'client CPU s':>14}{'peak MB':>9}")
+    print(f"\n{'method':<34}{'s (median)':>11}{'× COPY':>8}{'client CPU s':>14}{'peak MB':>9}"
+          "   runs (s)")
     for name, s in summary.items():
         if name == "pandas_sample":
             label = f"pandas.read_sql ({s['rows']:,} rows)"
@@ -369,7 +460,8 @@ def main() -> None:
         label = {"copy": "binary COPY → /dev/null", "land": "CrmSource.land (2 streams)",
                  "land_1_stream": "CrmSource.land (1 stream)"}[name]
         print(f"{label:<34}{s['seconds_median']:>11.1f}{s['ratio_to_copy']:>8.2f}"
-              f"{statistics.median(s['client_cpu_s_runs']):>14.1f}{s['peak_mb']:>9}")
+              f"{statistics.median(s['client_cpu_s_runs']):>14.1f}{s['peak_mb']:>9}   "
+              + ", ".join(f"{x:.1f}" for x in s["seconds_runs"]))
     if "skipped" in changed:
         print(f"incremental: skipped ({changed['skipped']})")
     else:
