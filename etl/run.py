@@ -48,6 +48,7 @@ STAGED_TABLES = (
     "audit_log",
 )
 FUTURE_TOLERANCE = timedelta(minutes=5)
+MEMORY_LIMIT = "1536MB"
 DEFAULT_OVERLAP = timedelta(minutes=10)
 
 BOOKKEEPING = """
@@ -85,6 +86,15 @@ class RunSummary:
     seconds: float = 0.0
     tables: dict[str, TableResult] = field(default_factory=dict)
     snapshot: Path | None = None
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per step of the run
+
+    @contextmanager
+    def phase(self, name: str):
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.phases[name] = self.phases.get(name, 0.0) + time.perf_counter() - began
 
     @property
     def landed(self) -> int:
@@ -162,6 +172,9 @@ def open_base(paths: WarehousePaths) -> duckdb.DuckDBPyConnection:
     run_sql(base, "SET TimeZone = 'UTC'")
     # Halves bulk-load time and keeps the file from doubling; row order carries no meaning here.
     run_sql(base, "SET preserve_insertion_order = false")
+    # Bounded memory: what does not fit spills to the warehouse's own folder.
+    run_sql(base, f"SET memory_limit = '{MEMORY_LIMIT}'")
+    run_sql(base, f"SET temp_directory = '{paths.home / 'spill'}'")
     run_sql(base, BOOKKEEPING)
     return base
 
@@ -214,7 +227,8 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
         for name in (*STAGED_TABLES, "deleted_rows"):
             since = None if full or name not in watermarks else watermarks[name] - overlap
             began = time.perf_counter()
-            rows = source.land(base, tables[name], f"landing.{name}", since=since)
+            with summary.phase("landing"):
+                rows = source.land(base, tables[name], f"landing.{name}", since=since)
             result = TableResult(landed=rows, seconds=time.perf_counter() - began)
             result.watermark = _landed_watermark(base, name) or watermarks.get(name)
             summary.tables[name] = result
@@ -224,10 +238,13 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
                     f"({rows / max(result.seconds, 1e-9):,.0f} rows/s)"
                 )
         if not full:
-            _apply_tombstones(base, summary)
+            with summary.phase("deletes"):
+                _apply_tombstones(base, summary)
         for name in STAGED_TABLES:
-            summary.tables[name].quarantined = _stage(base, name, run_id, as_of, full)
-        _build_models(base)
+            with summary.phase("staging"):
+                summary.tables[name].quarantined = _stage(base, name, run_id, as_of, full)
+        with summary.phase("marts"):
+            _build_models(base)
         for name, result in summary.tables.items():
             if result.watermark is not None:
                 run_sql(
@@ -266,8 +283,10 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
             [clock(), f"{type(error).__name__}: {error}"[:2000], run_id],
         )
         raise
-    run_sql(base, "CHECKPOINT")
-    summary.snapshot = publish_snapshot(base, paths, run_id, snapshot_tables(base))
+    with summary.phase("checkpoint"):
+        run_sql(base, "CHECKPOINT")
+    with summary.phase("publish"):
+        summary.snapshot = publish_snapshot(base, paths, run_id, snapshot_tables(base))
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -303,10 +322,24 @@ def _key_column(base, relation: str) -> str:
     return scalar(base, f"DESCRIBE {relation}")
 
 
+def _deduplicate_landing(base, name: str) -> None:
+    """Keep the newest version of each key. One read of the CRM cannot return a key twice, so
+    this only checks, cheaply, and sorts only if something upstream ever breaks that."""
+    key = next(iter(Base.metadata.tables[name].primary_key.columns)).name
+    table = f"landing.{name}"
+    if scalar(base, f'SELECT count(*) - count(DISTINCT "{key}") FROM {table}'):
+        run_sql(
+            base,
+            f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {table} "
+            f'QUALIFY row_number() OVER (PARTITION BY "{key}" ORDER BY updated_at DESC) = 1',
+        )
+
+
 def _stage(base, name: str, run_id: int, as_of: datetime, full: bool) -> int:
     """Type and check this run's rows of ``name``; merge the good ones into ``stg_<name>`` by
     key and put the bad ones in quarantine with their reason. Returns how many were bad."""
     staged = f"stg_{name}"
+    _deduplicate_landing(base, name)
     run_sql(base, f"CREATE OR REPLACE TEMP TABLE typed AS {model_sql('staging', staged)}")
     key = _key_column(base, "typed")
     if full:
@@ -348,11 +381,10 @@ def _build_models(base) -> None:
 
 
 def snapshot_tables(base) -> dict[str, str]:
-    """What readers get: every mart and dim, the run log, and the quarantine with its reasons."""
+    """What readers get: the marts, the staff and teams, the run log, and the quarantine with
+    its reasons. (dim_leads stays in the base: mart_lead_priority carries every lead.)"""
     tables = {name: f"SELECT * FROM {name}" for name in models("marts")}
-    tables.update(
-        {name: f"SELECT * FROM {name}" for name in models("facts") if name.startswith("dim_")}
-    )
+    tables.update({name: f"SELECT * FROM {name}" for name in ("dim_staff", "dim_teams")})
     tables["etl_runs"] = "SELECT * FROM etl_runs"
     tables["etl_run_tables"] = "SELECT * FROM etl_run_tables"
     tables["quarantine"] = (

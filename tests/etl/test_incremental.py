@@ -24,7 +24,6 @@ COMPARED = (
     "mart_payments",
     "mart_agent_daily",
     "mart_daily_kpa",
-    "dim_leads",
     "dim_staff",
     "quarantine",
 )

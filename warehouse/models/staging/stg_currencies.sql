@@ -9,7 +9,6 @@ typed as (
         try_cast(usd_rate as decimal(18, 8)) as usd_rate,
         try_cast(updated_at as timestamptz) as updated_at
     from source
-    qualify row_number() over (partition by code order by updated_at desc) = 1
 ),
 
 final as (

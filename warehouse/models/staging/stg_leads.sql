@@ -32,7 +32,6 @@ typed as (
         cast(version as integer) as version,
         try_cast(updated_at as timestamptz) as updated_at
     from source
-    qualify row_number() over (partition by id order by updated_at desc) = 1
 ),
 
 final as (

@@ -12,7 +12,6 @@ typed as (
         try_cast(created_at as timestamptz) as created_at,
         try_cast(updated_at as timestamptz) as updated_at
     from source
-    qualify row_number() over (partition by id order by updated_at desc) = 1
 ),
 
 final as (

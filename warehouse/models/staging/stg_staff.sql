@@ -16,7 +16,6 @@ typed as (
         cast(is_active as boolean) as is_active,
         try_cast(updated_at as timestamptz) as updated_at
     from source
-    qualify row_number() over (partition by id order by updated_at desc) = 1
 ),
 
 final as (

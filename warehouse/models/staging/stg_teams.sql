@@ -10,7 +10,6 @@ typed as (
         cast(desk as varchar) as desk,
         try_cast(updated_at as timestamptz) as updated_at
     from source
-    qualify row_number() over (partition by id order by updated_at desc) = 1
 ),
 
 final as (
