@@ -132,6 +132,9 @@ def main() -> None:
         admin.execute(f"DROP DATABASE IF EXISTS {COPY_DB} WITH (FORCE)")
         admin.execute(f"CREATE DATABASE {COPY_DB} TEMPLATE {SOURCE_DB}")
     url = f"{SERVER}/{COPY_DB}"
+    # The data set may predate the latest migrations: bring the copy up to this code.
+    subprocess.run([sys.executable, "-m", "crm", "init"], cwd=REPO, check=True,
+                   env={**os.environ, "CRM_DATABASE_URL": url}, capture_output=True)
     with psycopg.connect(url) as connection:
         rows = sum(
             connection.execute(f'SELECT count(*) FROM "{t.name}"').fetchone()[0]
