@@ -1,7 +1,5 @@
-"""Extraction lands the CRM's rows in DuckDB exactly, on SQLite and on PostgreSQL.
-
-Values are compared after the casts staging applies (timestamptz in UTC, DECIMAL(18, 2)), so
-the same assertion holds whichever types a database lands in.
+"""Extraction lands the CRM's rows in DuckDB exactly and in the same types, from SQLite and from
+PostgreSQL. Values are read back through the casts staging applies (timestamptz, DECIMAL(18, 2)).
 """
 
 from __future__ import annotations
