@@ -60,10 +60,11 @@ def etl(url: str, warehouse: Path, *args: str) -> tuple[float, str]:
         [sys.executable, "-m", "etl", "run", *args],
         cwd=REPO,
         env=env,
-        check=True,
         capture_output=True,
         text=True,
     )
+    if done.returncode:
+        raise SystemExit(f"etl run {' '.join(args)} failed:\n{done.stderr}")
     return time.perf_counter() - started, done.stdout.strip()
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 import time
 
+import duckdb
+
 from crm.__main__ import OneLineParser, positive_float
 from crm.errors import UserError
 
@@ -40,15 +42,22 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except duckdb.Error as error:
+        first_line = str(error).strip().splitlines()[0]
+        print(
+            f"error: the ETL run failed in DuckDB ({first_line}); nothing was published, readers "
+            "keep the last complete snapshot, and the next run starts again from it.",
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt:
         print("etl: stopped.", file=sys.stderr)
         return 130
 
 
 def run_once(full: bool = False) -> None:
-    from etl.extract import CrmSource
-
     from crm.db import create_crm_engine, require_current_schema
+    from etl.extract import CrmSource
     from etl.run import run_etl
     from warehouse import warehouse_paths
 

@@ -48,7 +48,7 @@ STAGED_TABLES = (
     "audit_log",
 )
 FUTURE_TOLERANCE = timedelta(minutes=5)
-MEMORY_LIMIT = "1536MB"
+MEMORY_LIMIT = "2GB"
 DEFAULT_OVERLAP = timedelta(minutes=10)
 
 BOOKKEEPING = """
