@@ -337,25 +337,21 @@ def _deduplicate_landing(base, name: str) -> None:
 
 def _stage(base, name: str, run_id: int, as_of: datetime, full: bool) -> int:
     """Type and check this run's rows of ``name``; merge the good ones into ``stg_<name>`` by
-    key and put the bad ones in quarantine with their reason. Returns how many were bad."""
+    key and put the bad ones in quarantine with their reason. Returns how many were bad.
+
+    A full load writes each row once, straight into ``stg_<name>``, and then takes the bad
+    ones out: at brokerage scale a second copy of every row is the dearest step of staging.
+    So staging tables keep a ``quarantine_reason`` column, NULL on every row they hold.
+    """
     staged = f"stg_{name}"
     _deduplicate_landing(base, name)
-    run_sql(base, f"CREATE OR REPLACE TEMP TABLE typed AS {model_sql('staging', staged)}")
-    key = _key_column(base, "typed")
+    checked = staged if full else "typed"
+    kind = "TABLE" if full else "TEMP TABLE"
+    run_sql(base, f"CREATE OR REPLACE {kind} {checked} AS {model_sql('staging', staged)}")
+    key = _key_column(base, checked)
     if full:
-        run_sql(
-            base,
-            f"CREATE OR REPLACE TABLE {staged} AS "
-            "SELECT * EXCLUDE (quarantine_reason) FROM typed WHERE quarantine_reason IS NULL",
-        )
         run_sql(base, "DELETE FROM quarantine WHERE table_name = ?", [name])
     else:
-        run_sql(base, f"DELETE FROM {staged} WHERE {key} IN (SELECT {key} FROM typed)")
-        run_sql(
-            base,
-            f"INSERT INTO {staged} "
-            "SELECT * EXCLUDE (quarantine_reason) FROM typed WHERE quarantine_reason IS NULL",
-        )
         run_sql(
             base,
             f"DELETE FROM quarantine WHERE table_name = ? AND row_key IN "
@@ -365,10 +361,16 @@ def _stage(base, name: str, run_id: int, as_of: datetime, full: bool) -> int:
     bad = scalar(
         base,
         f"INSERT INTO quarantine SELECT ?, cast({key} AS varchar), quarantine_reason, ?, ? "
-        "FROM typed WHERE quarantine_reason IS NOT NULL",
+        f"FROM {checked} WHERE quarantine_reason IS NOT NULL",
         [name, run_id, as_of],
     )
-    run_sql(base, "DROP TABLE typed")
+    if full:
+        if bad:
+            run_sql(base, f"DELETE FROM {staged} WHERE quarantine_reason IS NOT NULL")
+    else:
+        run_sql(base, f"DELETE FROM {staged} WHERE {key} IN (SELECT {key} FROM typed)")
+        run_sql(base, f"INSERT INTO {staged} SELECT * FROM typed WHERE quarantine_reason IS NULL")
+        run_sql(base, "DROP TABLE typed")
     return bad
 
 
