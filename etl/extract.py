@@ -125,7 +125,10 @@ class CrmSource:
             raise ValueError(f"no extraction from a {self.dialect} CRM (PostgreSQL or SQLite)")
 
     def land(
-        self, duck: duckdb.DuckDBPyConnection, table: sa.Table, target: str,
+        self,
+        duck: duckdb.DuckDBPyConnection,
+        table: sa.Table,
+        target: str,
         since: datetime | None = None,
     ) -> int:
         """Stream the rows of ``table`` (all, or those with ``updated_at >= since``) into a new
@@ -248,7 +251,10 @@ class CrmSource:
             connection.cursor.execute(query, params)
             casts = [_sqlite_cast(c) for c in columns]
             count = self._load(
-                duck, target, casts, connection.cursor.fetch_record_batch(),
+                duck,
+                target,
+                casts,
+                connection.cursor.fetch_record_batch(),
                 where=f"{TEMPLATE_COLUMN} = 0",
             )
             connection.finish()
@@ -369,8 +375,10 @@ class _ParallelReader:
         self.errors: list[BaseException] = []
         self.threads = [
             threading.Thread(
-                target=self._read, args=(c.cursor, leading if i == 0 else None),
-                name=f"starboard-extract-{i}", daemon=True,
+                target=self._read,
+                args=(c.cursor, leading if i == 0 else None),
+                name=f"starboard-extract-{i}",
+                daemon=True,
             )
             for i, c in enumerate(connections)
         ]
@@ -442,8 +450,10 @@ def _block_ranges(pages: int, streams: int) -> list[str]:
     step = math.ceil(pages / count)
     bounds = [i * step for i in range(1, count)]
     ranges = [f"ctid < '({bounds[0]},0)'::tid"]
-    ranges += [f"ctid >= '({lo},0)'::tid AND ctid < '({hi},0)'::tid"
-               for lo, hi in itertools.pairwise(bounds)]
+    ranges += [
+        f"ctid >= '({lo},0)'::tid AND ctid < '({hi},0)'::tid"
+        for lo, hi in itertools.pairwise(bounds)
+    ]
     ranges.append(f"ctid >= '({bounds[-1]},0)'::tid")
     return ranges
 
@@ -518,8 +528,7 @@ def _sqlite_cast(column: sa.Column) -> str:
     if isinstance(kind, UTCDateTime):
         # Only the CRM's one text form (crm.types), taken as UTC: the session's TimeZone and
         # any offset a foreign writer appended cannot shift the instant.
-        return (f"try_strptime({name}, '{SQLITE_TIMESTAMP_FORMAT}') AT TIME ZONE 'UTC' "
-                f"AS {name}")
+        return f"try_strptime({name}, '{SQLITE_TIMESTAMP_FORMAT}') AT TIME ZONE 'UTC' AS {name}"
     decimal = _decimal_type(kind)
     if decimal:
         return f"TRY_CAST({name} AS {decimal}) AS {name}"
@@ -531,8 +540,11 @@ def _sqlite_cast(column: sa.Column) -> str:
 
 # First match wins: BigInteger and Boolean before Integer.
 _SQLITE_CASTS = (
-    (sa.BigInteger, "BIGINT"), (sa.Boolean, "BOOLEAN"), (sa.Integer, "INTEGER"),
-    (sa.Date, "DATE"), (sa.JSON, "JSON"),
+    (sa.BigInteger, "BIGINT"),
+    (sa.Boolean, "BOOLEAN"),
+    (sa.Integer, "INTEGER"),
+    (sa.Date, "DATE"),
+    (sa.JSON, "JSON"),
 )
 
 
@@ -574,4 +586,3 @@ def _libpq_uri(url: URL) -> str:
     query.setdefault("application_name", "starboard-etl")
     query.setdefault("connect_timeout", "10")
     return url.set(drivername="postgresql", query=query).render_as_string(hide_password=False)
-
