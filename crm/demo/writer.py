@@ -8,6 +8,7 @@ takes: CSV through ``COPY ... FROM STDIN`` on PostgreSQL, typed tuples on SQLite
 from __future__ import annotations
 
 import io
+from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Mapping
 
@@ -20,7 +21,7 @@ from crm.arrow import MONEY, TIMESTAMP, arrow_schema
 from crm.types import SQLITE_TIMESTAMP_FORMAT
 
 
-class BulkWriter:
+class BulkWriter(ABC):
     """Writes whole tables of rows inside a single transaction; ``commit`` or ``rollback``."""
 
     def __init__(self, engine: sa.Engine):
@@ -85,8 +86,9 @@ class BulkWriter:
             self._write(table, data)
             self.rows[table.name] += data.num_rows
 
+    @abstractmethod
     def _write(self, table: sa.Table, data: pa.Table) -> None:
-        raise NotImplementedError
+        """Append ``data`` to ``table`` in the open transaction."""
 
     def finish(self, tables: list[sa.Table]) -> None:
         """Called once before commit, after the last write."""
