@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import pandas as pd
+import plotly.express as px
 import streamlit as st
 
 from dashboard import formats, periods
@@ -131,3 +132,15 @@ def csv_export(frame: pd.DataFrame, file_name: str, key: str) -> None:
         mime="text/csv",
         key=key,
     )
+
+
+def bars_per_am(agents: pd.DataFrame, columns: list[str], unit: str, key: str) -> None:
+    """Grouped bars, one group per AM, one bar per column (e.g. calls beside connected)."""
+    figure = px.bar(
+        agents,
+        x="am_name",
+        y=columns,
+        barmode="group",
+        labels={"am_name": "AM", "value": unit, "variable": ""},
+    )
+    st.plotly_chart(figure, key=key)

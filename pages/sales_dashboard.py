@@ -61,14 +61,7 @@ calls_chart, ratio_chart, deposits_chart = st.tabs(
     ["Calls per AM", "Call ratio per day", "Deposits per AM"]
 )
 with calls_chart:
-    figure = px.bar(
-        agents,
-        x="am_name",
-        y=["calls", "connected_calls"],
-        barmode="group",
-        labels={"am_name": "AM", "value": "calls", "variable": ""},
-    )
-    st.plotly_chart(figure, key="sales.calls_chart")
+    widgets.bars_per_am(agents, ["calls", "connected_calls"], "calls", key="sales.calls_chart")
 with ratio_chart:
     days = query("team_days", **scope)
     figure = px.line(
@@ -77,14 +70,7 @@ with ratio_chart:
     figure.update_yaxes(tickformat=".0%", rangemode="tozero")
     st.plotly_chart(figure, key="sales.ratio_chart")
 with deposits_chart:
-    figure = px.bar(
-        agents,
-        x="am_name",
-        y=["deposits", "ftds"],
-        barmode="group",
-        labels={"am_name": "AM", "value": "deposits", "variable": ""},
-    )
-    st.plotly_chart(figure, key="sales.deposits_chart")
+    widgets.bars_per_am(agents, ["deposits", "ftds"], "deposits", key="sales.deposits_chart")
 
 shown = agents[list(AM_COLUMNS)]
 st.dataframe(shown, column_config=AM_COLUMNS, hide_index=True, key="sales.agents")

@@ -254,15 +254,15 @@ class _Tick:
             return []
         picked = self.rng.choice(len(online), min(size, len(online)), replace=False)
         ids = [online[i] for i in picked]
-        rows = {
-            row.id: row
-            for row in self.connection.execute(
-                sa.select(LEADS.c.id, LEADS.c.am_id, LEADS.c.ftd_at).where(
-                    LEADS.c.id.in_(sorted(ids))
-                )
-            )
-        }
+        rows = self._leads_by_id(ids, LEADS.c.am_id, LEADS.c.ftd_at)
         return [rows[lead_id] for lead_id in ids if lead_id in rows]
+
+    def _leads_by_id(self, ids, *columns, for_update: bool = False) -> dict[int, sa.Row]:
+        """The given columns of these leads, by id (locked in id order when ``for_update``)."""
+        select = sa.select(LEADS.c.id, *columns).where(LEADS.c.id.in_(sorted(ids)))
+        if for_update:
+            select = select.order_by(LEADS.c.id).with_for_update()
+        return {row.id: row for row in self.connection.execute(select)}
 
     def _open_sessions(self, lead_ids: list[int]) -> None:
         devices = self.rng.choice(len(DEVICES), size=len(lead_ids), p=DEVICE_P)
@@ -450,6 +450,7 @@ class _Tick:
         online_owned = [
             row.id for row in self._online_sample(PICK_TRIES * count) if row.am_id in active
         ]
+
         def draw() -> int | None:
             kind = _pick(self.rng, CALL_PICKS)
             if kind == "online":
@@ -459,14 +460,9 @@ class _Tick:
         chosen = self._choose(count, draw)
         if not chosen:
             return
-        leads = {
-            row.id: row
-            for row in self.connection.execute(
-                sa.select(
-                    LEADS.c.id, LEADS.c.am_id, LEADS.c.first_name, LEADS.c.email, LEADS.c.phone
-                ).where(LEADS.c.id.in_(sorted(chosen)))
-            )
-        }
+        leads = self._leads_by_id(
+            chosen, LEADS.c.am_id, LEADS.c.first_name, LEADS.c.email, LEADS.c.phone
+        )
         calls, wrong_numbers = [], []
         for lead_id in chosen:
             if lead_id not in leads or leads[lead_id].am_id not in active:
@@ -530,6 +526,7 @@ class _Tick:
         sample = self._online_sample(max(DEPOSIT_SAMPLE, PICK_TRIES * count))
         clients = [row.id for row in sample if row.ftd_at is not None]
         prospects = [row.id for row in sample if row.ftd_at is None]
+
         def draw() -> int | None:
             if (clients or prospects) and self.rng.random() < DEPOSITS_FROM_ONLINE:
                 group = clients if self.rng.random() < DEPOSITS_FROM_CLIENTS else prospects
@@ -541,22 +538,15 @@ class _Tick:
         chosen = self._choose(count, draw)
         if not chosen:
             return
-        leads = {
-            row.id: row
-            for row in self.connection.execute(
-                sa.select(
-                    LEADS.c.id,
-                    LEADS.c.am_id,
-                    LEADS.c.currency,
-                    LEADS.c.balance,
-                    LEADS.c.ftd_at,
-                    LEADS.c.status,
-                )
-                .where(LEADS.c.id.in_(sorted(chosen)))
-                .order_by(LEADS.c.id)
-                .with_for_update()
-            )
-        }
+        leads = self._leads_by_id(
+            chosen,
+            LEADS.c.am_id,
+            LEADS.c.currency,
+            LEADS.c.balance,
+            LEADS.c.ftd_at,
+            LEADS.c.status,
+            for_update=True,
+        )
         called = set(
             self.connection.scalars(
                 sa.select(CALLS.c.lead_id)
