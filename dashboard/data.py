@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
+from crm.settings import DEFAULT_CALLING_HOURS, CallingHours
 from warehouse import warehouse_paths
 from warehouse.reader import Warehouse
 
@@ -50,3 +51,9 @@ def query(name: str, **params) -> pd.DataFrame:
     """
     link = str(warehouse_paths().link)
     return _query(link, name, tuple(sorted(params.items())))
+
+
+def calling_hours() -> CallingHours:
+    """The CRM's calling hours as of the last ETL run (09:00-20:00 when none are set)."""
+    rows = query("calling_hours")
+    return CallingHours.parse(rows.iloc[0, 0]) if not rows.empty else DEFAULT_CALLING_HOURS

@@ -2,7 +2,8 @@
 
 A reporting day is a UTC calendar date, as the marts define it. ``STARBOARD_TODAY``
 (``YYYY-MM-DD``) pins "today" for tests and demos of a fixed data set; this module is the only
-reader of it.
+reader of it, and of ``STARBOARD_NOW`` (an ISO date-time, UTC when it names no offset), which
+pins the moment "now" for the same reasons.
 """
 
 from __future__ import annotations
@@ -42,12 +43,21 @@ class Period:
         return f"{self.first.isoformat()} – {self.last.isoformat()}"
 
 
+def now() -> datetime:
+    """This moment in UTC, or ``STARBOARD_NOW`` when set."""
+    pinned = os.environ.get("STARBOARD_NOW", "").strip()
+    if pinned:
+        moment = datetime.fromisoformat(pinned)
+        return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+    return datetime.now(timezone.utc)
+
+
 def today() -> date:
     """Today's reporting day: the UTC date, or ``STARBOARD_TODAY`` when set."""
     pinned = os.environ.get("STARBOARD_TODAY", "").strip()
     if pinned:
         return date.fromisoformat(pinned)
-    return datetime.now(timezone.utc).date()
+    return now().astimezone(timezone.utc).date()
 
 
 def resolve(choice: str, on: date, custom: tuple[date, date] | None = None) -> Period:

@@ -1,10 +1,11 @@
-"""Widgets every page shares: the warehouse guard, date range, team filter, freshness line,
-empty state, KPI tiles and CSV export. Each takes the key its page gives it, so tests and
-callbacks can reach it.
+"""Widgets every page shares: the warehouse guard, date range, team and AM filters, freshness
+line, empty state, KPI tiles and CSV/Excel export. Each takes the key its page gives it, so
+tests and callbacks can reach it.
 """
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -17,6 +18,7 @@ from dashboard.data import query, viewer_time_zone
 from warehouse.reader import WarehouseMissing
 
 ALL_TEAMS = "All teams"
+ALL_AMS = "All AMs"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 GET_DATA = (
     "To get data, fill the CRM (`python -m crm demo` loads the demo brokerage) "
@@ -79,6 +81,23 @@ def team_filter(key: str) -> Team:
     return Team(int(ids[name]) if name in ids else None, name)
 
 
+@dataclass(frozen=True)
+class AccountManager:
+    id: int | None
+    name: str
+
+
+def am_filter(key: str, team: Team) -> AccountManager:
+    """One AM of the chosen team (or of every team), or all of them."""
+    ams = query("account_managers", team_id=team.id)
+    # Two AMs may share a name: the label carries the id only when it must.
+    labels = {}
+    for am_id, name in zip(ams["am_id"], ams["am_name"], strict=True):
+        labels[f"{name} (#{am_id})" if name in labels else name] = int(am_id)
+    name = st.selectbox("AM", [ALL_AMS, *labels], key=key)
+    return AccountManager(labels.get(name), name)
+
+
 def empty_state(shows: str) -> None:
     """What the page will show once there is data, and how to get it."""
     st.info(
@@ -123,14 +142,41 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return copy
 
 
+def excel_bytes(frame: pd.DataFrame) -> bytes:
+    """``frame`` as an .xlsx workbook, text neutralised and every cell written as a value
+    (XlsxWriter would otherwise turn a string that starts with = into a live formula)."""
+    safe = neutralise_formulas(frame)
+    for column in safe.columns:
+        # Excel has no time zones: write the wall-clock time the page showed.
+        if isinstance(safe[column].dtype, pd.DatetimeTZDtype):
+            safe[column] = safe[column].dt.tz_localize(None)
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(
+        buffer,
+        engine="xlsxwriter",
+        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}},
+    ) as writer:
+        safe.to_excel(writer, index=False, sheet_name="Starboard")
+    return buffer.getvalue()
+
+
 def csv_export(frame: pd.DataFrame, file_name: str, key: str) -> None:
-    """A download of exactly ``frame``, safe to open in a spreadsheet."""
-    st.download_button(
+    """Downloads of exactly ``frame`` as CSV and Excel, safe to open in a spreadsheet.
+    ``file_name`` ends in .csv; the workbook takes the same name with .xlsx."""
+    csv_column, excel_column = st.columns(2)
+    csv_column.download_button(
         "Export CSV",
         neutralise_formulas(frame).to_csv(index=False).encode("utf-8"),
         file_name=file_name,
         mime="text/csv",
         key=key,
+    )
+    excel_column.download_button(
+        "Export Excel",
+        excel_bytes(frame),
+        file_name=file_name.removesuffix(".csv") + ".xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}.xlsx",
     )
 
 

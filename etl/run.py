@@ -46,6 +46,7 @@ STAGED_TABLES = (
     "am_targets",
     "target_board_entries",
     "audit_log",
+    "crm_settings",
 )
 FUTURE_TOLERANCE = timedelta(minutes=5)
 MEMORY_LIMIT = "2GB"
@@ -387,6 +388,7 @@ def snapshot_tables(base) -> dict[str, str]:
     its reasons. (dim_leads stays in the base: mart_lead_priority carries every lead.)"""
     tables = {name: f"SELECT * FROM {name}" for name in models("marts")}
     tables.update({name: f"SELECT * FROM {name}" for name in ("dim_staff", "dim_teams")})
+    tables["crm_settings"] = "SELECT setting_key, setting_value, updated_at FROM stg_crm_settings"
     tables["etl_runs"] = "SELECT * FROM etl_runs"
     tables["etl_run_tables"] = "SELECT * FROM etl_run_tables"
     tables["quarantine"] = (

@@ -1,0 +1,44 @@
+"""Every page of the dashboard, in the order the sidebar shows them, with who may open it.
+
+The router (``dashboard_app.py``) builds ``st.navigation`` from this list; sign-in (issue 6)
+filters it by the viewer's role. A page file lives in ``pages/`` and is named after its view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EXECUTIVE = "executive"
+SALES_MANAGER = "sales_manager"
+LEAD_MANAGER = "lead_manager"
+ACCOUNT_MANAGER = "account_manager"
+ADMIN = "admin"
+MANAGERS = (SALES_MANAGER, LEAD_MANAGER, ADMIN)
+READERS = (*MANAGERS, EXECUTIVE)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    file: str
+    title: str
+    icon: str
+    section: str
+    roles: tuple[str, ...]
+    default: bool = False
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("sales_dashboard.py", "Sales dashboard", "📈", "Numbers", READERS, True),
+    PageSpec("executive_kpas.py", "Executive KPAs", "🎯", "Numbers", READERS),
+    PageSpec("target_board.py", "Target board", "🏁", "Numbers", MANAGERS),
+    PageSpec("all_leads.py", "All leads", "📋", "Leads", MANAGERS),
+    PageSpec("online.py", "Online", "🟢", "Leads", MANAGERS),
+    PageSpec("online_advanced.py", "Online advanced", "📡", "Leads", MANAGERS),
+    PageSpec("last_logged_in.py", "Last logged in", "🕑", "Leads", MANAGERS),
+    PageSpec("star_board.py", "Star board", "⭐", "Leads", MANAGERS),
+    PageSpec("failed_deposits.py", "Failed deposits", "⛔", "Deposits", MANAGERS),
+    PageSpec("new_deposits.py", "New deposits", "💰", "Deposits", MANAGERS),
+    PageSpec("payment_options_log.py", "Payment options log", "💳", "Deposits", MANAGERS),
+    PageSpec("support_issues.py", "Support issues", "🛟", "Activity", MANAGERS),
+    PageSpec("log_report.py", "Log report", "🗒️", "Activity", MANAGERS),
+)

@@ -1,0 +1,6 @@
+"""Being built this session (issue 4)."""
+
+import streamlit as st
+
+st.title("target_board")
+st.info("This page is being built.")
