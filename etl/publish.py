@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse import WarehousePaths
+from warehouse import MACROS_FILE, WarehousePaths
 
 SNAPSHOTS_KEPT = 3
 
@@ -48,6 +48,7 @@ def publish_snapshot(
         for name, select in tables.items():
             base.execute(f"CREATE TABLE snapshot.{name} AS {select}")
             expected[name] = base.execute(f"SELECT count(*) FROM snapshot.{name}").fetchall()[0][0]
+        _create_macros(base)
         base.execute("CHECKPOINT snapshot")
     finally:
         base.execute("DETACH snapshot")
@@ -70,6 +71,16 @@ def publish_snapshot(
     point_link(paths.link, final)
     remove_old_snapshots(paths, keep=final)
     return final
+
+
+def _create_macros(base: duckdb.DuckDBPyConnection) -> None:
+    # A macro that calls another resolves it in its own database only when created from there.
+    home = base.execute("SELECT current_database()").fetchall()[0][0]
+    base.execute("USE snapshot")
+    try:
+        base.execute(MACROS_FILE.read_text()).fetchall()
+    finally:
+        base.execute(f"USE {home}")
 
 
 def point_link(link: Path, target: Path) -> None:

@@ -23,6 +23,7 @@ from crm.config import DATA_DIR
 DEFAULT_WAREHOUSE_PATH = DATA_DIR / "warehouse.duckdb"
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 QUERIES_DIR = Path(__file__).resolve().parent / "queries"
+MACROS_FILE = Path(__file__).resolve().parent / "macros.sql"
 
 
 @dataclass(frozen=True)
