@@ -7,7 +7,8 @@ In one run, on a copy of the brokerage-scale CRM (``starboard_bench``, copied to
 1. the limit: PostgreSQL's binary ``COPY (SELECT <columns>) TO STDOUT`` of every CRM table into
    /dev/null, one table after another on one connection;
 2. ``python -m etl run --full``: extraction + load + staging + marts + published snapshot;
-3. 1 % of the rows of every table changed, then ``python -m etl run`` (incremental);
+3. 1 % of the rows of every table changed (a value the marts read, every 100th id, so spread
+   over all 180 days), then ``python -m etl run`` (incremental);
 4. every page query in warehouse/queries, warm (median of 5 after one untimed run).
 Each ETL run is its own process; its peak memory is its own. Results: bench/results/etl_run.json.
 """
@@ -68,14 +69,32 @@ def etl(url: str, warehouse: Path, *args: str) -> tuple[float, str]:
     return time.perf_counter() - started, done.stdout.strip()
 
 
+# What "changed" means per table: a value the marts read, so that every changed row moves a
+# figure (a row written again with the same values would move nothing).
+CONTENT_CHANGES = {
+    "leads": "balance = balance + 1",
+    "platform_sessions": "last_seen_at = last_seen_at + interval '1 second'",
+    "calls": "duration_s = duration_s + 1",
+    "deposit_attempts": "amount_usd = amount_usd + 0.01",
+    "notes": "body = body || '.'",
+    "assignments": "note = coalesce(note, '') || '.'",
+    "email_outbox": "sent_at = sent_at + interval '1 second'",
+    "support_tickets": "subject = subject || '.'",
+    "target_board_entries": "amount_usd = amount_usd + 0.01",
+}
+
+
 def change_one_percent(url: str) -> int:
+    """1 % of the rows of every table, spread over all its history (every 100th id)."""
     changed = 0
     with psycopg.connect(url) as connection:
         for table in Base.metadata.sorted_tables:
             if "id" not in table.c or "updated_at" not in table.c:
                 continue
+            change = CONTENT_CHANGES.get(table.name, "")
             changed += connection.execute(
-                f'UPDATE "{table.name}" SET updated_at = clock_timestamp() WHERE id % 100 = 7'
+                f'UPDATE "{table.name}" SET {change}{", " if change else ""}'
+                "updated_at = clock_timestamp() WHERE id % 100 = 7"
             ).rowcount
     return changed
 

@@ -14,6 +14,7 @@ from the CRM's tombstone table (``deleted_rows``, filled by triggers).
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import re
 import time
 from collections.abc import Callable
@@ -27,7 +28,9 @@ import duckdb
 
 from crm.errors import UserError
 from crm.models import Base
+from etl import changes
 from etl.publish import publish_snapshot
+from etl.sql import run_sql, scalar
 from warehouse import MODELS_DIR, WarehousePaths
 
 # Parents first: a child's staging checks look its parents up.
@@ -64,6 +67,7 @@ CREATE TABLE IF NOT EXISTS etl_run_tables (
     rows_deleted bigint, watermark timestamptz, seconds double
 );
 CREATE TABLE IF NOT EXISTS etl_watermarks (table_name varchar PRIMARY KEY, watermark timestamptz);
+CREATE TABLE IF NOT EXISTS etl_state (key varchar PRIMARY KEY, value varchar);
 CREATE TABLE IF NOT EXISTS quarantine (
     table_name varchar, row_key varchar, reason varchar, run_id integer, quarantined_at timestamptz
 );
@@ -117,18 +121,9 @@ class RunSummary:
         return (
             f"etl: {self.mode} run {self.run_id} in {self.seconds:.1f} s: {self.landed:,} rows"
             f"{f' ({detail})' if detail else ''}, {self.quarantined:,} quarantined, "
-            f"{self.deleted:,} deleted; data as of {self.as_of:%Y-%m-%d %H:%M:%S} UTC"
+            f"{self.deleted:,} deleted; data as of {self.as_of:%Y-%m-%d %H:%M:%S} UTC "
+            f"[{', '.join(f'{name} {seconds:.1f} s' for name, seconds in self.phases.items())}]"
         )
-
-
-def run_sql(con: duckdb.DuckDBPyConnection, query: str, params=None) -> list[tuple]:
-    """Execute and drain the result: DuckDB refuses other work on a connection with a result
-    still open."""
-    return con.execute(query, params).fetchall()
-
-
-def scalar(con: duckdb.DuckDBPyConnection, query: str, params=None):
-    return con.execute(query, params).fetchall()[0][0]
 
 
 def model_sql(layer: str, name: str) -> str:
@@ -238,14 +233,26 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
                     f"etl: {name}: {rows:,} rows in {result.seconds:.1f} s "
                     f"({rows / max(result.seconds, 1e-9):,.0f} rows/s)"
                 )
+        # The maintained models follow this run's changes only when they were built by this
+        # very SQL from the same history; anything else rebuilds them.
+        rebuild = full or _models_changed(base)
+        if not rebuild:
+            with summary.phase("changes"):
+                _create_views(base)
+                changes.capture_before(base, lambda name: model_sql("staging", f"stg_{name}"))
         if not full:
             with summary.phase("deletes"):
                 _apply_tombstones(base, summary)
         for name in STAGED_TABLES:
             with summary.phase("staging"):
                 summary.tables[name].quarantined = _stage(base, name, run_id, as_of, full)
+        with summary.phase("changes"):
+            _create_views(base)
+            rebuild = rebuild or not changes.capture_after(base)
+            if rebuild:
+                changes.everything(base)
         with summary.phase("marts"):
-            _build_models(base)
+            _build_models(base, rebuild)
         for name, result in summary.tables.items():
             if result.watermark is not None:
                 run_sql(
@@ -375,12 +382,37 @@ def _stage(base, name: str, run_id: int, as_of: datetime, full: bool) -> int:
     return bad
 
 
-def _build_models(base) -> None:
-    """Facts and dims are views over staging; marts are tables, rebuilt from them."""
+def _create_views(base) -> None:
+    """Facts and dims are views over staging."""
     for name in models("facts"):
         run_sql(base, f"CREATE OR REPLACE VIEW {name} AS {model_sql('facts', name)}")
-    for name in models("marts"):
-        run_sql(base, f"CREATE OR REPLACE TABLE {name} AS {model_sql('marts', name)}")
+
+
+def _build_models(base, rebuild: bool) -> None:
+    """The intermediate tables, then the marts: each kept up to date as its SQL file says
+    (``etl.changes.Maintenance``), or rebuilt."""
+    for layer in ("intermediate", "marts"):
+        for name in models(layer):
+            sql = model_sql(layer, name)
+            changes.maintain(base, name, sql, changes.Maintenance.of(sql), rebuild)
+    run_sql(
+        base,
+        "INSERT OR REPLACE INTO etl_state VALUES ('models', ?)",
+        [_models_fingerprint()],
+    )
+
+
+def _models_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(MODELS_DIR.rglob("*.sql")):
+        digest.update(path.relative_to(MODELS_DIR).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _models_changed(base) -> bool:
+    built = run_sql(base, "SELECT value FROM etl_state WHERE key = 'models'")
+    return not built or built[0][0] != _models_fingerprint()
 
 
 def snapshot_tables(base) -> dict[str, str]:

@@ -328,3 +328,25 @@ def test_run_is_logged_with_rows_and_watermarks(small_warehouse):
     assert fresh["as_of"] == AS_OF and fresh["finished_at"] > datetime(
         2026, 1, 1, tzinfo=timezone.utc
     )
+
+
+# ---------------------------------------------------------------- snapshot macros
+@pytest.mark.parametrize(
+    ("zone", "local", "inside"),
+    [
+        # 2026-03-10 12:00 UTC, worked out by hand from each zone's offset that day.
+        ("Europe/London", "12:00", True),  # GMT
+        ("Asia/Tokyo", "21:00", False),  # UTC+9: after 20:00
+        ("America/New_York", "08:00", False),  # EDT since 8 March: before 09:00
+        ("America/Sao_Paulo", "09:00", True),  # UTC-3: 09:00 is the first minute inside
+        ("Asia/Kolkata", "17:30", True),  # UTC+5:30
+        (None, "12:00", True),  # no zone: UTC
+    ],
+)
+def test_snapshots_carry_local_time_and_calling_hours_macros(small_warehouse, zone, local, inside):
+    found = small_warehouse.sql(
+        "SELECT strftime(local_time($zone, $now), '%H:%M') AS local, "
+        "inside_calling_hours($zone, $now, 540, 1200) AS inside",
+        {"zone": zone, "now": AS_OF},
+    ).to_pylist()
+    assert found == [{"local": local, "inside": inside}]

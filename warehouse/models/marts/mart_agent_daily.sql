@@ -6,45 +6,19 @@ with account_managers as (
     where role = 'account_manager'
 ),
 
-calls as (
-    select
-        am_id,
-        cast(started_at as date) as day,
-        count(*) as calls,
-        count(*) filter (where outcome = 'connected') as connected_calls,
-        coalesce(sum(duration_s) filter (where outcome = 'connected'), 0) as talk_seconds
-    from fct_calls
-    group by all
-),
-
-deposits as (
-    select
-        am_id,
-        cast(created_at as date) as day,
-        count(*) filter (where status = 'approved') as deposits,
-        coalesce(sum(amount_usd) filter (where status = 'approved'), 0) as deposit_usd,
-        count(*) filter (where status = 'approved' and is_ftd) as ftds,
-        count(*) filter (where status = 'declined') as failed_deposits
-    from fct_deposit_attempts
-    where am_id is not null
-    group by all
+activity as (
+    select * from int_agent_day
+    -- A day whose rows were all taken back (deleted calls) starts nothing.
+    where calls <> 0 or deposits <> 0 or failed_deposits <> 0
 ),
 
 assigned as (
-    select
-        to_am_id as am_id,
-        cast(assigned_at as date) as day,
-        count(distinct lead_id) as assigned_leads
-    from fct_assignments
-    group by all
+    select * from int_agent_day_assigned
 ),
 
 bounds as (
     select
-        least(
-            (select min(day) from calls), (select min(day) from deposits),
-            (select min(day) from assigned)
-        ) as first_day,
+        least((select min(day) from activity), (select min(day) from assigned)) as first_day,
         cast(getvariable('as_of') as date) as last_day
 ),
 
@@ -63,20 +37,19 @@ final as (
         account_managers.team_name,
         account_managers.desk,
         account_managers.is_active,
-        coalesce(calls.calls, 0) as calls,
-        coalesce(calls.connected_calls, 0) as connected_calls,
-        case when calls.calls > 0
-            then round(calls.connected_calls / calls.calls, 4) end as call_ratio,
-        coalesce(calls.talk_seconds, 0) as talk_seconds,
-        coalesce(deposits.deposits, 0) as deposits,
-        cast(coalesce(deposits.deposit_usd, 0) as decimal(18, 2)) as deposit_usd,
-        coalesce(deposits.ftds, 0) as ftds,
-        coalesce(deposits.failed_deposits, 0) as failed_deposits,
+        coalesce(activity.calls, 0) as calls,
+        coalesce(activity.connected_calls, 0) as connected_calls,
+        case when activity.calls > 0
+            then round(activity.connected_calls / activity.calls, 4) end as call_ratio,
+        coalesce(activity.talk_seconds, 0) as talk_seconds,
+        coalesce(activity.deposits, 0) as deposits,
+        cast(coalesce(activity.deposit_usd, 0) as decimal(18, 2)) as deposit_usd,
+        coalesce(activity.ftds, 0) as ftds,
+        coalesce(activity.failed_deposits, 0) as failed_deposits,
         coalesce(assigned.assigned_leads, 0) as assigned_leads
     from account_managers
     cross join days
-    left join calls using (am_id, day)
-    left join deposits using (am_id, day)
+    left join activity using (am_id, day)
     left join assigned using (am_id, day)
 )
 

@@ -14,45 +14,8 @@ currencies as (
     select currency, usd_rate from stg_currencies
 ),
 
-logins as (
-    select
-        lead_id,
-        max(login_at, 2) as latest_two,
-        count(*) as logins,
-        bool_or(logout_at is null and last_seen_at >= getvariable('as_of') - interval 5 minute)
-            as online_now
-    from fct_platform_sessions
-    group by lead_id
-),
-
-deposits as (
-    select
-        lead_id,
-        count(*) filter (where status = 'approved') as deposits,
-        coalesce(sum(amount_usd) filter (where status = 'approved'), 0) as deposit_usd,
-        max(created_at) filter (where status = 'approved') as last_deposit_at,
-        max(created_at) filter (where status = 'declined') as last_declined_at
-    from fct_deposit_attempts
-    group by lead_id
-),
-
-last_call as (
-    select lead_id, max(started_at) as last_call_at from fct_calls group by lead_id
-),
-
-contacts as (
-    select lead_id, last_call_at as contacted_at from last_call
-    union all
-    -- The automatic welcome mail is not a contact: an AM has not spoken to the lead yet.
-    select lead_id, max(sent_at) from fct_emails
-    where sent_at is not null and template <> 'welcome'
-    group by lead_id
-    union all
-    select lead_id, max(created_at) from fct_notes group by lead_id
-),
-
-last_contact as (
-    select lead_id, max(contacted_at) as last_contacted_at from contacts group by lead_id
+activity as (
+    select * from int_lead_activity
 ),
 
 joined as (
@@ -76,26 +39,24 @@ joined as (
         leads.compliance_status,
         leads.registered_at,
         leads.ftd_at,
-        logins.latest_two[1] as last_login_at,
-        logins.latest_two[2] as previous_login_at,
-        coalesce(logins.logins, 0) as logins,
-        coalesce(logins.online_now, false) as online_now,
+        activity.last_login_at,
+        activity.previous_login_at,
+        coalesce(activity.logins, 0) as logins,
+        coalesce(activity.open_session_seen_at >= getvariable('as_of') - interval 5 minute, false)
+            as online_now,
         leads.balance,
         leads.currency,
         cast(round(leads.balance * currencies.usd_rate, 2) as decimal(18, 2)) as balance_usd,
-        coalesce(deposits.deposits, 0) as deposits,
-        cast(coalesce(deposits.deposit_usd, 0) as decimal(18, 2)) as deposit_usd,
-        deposits.last_deposit_at,
-        deposits.last_declined_at,
-        last_contact.last_contacted_at,
-        last_call.last_call_at
+        coalesce(activity.deposits, 0) as deposits,
+        cast(coalesce(activity.deposit_usd, 0) as decimal(18, 2)) as deposit_usd,
+        activity.last_deposit_at,
+        activity.last_declined_at,
+        activity.last_contacted_at,
+        activity.last_call_at
     from leads
     left join staff on staff.staff_id = leads.am_id
     left join currencies using (currency)
-    left join logins using (lead_id)
-    left join deposits using (lead_id)
-    left join last_contact using (lead_id)
-    left join last_call using (lead_id)
+    left join activity using (lead_id)
 ),
 
 facts as (

@@ -1,7 +1,9 @@
+-- maintained: by key (deposit_id) from changed_deposit_ids
 -- mart_payments: one row per deposit attempt (approved, declined or pending), with who and
 -- where it belongs. Key: deposit_id.
 with deposits as (
     select * from fct_deposit_attempts
+    where deposit_id in (select deposit_id from changed_deposit_ids)
 ),
 
 leads as (

@@ -1,0 +1,299 @@
+"""What an incremental run changed, as relations the maintained models read.
+
+A full rebuild of the marts reads every fact (tens of millions of rows at brokerage scale) on
+every run. An incremental run instead keeps the intermediate tables and keyed marts and
+recomputes only what the run's rows can have moved. A fact row can change in two ways:
+
+- its own row was landed (inserted or updated) or deleted (a tombstone) in this run;
+- it entered or left its fact view because a parent did: a lead or AM that arrived, was
+  deleted, or went into or out of quarantine (``fct_calls`` keeps only calls of known leads).
+
+So the *candidates* of a fact are its own landed and deleted keys plus every staged row that
+points at a touched lead, AM or deposit. The fact view is read for the candidates before the
+run's deletes and staging (``before_<fact>``) and after them (``after_<fact>``); the rows the
+two differ by are exactly the fact's change. Models then read:
+
+- ``changes_<fact>``: the before rows with ``sign`` -1 and the after rows with ``sign`` +1, so
+  an additive model (counts, sums) sums ``sign``-weighted values into a delta it adds to its
+  table. On a full run it is every fact row with ``sign`` 1, and the same SQL builds the table.
+- ``changed_<key>s``: the keys whose rows a by-key model must recompute (leads, deposits, AM
+  days). On a full run it is every key.
+
+A model says how it is kept in its first lines (see ``Maintenance``); the others are rebuilt in
+full on every run, which is right for the small ones and for those whose columns depend on the
+moment of the run (days since login, online now).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from etl.sql import run_sql, scalar
+
+# The fact views an incremental run diffs, by the staged table behind them.
+FACT_VIEWS = {
+    "leads": "dim_leads",
+    "calls": "fct_calls",
+    "deposit_attempts": "fct_deposit_attempts",
+    "assignments": "fct_assignments",
+    "platform_sessions": "fct_platform_sessions",
+    "notes": "fct_notes",
+    "email_outbox": "fct_emails",
+    "support_tickets": "fct_support_tickets",
+    "target_board_entries": "fct_target_board_entries",
+}
+# A change to these reaches too many rows to follow: the maintained models are rebuilt.
+# (Their rows are few: comparing them before and after is cheap.)
+REBUILD_ON_CHANGE = ("teams", "currencies")
+# Staff columns: a fact row names an AM (or author, owner, ...) in any of these.
+STAFF_COLUMN = re.compile(r"^(am_id|from_am_id|to_am_id|by_id|author_id|owner_id|recorded_by_id)$")
+
+CHANGED_KEYS = {"changed_lead_ids": "lead_id", "changed_deposit_ids": "deposit_id"}
+# AM days of assignments: the per-AM-day count of distinct leads assigned is not additive.
+CHANGED_AM_DAYS = """
+    select distinct to_am_id as am_id, cast(assigned_at as date) as day from {relation}
+"""
+
+MAINTAINED = re.compile(
+    r"^-- maintained: (?P<kind>additive|by key) \((?P<key>[a-z_, ]+)\)(?: from (?P<keys>\w+))?",
+    re.MULTILINE,
+)
+
+
+@dataclass(frozen=True)
+class Maintenance:
+    """How a model is kept, from a line at the top of its SQL file:
+
+    ``-- maintained: additive (am_id, day)``: its SQL sums ``changes_<fact>`` rows by the key;
+    an incremental run adds the delta it computes to the rows already there.
+    ``-- maintained: by key (lead_id) from changed_lead_ids``: its SQL computes only the keys in
+    that relation; an incremental run replaces those keys' rows.
+    """
+
+    kind: str
+    key: tuple[str, ...]
+    keys_relation: str | None
+
+    @classmethod
+    def of(cls, sql: str) -> Maintenance | None:
+        found = MAINTAINED.search(sql)
+        if not found:
+            return None
+        key = tuple(part.strip() for part in found["key"].split(","))
+        return cls(found["kind"], key, found["keys"])
+
+
+def _columns(base, relation: str) -> list[str]:
+    return [row[0] for row in run_sql(base, f"DESCRIBE {relation}")]
+
+
+def capture_before(base, staging_sql: Callable[[str], str]) -> None:
+    """Before the run's deletes and staging: the candidate rows of every fact, as they were.
+    ``staging_sql(name)`` is the text of the staging model ``stg_<name>``."""
+    for table in REBUILD_ON_CHANGE:
+        run_sql(
+            base,
+            f"CREATE OR REPLACE TEMP TABLE before_stg_{table} AS "
+            f"SELECT * EXCLUDE (updated_at) FROM stg_{table}",
+        )
+    _touched(base, "staff", "staff_id", staging_sql)
+    _touched(base, "leads", "lead_id", staging_sql)
+    deleted = "select row_key from landing.deleted_rows where table_name = '{table}'"
+    # A lead also changes when its AM does (dim_leads keeps only leads of known AMs).
+    run_sql(
+        base,
+        "INSERT INTO touched_leads SELECT lead_id FROM stg_leads "
+        "WHERE am_id IN (SELECT staff_id FROM touched_staff)",
+    )
+    # Parents before children: a target-board entry follows its deposit.
+    for table, view in FACT_VIEWS.items():
+        staged = f"stg_{table}"
+        columns = _columns(base, staged)
+        key = columns[0]
+        # One semi-join per reason, not one scan with ORs: each is a hash probe of one column.
+        reasons = [
+            f"SELECT try_cast(id AS bigint) FROM landing.{table}",
+            f"SELECT try_cast(row_key AS bigint) FROM ({deleted.format(table=table)})",
+        ]
+        pointers = {"lead_id": "SELECT lead_id FROM touched_leads"}
+        pointers.update(
+            {
+                column: "SELECT staff_id FROM touched_staff"
+                for column in columns
+                if STAFF_COLUMN.match(column)
+            }
+        )
+        if "deposit_id" in columns and table != "deposit_attempts":
+            pointers["deposit_id"] = "SELECT * FROM candidates_deposit_attempts"
+        reasons += [
+            f"SELECT {key} FROM {staged} WHERE {column} IN ({parents})"
+            for column, parents in pointers.items()
+            if column in columns
+        ]
+        run_sql(
+            base,
+            f"CREATE OR REPLACE TEMP TABLE candidates_{table} AS "
+            f"SELECT * FROM ({' UNION '.join(reasons)}) AS candidate({key})",
+        )
+        _capture(base, "before", table, view, key)
+
+
+def _touched(base, table: str, key: str, staging_sql: Callable[[str], str]) -> None:
+    """``touched_<table>``: the keys of the parent rows this run really changes (new, gone,
+    different, or into or out of quarantine). The overlap window lands many rows again as they
+    were; a lead or AM that did not change must not make all its calls candidates."""
+    run_sql(
+        base,
+        f"CREATE OR REPLACE TEMP TABLE next_stg_{table} AS {staging_sql(table)}",
+    )
+    deleted = f"SELECT row_key FROM landing.deleted_rows WHERE table_name = '{table}'"
+    run_sql(
+        base,
+        f"CREATE OR REPLACE TEMP TABLE touched_{table} AS "
+        f"SELECT {key} FROM ("
+        f"SELECT {key}, hash(next) AS row_hash FROM "
+        f"(SELECT * EXCLUDE (updated_at) FROM next_stg_{table}) AS next "
+        f"EXCEPT SELECT {key}, hash(was) FROM "
+        f"(SELECT * EXCLUDE (updated_at) FROM stg_{table} "
+        f"SEMI JOIN next_stg_{table} USING ({key})) AS was) "
+        f"UNION SELECT try_cast(row_key AS {_type(base, f'stg_{table}', key)}) FROM ({deleted})",
+    )
+    run_sql(base, f"DROP TABLE next_stg_{table}")
+
+
+def _type(base, relation: str, column: str) -> str:
+    return next(kind for name, kind, *_ in run_sql(base, f"DESCRIBE {relation}") if name == column)
+
+
+def _capture(base, when: str, table: str, view: str, key: str) -> None:
+    """The fact view's rows for the candidate keys, each with a hash of what it says."""
+    run_sql(
+        base,
+        f"CREATE OR REPLACE TEMP TABLE {when}_{view} AS "
+        f"SELECT row.*, hash(row) AS row_hash FROM ("
+        f"SELECT fact.{_content(base, view)} FROM {view} AS fact "
+        f"SEMI JOIN candidates_{table} AS candidate ON fact.{key} = candidate.{key}) AS row",
+    )
+
+
+def _content(base, view: str) -> str:
+    # updated_at says when a row was written, not what it says: a row written again with the
+    # same values has not changed any figure.
+    return "* EXCLUDE (updated_at)" if "updated_at" in _columns(base, view) else "*"
+
+
+def capture_after(base) -> bool:
+    """After staging: the candidates as they are now, and the relations models read. Returns
+    False when a team or currency changed: that reaches too many rows to follow."""
+    for table in REBUILD_ON_CHANGE:
+        differs = scalar(
+            base,
+            f"SELECT count(*) FROM ((SELECT * EXCLUDE (updated_at) FROM stg_{table} "
+            f"EXCEPT ALL SELECT * FROM before_stg_{table}) UNION ALL "
+            f"(SELECT * FROM before_stg_{table} "
+            f"EXCEPT ALL SELECT * EXCLUDE (updated_at) FROM stg_{table}))",
+        )
+        if differs:
+            return False
+    for table, view in FACT_VIEWS.items():
+        key = _columns(base, f"stg_{table}")[0]
+        _capture(base, "after", table, view, key)
+        # A row whose hash is the same before and after says the same: it moves no figure.
+        # (A 64-bit hash collision would hide a change with odds of 1 in 2^64 per row.)
+        same = f"ON now.{key} = was.{key} AND now.row_hash = was.row_hash"
+        run_sql(
+            base,
+            f"CREATE OR REPLACE TEMP TABLE changes_{view} AS "
+            f"SELECT -1 AS sign, was.* EXCLUDE (row_hash) FROM before_{view} AS was "
+            f"ANTI JOIN after_{view} AS now {same} "
+            f"UNION ALL "
+            f"SELECT 1 AS sign, now.* EXCLUDE (row_hash) FROM after_{view} AS now "
+            f"ANTI JOIN before_{view} AS was {same}",
+        )
+    for relation, column in CHANGED_KEYS.items():
+        sources = [
+            f"SELECT {column} FROM changes_{view}"
+            for view in FACT_VIEWS.values()
+            if column in _columns(base, f"changes_{view}")
+        ]
+        run_sql(
+            base,
+            f"CREATE OR REPLACE TEMP TABLE {relation} AS {' UNION '.join(sources)}",
+        )
+    # A deposit's row also shows its lead's and AM's names.
+    run_sql(
+        base,
+        "INSERT INTO changed_deposit_ids SELECT deposit_id FROM fct_deposit_attempts "
+        "WHERE lead_id IN (SELECT lead_id FROM changes_dim_leads) "
+        "OR am_id IN (SELECT staff_id FROM touched_staff)",
+    )
+    run_sql(
+        base,
+        "CREATE OR REPLACE TEMP TABLE changed_am_days AS "
+        + CHANGED_AM_DAYS.format(relation="changes_fct_assignments"),
+    )
+    return True
+
+
+def everything(base) -> None:
+    """On a full run (or a rebuild): every fact row is a change, every key is changed."""
+    for view in FACT_VIEWS.values():
+        run_sql(
+            base, f"CREATE OR REPLACE TEMP VIEW changes_{view} AS SELECT 1 AS sign, * FROM {view}"
+        )
+    run_sql(base, "CREATE OR REPLACE TEMP VIEW changed_lead_ids AS SELECT lead_id FROM dim_leads")
+    run_sql(
+        base,
+        "CREATE OR REPLACE TEMP VIEW changed_deposit_ids AS "
+        "SELECT deposit_id FROM fct_deposit_attempts",
+    )
+    run_sql(
+        base,
+        "CREATE OR REPLACE TEMP VIEW changed_am_days AS "
+        + CHANGED_AM_DAYS.format(relation="fct_assignments"),
+    )
+
+
+def maintain(base, name: str, sql: str, how: Maintenance | None, rebuild: bool) -> None:
+    """Bring the table ``name`` up to date: in full when ``rebuild`` or when it is not
+    maintained, else by its delta or its changed keys."""
+    exists = scalar(
+        base, "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [name]
+    )
+    if rebuild or how is None or not exists:
+        run_sql(base, f"CREATE OR REPLACE TABLE {name} AS {sql}")
+        return
+    match = " AND ".join(f"{name}.{column} = delta.{column}" for column in how.key)
+    run_sql(base, f"CREATE OR REPLACE TEMP TABLE delta AS {sql}")
+    if how.kind == "by key":
+        keys = how.keys_relation
+        key_match = " AND ".join(f"{name}.{column} = changed.{column}" for column in how.key)
+        run_sql(base, f"DELETE FROM {name} USING {keys} AS changed WHERE {key_match}")
+        run_sql(base, f"INSERT INTO {name} SELECT * FROM delta")
+    else:
+        columns = _columns(base, name)
+        measures = [column for column in columns if column not in how.key]
+        keys = ", ".join(how.key)
+        summed = ", ".join(
+            f"cast(sum({column}) AS {kind}) AS {column}"
+            for column, kind in run_sql(
+                base,
+                "SELECT column_name, data_type FROM duckdb_columns() "
+                "WHERE table_name = ? AND database_name = current_database() "
+                "AND schema_name = 'main' ORDER BY column_index",
+                [name],
+            )
+            if column in measures
+        )
+        run_sql(
+            base,
+            f"CREATE OR REPLACE TEMP TABLE merged AS SELECT {keys}, {summed} FROM ("
+            f"SELECT {name}.* FROM {name} SEMI JOIN delta ON {match} "
+            f"UNION ALL SELECT {', '.join(columns)} FROM delta) GROUP BY ALL",
+        )
+        run_sql(base, f"DELETE FROM {name} USING delta WHERE {match}")
+        run_sql(base, f"INSERT INTO {name} SELECT {', '.join(columns)} FROM merged")
+        run_sql(base, "DROP TABLE merged")
+    run_sql(base, "DROP TABLE delta")

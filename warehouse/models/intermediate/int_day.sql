@@ -1,0 +1,46 @@
+-- maintained: additive (day)
+-- int_day: one row per reporting day (UTC) with registrations, deposits or calls: the floor's
+-- counts and sums that mart_daily_kpa shows. Key: day. Sums of sign-weighted fact rows, like
+-- int_agent_day.
+with registrations as (
+    select cast(registered_at as date) as day, sum(sign) as registrations
+    from changes_dim_leads
+    group by all
+),
+
+deposits as (
+    select
+        cast(created_at as date) as day,
+        coalesce(sum(sign) filter (where status = 'approved'), 0) as deposits,
+        coalesce(sum(sign * amount_usd) filter (where status = 'approved'), 0) as deposit_usd,
+        coalesce(sum(sign) filter (where status = 'approved' and is_ftd), 0) as ftds,
+        coalesce(sum(sign) filter (where status = 'declined'), 0) as failed_deposits
+    from changes_fct_deposit_attempts
+    group by all
+),
+
+calls as (
+    select
+        cast(started_at as date) as day,
+        sum(sign) as calls,
+        coalesce(sum(sign) filter (where outcome = 'connected'), 0) as connected_calls
+    from changes_fct_calls
+    group by all
+),
+
+final as (
+    select
+        day,
+        cast(coalesce(registrations.registrations, 0) as bigint) as registrations,
+        cast(coalesce(deposits.deposits, 0) as bigint) as deposits,
+        cast(coalesce(deposits.deposit_usd, 0) as decimal(18, 2)) as deposit_usd,
+        cast(coalesce(deposits.ftds, 0) as bigint) as ftds,
+        cast(coalesce(deposits.failed_deposits, 0) as bigint) as failed_deposits,
+        cast(coalesce(calls.calls, 0) as bigint) as calls,
+        cast(coalesce(calls.connected_calls, 0) as bigint) as connected_calls
+    from registrations
+    full join deposits using (day)
+    full join calls using (day)
+)
+
+select * from final
