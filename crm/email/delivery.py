@@ -37,7 +37,9 @@ from email.utils import format_datetime, parseaddr
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
 
+from crm.db import describe
 from crm.errors import UserError
 from crm.models import EmailOutbox, utcnow
 
@@ -50,6 +52,7 @@ DEFAULT_SENDER = "Client Services <no-reply@starboard.localhost>"
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 DEFAULT_TIMEOUT_S = 30.0
 ERROR_TEXT_LIMIT = 1000
+FAILED_ROUNDS_TO_GIVE_UP = 5
 
 
 @dataclass(frozen=True)
@@ -177,12 +180,6 @@ class DeliveryReport:
     @property
     def tried(self) -> int:
         return self.sent + self.retrying + self.failed
-
-    def add(self, other: DeliveryReport) -> None:
-        self.sent += other.sent
-        self.retrying += other.retrying
-        self.failed += other.failed
-        self.last_error = other.last_error or self.last_error
 
     def summary(self) -> str:
         line = f"{self.sent} sent, {self.retrying} to retry, {self.failed} failed"
@@ -404,23 +401,22 @@ def deliver_due(
     settings: SmtpSettings,
     policy: RetryPolicy = DEFAULT_POLICY,
     clock: Callable[[], datetime] = utcnow,
+    report: DeliveryReport | None = None,
 ) -> DeliveryReport:
     """Send every message due now, batch by batch; a UserError when the settings are wrong.
 
     Stops early when the server cannot be reached: the messages not tried stay due for the
-    next round.
+    next round. Counts into ``report`` as it goes, so a round cut short by Ctrl-C still says
+    what it sent.
     """
-    report = DeliveryReport()
+    report = DeliveryReport() if report is None else report
     connection = engine.connect().execution_options(sqlite_begin="IMMEDIATE")
     with connection:
         while True:
             claims = claim_due(connection, clock(), policy.batch, policy.lease(settings))
             if not claims:
                 return report
-            batch = DeliveryReport()
-            reachable = _deliver_batch(connection, claims, settings, policy, clock, batch)
-            report.add(batch)
-            if not reachable:
+            if not _deliver_batch(connection, claims, settings, policy, clock, report):
                 return report
 
 
@@ -524,7 +520,17 @@ def run_sender(
     Prints one line per round that had something to send, and one for a lone round.
     """
     if every is None:
-        report = deliver_due(engine, settings, policy)
+        report = DeliveryReport()
+        try:
+            deliver_due(engine, settings, policy, report=report)
+        except KeyboardInterrupt:
+            print(f"send-emails: {report.summary()} before it was stopped", flush=True)
+            raise
+        except DBAPIError as error:
+            raise UserError(
+                f"the CRM ({describe(engine)}) failed during delivery ({_reason(error)}); mail "
+                "in hand goes again after its lease. Run send-emails again."
+            ) from None
         waiting = queued_for_later(engine)
         later = f"; {waiting} queued for a later attempt" if waiting else ""
         print(f"send-emails: {report.summary()} through {settings.describe()}{later}", flush=True)
@@ -534,15 +540,31 @@ def run_sender(
         "Ctrl-C stops it.",
         flush=True,
     )
-    totals = DeliveryReport()
+    failures = 0
     with _sigterm_interrupts():
         while True:
-            began = time.monotonic()
-            report = deliver_due(engine, settings, policy)
-            totals.add(report)
-            if report.tried:
-                print(f"send-emails: {report.summary()}", flush=True)
+            began, report = time.monotonic(), DeliveryReport()
+            try:
+                deliver_due(engine, settings, policy, report=report)
+            except DBAPIError as error:
+                # A database restart should not end a long-running sender; a dead one should.
+                failures += 1
+                if failures >= FAILED_ROUNDS_TO_GIVE_UP:
+                    raise UserError(
+                        f"the CRM ({describe(engine)}) failed {failures} rounds in a row "
+                        f"({_reason(error)}). Start send-emails again when it is back."
+                    ) from None
+                print(f"send-emails: a round failed ({_reason(error)}); trying again", flush=True)
+            else:
+                failures = 0
+            finally:
+                if report.tried:
+                    print(f"send-emails: {report.summary()}", flush=True)
             time.sleep(max(0.0, every - (time.monotonic() - began)))
+
+
+def _reason(error: DBAPIError) -> str:
+    return str(getattr(error, "orig", error)).strip().splitlines()[0]
 
 
 @contextmanager
