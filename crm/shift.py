@@ -29,7 +29,10 @@ The rules, exactly:
 Cost: one SELECT over the leads that are starred or have a callback in the next 50 hours. A
 lead's tomorrow starts after ``now`` (at its next local midnight) and ends within 24 + 25 hours
 of it whatever the zone, so that UTC window holds every zone's tomorrow and the exact per-zone
-decision is made in Python on that small set.
+decision is made in Python on that small set. On 1 M leads on PostgreSQL the query scans the
+table (about 0.5 s on the shared test machine) because ``leads`` has no index on ``callback_at``
+or ``is_starred``; with ``(callback_at)`` and ``(id) WHERE is_starred`` it is a bitmap OR of the
+two (under 40 ms).
 """
 
 from __future__ import annotations
@@ -97,7 +100,8 @@ def plan_end_of_shift(
             STAFF.c.is_active.label("am_active"),
         )
         .select_from(LEADS.outerjoin(STAFF, STAFF.c.id == LEADS.c.am_id))
-        .where(sa.or_(LEADS.c.is_starred.is_(True), window))
+        # "= true" rather than "IS TRUE", which a partial index on starred leads cannot serve.
+        .where(sa.or_(LEADS.c.is_starred == sa.true(), window))
         .order_by(LEADS.c.id)
     ).all()
 
