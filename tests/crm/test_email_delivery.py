@@ -575,3 +575,12 @@ def test_watch_delivers_until_ctrl_c_then_stops_cleanly(crm_engine, inbox, plain
         "send-emails: 1 sent, 0 to retry, 0 failed",
         "send-emails: 1 sent, 0 to retry, 0 failed",
     ]
+
+
+def test_a_crm_behind_on_migrations_is_one_line(tmp_path):
+    result = run_command(url=f"sqlite:///{tmp_path / 'crm.sqlite'}", env={})
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("error: ") and len(result.stderr.splitlines()) == 1
+    assert "python -m crm init" in result.stderr
