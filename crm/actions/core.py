@@ -267,9 +267,14 @@ class Action:
             LEADS.update()
             .where(LEADS.c.id == sa.bindparam("b_id"), LEADS.c.version == sa.bindparam("b_seen"))
             .values(
-                {name: sa.bindparam(f"b_{name}", type_=LEADS.c[name].type) for name in columns},
-                version=LEADS.c.version + 1,
-                updated_at=sa.bindparam("b_now", type_=LEADS.c.updated_at.type),
+                {
+                    **{
+                        name: sa.bindparam(f"b_{name}", type_=LEADS.c[name].type)
+                        for name in columns
+                    },
+                    "version": LEADS.c.version + 1,
+                    "updated_at": sa.bindparam("b_now", type_=LEADS.c.updated_at.type),
+                }
             )
         )
         parameters = [
