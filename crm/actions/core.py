@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from crm.errors import UserError
 from crm.models import AppliedAction, AuditLog, Lead, Staff, utcnow
@@ -29,6 +29,7 @@ LEADS = Lead.__table__
 STAFF = Staff.__table__
 AUDIT = AuditLog.__table__
 APPLIED = AppliedAction.__table__
+STAFF_COLUMNS = (STAFF.c.id, STAFF.c.name, STAFF.c.role, STAFF.c.desk, STAFF.c.is_active)
 
 BULK_LIMIT = 1_000
 NOTE_MAX_CHARS = 2_000
@@ -104,10 +105,6 @@ def new_action_id() -> str:
     return uuid.uuid4().hex
 
 
-class _AlreadyClaimed(Exception):
-    """Another transaction applied this action id while this one was running."""
-
-
 def run_action(
     target: sa.Engine | sa.Connection,
     action: str,
@@ -116,8 +113,11 @@ def run_action(
     action_id: str,
     actor_id: int | None,
     now: datetime | None = None,
+    staff: Iterable[int] = (),
 ) -> ActionResult:
     """Run ``work`` as the action ``action`` once per ``action_id``, all or nothing.
+
+    ``staff``: the AMs the action will name, read with the actor (``Action.account_manager``).
 
     On an engine the action is its own transaction (``BEGIN IMMEDIATE`` on SQLite). On a
     connection it joins the transaction the caller has begun and commits with it (the
@@ -126,43 +126,33 @@ def run_action(
     now = _utc(now or utcnow())
     _check_action_id(action_id)
     if isinstance(target, sa.Connection):
-        return _run(target, action, work, action_id, actor_id, now)
+        return _run(target, action, work, action_id, actor_id, now, staff)
     connection = target.connect().execution_options(sqlite_begin="IMMEDIATE")
-    with connection:
-        try:
-            with connection.begin():
-                return _run(connection, action, work, action_id, actor_id, now)
-        except _AlreadyClaimed:
-            pass
-        # The twin transaction committed first (a double click reaching two server threads).
-        with connection.begin():
-            replay = _replay(connection, action_id, action)
-        if replay is None:  # pragma: no cover - the unique key said it was there
-            raise ActionRefused(f"action {action_id} could not be applied: try again")
-        return replay
+    with connection, connection.begin():
+        return _run(connection, action, work, action_id, actor_id, now, staff)
 
 
-def _run(connection, action, work, action_id, actor_id, now) -> ActionResult:
-    replay = _replay(connection, action_id, action)
-    if replay is not None:
-        return replay
-    check_actor(connection, actor_id, action)
-    try:
-        # Claimed first: a twin transaction with the same id waits here for this one to end,
-        # then fails on the key and returns this one's result instead of racing it.
-        connection.execute(
-            APPLIED.insert().values(
-                action_id=action_id,
-                actor_id=actor_id,
-                action=action,
-                applied_at=now,
-                lead_count=0,
-                result=None,
-            )
-        )
-    except IntegrityError:
-        raise _AlreadyClaimed from None
+def _run(connection, action, work, action_id, actor_id, now, staff) -> ActionResult:
     context = Action(connection, action, action_id, actor_id, now)
+    context.staff = check_actor(connection, actor_id, action, staff)
+    # The action id is claimed before any change. A twin transaction carrying the same id (a
+    # double click reaching two script threads) waits here until this one ends; if this one
+    # committed, the twin's claim finds the key taken and it answers with this one's result.
+    claimed = connection.execute(
+        _insert(connection)(APPLIED)
+        .values(
+            action_id=action_id,
+            actor_id=actor_id,
+            action=action,
+            applied_at=now,
+            lead_count=0,
+            result=None,
+        )
+        .on_conflict_do_nothing(index_elements=[APPLIED.c.action_id])
+        .returning(APPLIED.c.action_id)
+    ).first()
+    if claimed is None:
+        return _replay(connection, action_id, action)
     message = work(context)
     context.flush()
     result = ActionResult(
@@ -180,12 +170,14 @@ def _run(connection, action, work, action_id, actor_id, now) -> ActionResult:
     return result
 
 
-def _replay(connection: sa.Connection, action_id: str, action: str) -> ActionResult | None:
+def _insert(connection: sa.Connection):
+    return postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+
+
+def _replay(connection: sa.Connection, action_id: str, action: str) -> ActionResult:
     row = connection.execute(
         sa.select(APPLIED.c.action, APPLIED.c.result).where(APPLIED.c.action_id == action_id)
-    ).first()
-    if row is None:
-        return None
+    ).one()
     if row.action != action:
         raise ActionRefused(
             f"action id {action_id} was already used for {row.action!r}, not {action!r}: "
@@ -194,19 +186,35 @@ def _replay(connection: sa.Connection, action_id: str, action: str) -> ActionRes
     return ActionResult.from_stored(action_id, action, row.result)
 
 
-def check_actor(connection: sa.Connection, actor_id: int | None, action: str) -> None:
-    """Who may take an action. The one place a role check goes (sign-in and roles: issue 6)."""
+def check_actor(
+    connection: sa.Connection, actor_id: int | None, action: str, also: Iterable[int] = ()
+) -> dict[int, sa.Row]:
+    """Who may take an action. The one place a role check goes (sign-in and roles: issue 6).
+
+    Returns the staff rows of the actor and of ``also`` (the AMs the action names), read in
+    the same query: each round trip to the database counts in a 20 ms budget.
+    """
+    wanted = {*also} | ({actor_id} if actor_id is not None else set())
+    staff = (
+        {
+            row.id: row
+            for row in connection.execute(
+                sa.select(*STAFF_COLUMNS).where(STAFF.c.id.in_(sorted(wanted)))
+            )
+        }
+        if wanted
+        else {}
+    )
     if actor_id is None:
         if action in PLATFORM_ACTIONS:
-            return
+            return staff
         raise ActionRefused(f"{action}: nobody is signed in; sign in and try again.")
-    actor = connection.execute(
-        sa.select(STAFF.c.name, STAFF.c.is_active).where(STAFF.c.id == actor_id)
-    ).first()
+    actor = staff.get(actor_id)
     if actor is None:
         raise ActionRefused(f"{action}: there is no staff member {actor_id}; sign in again.")
     if not actor.is_active:
         raise ActionRefused(f"{action}: {actor.name}'s account is inactive; ask an admin.")
+    return staff
 
 
 class Action:
@@ -221,6 +229,7 @@ class Action:
         self.versions: dict[int, int] = {}
         self.details: dict[str, Any] = {}
         self.leads_touched: set[int] = set()
+        self.staff: dict[int, sa.Row] = {}  # read with the actor, by id
         self._audit: list[dict] = []
 
     # Leads -----------------------------------------------------------------------------------
@@ -341,11 +350,10 @@ class Action:
 
     def account_manager(self, am_id: int, desk: str | None = None) -> sa.Row:
         """The AM ``am_id``, refused unless an active account manager (on ``desk``, if given)."""
-        am = self.connection.execute(
-            sa.select(
-                STAFF.c.id, STAFF.c.name, STAFF.c.role, STAFF.c.desk, STAFF.c.is_active
-            ).where(STAFF.c.id == am_id)
-        ).first()
+        am = (
+            self.staff.get(am_id)
+            or self.connection.execute(sa.select(*STAFF_COLUMNS).where(STAFF.c.id == am_id)).first()
+        )
         if am is None:
             raise ActionRefused(f"there is no account manager {am_id}: pick one from the list.")
         if am.role != "account_manager":

@@ -62,7 +62,13 @@ def assign_failed_deposit(
         return f"lead {deposit.lead_id} assigned to {am.name} with the decline reason."
 
     return run_action(
-        target, "assign_failed_deposit", work, action_id=action_id, actor_id=actor_id, now=now
+        target,
+        "assign_failed_deposit",
+        work,
+        action_id=action_id,
+        actor_id=actor_id,
+        now=now,
+        staff=(am_id,),
     )
 
 
@@ -101,7 +107,13 @@ def assign_for_upsale(
         return f"lead {deposit.lead_id} assigned to {am.name} for upsale, high priority."
 
     return run_action(
-        target, "assign_for_upsale", work, action_id=action_id, actor_id=actor_id, now=now
+        target,
+        "assign_for_upsale",
+        work,
+        action_id=action_id,
+        actor_id=actor_id,
+        now=now,
+        staff=(am_id,),
     )
 
 
@@ -200,7 +212,13 @@ def approve_compliance(
         return f"compliance approved; lead {lead_id} assigned to {am.name} on the retention desk."
 
     return run_action(
-        target, "approve_compliance", work, action_id=action_id, actor_id=actor_id, now=now
+        target,
+        "approve_compliance",
+        work,
+        action_id=action_id,
+        actor_id=actor_id,
+        now=now,
+        staff=(am_id,),
     )
 
 

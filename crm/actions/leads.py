@@ -57,7 +57,9 @@ def assign(
         am = assign_leads(action, rows, am_id=am_id, reason=reason, note=note)
         return f"{_leads(len(rows))} assigned to {am.name} ({reason.replace('_', ' ')})."
 
-    return run_action(target, "assign", work, action_id=action_id, actor_id=actor_id, now=now)
+    return run_action(
+        target, "assign", work, action_id=action_id, actor_id=actor_id, now=now, staff=(am_id,)
+    )
 
 
 def assign_leads(
