@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from numbers import Integral
 from typing import Any
 
 import sqlalchemy as sa
@@ -383,10 +384,12 @@ def seen_versions(leads: Any, limit: int = BULK_LIMIT) -> dict[int, int]:
         )
     seen: dict[int, int] = {}
     for lead_id, version in pairs:
-        if isinstance(lead_id, bool) or not isinstance(lead_id, int):
+        # Integral, not int: ids taken from a dataframe are numpy integers.
+        if isinstance(lead_id, bool) or not isinstance(lead_id, Integral):
             raise ActionRefused(f"{lead_id!r} is not a lead id: pick leads from the list.")
-        if isinstance(version, bool) or not isinstance(version, int):
+        if isinstance(version, bool) or not isinstance(version, Integral):
             raise ActionRefused(f"lead {lead_id}: {version!r} is not a version; reload the list.")
+        lead_id, version = int(lead_id), int(version)
         if seen.setdefault(lead_id, version) != version:
             raise ActionRefused(f"lead {lead_id} is listed twice with different versions.")
     if not seen:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 
 from crm import actions
@@ -386,6 +387,31 @@ def test_end_of_shift_with_one_stale_lead_applies_nothing(floor):
         f"lead {ids['kept']} was changed since you saw it \\(version 4, now 5\\)",
     )
     assert lead(engine, ids["owned"]).is_starred
+
+
+def test_an_end_of_shift_over_its_limit_is_refused(floor):
+    engine, ids = floor
+    plan = Plan(unstar=[Ref(i, 1) for i in range(1, 10_002)], star=[])
+    refused(
+        engine,
+        lambda: actions.end_of_shift(
+            engine, actor_id=ids["Maria"], action_id="eos", plan=plan, now=NOW
+        ),
+        "10,001 leads selected, more than 10,000",
+    )
+
+
+def test_lead_ids_from_a_dataframe_are_taken(floor):
+    engine, ids = floor
+    frame = pd.DataFrame({"lead_id": [ids["owned"]], "version": [2]})
+    result = actions.star(
+        engine,
+        actor_id=ids["Maria"],
+        action_id="s",
+        leads=dict(zip(frame["lead_id"], frame["version"], strict=True)),
+        now=NOW,
+    )
+    assert result.versions == {ids["owned"]: 3}
 
 
 def test_an_empty_end_of_shift_changes_nothing(floor):
