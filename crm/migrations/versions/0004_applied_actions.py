@@ -30,7 +30,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("action_id", name=op.f("pk_applied_actions")),
     )
     with op.batch_alter_table("applied_actions", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_applied_actions_applied_at"), ["applied_at"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_applied_actions_applied_at"), ["applied_at"], unique=False
+        )
 
 
 def downgrade() -> None:
