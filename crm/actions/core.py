@@ -195,7 +195,7 @@ def check_actor(
     Returns the staff rows of the actor and of ``also`` (the AMs the action names), read in
     the same query: each round trip to the database counts in a 20 ms budget.
     """
-    wanted = {*also} | ({actor_id} if actor_id is not None else set())
+    wanted = {int(i) for i in (*also, actor_id) if isinstance(i, Integral)}
     staff = (
         {
             row.id: row
@@ -351,6 +351,8 @@ class Action:
 
     def account_manager(self, am_id: int, desk: str | None = None) -> sa.Row:
         """The AM ``am_id``, refused unless an active account manager (on ``desk``, if given)."""
+        if am_id is None:
+            raise ActionRefused("no account manager chosen: pick one from the list.")
         am = (
             self.staff.get(am_id)
             or self.connection.execute(sa.select(*STAFF_COLUMNS).where(STAFF.c.id == am_id)).first()

@@ -181,6 +181,7 @@ REFUSALS = {
         "there is no lead 999999",
     ),
     "unknown AM": (lambda ids: dict(am_id=424_242), "there is no account manager 424242"),
+    "no AM chosen": (lambda ids: dict(am_id=None), "no account manager chosen"),
     "inactive AM": (lambda ids: dict(am_id=ids["Carl"]), "Carl is inactive"),
     "AM on the wrong desk": (
         lambda ids: dict(am_id=ids["Rita"]),
