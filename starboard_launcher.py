@@ -38,6 +38,13 @@ REPO_ROOT = Path(__file__).resolve().parent
 DEFAULT_PORT = 8501
 STOP_TIMEOUT_S = 15.0
 POLL_S = 0.2
+# The dashboard as users get it: no browser opened on the server, no usage statistics sent
+# anywhere, and the viewer's toolbar (no Deploy or Rerun buttons).
+STREAMLIT_OPTIONS = {
+    "server.headless": "true",
+    "browser.gatherUsageStats": "false",
+    "client.toolbarMode": "viewer",
+}
 
 
 @dataclass(frozen=True)
@@ -108,22 +115,9 @@ def running_parts(args: argparse.Namespace, port: int, simulator: bool) -> list[
     parts = [Part("ETL watch loop", ("etl", "watch", "--every", f"{args.etl_every:g}"))]
     if simulator:
         parts.append(Part("simulator", ("crm", "simulate")))
-    parts.append(
-        Part(
-            "dashboard",
-            (
-                "streamlit",
-                "run",
-                "dashboard_app.py",
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(port),
-                "--browser.gatherUsageStats",
-                "false",
-            ),
-        )  # fmt: skip
-    )
+    options = {**STREAMLIT_OPTIONS, "server.port": str(port)}
+    dashboard = ("streamlit", "run", "dashboard_app.py")
+    parts.append(Part("dashboard", dashboard + tuple(f"--{k}={v}" for k, v in options.items())))
     return parts
 
 
