@@ -13,6 +13,15 @@ with attempts as (
       and (not $open_only or reviewed_at is null)
 ),
 
+-- The leads of the chosen team or AM (none when neither is chosen: then no lead is looked up).
+owned as (
+    select lead_id
+    from mart_lead_priority
+    where ($am_id is not null or $team_id is not null)
+      and ($am_id is null or am_id = $am_id)
+      and ($team_id is null or am_id in (select staff_id from dim_staff where team_id = $team_id))
+),
+
 matched as (
     select
         attempts.deposit_id,
@@ -24,14 +33,9 @@ matched as (
         attempts.amount,
         attempts.currency as amount_currency,
         attempts.amount_usd,
-        attempts.reviewed_at,
-        leads.am_id as owner_id
+        attempts.reviewed_at
     from attempts
-    join mart_lead_priority as leads using (lead_id)
-    where ($am_id is null or leads.am_id = $am_id)
-      and ($team_id is null or leads.am_id in (
-          select staff_id from dim_staff where team_id = $team_id
-      ))
+    where ($am_id is null and $team_id is null) or lead_id in (select lead_id from owned)
 ),
 
 shown as (

@@ -14,6 +14,15 @@ with deposits as (
       and is_self_deposit = ($kind = 'self')
 ),
 
+-- The leads of the chosen team or AM (none when neither is chosen: then no lead is looked up).
+owned as (
+    select lead_id
+    from mart_lead_priority
+    where ($am_id is not null or $team_id is not null)
+      and ($am_id is null or am_id = $am_id)
+      and ($team_id is null or am_id in (select staff_id from dim_staff where team_id = $team_id))
+),
+
 matched as (
     select
         deposits.deposit_id,
@@ -29,14 +38,9 @@ matched as (
         deposits.on_target_board,
         deposits.upsale_assigned_at,
         case when $kind = 'self' then deposits.upsale_assigned_at is not null
-            else deposits.on_target_board end as is_done,
-        leads.am_id as owner_id
+            else deposits.on_target_board end as is_done
     from deposits
-    join mart_lead_priority as leads using (lead_id)
-    where ($am_id is null or leads.am_id = $am_id)
-      and ($team_id is null or leads.am_id in (
-          select staff_id from dim_staff where team_id = $team_id
-      ))
+    where ($am_id is null and $team_id is null) or lead_id in (select lead_id from owned)
 ),
 
 shown as (
