@@ -108,8 +108,8 @@ def clock() -> dict:
 
 
 def _displayed(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """The shown columns as the user reads them: money with its currency, UTC times in the
-    viewer's zone, each column under its label (what the export writes too)."""
+    """The shown columns as the user reads them (and the export writes them): money with its
+    currency, UTC times in the viewer's zone."""
     shown = rows[columns].copy()
     for column, currency in MONEY.items():
         if column in shown:

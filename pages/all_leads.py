@@ -57,6 +57,7 @@ rows = query(
     new_leads=new_leads,
     limit=lead_table.ROW_LIMIT,
 )
+# The action widgets (the actions issue) go here, acting on `selected`.
 selected = lead_table.show(
     rows,
     COLUMNS,

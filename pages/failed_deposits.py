@@ -51,6 +51,7 @@ rows = query(
     open_only=open_only,
     limit=lead_table.ROW_LIMIT,
 )
+# The action widgets (the actions issue) go here, acting on `selected`.
 selected = lead_table.show(
     rows,
     COLUMNS,

@@ -54,6 +54,7 @@ rows = query(
     am_id=am.id,
     limit=lead_table.ROW_LIMIT,
 )
+# The action widgets (the actions issue) go here, acting on `selected`.
 selected = lead_table.show(
     rows,
     COLUMNS[kind] + LEAD_COLUMNS,

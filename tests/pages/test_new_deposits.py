@@ -93,3 +93,10 @@ def test_empty_crm(open_page, empty_warehouse):
     at = open_page(PAGE, empty_warehouse)
     assert not at.exception
     assert "Nothing to show yet: the warehouse holds no leads" in at.info[0].value
+
+
+def test_missing_warehouse_says_how_to_build_it(open_page, tmp_path):
+    at = open_page(PAGE, tmp_path / "nowhere.duckdb")
+    assert not at.exception
+    assert "run `python -m etl run` to build it" in at.info[0].value
+    assert not at.dataframe

@@ -113,3 +113,11 @@ def test_a_new_etl_run_shows_at_the_next_refresh(open_page, migrated_sqlite_temp
     assert not at.exception
     assert "data as of 12:01:00" in captions(at)
     assert at.info[0].value == "No leads online match these filters."
+
+
+@pytest.mark.parametrize("page", [ONLINE, ADVANCED])
+def test_missing_warehouse_says_how_to_build_it(open_page, tmp_path, page):
+    at = open_page(page, tmp_path / "nowhere.duckdb")
+    assert not at.exception
+    assert "run `python -m etl run` to build it" in at.info[0].value
+    assert not at.dataframe
