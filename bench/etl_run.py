@@ -115,6 +115,39 @@ def page_queries(warehouse: Path) -> dict[str, float]:
         ),
         "freshness": ("freshness", {}),
     }
+    # The lead pages and deposit reviews (pages-a): each cuts to 1,000 rows and counts the rest.
+    clock = dict(now=now.replace(second=0, microsecond=0), first_minute=540, end_minute=1200)
+    report = dict(team_id=None, am_id=None, desk=None, status=None, search=None, new_leads=False)
+    scope = dict(team_id=None, am_id=None, limit=1000, **clock)
+    week = dict(first_day=today - timedelta(days=6), last_day=today)
+    cases.update(
+        {
+            "leads_report (all)": ("leads_report", {**report, **scope}),
+            "leads_report (one team)": ("leads_report", {**report, **scope, "team_id": 1}),
+            "leads_report (new leads)": ("leads_report", {**report, **scope, "new_leads": True}),
+            "leads_report (name search)": ("leads_report", {**report, **scope, "search": "ana"}),
+            "leads_online": ("leads_online", scope),
+            "leads_last_logged_in (recent, 7 days)": (
+                "leads_last_logged_in",
+                dict(view="recent", days=7, **scope),
+            ),
+            "leads_last_logged_in (old conversion, 30 days)": (
+                "leads_last_logged_in",
+                dict(view="old_conversion", days=30, **scope),
+            ),
+            "leads_last_logged_in (retention)": (
+                "leads_last_logged_in",
+                dict(view="retention", days=0, **scope),
+            ),
+            "failed_deposits (7 days)": (
+                "failed_deposits",
+                dict(open_only=False, **week, **scope),
+            ),
+            "new_deposits (self, 7 days)": ("new_deposits", dict(kind="self", **week, **scope)),
+            "new_deposits (owned, 7 days)": ("new_deposits", dict(kind="owned", **week, **scope)),
+            "lead_total": ("lead_total", {}),
+        }
+    )
     timings = {}
     for label, (name, params) in cases.items():
         reader.query(name, **params)
@@ -134,8 +167,13 @@ def main() -> None:
         admin.execute(f"CREATE DATABASE {COPY_DB} TEMPLATE {SOURCE_DB}")
     url = f"{SERVER}/{COPY_DB}"
     # The data set may predate the latest migrations: bring the copy up to this code.
-    subprocess.run([sys.executable, "-m", "crm", "init"], cwd=REPO, check=True,
-                   env={**os.environ, "CRM_DATABASE_URL": url}, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "crm", "init"],
+        cwd=REPO,
+        check=True,
+        env={**os.environ, "CRM_DATABASE_URL": url},
+        capture_output=True,
+    )
     with psycopg.connect(url) as connection:
         rows = sum(
             connection.execute(f'SELECT count(*) FROM "{t.name}"').fetchone()[0]

@@ -190,3 +190,11 @@ def bars_per_am(agents: pd.DataFrame, columns: list[str], unit: str, key: str) -
         labels={"am_name": "AM", "value": unit, "variable": ""},
     )
     st.plotly_chart(figure, key=key)
+
+
+def live_freshness_line() -> None:
+    """The freshness line of a page that refreshes itself, read from the newest snapshot."""
+    from dashboard.data import live_query
+
+    runs = live_query("freshness")
+    freshness_line(runs.iloc[0].to_dict() if not runs.empty else None)

@@ -197,6 +197,8 @@ def test_payments_one_row_per_good_attempt(small_warehouse):
         "is_ftd": True,
         "on_target_board": False,
         "created_at": at("03-09 15:00"),
+        "reviewed_at": None,
+        "upsale_assigned_at": None,
     }
     assert (p[5]["status"], p[5]["decline_reason"], p[5]["am_name"]) == (
         "declined",
