@@ -87,11 +87,11 @@ def page_queries(warehouse: Path) -> dict[str, float]:
     cases = {
         "agents_in_range (30 days, all teams)": (
             "agents_in_range",
-            dict(first_day=today - timedelta(days=29), last_day=today, team_id=None),
+            dict(first_day=today - timedelta(days=29), last_day=today, team_id=None, am_id=None),
         ),
         "agents_in_range (today, one team)": (
             "agents_in_range",
-            dict(first_day=today, last_day=today, team_id=1),
+            dict(first_day=today, last_day=today, team_id=1, am_id=None),
         ),
         "kpa_days (35 days)": (
             "kpa_days",

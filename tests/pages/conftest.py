@@ -57,9 +57,13 @@ def empty_warehouse(migrated_sqlite_template, tmp_path_factory) -> Path:
 def open_page(monkeypatch) -> Iterator[Callable[..., AppTest]]:
     """Open a page of dashboard_app.py on the warehouse at ``warehouse`` on AS_OF's day."""
 
-    def open_(page: str, warehouse: Path, time_zone: str | None = None) -> AppTest:
+    def open_(
+        page: str, warehouse: Path, time_zone: str | None = None, now: str | None = None
+    ) -> AppTest:
         monkeypatch.setenv("WAREHOUSE_PATH", str(warehouse))
         monkeypatch.setenv("STARBOARD_TODAY", AS_OF.date().isoformat())
+        # "Now" is AS_OF unless the test pins another moment (an ISO date-time, UTC).
+        monkeypatch.setenv("STARBOARD_NOW", now or AS_OF.isoformat())
         if time_zone:
             monkeypatch.setenv("STARBOARD_TIME_ZONE", time_zone)
         else:
