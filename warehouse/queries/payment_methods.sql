@@ -1,7 +1,7 @@
--- payment_methods: one row per method and provider with deposit attempts from $since to $until
--- (UTC), optionally of one method ($method): attempts, approved, declined, pending, the
--- approval rate (approved / decided, pending left out; NULL when none decided) and the
--- approved USD. Most attempts first.
+-- payment_methods: one row per method and provider with deposit attempts on the days from
+-- $first_day to $last_day (UTC, inclusive), optionally of one method ($method): attempts,
+-- approved, declined, pending, the approval rate (approved / decided, pending left out; NULL
+-- when none decided) and the approved USD. Most attempts first.
 select
     method,
     provider,
@@ -16,7 +16,7 @@ select
         ) end as approval_rate,
     coalesce(sum(amount_usd) filter (where status = 'approved'), 0) as approved_usd
 from mart_payments
-where created_at >= $since and created_at < $until
+where created_at >= $first_day and created_at < $last_day + interval 1 day
   and ($method is null or method = $method)
 group by method, provider
 order by attempts desc, method, provider
