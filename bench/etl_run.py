@@ -80,6 +80,62 @@ def change_one_percent(url: str) -> int:
     return changed
 
 
+def pages_b_cases(today, now) -> dict[str, tuple[str, dict]]:
+    """The queries of the star board, support issues, log report, payment options log, target
+    board and the sales dashboard's AM filter and funnel."""
+    minute = now.replace(second=0, microsecond=0)
+    hours = dict(now=minute, first_minute=540, end_minute=1200)
+    month = dict(first_day=today - timedelta(days=29), last_day=today)
+    week = dict(first_day=today - timedelta(days=6), last_day=today)
+    return {
+        "agents_in_range (30 days, one AM)": (
+            "agents_in_range",
+            dict(**month, team_id=None, am_id=20),
+        ),
+        "funnel (30 days, all)": ("funnel", dict(**month, team_id=None, am_id=None)),
+        "funnel (30 days, one AM)": ("funnel", dict(**month, team_id=None, am_id=20)),
+        "starred_per_am (all)": ("starred_per_am", dict(**hours, team_id=None, am_id=None)),
+        "starred_leads (all, 2000)": (
+            "starred_leads",
+            dict(**hours, team_id=None, am_id=None, limit=2000),
+        ),
+        "starred_leads (one team)": (
+            "starred_leads",
+            dict(**hours, team_id=1, am_id=None, limit=2000),
+        ),
+        "support_counts": ("support_counts", dict(now=minute, owner_id=None, unowned=False)),
+        "support_tickets_open (all, 1000)": (
+            "support_tickets_open",
+            dict(
+                now=minute,
+                priorities=["urgent", "high", "normal", "low"],
+                owner_id=None,
+                unowned=False,
+                oldest_first=False,
+                limit=1000,
+            ),
+        ),
+        "support_owners": ("support_owners", {}),
+        "activity_days (7 days, all, 10000)": (
+            "activity_days",
+            dict(**week, team_id=None, am_id=None, limit=10_000),
+        ),
+        "activity_totals (30 days)": ("activity_totals", dict(**month, team_id=None, am_id=None)),
+        "activity_events (one AM, yesterday)": (
+            "activity_events",
+            dict(am_id=20, day=today - timedelta(days=1), limit=2000),
+        ),
+        "payment_totals (7 days)": ("payment_totals", dict(**week, method=None)),
+        "payment_methods (7 days)": ("payment_methods", dict(**week, method=None)),
+        "payment_attempts (7 days, 1000)": (
+            "payment_attempts",
+            dict(**week, method=None, status=None, limit=1000),
+        ),
+        "target_board (today)": ("target_board", dict(day=today, team_id=None, am_id=None)),
+        "target_totals (today)": ("target_totals", dict(day=today, team_id=None, am_id=None)),
+    }
+
+
 def page_queries(warehouse: Path) -> dict[str, float]:
     reader = Warehouse(warehouse_paths(warehouse))
     today = datetime.now(timezone.utc).date()
@@ -87,11 +143,11 @@ def page_queries(warehouse: Path) -> dict[str, float]:
     cases = {
         "agents_in_range (30 days, all teams)": (
             "agents_in_range",
-            dict(first_day=today - timedelta(days=29), last_day=today, team_id=None),
+            dict(first_day=today - timedelta(days=29), last_day=today, team_id=None, am_id=None),
         ),
         "agents_in_range (today, one team)": (
             "agents_in_range",
-            dict(first_day=today, last_day=today, team_id=1),
+            dict(first_day=today, last_day=today, team_id=1, am_id=None),
         ),
         "kpa_days (35 days)": (
             "kpa_days",
@@ -114,6 +170,7 @@ def page_queries(warehouse: Path) -> dict[str, float]:
             dict(since=now - timedelta(days=1), until=now, status="declined", limit=1000),
         ),
         "freshness": ("freshness", {}),
+        **pages_b_cases(today, now),
     }
     # The lead pages and deposit reviews (pages-a): each cuts to 1,000 rows and counts the rest.
     clock = dict(now=now.replace(second=0, microsecond=0), first_minute=540, end_minute=1200)
