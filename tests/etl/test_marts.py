@@ -10,8 +10,8 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
-from etl.extract import CrmSource
 
+from etl.extract import CrmSource
 from etl.run import run_etl
 from tests.etl.small_crm import AS_OF, at, build_small_crm
 from warehouse import warehouse_paths
