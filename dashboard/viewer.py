@@ -46,11 +46,12 @@ def current_viewer() -> Viewer | None:
     staff_id = st.session_state.get(STAFF_KEY)
     if staff_id is None:
         return None
+    staff = Staff.__table__
     with crm_engine().connect() as connection:
         row = connection.execute(
-            sa.select(Staff).where(Staff.id == int(staff_id), Staff.is_active.is_(True))
-        ).scalar_one_or_none()
-        if row is None:
-            st.session_state.pop(STAFF_KEY, None)
-            return None
-        return Viewer(row.id, row.name, row.email, row.role, row.desk, row.team_id, row.time_zone)
+            sa.select(staff).where(staff.c.id == int(staff_id), staff.c.is_active.is_(True))
+        ).one_or_none()
+    if row is None:
+        st.session_state.pop(STAFF_KEY, None)
+        return None
+    return Viewer(row.id, row.name, row.email, row.role, row.desk, row.team_id, row.time_zone)
