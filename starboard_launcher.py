@@ -1,34 +1,64 @@
-"""What ``./start`` does: bring Starboard up on its CRM, one step after another.
+"""What ``./start`` does: bring the whole of Starboard up on its CRM and keep it running.
 
 The CRM is the one ``CRM_DATABASE_URL`` names, by default the embedded SQLite file
-``data/crm.sqlite``. Each step is a ``python -m crm`` command a person could also run by hand, so
-``./start`` shows the same messages and fails with the same one-line errors. A step that fails
-stops the start with that step's exit status.
+``data/crm.sqlite``. First the set-up steps, one after another, each a ``python -m`` command a
+person could also run by hand (so they show the same messages and fail with the same one-line
+errors): upgrade the CRM, fill it with the demo brokerage if it has no leads, say what it holds,
+and one ETL run (full the first time, incremental after) so the dashboard opens on a warehouse.
 
-After the CRM, the warehouse: one ETL run (``python -m etl run``) brings it up to date with the
-CRM, so what the CRM holds can be read there (see warehouse/README.md). The processes that run
-beside each other once the dashboard exists (the dashboard, the ETL's watch loop, the
-simulator) start from ``main`` after the set-up steps.
+Then the parts that run beside each other until Ctrl-C: the ETL's watch loop, the simulator
+(only on a demo CRM, where it keeps the demo alive; ``--no-simulator`` or
+``STARBOARD_SIMULATOR=0`` turns it off) and the Streamlit dashboard. ``running_parts`` lists
+them; another part is one more line there.
+
+Every child runs in a session (process group) of its own, so Ctrl-C in the terminal reaches
+only this supervisor, which then stops them all the same way: SIGTERM to each child's process
+group, a wait, SIGKILL for whatever is still there after ``STOP_TIMEOUT_S``. A part that exits
+on its own while the others run is a fault: one line names it, the others are stopped and
+``./start`` exits with status 1. It is not restarted: its own error line just above says what
+is wrong (a port taken, a CRM gone), and a restart loop would bury that under repeats.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
+import os
+import signal
 import subprocess
 import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from crm.__main__ import OneLineParser, positive_int
+from crm.__main__ import OneLineParser, positive_float, positive_int
 
 REPO_ROOT = Path(__file__).resolve().parent
+DEFAULT_PORT = 8501
+STOP_TIMEOUT_S = 15.0
+POLL_S = 0.2
+# The dashboard as users get it: no browser opened on the server, no usage statistics sent
+# anywhere, and the viewer's toolbar (no Deploy or Rerun buttons).
+STREAMLIT_OPTIONS = {
+    "server.headless": "true",
+    "browser.gatherUsageStats": "false",
+    "client.toolbarMode": "viewer",
+}
+
+
+@dataclass(frozen=True)
+class Part:
+    name: str  # as messages name it
+    arguments: tuple[str, ...]  # after `python -m`
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="./start",
-        description="Set up and start Starboard on the CRM that CRM_DATABASE_URL names "
-        "(default: the SQLite file data/crm.sqlite). The first start fills an empty CRM with a "
-        "demo brokerage.",
+        description="Set up and run Starboard (CRM, ETL watch loop, simulator, dashboard) on the "
+        "CRM that CRM_DATABASE_URL names (default: the SQLite file data/crm.sqlite). The first "
+        "start fills an empty CRM with a demo brokerage; Ctrl-C stops every part.",
     )
     parser.add_argument(
         "--leads", type=positive_int, default=50_000, help="leads in the demo brokerage (50000)"
@@ -36,42 +66,220 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--days", type=positive_int, default=90, help="days of demo history (90)")
     parser.add_argument("--seed", type=int, default=7, help="same seed, same brokerage (7)")
     parser.add_argument(
-        "--no-demo", action="store_true",
+        "--no-demo",
+        action="store_true",
         help="never fill the CRM with demo data (for a CRM that is to hold real leads)",
+    )
+    parser.add_argument(
+        "--port",
+        type=positive_int,
+        default=None,
+        help=f"the dashboard's port (default: STARBOARD_PORT, else {DEFAULT_PORT})",
+    )
+    parser.add_argument(
+        "--no-simulator",
+        action="store_true",
+        help="do not run the simulator on a demo CRM (also: STARBOARD_SIMULATOR=0)",
+    )
+    parser.add_argument(
+        "--etl-every",
+        type=positive_float,
+        default=30.0,
+        metavar="SECONDS",
+        help="seconds between the starts of two ETL runs (30)",
+    )
+    parser.add_argument(
+        "--setup-only",
+        action="store_true",
+        help="prepare the CRM and the warehouse, then exit without starting anything",
     )
     return parser
 
 
-def set_up_steps(args: argparse.Namespace) -> list[list[str]]:
+def set_up_steps(args: argparse.Namespace) -> list[tuple[str, ...]]:
     """The ``python -m`` commands that make the CRM and the warehouse ready, in order."""
-    steps = [["crm", "init"]]
+    steps = [("crm", "init")]
     if not args.no_demo:
         # --if-empty: a CRM that already holds leads, demo or real, is kept as it is.
-        steps.append([
-            "crm", "demo", "--if-empty",
-            "--leads", str(args.leads), "--days", str(args.days), "--seed", str(args.seed),
-        ])
-    steps.append(["crm", "status"])
-    steps.append(["etl", "run"])
+        steps.append(
+            ("crm", "demo", "--if-empty", "--leads", str(args.leads), "--days", str(args.days),
+             "--seed", str(args.seed))
+        )  # fmt: skip
+    steps.append(("crm", "status"))
+    steps.append(("etl", "run"))
     return steps
 
 
-def run_step(arguments: list[str]) -> int:
-    return subprocess.run([sys.executable, "-m", *arguments], cwd=REPO_ROOT).returncode
+def running_parts(args: argparse.Namespace, port: int, simulator: bool) -> list[Part]:
+    """What runs beside each other once the CRM and the warehouse are ready."""
+    parts = [Part("ETL watch loop", ("etl", "watch", "--every", f"{args.etl_every:g}"))]
+    if simulator:
+        parts.append(Part("simulator", ("crm", "simulate")))
+    options = {**STREAMLIT_OPTIONS, "server.port": str(port)}
+    dashboard = ("streamlit", "run", "dashboard_app.py")
+    parts.append(Part("dashboard", dashboard + tuple(f"--{k}={v}" for k, v in options.items())))
+    return parts
+
+
+def dashboard_port(args: argparse.Namespace) -> int:
+    if args.port is not None:
+        return args.port
+    text = os.environ.get("STARBOARD_PORT", "").strip()
+    if not text:
+        return DEFAULT_PORT
+    try:
+        return positive_int(text)
+    except argparse.ArgumentTypeError as error:
+        raise SystemExit(f"error: STARBOARD_PORT: {error}") from None
+
+
+def simulator_wanted(args: argparse.Namespace) -> bool:
+    setting = os.environ.get("STARBOARD_SIMULATOR", "").strip().lower()
+    return not args.no_simulator and setting not in ("0", "false", "no", "off")
+
+
+def is_demo_crm() -> bool:
+    """Whether the demo command made this CRM: the simulator writes made-up activity, which
+    belongs in a demo and never in a CRM of real leads."""
+    import sqlalchemy as sa
+
+    from crm.db import create_crm_engine
+    from crm.models import CrmSetting
+
+    engine = create_crm_engine()
+    try:
+        with engine.connect() as connection:
+            demo = connection.scalar(sa.select(CrmSetting.value).where(CrmSetting.key == "demo"))
+    finally:
+        engine.dispose()
+    return demo == "true"
+
+
+_LIBC = ctypes.CDLL(None) if sys.platform == "linux" else None
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    # Runs in the child before exec: even a `kill -9` of ./start leaves no child behind.
+    if _LIBC is not None:
+        _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class Supervisor:
+    """Starts children in their own process groups, and stops all of them on a signal."""
+
+    def __init__(self) -> None:
+        self.running: list[tuple[Part, subprocess.Popen]] = []
+        self.stop_signal: int | None = None
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, self._on_signal)
+
+    def _on_signal(self, number: int, _frame) -> None:
+        # Only noted here: the loops below act on it, so a signal never lands half-way
+        # through starting a child.
+        self.stop_signal = number
+
+    def start(self, part: Part) -> subprocess.Popen:
+        process = subprocess.Popen(
+            [sys.executable, "-m", *part.arguments],
+            cwd=REPO_ROOT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
+        self.running.append((part, process))
+        return process
+
+    def run_step(self, arguments: tuple[str, ...]) -> int | None:
+        """Run one set-up step to its end: its exit status, or None when stopped by a signal."""
+        process = self.start(Part(" ".join(arguments[:2]), arguments))
+        while self.stop_signal is None:
+            try:
+                status = process.wait(timeout=POLL_S)
+            except subprocess.TimeoutExpired:
+                continue
+            self.running = [item for item in self.running if item[1] is not process]
+            return status
+        return None
+
+    def watch(self) -> int:
+        """Wait for a signal (status 0) or for a part to exit on its own (status 1)."""
+        while self.stop_signal is None:
+            for part, process in self.running:
+                status = process.poll()
+                if status is not None:
+                    how = (
+                        f"killed by {signal.Signals(-status).name}"
+                        if status < 0
+                        else f"exit status {status}"
+                    )
+                    print(
+                        f"starboard: the {part.name} stopped on its own ({how}); "
+                        "stopping the other parts.",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    return 1
+            time.sleep(POLL_S)
+        return 0
+
+    def stop_all(self) -> None:
+        for _part, process in self.running:
+            _signal_group(process, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        for part, process in self.running:
+            try:
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                print(
+                    f"starboard: the {part.name} did not stop within {STOP_TIMEOUT_S:g} s: "
+                    "killing it.",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            # Whatever is left in its group (the child or anything it started) goes now.
+            _signal_group(process, signal.SIGKILL)
+            process.wait()
+        self.running.clear()
+
+
+def _signal_group(process: subprocess.Popen, number: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, number)  # the child leads its own group: pgid == pid
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    port = dashboard_port(args)
+    supervisor = Supervisor()
     try:
         for step in set_up_steps(args):
-            status = run_step(step)
+            status = supervisor.run_step(step)
+            if status is None:
+                print("starboard: stopped.", file=sys.stderr)
+                return 0
             if status != 0:
                 return status
-    except KeyboardInterrupt:
-        print("stopped.", file=sys.stderr)
-        return 130
-    print("Starboard's CRM and warehouse are ready.")
-    return 0
+        if args.setup_only:
+            print("Starboard's CRM and warehouse are ready.")
+            return 0
+        simulator = simulator_wanted(args) and is_demo_crm()
+        if supervisor.stop_signal is not None:
+            print("starboard: stopped.", file=sys.stderr)
+            return 0
+        for part in running_parts(args, port, simulator):
+            supervisor.start(part)
+        print(
+            f"starboard: running. Dashboard: http://localhost:{port} · ETL every "
+            f"{args.etl_every:g} s · simulator {'on' if simulator else 'off'} · Ctrl-C stops "
+            "every part.",
+            flush=True,
+        )
+        status = supervisor.watch()
+    finally:
+        supervisor.stop_all()
+    if status == 0:
+        print("starboard: stopped.", file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":

@@ -99,6 +99,62 @@ def change_one_percent(url: str) -> int:
     return changed
 
 
+def pages_b_cases(today, now) -> dict[str, tuple[str, dict]]:
+    """The queries of the star board, support issues, log report, payment options log, target
+    board and the sales dashboard's AM filter and funnel."""
+    minute = now.replace(second=0, microsecond=0)
+    hours = dict(now=minute, first_minute=540, end_minute=1200)
+    month = dict(first_day=today - timedelta(days=29), last_day=today)
+    week = dict(first_day=today - timedelta(days=6), last_day=today)
+    return {
+        "agents_in_range (30 days, one AM)": (
+            "agents_in_range",
+            dict(**month, team_id=None, am_id=20),
+        ),
+        "funnel (30 days, all)": ("funnel", dict(**month, team_id=None, am_id=None)),
+        "funnel (30 days, one AM)": ("funnel", dict(**month, team_id=None, am_id=20)),
+        "starred_per_am (all)": ("starred_per_am", dict(**hours, team_id=None, am_id=None)),
+        "starred_leads (all, 2000)": (
+            "starred_leads",
+            dict(**hours, team_id=None, am_id=None, limit=2000),
+        ),
+        "starred_leads (one team)": (
+            "starred_leads",
+            dict(**hours, team_id=1, am_id=None, limit=2000),
+        ),
+        "support_counts": ("support_counts", dict(now=minute, owner_id=None, unowned=False)),
+        "support_tickets_open (all, 1000)": (
+            "support_tickets_open",
+            dict(
+                now=minute,
+                priorities=["urgent", "high", "normal", "low"],
+                owner_id=None,
+                unowned=False,
+                oldest_first=False,
+                limit=1000,
+            ),
+        ),
+        "support_owners": ("support_owners", {}),
+        "activity_days (7 days, all, 10000)": (
+            "activity_days",
+            dict(**week, team_id=None, am_id=None, limit=10_000),
+        ),
+        "activity_totals (30 days)": ("activity_totals", dict(**month, team_id=None, am_id=None)),
+        "activity_events (one AM, yesterday)": (
+            "activity_events",
+            dict(am_id=20, day=today - timedelta(days=1), limit=2000),
+        ),
+        "payment_totals (7 days)": ("payment_totals", dict(**week, method=None)),
+        "payment_methods (7 days)": ("payment_methods", dict(**week, method=None)),
+        "payment_attempts (7 days, 1000)": (
+            "payment_attempts",
+            dict(**week, method=None, status=None, limit=1000),
+        ),
+        "target_board (today)": ("target_board", dict(day=today, team_id=None, am_id=None)),
+        "target_totals (today)": ("target_totals", dict(day=today, team_id=None, am_id=None)),
+    }
+
+
 def page_queries(warehouse: Path) -> dict[str, float]:
     reader = Warehouse(warehouse_paths(warehouse))
     today = datetime.now(timezone.utc).date()
@@ -106,11 +162,11 @@ def page_queries(warehouse: Path) -> dict[str, float]:
     cases = {
         "agents_in_range (30 days, all teams)": (
             "agents_in_range",
-            dict(first_day=today - timedelta(days=29), last_day=today, team_id=None),
+            dict(first_day=today - timedelta(days=29), last_day=today, team_id=None, am_id=None),
         ),
         "agents_in_range (today, one team)": (
             "agents_in_range",
-            dict(first_day=today, last_day=today, team_id=1),
+            dict(first_day=today, last_day=today, team_id=1, am_id=None),
         ),
         "kpa_days (35 days)": (
             "kpa_days",
@@ -133,7 +189,41 @@ def page_queries(warehouse: Path) -> dict[str, float]:
             dict(since=now - timedelta(days=1), until=now, status="declined", limit=1000),
         ),
         "freshness": ("freshness", {}),
+        **pages_b_cases(today, now),
     }
+    # The lead pages and deposit reviews (pages-a): each cuts to 1,000 rows and counts the rest.
+    clock = dict(now=now.replace(second=0, microsecond=0), first_minute=540, end_minute=1200)
+    report = dict(team_id=None, am_id=None, desk=None, status=None, search=None, new_leads=False)
+    scope = dict(team_id=None, am_id=None, limit=1000, **clock)
+    week = dict(first_day=today - timedelta(days=6), last_day=today)
+    cases.update(
+        {
+            "leads_report (all)": ("leads_report", {**report, **scope}),
+            "leads_report (one team)": ("leads_report", {**report, **scope, "team_id": 1}),
+            "leads_report (new leads)": ("leads_report", {**report, **scope, "new_leads": True}),
+            "leads_report (name search)": ("leads_report", {**report, **scope, "search": "ana"}),
+            "leads_online": ("leads_online", scope),
+            "leads_last_logged_in (recent, 7 days)": (
+                "leads_last_logged_in",
+                dict(view="recent", days=7, **scope),
+            ),
+            "leads_last_logged_in (old conversion, 30 days)": (
+                "leads_last_logged_in",
+                dict(view="old_conversion", days=30, **scope),
+            ),
+            "leads_last_logged_in (retention)": (
+                "leads_last_logged_in",
+                dict(view="retention", days=0, **scope),
+            ),
+            "failed_deposits (7 days)": (
+                "failed_deposits",
+                dict(open_only=False, **week, **scope),
+            ),
+            "new_deposits (self, 7 days)": ("new_deposits", dict(kind="self", **week, **scope)),
+            "new_deposits (owned, 7 days)": ("new_deposits", dict(kind="owned", **week, **scope)),
+            "lead_total": ("lead_total", {}),
+        }
+    )
     timings = {}
     for label, (name, params) in cases.items():
         reader.query(name, **params)
@@ -153,8 +243,13 @@ def main() -> None:
         admin.execute(f"CREATE DATABASE {COPY_DB} TEMPLATE {SOURCE_DB}")
     url = f"{SERVER}/{COPY_DB}"
     # The data set may predate the latest migrations: bring the copy up to this code.
-    subprocess.run([sys.executable, "-m", "crm", "init"], cwd=REPO, check=True,
-                   env={**os.environ, "CRM_DATABASE_URL": url}, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "crm", "init"],
+        cwd=REPO,
+        check=True,
+        env={**os.environ, "CRM_DATABASE_URL": url},
+        capture_output=True,
+    )
     with psycopg.connect(url) as connection:
         rows = sum(
             connection.execute(f'SELECT count(*) FROM "{t.name}"').fetchone()[0]

@@ -76,6 +76,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     commands.add_parser("status", help="say where the CRM is, its migration and what it holds")
+
+    send = commands.add_parser(
+        "send-emails",
+        help="deliver the queued mail over SMTP (SMTP_HOST, SMTP_PORT, SMTP_TLS, ...)",
+        description="Deliver the outbox over SMTP, set by SMTP_HOST (localhost), SMTP_PORT "
+        "(1025; 587 with starttls, 465 with tls), SMTP_TLS (none, starttls or tls), SMTP_USER "
+        "and SMTP_PASSWORD (no login), SMTP_FROM, SMTP_TIMEOUT (30 s), SMTP_CA_FILE.",
+    )
+    send.add_argument("--watch", action="store_true", help="keep delivering until stopped (Ctrl-C)")
+    send.add_argument(
+        "--every",
+        type=positive_float,
+        default=None,
+        metavar="SECONDS",
+        help="with --watch: seconds between rounds (30)",
+    )
+    send.add_argument(
+        "--max-attempts",
+        type=positive_int,
+        default=8,
+        help="tries per message before it is marked failed (8); waits double from 1 minute",
+    )
     return parser
 
 
@@ -95,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     # Imported here so that `--help` and argument errors answer at once.
     from crm import commands
 
-    return getattr(commands, args.command)(args)
+    return getattr(commands, args.command.replace("-", "_"))(args)
 
 
 if __name__ == "__main__":

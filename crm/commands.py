@@ -19,6 +19,8 @@ from crm.db import (
 from crm.errors import UserError
 from crm.models import Lead
 
+WATCH_EVERY_S = 30.0
+
 
 def init(args: argparse.Namespace) -> int:
     engine = create_crm_engine()
@@ -72,6 +74,21 @@ def status(args: argparse.Namespace) -> int:
     print(f"migration: {current or 'none'} (this code: {head})")
     if current == head:
         print(f"leads: {count_leads(engine):,}")
+    return 0
+
+
+def send_emails(args: argparse.Namespace) -> int:
+    from crm.email.delivery import RetryPolicy, SmtpSettings, run_sender
+
+    if args.every is not None and not args.watch:
+        raise UserError("--every is the pause between rounds of --watch: add --watch, or drop it")
+    # The settings are checked before the database: a typo answers at once, wherever the CRM is.
+    settings = SmtpSettings.from_environment()
+    engine = create_crm_engine()
+    require_current_schema(engine)
+    policy = RetryPolicy(max_attempts=args.max_attempts)
+    every = (args.every or WATCH_EVERY_S) if args.watch else None
+    run_sender(engine, settings, policy, every=every)
     return 0
 
 

@@ -308,6 +308,24 @@ class AuditLog(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
+class AppliedAction(Base):
+    """An action applied through Starboard, once per action id: a rerun or double click that
+    sends the same id again gets this first result back and writes nothing.
+
+    The primary key is the uniqueness that makes it so, even when two transactions carrying the
+    same id race each other; one bulk action writes many ``audit_log`` rows but one row here.
+    """
+
+    __tablename__ = "applied_actions"
+
+    action_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+    action: Mapped[str] = mapped_column(sa.String(40))
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    lead_count: Mapped[int] = mapped_column(default=0)
+    result: Mapped[dict | None] = mapped_column(sa.JSON)
+
+
 class CrmSetting(Base):
     """Facts about this CRM itself, e.g. ``demo`` when the demo command created it."""
 

@@ -190,3 +190,27 @@ def bars_per_am(agents: pd.DataFrame, columns: list[str], unit: str, key: str) -
         labels={"am_name": "AM", "value": unit, "variable": ""},
     )
     st.plotly_chart(figure, key=key)
+
+
+def live_freshness_line() -> None:
+    """The freshness line of a page that refreshes itself, read from the newest snapshot."""
+    from dashboard.data import live_query
+
+    runs = live_query("freshness")
+    freshness_line(runs.iloc[0].to_dict() if not runs.empty else None)
+
+def in_viewer_zone(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """A copy of ``frame`` whose UTC time ``columns`` are in the viewer's time zone, so the
+    table and its export show the same wall-clock times."""
+    zone = viewer_time_zone()
+    copy = frame.copy()
+    for column in columns:
+        times = pd.to_datetime(copy[column], utc=True)
+        copy[column] = times.dt.tz_convert(zone)
+    return copy
+
+
+def query_moment() -> datetime:
+    """Now (``periods.now()``) to the minute: queries that take the moment stay cached for
+    as long as it names the same minute."""
+    return periods.now().astimezone(timezone.utc).replace(second=0, microsecond=0)

@@ -1,6 +1,63 @@
-"""Being built this session (issue 4)."""
+"""F2 Online advanced: the clients logged in now with what an AM needs for the call (account,
+last deposit, time online, last call), refreshed on its own every 15 s; assign from it."""
 
 import streamlit as st
 
-st.title("online_advanced")
-st.info("This page is being built.")
+from dashboard import lead_table, widgets
+from dashboard.data import live_query
+
+REFRESH_S = 15
+COLUMNS = [
+    "lead_id",
+    "country",
+    "status",
+    "desk",
+    "am_name",
+    "team_name",
+    "online_since",
+    "online_seconds",
+    "balance",
+    "balance_usd",
+    "deposits",
+    "deposit_usd",
+    "last_deposit_at",
+    "last_call_at",
+]
+
+st.title("Online advanced")
+widgets.require_warehouse()
+team_column, am_column = st.columns(2)
+with team_column:
+    team = widgets.team_filter("online_advanced.team")
+with am_column:
+    am = widgets.am_filter("online_advanced.am", team)
+
+
+@st.fragment(run_every=REFRESH_S)
+def online_leads(team_id: int | None, am_id: int | None) -> None:
+    widgets.live_freshness_line()
+    st.caption(
+        f"Online: a platform session seen in the 5 minutes before the ETL's run; this list "
+        f"refreshes itself every {REFRESH_S} s (a refresh that changes the rows clears the "
+        f"selection)."
+    )
+    rows = live_query(
+        "leads_online",
+        **lead_table.clock(),
+        team_id=team_id,
+        am_id=am_id,
+        limit=lead_table.ROW_LIMIT,
+    )
+    # The action widgets (assign) go under the table, inside this fragment.
+    lead_table.show(
+        rows,
+        COLUMNS,
+        key="online_advanced.table",
+        file_name="online-advanced.csv",
+        shows="the clients logged in to the platform now, with balance, last deposit, time "
+        "online and last call",
+        noun="leads online",
+    )
+
+
+online_leads(team.id, am.id)

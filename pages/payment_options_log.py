@@ -1,6 +1,96 @@
-"""Being built this session (issue 4)."""
+"""F11 Payment options log: every deposit attempt, approved or failed, by method and provider,
+newest first; counts and approval rate per method and provider. Refreshes itself."""
 
 import streamlit as st
 
-st.title("payment_options_log")
-st.info("This page is being built.")
+from dashboard import formats, widgets
+from dashboard.data import query
+
+REFRESH_S = 15
+ALL = "All"
+METHODS = ("card", "wire", "e_wallet", "crypto")
+STATUSES = ("approved", "declined", "pending")
+LIMIT = 1000
+METHOD_COLUMNS = {
+    "method": st.column_config.TextColumn("Method"),
+    "provider": st.column_config.TextColumn("Provider"),
+    "attempts": st.column_config.NumberColumn("Attempts", format="%d"),
+    "approved": st.column_config.NumberColumn("Approved", format="%d"),
+    "declined": st.column_config.NumberColumn("Declined", format="%d"),
+    "pending": st.column_config.NumberColumn("Pending", format="%d"),
+    "approval_rate": st.column_config.NumberColumn(
+        "Approval rate", format="percent", help="approved / (approved + declined)"
+    ),
+    "approved_usd": st.column_config.NumberColumn("Approved USD", format="%.2f USD"),
+}
+ATTEMPT_COLUMNS = {
+    "created_at": st.column_config.DatetimeColumn("Time", format="YYYY-MM-DD HH:mm:ss"),
+    "lead_name": st.column_config.TextColumn("Lead"),
+    "am_name": st.column_config.TextColumn("AM"),
+    "method": st.column_config.TextColumn("Method"),
+    "provider": st.column_config.TextColumn("Provider"),
+    "status": st.column_config.TextColumn("Status"),
+    "decline_reason": st.column_config.TextColumn("Decline reason"),
+    "amount": st.column_config.NumberColumn("Amount", format="%.2f"),
+    "currency": st.column_config.TextColumn("Currency"),
+    "amount_usd": st.column_config.NumberColumn("Amount USD", format="%.2f USD"),
+    "is_ftd": st.column_config.CheckboxColumn("FTD"),
+    "deposit_id": st.column_config.NumberColumn("Deposit", format="%d"),
+}
+
+st.title("Payment options log")
+widgets.require_warehouse()
+left, middle, right = st.columns(3)
+with left:
+    period = widgets.date_range_picker("payments.range")
+with middle:
+    method = st.selectbox("Method", [ALL, *METHODS], key="payments.method")
+with right:
+    status = st.selectbox("Status", [ALL, *STATUSES], key="payments.status")
+
+scope = dict(first_day=period.first, last_day=period.last, method=None if method == ALL else method)
+
+
+# Only this part reruns on the timer: the filters above keep their state, and each rerun reads
+# the newest snapshot (query results are cached for 30 s).
+@st.fragment(run_every=REFRESH_S)
+def live_log() -> None:
+    widgets.freshness_line(widgets.require_warehouse())
+    st.caption(f"refreshes every {REFRESH_S} s")
+    totals = query("payment_totals", **scope).iloc[0].to_dict()
+    if not totals["attempts"]:
+        widgets.empty_state(
+            "every deposit attempt, approved or failed, newest first, by method and provider, "
+            "with the approval rate of each"
+        )
+        return
+    tiles = [
+        ("Attempts", formats.count(totals["attempts"])),
+        ("Approved", formats.count(totals["approved"])),
+        ("Declined", formats.count(totals["declined"])),
+        ("Pending", formats.count(totals["pending"])),
+        ("Approval rate", formats.percent(totals["approval_rate"])),
+        ("Approved USD", formats.usd(totals["approved_usd"])),
+    ]
+    for column, (label, value) in zip(st.columns(len(tiles)), tiles, strict=True):
+        column.metric(label, value)
+
+    st.subheader("By method and provider")
+    methods = query("payment_methods", **scope)[list(METHOD_COLUMNS)]
+    st.dataframe(methods, column_config=METHOD_COLUMNS, hide_index=True, key="payments.methods")
+
+    st.subheader("Attempts, newest first")
+    attempts = query(
+        "payment_attempts", **scope, status=None if status == ALL else status, limit=LIMIT
+    )
+    if attempts.empty:
+        st.info(f"No {status} attempt in these days: choose another status above.")
+        return
+    shown = widgets.in_viewer_zone(attempts, "created_at")[list(ATTEMPT_COLUMNS)]
+    st.dataframe(shown, column_config=ATTEMPT_COLUMNS, hide_index=True, key="payments.attempts")
+    if len(attempts) == LIMIT:
+        st.caption(f"the newest {LIMIT:,} attempts; choose fewer days, a method or a status")
+    widgets.csv_export(shown, f"payments-{period.first}-{period.last}.csv", key="payments.export")
+
+
+live_log()

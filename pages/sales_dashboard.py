@@ -1,10 +1,10 @@
 """F9 Sales dashboard: per AM and team over a date range, calls and deposits, against the
-period before."""
+period before, and the conversion funnel of the period's registrations."""
 
 import plotly.express as px
 import streamlit as st
 
-from dashboard import widgets
+from dashboard import formats, widgets
 from dashboard.data import query
 from dashboard.widgets import Tile
 
@@ -32,14 +32,16 @@ AM_COLUMNS = {
 
 st.title("Sales dashboard")
 run = widgets.require_warehouse()
-left, right = st.columns(2)
+left, middle, right = st.columns(3)
 with left:
     period = widgets.date_range_picker("sales.range")
-with right:
+with middle:
     team = widgets.team_filter("sales.team")
+with right:
+    am = widgets.am_filter("sales.am", team)
 widgets.freshness_line(run)
 
-scope = dict(first_day=period.first, last_day=period.last, team_id=team.id)
+scope = dict(first_day=period.first, last_day=period.last, team_id=team.id, am_id=am.id)
 before = period.previous()
 agents = query("agents_in_range", **scope)
 if agents.empty:
@@ -51,14 +53,14 @@ if agents.empty:
 
 totals = query("sales_totals", **scope).iloc[0].to_dict()
 previous = (
-    query("sales_totals", first_day=before.first, last_day=before.last, team_id=team.id)
+    query("sales_totals", **scope | dict(first_day=before.first, last_day=before.last))
     .iloc[0]
     .to_dict()
 )
 widgets.kpi_tiles(TILES, totals, previous, f"previous period {before.label()}")
 
-calls_chart, ratio_chart, deposits_chart = st.tabs(
-    ["Calls per AM", "Call ratio per day", "Deposits per AM"]
+calls_chart, ratio_chart, deposits_chart, funnel_chart = st.tabs(
+    ["Calls per AM", "Call ratio per day", "Deposits per AM", "Conversion funnel"]
 )
 with calls_chart:
     widgets.bars_per_am(agents, ["calls", "connected_calls"], "calls", key="sales.calls_chart")
@@ -71,6 +73,20 @@ with ratio_chart:
     st.plotly_chart(figure, key="sales.ratio_chart")
 with deposits_chart:
     widgets.bars_per_am(agents, ["deposits", "ftds"], "deposits", key="sales.deposits_chart")
+with funnel_chart:
+    funnel = query("funnel", **scope)
+    st.plotly_chart(
+        px.funnel(funnel, x="leads", y="stage", labels={"stage": "", "leads": "leads"}),
+        key="sales.funnel_chart",
+    )
+    registered, contacted, ftds = funnel.to_dict("records")
+    st.caption(
+        f"{formats.count(registered['leads'])} registered → "
+        f"{formats.count(contacted['leads'])} contacted ({formats.percent(contacted['share'])}) → "
+        f"{formats.count(ftds['leads'])} FTD ({formats.percent(ftds['share'])} of contacted). "
+        "Leads registered in these days, owned now by the chosen team or AM; contacted (a call, "
+        "a note or an e-mail other than the welcome) and FTD by the end of the last day."
+    )
 
 shown = agents[list(AM_COLUMNS)]
 st.dataframe(shown, column_config=AM_COLUMNS, hide_index=True, key="sales.agents")

@@ -31,10 +31,10 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
+from crm.actions import mail, new_action_id, register_leads
 from crm.db import describe
 from crm.demo import reference as ref
 from crm.demo.reference import DEVICES, EMAIL_DOMAINS, ascii_slug
-from crm.email import render_email
 from crm.errors import UserError
 from crm.models import (
     Call,
@@ -289,19 +289,12 @@ class _Tick:
             return
         rates = self._usd_rates()
         people = [self._new_lead(rates) for _ in range(count)]
-        lead_ids = (
-            self.connection.execute(
-                LEADS.insert().returning(LEADS.c.id, sort_by_parameter_order=True), people
-            )
-            .scalars()
-            .all()
+        # Through the action layer, which writes the lead, its welcome mail and the audit.
+        registered = register_leads(
+            self.connection, people, action_id=new_action_id(), actor_id=None, now=self.now
         )
+        lead_ids = registered.details["lead_ids"]
         self._open_sessions(lead_ids)
-        mails = []
-        for lead_id, person in zip(lead_ids, people, strict=True):
-            mail = render_email("welcome", first_name=person["first_name"], phone=person["phone"])
-            mails.append(self._outbox_row(lead_id, "welcome", person["email"], mail))
-        self.connection.execute(OUTBOX.insert(), mails)
         self.online.update(lead_ids)
         self.result.registrations = count
 
@@ -334,38 +327,10 @@ class _Tick:
             "source": source,
             "campaign": campaign,
             "registered_at": now,
-            "status": "new",
-            "desk": "conversion",
-            "am_id": None,
-            "is_starred": False,
-            "starred_by_id": None,
-            "starred_at": None,
-            "priority": "normal",
-            "callback_at": None,
-            "compliance_status": "not_started",
             "balance": Decimal("0.00"),
             "currency": currency,
             "ftd_at": None,
             "last_login_at": now,
-            "version": 1,
-            "created_at": now,
-            "updated_at": now,
-        }
-
-    def _outbox_row(self, lead_id: int, template: str, address: str, mail) -> dict:
-        return {
-            "lead_id": lead_id,
-            "template": template,
-            "to_address": address,
-            "subject": mail.subject,
-            "body": mail.body,
-            "status": "queued",
-            "attempts": 0,
-            "last_error": None,
-            "next_attempt_at": self.now,
-            "sent_at": None,
-            "created_at": self.now,
-            "updated_at": self.now,
         }
 
     # Logins ------------------------------------------------------------------------------
@@ -501,14 +466,21 @@ class _Tick:
                 )
             )
         )
-        mails = []
-        for lead_id in lead_ids:
-            if lead_id not in already:
-                lead = leads[lead_id]
-                mail = render_email("reach_you", first_name=lead.first_name, phone=lead.phone)
-                mails.append(self._outbox_row(lead_id, "reach_you", lead.email, mail))
-        if mails:
-            self.connection.execute(OUTBOX.insert(), mails)
+        mail.queue(
+            self.connection,
+            [
+                mail.outbox_row(
+                    lead_id,
+                    "reach_you",
+                    address=leads[lead_id].email,
+                    first_name=leads[lead_id].first_name,
+                    phone=leads[lead_id].phone,
+                    now=self.now,
+                )
+                for lead_id in lead_ids
+                if lead_id not in already
+            ],
+        )
 
     # Deposits ----------------------------------------------------------------------------
 

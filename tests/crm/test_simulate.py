@@ -404,12 +404,13 @@ def test_platform_activity_leaves_lead_versions_alone_but_moves_updated_at(simul
 
 def test_a_tick_that_fails_writes_nothing(brokerage, monkeypatch):
     engine, crm = brokerage
-    import crm.demo.simulate as simulate
+    from crm.actions import mail
 
     def broken_mail(*args, **kwargs):
         raise RuntimeError("the mail templates are gone")
 
-    monkeypatch.setattr(simulate, "render_email", broken_mail)
+    # Where the simulator's mails (welcome through the action layer, reach you) are rendered.
+    monkeypatch.setattr(mail, "render_email", broken_mail)
     tables = ("leads", "platform_sessions", "calls", "deposit_attempts", "email_outbox")
     before = {table: rows_of(engine, table) for table in tables}
     with pytest.raises(RuntimeError, match="templates are gone"):

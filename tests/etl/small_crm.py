@@ -425,3 +425,56 @@ def build_small_crm(engine: sa.Engine) -> None:
                 connection.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), max(id)) FROM {name}"
                 )
+
+        # pages-b: support tickets (F6) and two more AM targets (F12), for the pages of
+        # issue 4. Only new rows, so every value worked out above still holds.
+        #   tickets: 1 Ben's, Bea owns, high, open since 03-09 12:05;
+        #            2 Ana's, nobody owns, normal, open since 03-10 09:00;
+        #            3 Cara's, Cid owns, urgent, pending since 03-10 11:00;
+        #            4 Cara's, Cid owns, low, closed (03-01 10:00 to 03-02 10:00);
+        #            5 Dan's, Mia owns, normal, open since 03-06 08:00.
+        #   targets: 2 Alan, March, 500.00 USD and 2 FTDs; 3 Cid, February, 300.00 USD and 1 FTD.
+        def ticket(id, lead_id, owner, subject, priority, status, opened, closed=None):
+            return dict(
+                id=id,
+                lead_id=lead_id,
+                owner_id=owner,
+                subject=subject,
+                priority=priority,
+                status=status,
+                opened_at=at(opened),
+                closed_at=at(closed) if closed else None,
+                created_at=at(opened),
+                updated_at=at(closed or opened),
+            )
+
+        def target(id, am_id, first, last, usd, ftds):
+            return dict(
+                id=id,
+                am_id=am_id,
+                period_start=datetime.strptime(first, "%Y-%m-%d").date(),
+                period_end=datetime.strptime(last, "%Y-%m-%d").date(),
+                target_usd=money(usd),
+                target_ftds=ftds,
+            )
+
+        pages_b = {
+            "support_tickets": [
+                ticket(1, 2, 3, "Card keeps being declined", "high", "open", "03-09 12:05"),
+                ticket(2, 1, None, "Withdrawal question", "normal", "open", "03-10 09:00"),
+                ticket(3, 3, 4, "KYC document upload fails", "urgent", "pending", "03-10 11:00"),
+                ticket(4, 3, 4, "Password reset", "low", "closed", "03-01 10:00", "03-02 10:00"),
+                ticket(5, 4, 1, "Platform login problem", "normal", "open", "03-06 08:00"),
+            ],
+            "am_targets": [
+                target(2, 2, "2026-03-01", "2026-03-31", "500.00", 2),
+                target(3, 4, "2026-02-01", "2026-02-28", "300.00", 1),
+            ],
+        }
+        for name, rows in pages_b.items():
+            for row in rows:
+                connection.execute(sa.insert(T[name]).values(row))
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), max(id)) FROM {name}"
+                )

@@ -10,8 +10,8 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
-from etl.extract import CrmSource
 
+from etl.extract import CrmSource
 from etl.run import run_etl
 from tests.etl.small_crm import AS_OF, at, build_small_crm
 from warehouse import warehouse_paths
@@ -197,6 +197,8 @@ def test_payments_one_row_per_good_attempt(small_warehouse):
         "is_ftd": True,
         "on_target_board": False,
         "created_at": at("03-09 15:00"),
+        "reviewed_at": None,
+        "upsale_assigned_at": None,
     }
     assert (p[5]["status"], p[5]["decline_reason"], p[5]["am_name"]) == (
         "declined",
@@ -320,7 +322,7 @@ def test_bad_rows_are_quarantined_with_their_reason_and_counted(small_warehouse)
 def test_run_is_logged_with_rows_and_watermarks(small_warehouse):
     run = rows(small_warehouse, "SELECT * FROM etl_runs")[-1]
     assert (run["status"], run["mode"], run["as_of"]) == ("succeeded", "full", AS_OF)
-    assert run["rows_landed"] == 50  # every row of small_crm.ROWS
+    assert run["rows_landed"] == 50 + 7  # every row of small_crm.ROWS, and the pages-b block
     tables = by_key(rows(small_warehouse, "SELECT * FROM etl_run_tables"), "table_name")
     assert tables["calls"]["rows_landed"] == 7 and tables["calls"]["rows_quarantined"] == 1
     assert tables["calls"]["watermark"] == at("03-11 09:00")

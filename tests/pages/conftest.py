@@ -55,11 +55,16 @@ def empty_warehouse(migrated_sqlite_template, tmp_path_factory) -> Path:
 
 @pytest.fixture
 def open_page(monkeypatch) -> Iterator[Callable[..., AppTest]]:
-    """Open a page of dashboard_app.py on the warehouse at ``warehouse`` on AS_OF's day."""
+    """Open a page of dashboard_app.py on the warehouse at ``warehouse`` on AS_OF's day, at
+    AS_OF's moment or the ISO date-time ``now``, in the viewer's ``time_zone`` (default UTC)."""
 
-    def open_(page: str, warehouse: Path, time_zone: str | None = None) -> AppTest:
+    def open_(
+        page: str, warehouse: Path, time_zone: str | None = None, now: str | None = None
+    ) -> AppTest:
         monkeypatch.setenv("WAREHOUSE_PATH", str(warehouse))
         monkeypatch.setenv("STARBOARD_TODAY", AS_OF.date().isoformat())
+        # "now" (the leads' local time) is the ETL's moment unless the test pins another.
+        monkeypatch.setenv("STARBOARD_NOW", now or AS_OF.isoformat())
         if time_zone:
             monkeypatch.setenv("STARBOARD_TIME_ZONE", time_zone)
         else:

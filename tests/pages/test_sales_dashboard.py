@@ -155,3 +155,67 @@ def test_empty_crm_says_what_the_page_shows_and_how_to_get_data(open_page, empty
     assert "python -m crm demo" in at.markdown[0].value
     assert "data as of 12:00:00" in captions(at)
     assert not at.metric
+
+
+# ---------------------------------------------------------------- AM filter and funnel (pages-b)
+# Funnel, hand-worked: leads 1 Ana (reg 03-08, Alan, first call 03-08 11:00, FTD 03-09 15:00),
+# 2 Ben (reg 03-09, Bea, first call 03-09 10:00, no FTD), 3 Cara (reg 02-01, Cid, first call
+# 03-10 09:00, FTD 02-03: a self deposit before any contact), 4 Dan (reg 03-10, nobody's, never
+# contacted). A stage counts by the end of the period's last day, and only leads of the stage
+# before.
+
+
+def test_am_filter_narrows_every_figure_to_that_am(open_page, small_warehouse):
+    at = open_page(PAGE, small_warehouse)
+    at.selectbox(key="sales.am").select("Alan Ames").run()
+    assert not at.exception
+    # Alan, 03-04..03-10: calls 03-08 (connected), 03-09 (connected), 03-10 (voicemail);
+    # the 200.00 USD FTD of 03-09. Nothing in the week before.
+    assert tiles(at) == {
+        "Calls": ("3", "+3"),
+        "Connected calls": ("2", "+2"),
+        "Call ratio": ("66.7 %", ""),
+        "Deposits": ("1", "+1"),
+        "Deposit USD": ("200.00 USD", "+200.00 USD"),
+        "FTDs": ("1", "+1"),
+    }
+    assert at.dataframe[0].value["am_name"].tolist() == ["Alan Ames"]
+    assert "1 registered → 1 contacted (100.0 %) → 1 FTD (100.0 % of contacted)" in captions(at)
+    at.selectbox(key="sales.am").select("Bea Brook").run()
+    assert tiles(at)["Calls"] == ("2", "+2")
+    assert tiles(at)["Call ratio"] == ("0.0 %", "")
+    assert tiles(at)["Deposit USD"] == ("0.00 USD", "+0.00 USD")
+    assert at.dataframe[0].value["am_name"].tolist() == ["Bea Brook"]
+    assert "1 registered → 1 contacted (100.0 %) → 0 FTD (0.0 % of contacted)" in captions(at)
+
+
+def test_am_filter_offers_the_chosen_teams_ams(open_page, small_warehouse):
+    at = open_page(PAGE, small_warehouse)
+    assert at.selectbox(key="sales.am").options == ["All AMs", "Alan Ames", "Bea Brook", "Cid Cole"]
+    at.selectbox(key="sales.team").select("Retention B").run()
+    assert at.selectbox(key="sales.am").options == ["All AMs", "Cid Cole"]
+    at.selectbox(key="sales.am").select("Cid Cole").run()
+    assert tiles(at)["Deposit USD"] == ("55.00 USD", "+55.00 USD")
+    # Cara registered on 02-01, outside the last 7 days.
+    assert "0 registered → 0 contacted (–) → 0 FTD (– of contacted)" in captions(at)
+
+
+def test_funnel_for_the_period_and_team(open_page, small_warehouse):
+    at = open_page(PAGE, small_warehouse)
+    # 03-04..03-10: Ana, Ben, Dan registered; Ana and Ben contacted; Ana's FTD.
+    assert "3 registered → 2 contacted (66.7 %) → 1 FTD (50.0 % of contacted)" in captions(at)
+    at.selectbox(key="sales.team").select("Conversion A").run()
+    # Dan is nobody's: only the floor as a whole counts him.
+    assert "2 registered → 2 contacted (100.0 %) → 1 FTD (50.0 % of contacted)" in captions(at)
+    at.selectbox(key="sales.team").select("All teams").run()
+    at.selectbox(key="sales.range").select("Custom").run()
+    at.date_input(key="sales.range.custom").set_value((date(2026, 3, 8), date(2026, 3, 8))).run()
+    # Ana was called on 03-08 but made her FTD on 03-09, after the period.
+    assert "1 registered → 1 contacted (100.0 %) → 0 FTD (0.0 % of contacted)" in captions(at)
+    at.date_input(key="sales.range.custom").set_value((date(2026, 2, 1), date(2026, 3, 10))).run()
+    # Cara's FTD (02-03) counts: she was contacted by 03-10.
+    assert "4 registered → 3 contacted (75.0 %) → 2 FTD (66.7 % of contacted)" in captions(at)
+    at.date_input(key="sales.range.custom").set_value((date(2026, 2, 1), date(2026, 3, 9))).run()
+    # ... but not by 03-09: not yet contacted, so she stops at the first stage.
+    assert "3 registered → 2 contacted (66.7 %) → 1 FTD (50.0 % of contacted)" in captions(at)
+    assert not at.exception

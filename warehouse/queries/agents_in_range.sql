@@ -1,5 +1,6 @@
 -- agents_in_range: one row per AM over the days from $first_day to $last_day (inclusive),
--- optionally one team ($team_id NULL = all): the sales dashboard's per-AM table.
+-- optionally one team ($team_id) or one AM ($am_id) (NULL = all): the sales dashboard's
+-- per-AM table.
 select
     am_id,
     any_value(am_name) as am_name,
@@ -16,5 +17,6 @@ select
 from mart_agent_daily
 where day between $first_day and $last_day
   and ($team_id is null or team_id = $team_id)
+  and ($am_id is null or am_id = $am_id)
 group by am_id
 order by deposit_usd desc, connected_calls desc

@@ -1,11 +1,12 @@
 -- team_days: one row per day from $first_day to $last_day (inclusive) that the warehouse
--- holds, summed over the AMs of one team ($team_id NULL = all): the sales dashboard's daily
--- progress (call ratio per day).
+-- holds, summed over the AMs of one team ($team_id) or one AM ($am_id) (NULL = all): the
+-- sales dashboard's daily progress (call ratio per day).
 with days as (
     select *
     from mart_agent_daily
     where day between $first_day and $last_day
       and ($team_id is null or team_id = $team_id)
+      and ($am_id is null or am_id = $am_id)
 ),
 
 final as (

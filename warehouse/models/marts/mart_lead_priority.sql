@@ -111,7 +111,26 @@ final as (
             list_transform(list_filter(rules, lambda r: r.reason is not null), lambda r: r.reason), '; '
         ) as priority_reasons
     from reasons
+),
+
+-- Columns the lead pages need (Online advanced, the lead table's action hook).
+page_columns as (
+    select
+        leads.lead_id,
+        -- The lead's change counter: an action refuses to write if it has moved since.
+        leads.version,
+        live.online_since
+    from dim_leads as leads
+    left join (
+        -- The earliest login among the sessions that make the lead online now.
+        select lead_id, min(login_at) as online_since
+        from fct_platform_sessions
+        where logout_at is null and last_seen_at >= getvariable('as_of') - interval 5 minute
+        group by lead_id
+    ) as live using (lead_id)
 )
 
-select * from final
+select final.*, page_columns.version, page_columns.online_since
+from final
+left join page_columns using (lead_id)
 order by priority_score desc, last_login_at desc nulls last, lead_id

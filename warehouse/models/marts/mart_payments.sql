@@ -45,7 +45,35 @@ final as (
     join leads using (lead_id)
     left join staff on staff.staff_id = deposits.am_id
     left join board using (deposit_id)
+),
+
+-- Whether the deposit reviews (F3, F4) have acted on an attempt already.
+follow_ups as (
+    select lead_id, assigned_at as followed_at, reason as kind
+    from fct_assignments
+    where reason in ('failed_deposit', 'upsale')
+    union all
+    -- A note on the lead after a decline counts as its review too.
+    select lead_id, created_at, 'note' from fct_notes
+),
+
+reviews as (
+    select
+        deposits.deposit_id,
+        min(follow_ups.followed_at) filter (
+            where deposits.status = 'declined' and follow_ups.kind in ('failed_deposit', 'note')
+        ) as reviewed_at,
+        min(follow_ups.followed_at) filter (
+            where deposits.status = 'approved' and follow_ups.kind = 'upsale'
+        ) as upsale_assigned_at
+    from deposits
+    join follow_ups
+        on follow_ups.lead_id = deposits.lead_id and follow_ups.followed_at >= deposits.created_at
+    where deposits.status in ('declined', 'approved')
+    group by deposits.deposit_id
 )
 
-select * from final
+select final.*, reviews.reviewed_at, reviews.upsale_assigned_at
+from final
+left join reviews using (deposit_id)
 order by created_at, deposit_id

@@ -1,0 +1,65 @@
+"""The action layer: the only code that writes people's decisions to the CRM.
+
+Every action takes the acting staff member (``actor_id``) and an ``action_id`` (one per form,
+kept in session state: a rerun or double click sends it again and writes nothing more), and
+each lead as the version the person saw. It runs in one transaction, is audited, and answers
+with an ``ActionResult`` or raises ``ActionRefused`` (``LeadChanged`` when someone else changed
+a lead meanwhile) with a one-line message, having written nothing.
+"""
+
+from crm.actions.calls import callback_utc, log_call
+from crm.actions.core import (
+    BULK_LIMIT,
+    NOTE_MAX_CHARS,
+    ActionRefused,
+    ActionResult,
+    LeadChanged,
+    new_action_id,
+)
+from crm.actions.deposits import (
+    approve_compliance,
+    assign_failed_deposit,
+    assign_for_upsale,
+    record_on_target_board,
+)
+from crm.actions.leads import (
+    END_OF_SHIFT_LIMIT,
+    UNDO_WINDOW,
+    LeadRef,
+    ShiftPlan,
+    add_note,
+    assign,
+    end_of_shift,
+    star,
+    undo_assignment,
+    unstar,
+)
+from crm.actions.registration import register_leads
+from crm.actions.settings import set_calling_hours
+
+__all__ = [
+    "BULK_LIMIT",
+    "END_OF_SHIFT_LIMIT",
+    "NOTE_MAX_CHARS",
+    "UNDO_WINDOW",
+    "ActionRefused",
+    "ActionResult",
+    "LeadChanged",
+    "LeadRef",
+    "ShiftPlan",
+    "add_note",
+    "approve_compliance",
+    "assign",
+    "assign_failed_deposit",
+    "assign_for_upsale",
+    "callback_utc",
+    "end_of_shift",
+    "log_call",
+    "new_action_id",
+    "record_on_target_board",
+    "register_leads",
+    "set_calling_hours",
+    "star",
+    "undo_assignment",
+    "unstar",
+]

@@ -1,0 +1,169 @@
+"""An AM logs the outcome of a call: the lead's status, callback and mail follow from it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from crm.actions import mail
+from crm.actions.core import LEADS, Action, ActionRefused, ActionResult, run_action, seen_versions
+from crm.actions.leads import assign_leads
+from crm.models import CALL_OUTCOMES, Call
+
+CALLS = Call.__table__
+OUTBOX = mail.OUTBOX
+
+# Not reached: the AM sets a callback and the lead is assigned to them for follow-up.
+NOT_REACHED = ("no_answer", "busy", "voicemail")
+MAX_CALL_S = 24 * 3600
+
+
+def log_call(
+    target: sa.Engine | sa.Connection,
+    *,
+    actor_id: int,
+    action_id: str,
+    lead_id: int,
+    version: int,
+    outcome: str,
+    duration_s: int = 0,
+    callback_at: datetime | None = None,
+    now: datetime | None = None,
+) -> ActionResult:
+    """Log the signed-in AM's call to a lead (as seen at ``version``) and what follows.
+
+    - connected: the lead is contacted; a callback, if given, is set, otherwise cleared;
+    - no answer (busy, voicemail): a callback is required; the lead is assigned to this AM for
+      follow-up;
+    - wrong number: the "reach you" mail is queued (unless one is already waiting to go).
+
+    ``callback_at`` is the wall-clock time in the lead's own time zone (naive), or an aware
+    time; it is stored in UTC and must be in the future.
+    """
+    if outcome not in CALL_OUTCOMES:
+        raise ActionRefused(f"{outcome!r} is not a call outcome: use one of {CALL_OUTCOMES}.")
+    if isinstance(duration_s, bool) or not isinstance(duration_s, int):
+        raise ActionRefused(f"call duration {duration_s!r} is not a whole number of seconds.")
+    if not 0 <= duration_s <= MAX_CALL_S:
+        raise ActionRefused(f"a call of {duration_s:,} seconds? Give the duration in seconds.")
+    if outcome in NOT_REACHED and callback_at is None:
+        raise ActionRefused("no answer: set the callback time, when to call again.")
+    if outcome == "wrong_number" and callback_at is not None:
+        raise ActionRefused("wrong number: there is no number to call back; leave the callback.")
+    seen = seen_versions({lead_id: version})
+
+    def work(action: Action) -> str:
+        am = action.account_manager(actor_id)
+        rows = action.lock_leads(
+            seen,
+            LEADS.c.ftd_at,
+            LEADS.c.time_zone,
+            LEADS.c.first_name,
+            LEADS.c.email,
+            LEADS.c.phone,
+        )
+        lead = rows[lead_id]
+        callback = None
+        if callback_at is not None:
+            callback = callback_utc(callback_at, lead.time_zone)
+            if callback <= action.now:
+                shown = callback.astimezone(ZoneInfo(lead.time_zone))
+                raise ActionRefused(
+                    f"the callback {shown:%Y-%m-%d %H:%M} ({lead.time_zone}) is in the past: "
+                    "pick a later time."
+                )
+        call_id = action.connection.execute(
+            CALLS.insert().returning(CALLS.c.id),
+            {
+                "lead_id": lead_id,
+                "am_id": actor_id,
+                "started_at": action.now,
+                "duration_s": duration_s,
+                "outcome": outcome,
+                "created_at": action.now,
+                "updated_at": action.now,
+            },
+        ).scalar_one()
+        action.details["call_id"] = call_id
+        call = {"call_id": call_id, "outcome": outcome}
+        if outcome in NOT_REACHED:
+            assign_leads(
+                action,
+                rows,
+                am_id=actor_id,
+                reason="follow_up",
+                note=None,
+                changes={"callback_at": callback},
+                audit_extra=call,
+            )
+            when = callback.astimezone(ZoneInfo(lead.time_zone))
+            return (
+                f"{outcome.replace('_', ' ')}: callback {when:%a %d %b %H:%M} in the lead's time "
+                f"({lead.time_zone}); lead {lead_id} assigned to {am.name} for follow-up."
+            )
+        message = f"{outcome.replace('_', ' ')} call logged for lead {lead_id}."
+        if outcome == "wrong_number":
+            if _reach_you_waiting(action.connection, lead_id):
+                message = (
+                    f"wrong number logged for lead {lead_id}; a reach-you mail is already queued."
+                )
+            else:
+                (call["email_id"],) = mail.queue(
+                    action.connection,
+                    [
+                        mail.outbox_row(
+                            lead_id,
+                            "reach_you",
+                            address=lead.email,
+                            first_name=lead.first_name,
+                            phone=lead.phone,
+                            now=action.now,
+                        )
+                    ],
+                )
+                action.details["email_id"] = call["email_id"]
+                message = f"wrong number logged for lead {lead_id}; the reach-you mail is queued."
+        status = lead.status
+        if outcome == "connected" and status in ("new", "assigned", "follow_up"):
+            status = "contacted"
+        action.update_leads(
+            rows, {lead_id: {"status": status, "callback_at": callback}}, {lead_id: call}
+        )
+        return message
+
+    return run_action(target, "log_call", work, action_id=action_id, actor_id=actor_id, now=now)
+
+
+def callback_utc(moment: datetime, zone_name: str) -> datetime:
+    """A callback in UTC from the lead's wall-clock time (naive) or an aware time.
+
+    A wall-clock time the clocks skip (spring forward) is refused rather than moved; one that
+    happens twice (fall back) is the first of the two.
+    """
+    if moment.tzinfo is not None:
+        return moment.astimezone(timezone.utc)
+    zone = ZoneInfo(zone_name)
+    utc = moment.replace(tzinfo=zone).astimezone(timezone.utc)
+    if utc.astimezone(zone).replace(tzinfo=None) != moment:
+        raise ActionRefused(
+            f"{moment:%Y-%m-%d %H:%M} does not exist in {zone_name} (the clocks go forward "
+            "then): pick another time."
+        )
+    return utc
+
+
+def _reach_you_waiting(connection: sa.Connection, lead_id: int) -> bool:
+    return (
+        connection.scalar(
+            sa.select(OUTBOX.c.id)
+            .where(
+                OUTBOX.c.lead_id == lead_id,
+                OUTBOX.c.template == "reach_you",
+                OUTBOX.c.status == "queued",
+            )
+            .limit(1)
+        )
+        is not None
+    )

@@ -1,0 +1,115 @@
+"""A lead registers (on the platform, in the simulator, from an import): the lead is created and
+its welcome mail queued in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+
+from crm.actions import mail
+from crm.actions.core import (
+    BULK_LIMIT,
+    LEADS,
+    Action,
+    ActionRefused,
+    ActionResult,
+    lead_state,
+    run_action,
+)
+
+REQUIRED = ("first_name", "last_name", "email", "phone", "country", "time_zone", "language")
+# What a new lead is, whatever the caller passes: nobody owns or has touched it yet.
+NEW_LEAD = {
+    "status": "new",
+    "desk": "conversion",
+    "am_id": None,
+    "is_starred": False,
+    "starred_by_id": None,
+    "starred_at": None,
+    "priority": "normal",
+    "callback_at": None,
+    "compliance_status": "not_started",
+    "version": 1,
+}
+
+
+def register_leads(
+    target: sa.Engine | sa.Connection,
+    people: Sequence[Mapping],
+    *,
+    action_id: str,
+    actor_id: int | None = None,
+    now: datetime | None = None,
+) -> ActionResult:
+    """Create leads from registrations (lead columns; ``registered_at`` defaults to now) and
+    queue each one's welcome mail. ``actor_id`` None: the platform itself, no person.
+
+    The result's ``details["lead_ids"]`` are the new leads' ids, in the order given.
+    """
+    if not people:
+        raise ActionRefused("no registration to record.")
+    if len(people) > BULK_LIMIT:
+        raise ActionRefused(
+            f"{len(people):,} registrations at once, more than {BULK_LIMIT:,}: import in batches."
+        )
+    for number, person in enumerate(people, start=1):
+        _check(number, person)
+
+    def work(action: Action) -> str:
+        rows = [
+            {
+                "registered_at": action.now,
+                "created_at": action.now,
+                **person,
+                **NEW_LEAD,
+                "updated_at": action.now,
+            }
+            for person in people
+        ]
+        lead_ids = (
+            action.connection.execute(
+                LEADS.insert().returning(LEADS.c.id, sort_by_parameter_order=True), rows
+            )
+            .scalars()
+            .all()
+        )
+        mail_ids = mail.queue(
+            action.connection,
+            [
+                mail.outbox_row(
+                    lead_id,
+                    "welcome",
+                    address=row["email"],
+                    first_name=row["first_name"],
+                    phone=row["phone"],
+                    now=action.now,
+                )
+                for lead_id, row in zip(lead_ids, rows, strict=True)
+            ],
+        )
+        for lead_id, row, mail_id in zip(lead_ids, rows, mail_ids, strict=True):
+            action.versions[lead_id] = 1
+            action.audit(lead_id, None, {**lead_state(row), "email_id": mail_id})
+        action.details["lead_ids"] = lead_ids
+        count = len(lead_ids)
+        return f"{count:,} lead{'' if count == 1 else 's'} registered; welcome mail queued."
+
+    return run_action(target, "register", work, action_id=action_id, actor_id=actor_id, now=now)
+
+
+def _check(number: int, person: Mapping) -> None:
+    missing = [name for name in REQUIRED if not str(person.get(name) or "").strip()]
+    if missing:
+        raise ActionRefused(f"registration {number} has no {', '.join(missing)}: fill it in.")
+    if "@" not in person["email"]:
+        raise ActionRefused(f"registration {number}: {person['email']!r} is not an email address.")
+    try:
+        ZoneInfo(person["time_zone"])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ActionRefused(
+            f"registration {number}: {person['time_zone']!r} is not a time zone; use an IANA "
+            "name like Europe/London."
+        ) from None

@@ -1,0 +1,56 @@
+"""Settings of the sales floor that managers change: the calling hours."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from crm.actions.core import Action, ActionRefused, ActionResult, run_action
+from crm.errors import UserError
+from crm.models import CrmSetting
+from crm.settings import CALLING_HOURS, CallingHours
+
+SETTINGS = CrmSetting.__table__
+
+
+def set_calling_hours(
+    target: sa.Engine | sa.Connection,
+    *,
+    actor_id: int,
+    action_id: str,
+    hours: str,
+    now: datetime | None = None,
+) -> ActionResult:
+    """Set the local hours of the lead's day in which AMs may call (``HH:MM-HH:MM``)."""
+    try:
+        parsed = CallingHours.parse(hours)
+    except UserError as error:
+        raise ActionRefused(str(error)) from None
+
+    def work(action: Action) -> str:
+        before = action.connection.scalar(
+            sa.select(SETTINGS.c.value).where(SETTINGS.c.key == CALLING_HOURS)
+        )
+        if before is None:
+            action.connection.execute(
+                SETTINGS.insert().values(
+                    key=CALLING_HOURS, value=str(parsed), updated_at=action.now
+                )
+            )
+        else:
+            action.connection.execute(
+                SETTINGS.update()
+                .where(SETTINGS.c.key == CALLING_HOURS)
+                .values(value=str(parsed), updated_at=action.now)
+            )
+        action.audit(
+            None,
+            None if before is None else {CALLING_HOURS: before},
+            {CALLING_HOURS: str(parsed)},
+        )
+        return f"calling hours set to {parsed}, in each lead's own time zone."
+
+    return run_action(
+        target, "set_calling_hours", work, action_id=action_id, actor_id=actor_id, now=now
+    )

@@ -1,0 +1,203 @@
+"""The table of leads every lead page shows (All leads, Online, Last logged in, the deposit
+reviews): written once so that each lead row carries the same context.
+
+Every row shows the lead's local time and whether it is inside the calling hours now (so no one
+is called at 3 a.m.), the last contact, and why the lead ranks where it does. The page's query
+computes the local time in SQL from the parameters ``clock()`` gives (the snapshot macros
+``local_time`` and ``inside_calling_hours``) and returns at most ``ROW_LIMIT`` rows, each with
+``matched``: how many rows passed the filters.
+
+**Hook for actions** (assign, star, note): ``show(...)`` returns the rows the user selected, as
+the query returned them (every column, not only the shown ones): at least ``lead_id`` and
+``version`` (the lead's change counter as of the ETL's run; an action sends it back so the CRM
+refuses a lead that changed since), and ``deposit_id`` on the deposit reviews. Put the action
+widget right under the ``show`` call and act on what it returns::
+
+    selected = lead_table.show(rows, COLUMNS, key="all_leads.table", ...)
+    assign_form(selected[["lead_id", "version"]], key="all_leads.assign")
+
+The selection is cleared whenever the shown rows change (a filter, a refresh of the Online
+pages), so an action never applies to rows that moved under the user's selection.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from crm import models
+from dashboard import periods, widgets
+from dashboard.data import calling_hours, query, viewer_time_zone
+
+ROW_LIMIT = 1000
+# The filters' choices, as the CRM defines them.
+DESKS = models.DESKS
+STATUSES = models.LEAD_STATUSES
+
+# Every column a lead page may show, with how it is shown. Money in the account's or the
+# deposit's own currency is written with its code ("500.00 BRL"); the USD beside it sorts.
+COLUMNS = {
+    "deposit_id": st.column_config.NumberColumn("Deposit #", format="%d"),
+    "created_at": st.column_config.DatetimeColumn("Attempted", format="YYYY-MM-DD HH:mm"),
+    "lead_id": st.column_config.NumberColumn("Lead #", format="%d"),
+    "lead_name": st.column_config.TextColumn("Lead", pinned=True),
+    "country": st.column_config.TextColumn("Country"),
+    "time_zone": st.column_config.TextColumn("Time zone"),
+    "local_time": st.column_config.DatetimeColumn(
+        "Local time", format="ddd HH:mm", help="the lead's wall clock now"
+    ),
+    "inside_calling_hours": st.column_config.CheckboxColumn("Callable now"),
+    "status": st.column_config.TextColumn("Status"),
+    "desk": st.column_config.TextColumn("Desk"),
+    "am_name": st.column_config.TextColumn("AM", help="the AM who owns the lead"),
+    "team_name": st.column_config.TextColumn("Team"),
+    "credited_am_name": st.column_config.TextColumn(
+        "Credited to", help="the AM the deposit is attributed to"
+    ),
+    "registered_at": st.column_config.DatetimeColumn("Registered", format="YYYY-MM-DD HH:mm"),
+    "last_login_at": st.column_config.DatetimeColumn("Last login", format="YYYY-MM-DD HH:mm"),
+    "days_since_login": st.column_config.NumberColumn("Days since login", format="%d"),
+    "came_back_after_days": st.column_config.NumberColumn(
+        "Came back after (days)", format="%d", help="days away before the latest login"
+    ),
+    "online_since": st.column_config.DatetimeColumn("Online since", format="HH:mm"),
+    "online_seconds": st.column_config.NumberColumn("Time online", format="duration"),
+    "decline_reason": st.column_config.TextColumn("Decline reason"),
+    "provider": st.column_config.TextColumn("Provider"),
+    "method": st.column_config.TextColumn("Method"),
+    "amount": st.column_config.TextColumn("Amount", help="in the deposit's currency"),
+    "amount_usd": st.column_config.NumberColumn("Amount USD", format="%.2f USD"),
+    "is_ftd": st.column_config.CheckboxColumn("FTD"),
+    "is_reviewed": st.column_config.CheckboxColumn(
+        "Reviewed", help="assigned as a failed deposit, or noted, since the attempt"
+    ),
+    "reviewed_at": st.column_config.DatetimeColumn("Reviewed at", format="YYYY-MM-DD HH:mm"),
+    "on_target_board": st.column_config.CheckboxColumn("On target board"),
+    "is_upsale_assigned": st.column_config.CheckboxColumn("Assigned for upsale"),
+    "balance": st.column_config.TextColumn("Balance", help="in the account's currency"),
+    "balance_usd": st.column_config.NumberColumn("Balance USD", format="%.2f USD"),
+    "deposits": st.column_config.NumberColumn("Deposits", format="%d"),
+    "deposit_usd": st.column_config.NumberColumn("Deposit USD", format="%.2f USD"),
+    "last_deposit_at": st.column_config.DatetimeColumn("Last deposit", format="YYYY-MM-DD HH:mm"),
+    "last_call_at": st.column_config.DatetimeColumn("Last call", format="YYYY-MM-DD HH:mm"),
+    "last_contacted_at": st.column_config.DatetimeColumn(
+        "Last contact", format="YYYY-MM-DD HH:mm", help="the latest call, note or e-mail"
+    ),
+    "priority_score": st.column_config.NumberColumn("Score", format="%d"),
+    "priority_reasons": st.column_config.TextColumn(
+        "Why here", help="the ranking rules that hold, highest first"
+    ),
+}
+# What every lead row shows, wherever the page puts the rest.
+FIRST = ("lead_name", "local_time", "inside_calling_hours")
+LAST = ("last_contacted_at", "priority_score", "priority_reasons")
+MONEY = {"balance": "currency", "amount": "amount_currency"}
+SELECTED_NAMED = 5
+EMPTY_SELECTION = {"selection": {"rows": [], "columns": [], "cells": []}}
+
+
+def clock() -> dict:
+    """The query parameters of the lead's local time: ``now`` (to the minute, so that results
+    stay cached for the minute) and the calling hours as minutes of the lead's day."""
+    hours = calling_hours()
+    return dict(
+        now=periods.now().replace(second=0, microsecond=0),
+        first_minute=hours.start_minute,
+        end_minute=hours.end_minute,
+    )
+
+
+def _displayed(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The shown columns as the user reads them (and the export writes them): money with its
+    currency, UTC times in the viewer's zone."""
+    shown = rows[columns].copy()
+    for column, currency in MONEY.items():
+        if column in shown:
+            shown[column] = [
+                "–" if pd.isna(amount) else f"{amount:,.2f} {code}"
+                for amount, code in zip(rows[column], rows[currency], strict=True)
+            ]
+    zone = viewer_time_zone()
+    for column in shown:
+        if isinstance(shown[column].dtype, pd.DatetimeTZDtype):
+            shown[column] = shown[column].dt.tz_convert(zone)
+    return shown
+
+
+def _order(columns: list[str]) -> list[str]:
+    middle = [column for column in columns if column not in FIRST + LAST]
+    return [*FIRST, *middle, *LAST]
+
+
+def _keep_selection_only_on_the_same_rows(rows: pd.DataFrame, key: str) -> None:
+    ids = rows["deposit_id"] if "deposit_id" in rows else rows["lead_id"]
+    identity = tuple(ids.tolist())
+    seen = f"{key}.rows"
+    if st.session_state.get(seen) != identity and key in st.session_state:
+        st.session_state[key] = EMPTY_SELECTION
+    st.session_state[seen] = identity
+
+
+def show(
+    rows: pd.DataFrame,
+    columns: list[str],
+    *,
+    key: str,
+    file_name: str,
+    shows: str,
+    noun: str = "leads",
+    selectable: bool = True,
+) -> pd.DataFrame:
+    """Show ``rows`` (a lead query's result) as a table of ``columns`` (names from
+    ``COLUMNS``; the lead, local time, calling hours, last contact and ranking reasons are
+    always shown), with CSV and Excel export of exactly that table.
+
+    Returns the selected rows with every column of ``rows`` (empty when ``selectable`` is
+    False or nothing is selected). With no rows it says why: an empty warehouse (and what the
+    page, which ``shows`` this, will show), or filters that match nothing.
+    """
+    if rows.empty:
+        if int(query("lead_total").iloc[0, 0]) == 0:
+            st.info(f"Nothing to show yet: the warehouse holds no leads. This page shows {shows}.")
+            st.markdown(widgets.GET_DATA)
+        else:
+            st.info(f"No {noun} match these filters.")
+        return rows
+
+    matched = int(rows["matched"].iloc[0])
+    if matched > len(rows):
+        st.caption(f"{len(rows):,} of {matched:,} {noun} shown, the first by this page's order")
+    else:
+        st.caption(f"{matched:,} {noun}")
+
+    order = _order(columns)
+    shown = _displayed(rows, order)
+    config = {column: COLUMNS[column] for column in order}
+    hours = calling_hours()
+    config["inside_calling_hours"] = st.column_config.CheckboxColumn(
+        "Callable now", help=f"inside the calling hours ({hours}) of the lead's own day"
+    )
+    selected: list[int] = []
+    if selectable:
+        _keep_selection_only_on_the_same_rows(rows, key)
+        event = st.dataframe(
+            shown,
+            column_config=config,
+            hide_index=True,
+            key=key,
+            on_select="rerun",
+            selection_mode="multi-row",
+        )
+        selected = list(event.selection.rows)
+        if selected:
+            names = rows["lead_name"].iloc[selected].tolist()
+            more = (
+                f" and {len(names) - SELECTED_NAMED:,} more" if len(names) > SELECTED_NAMED else ""
+            )
+            st.caption(f"Selected: {', '.join(names[:SELECTED_NAMED])}{more}")
+    else:
+        st.dataframe(shown, column_config=config, hide_index=True, key=key)
+
+    labels = {column: config[column]["label"] for column in order}
+    widgets.csv_export(shown.rename(columns=labels), file_name, key=f"{key}.export")
+    return rows.iloc[selected]

@@ -1,0 +1,109 @@
+"""The payment options log (F11) on the small hand-built CRM (tests/etl/small_crm.py).
+
+Hand-worked deposit attempts (6 and 7 are quarantined):
+  id  time (UTC)   lead  method    provider       status    USD
+  3   02-03 10:00  Cara  wire      Wire transfer  approved  110.00 (FTD)
+  5   03-09 12:00  Ben   card      Nuvei          declined  300.00 (3-D Secure failed)
+  1   03-09 15:00  Ana   card      Stripe         approved  200.00 (FTD)
+  2   03-10 09:00  Ana   card      Stripe         declined   50.00 (insufficient funds)
+  4   03-10 09:30  Cara  e_wallet  Skrill         approved   55.00
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from tests.pages.conftest import captions, metrics
+
+PAGE = "pages/payment_options_log.py"
+
+
+def tiles(at) -> dict[str, str]:
+    return {label: value for label, (value, _) in metrics(at).items()}
+
+
+def test_last_7_days_newest_first_with_approval_rates(open_page, small_warehouse):
+    at = open_page(PAGE, small_warehouse)
+    assert not at.exception
+    assert at.title[0].value == "Payment options log"
+    assert tiles(at) == {
+        "Attempts": "4",
+        "Approved": "2",
+        "Declined": "2",
+        "Pending": "0",
+        "Approval rate": "50.0 %",
+        "Approved USD": "255.00 USD",
+    }
+    methods = at.dataframe[0].value
+    assert methods[["method", "provider", "attempts", "approved", "declined"]].values.tolist() == [
+        ["card", "Stripe", 2, 1, 1],
+        ["card", "Nuvei", 1, 0, 1],
+        ["e_wallet", "Skrill", 1, 1, 0],
+    ]
+    assert methods["approval_rate"].tolist() == [0.5, 0.0, 1.0]
+    assert methods["approved_usd"].tolist() == [200.0, 0.0, 55.0]
+    attempts = at.dataframe[1].value
+    assert attempts["deposit_id"].tolist() == [4, 2, 1, 5]
+    declined = attempts.iloc[1]
+    assert (declined["status"], declined["decline_reason"], declined["amount"]) == (
+        "declined",
+        "insufficient funds",
+        250.0,
+    )
+    assert (declined["currency"], declined["amount_usd"], declined["am_name"]) == (
+        "BRL",
+        50.0,
+        "Alan Ames",
+    )
+    assert attempts.iloc[0]["created_at"] == pd.Timestamp("2026-03-10 09:30", tz="UTC")
+    assert attempts["is_ftd"].tolist() == [False, False, True, False]
+    assert "refreshes every 15 s" in captions(at)
+
+
+def test_method_status_and_range_filters(open_page, small_warehouse):
+    at = open_page(PAGE, small_warehouse)
+    at.selectbox(key="payments.method").select("card").run()
+    assert tiles(at)["Attempts"] == "3"
+    assert tiles(at)["Approval rate"] == "33.3 %"
+    assert at.dataframe[1].value["deposit_id"].tolist() == [2, 1, 5]
+    at.selectbox(key="payments.status").select("declined").run()
+    # The status picks the list's rows; the tiles and the method table count every status.
+    assert at.dataframe[1].value["deposit_id"].tolist() == [2, 5]
+    assert tiles(at)["Attempts"] == "3"
+    at.selectbox(key="payments.method").select("All").run()
+    at.selectbox(key="payments.status").select("All").run()
+    at.selectbox(key="payments.range").select("Today").run()
+    assert tiles(at)["Attempts"] == "2"
+    assert tiles(at)["Approved USD"] == "55.00 USD"
+    at.selectbox(key="payments.range").select("Custom").run()
+    at.date_input(key="payments.range.custom").set_value((date(2026, 2, 1), date(2026, 3, 10)))
+    at.run()
+    assert tiles(at) == {
+        "Attempts": "5",
+        "Approved": "3",
+        "Declined": "2",
+        "Pending": "0",
+        "Approval rate": "60.0 %",
+        "Approved USD": "365.00 USD",
+    }
+    assert at.dataframe[1].value["deposit_id"].tolist() == [4, 2, 1, 5, 3]
+    at.selectbox(key="payments.status").select("pending").run()
+    assert "No pending attempt in these days" in at.info[0].value
+    assert not at.exception
+
+
+def test_times_in_the_viewers_time_zone(open_page, small_warehouse):
+    at = open_page(PAGE, small_warehouse, time_zone="Asia/Dubai")
+    newest = at.dataframe[1].value.iloc[0]["created_at"]
+    assert newest.tz_localize(None) == pd.Timestamp("2026-03-10 13:30")  # UTC+4
+
+
+def test_empty_crm_says_what_the_page_shows_and_how_to_get_data(open_page, empty_warehouse):
+    at = open_page(PAGE, empty_warehouse)
+    assert not at.exception
+    assert "Nothing to show yet" in at.info[0].value
+    assert "every deposit attempt" in at.info[0].value
+    assert "python -m crm demo" in at.markdown[0].value
+    assert not at.metric

@@ -1,0 +1,52 @@
+-- mart_activity_daily: one row per AM per reporting day (UTC), every day from the first day
+-- with activity to the day of the run, zeros where the AM did nothing (F10). Sums of
+-- mart_activity_log. Key: (am_id, day).
+with account_managers as (
+    select staff_id as am_id, staff_name as am_name, team_id, team_name
+    from dim_staff
+    where role = 'account_manager'
+),
+
+events as (
+    select
+        am_id,
+        cast(occurred_at as date) as day,
+        count(*) filter (where kind = 'call') as calls,
+        count(*) filter (where kind = 'call' and detail = 'connected') as connected_calls,
+        count(*) filter (where kind = 'email') as emails,
+        count(*) filter (where kind = 'note') as notes,
+        count(*) filter (where kind = 'assignment') as assignments
+    from mart_activity_log
+    where am_id is not null
+    group by all
+),
+
+bounds as (
+    select (select min(day) from events) as first_day, cast(getvariable('as_of') as date) as last_day
+),
+
+days as (
+    select cast(unnest(generate_series(first_day, last_day, interval 1 day)) as date) as day
+    from bounds
+    where first_day is not null
+),
+
+final as (
+    select
+        account_managers.am_id,
+        days.day,
+        account_managers.am_name,
+        account_managers.team_id,
+        account_managers.team_name,
+        coalesce(events.calls, 0) as calls,
+        coalesce(events.connected_calls, 0) as connected_calls,
+        coalesce(events.emails, 0) as emails,
+        coalesce(events.notes, 0) as notes,
+        coalesce(events.assignments, 0) as assignments
+    from account_managers
+    cross join days
+    left join events using (am_id, day)
+)
+
+select * from final
+order by day, am_id

@@ -1,0 +1,90 @@
+-- mart_activity_log: one row per piece of work an AM did with a lead (F10): a call, a note, an
+-- e-mail other than the automatic welcome, an assignment. Key: (kind, event_id).
+-- The largest mart (every call ever): sorted by time, so a query for one day reads only the
+-- blocks of that day.
+with staff as (
+    select staff_id, staff_name from dim_staff
+),
+
+calls as (
+    select
+        'call' as kind,
+        call_id as event_id,
+        started_at as occurred_at,
+        am_id,
+        lead_id,
+        outcome as detail,
+        replace(outcome, '_', ' ')
+        || case when outcome = 'connected'
+            then ', ' || (duration_s // 60) || ':' || lpad(cast(duration_s % 60 as varchar), 2, '0')
+            else '' end as summary
+    from fct_calls
+),
+
+-- The welcome mail goes out on registration by itself: nobody's work. A mail counts once
+-- sent, for the AM who owned the lead at that moment (its latest assignment before it).
+emails as (
+    select email_id, lead_id, template, sent_at
+    from fct_emails
+    where sent_at is not null and template <> 'welcome'
+),
+
+owners as (
+    select lead_id, to_am_id, assigned_at from fct_assignments
+),
+
+mails as (
+    select
+        'email' as kind,
+        emails.email_id as event_id,
+        emails.sent_at as occurred_at,
+        owners.to_am_id as am_id,
+        emails.lead_id,
+        emails.template as detail,
+        'e-mail sent: ' || replace(emails.template, '_', ' ') as summary
+    from emails
+    asof left join owners
+        on emails.lead_id = owners.lead_id and emails.sent_at >= owners.assigned_at
+),
+
+notes as (
+    select
+        'note' as kind,
+        note_id as event_id,
+        created_at as occurred_at,
+        author_id as am_id,
+        lead_id,
+        cast(null as varchar) as detail,
+        left(regexp_replace(trim(body), '\s+', ' ', 'g'), 200) as summary
+    from fct_notes
+),
+
+assignments as (
+    select
+        'assignment' as kind,
+        assignments.assignment_id as event_id,
+        assignments.assigned_at as occurred_at,
+        assignments.to_am_id as am_id,
+        assignments.lead_id,
+        assignments.reason as detail,
+        'assigned: ' || replace(assignments.reason, '_', ' ')
+        || coalesce(' by ' || actor.staff_name, '')
+        || case when assignments.from_am_id <> assignments.to_am_id
+            then coalesce(' (from ' || previous.staff_name || ')', '') else '' end as summary
+    from fct_assignments as assignments
+    left join staff as actor on actor.staff_id = assignments.by_id
+    left join staff as previous on previous.staff_id = assignments.from_am_id
+),
+
+final as (
+    select * from calls
+    union all
+    select * from mails
+    union all
+    select * from notes
+    union all
+    select * from assignments
+)
+
+select * from final
+order by occurred_at, kind, event_id

@@ -1,0 +1,43 @@
+-- mart_lead_funnel: one row per lead with the three moments of the conversion funnel (F9):
+-- registration, first contact by an AM's work, first-time deposit; and its owner now.
+-- Key: lead_id. Sorted by registration, so a period's leads are read from their own blocks.
+with leads as (
+    select lead_id, registered_at, am_id from dim_leads
+),
+
+staff as (
+    select staff_id, team_id from dim_staff
+),
+
+-- A contact is a call (any outcome), a note, or a sent e-mail other than the welcome: the
+-- events of the activity log other than assignments.
+contacts as (
+    select lead_id, min(occurred_at) as first_contacted_at
+    from mart_activity_log
+    where kind <> 'assignment'
+    group by lead_id
+),
+
+ftds as (
+    select lead_id, min(created_at) as ftd_at
+    from fct_deposit_attempts
+    where status = 'approved' and is_ftd
+    group by lead_id
+),
+
+final as (
+    select
+        leads.lead_id,
+        leads.registered_at,
+        leads.am_id,
+        staff.team_id,
+        contacts.first_contacted_at,
+        ftds.ftd_at
+    from leads
+    left join staff on staff.staff_id = leads.am_id
+    left join contacts using (lead_id)
+    left join ftds using (lead_id)
+)
+
+select * from final
+order by registered_at, lead_id

@@ -1,0 +1,26 @@
+-- activity_events: what one AM ($am_id) did on one UTC day ($day), event by event, in the
+-- order it happened, at most $limit: the log report's detail. The time filter comes first so
+-- that only that day's blocks of the large activity log are read.
+with events as (
+    select *
+    from mart_activity_log
+    where occurred_at >= $day
+      and occurred_at < $day + interval 1 day
+      and am_id = $am_id
+),
+
+final as (
+    select
+        events.occurred_at,
+        events.kind,
+        events.lead_id,
+        leads.lead_name,
+        events.summary,
+        events.event_id
+    from events
+    left join mart_lead_priority as leads using (lead_id)
+)
+
+select * from final
+order by occurred_at, kind, event_id
+limit $limit
