@@ -16,8 +16,12 @@ two differ by are exactly the fact's change. Models then read:
 - ``changes_<fact>``: the before rows with ``sign`` -1 and the after rows with ``sign`` +1, so
   an additive model (counts, sums) sums ``sign``-weighted values into a delta it adds to its
   table. On a full run it is every fact row with ``sign`` 1, and the same SQL builds the table.
-- ``changed_<key>s``: the keys whose rows a by-key model must recompute (leads, deposits, AM
-  days). On a full run it is every key.
+- ``changed_*`` (``warehouse/models/changes/``): the keys whose rows a by-key model must
+  recompute (leads, deposits, AM days, activity events), worked out from ``changes_<fact>``.
+  A by-key model filters its inputs to them on lines that end in ``-- changed only``; a
+  rebuild drops those lines and computes every key.
+- ``changes_<model>`` of a by-key model: its replaced rows (-1) and their new versions (+1),
+  for additive models built on it.
 
 A model says how it is kept in its first lines (see ``Maintenance``); the others are rebuilt in
 full on every run, which is right for the small ones and for those whose columns depend on the
@@ -50,12 +54,7 @@ REBUILD_ON_CHANGE = ("teams", "currencies")
 # Staff columns: a fact row names an AM (or author, owner, ...) in any of these.
 STAFF_COLUMN = re.compile(r"^(am_id|from_am_id|to_am_id|by_id|author_id|owner_id|recorded_by_id)$")
 
-CHANGED_KEYS = {"changed_lead_ids": "lead_id", "changed_deposit_ids": "deposit_id"}
-# AM days of assignments: the per-AM-day count of distinct leads assigned is not additive.
-CHANGED_AM_DAYS = """
-    select distinct to_am_id as am_id, cast(assigned_at as date) as day from {relation}
-"""
-
+CHANGED_ONLY = "-- changed only"
 MAINTAINED = re.compile(
     r"^-- maintained: (?P<kind>additive|by key) \((?P<key>[a-z_, ]+)\)(?: from (?P<keys>\w+))?",
     re.MULTILINE,
@@ -86,12 +85,20 @@ class Maintenance:
 
 
 def _columns(base, relation: str) -> list[str]:
-    return [row[0] for row in run_sql(base, f"DESCRIBE {relation}")]
+    # Describing a view binds its whole query: ask once per relation and connection.
+    key = (id(base), relation)
+    if key not in _COLUMNS:
+        _COLUMNS[key] = [row[0] for row in run_sql(base, f"DESCRIBE {relation}")]
+    return _COLUMNS[key]
+
+
+_COLUMNS: dict[tuple[int, str], list[str]] = {}
 
 
 def capture_before(base, staging_sql: Callable[[str], str]) -> None:
     """Before the run's deletes and staging: the candidate rows of every fact, as they were.
     ``staging_sql(name)`` is the text of the staging model ``stg_<name>``."""
+    _COLUMNS.clear()
     for table in REBUILD_ON_CHANGE:
         run_sql(
             base,
@@ -212,88 +219,76 @@ def capture_after(base) -> bool:
             f"SELECT 1 AS sign, now.* EXCLUDE (row_hash) FROM after_{view} AS now "
             f"ANTI JOIN before_{view} AS was {same}",
         )
-    for relation, column in CHANGED_KEYS.items():
-        sources = [
-            f"SELECT {column} FROM changes_{view}"
-            for view in FACT_VIEWS.values()
-            if column in _columns(base, f"changes_{view}")
-        ]
-        run_sql(
-            base,
-            f"CREATE OR REPLACE TEMP TABLE {relation} AS {' UNION '.join(sources)}",
-        )
-    # A deposit's row also shows its lead's and AM's names.
-    run_sql(
-        base,
-        "INSERT INTO changed_deposit_ids SELECT deposit_id FROM fct_deposit_attempts "
-        "WHERE lead_id IN (SELECT lead_id FROM changes_dim_leads) "
-        "OR am_id IN (SELECT staff_id FROM touched_staff)",
-    )
-    run_sql(
-        base,
-        "CREATE OR REPLACE TEMP TABLE changed_am_days AS "
-        + CHANGED_AM_DAYS.format(relation="changes_fct_assignments"),
-    )
     return True
 
 
 def everything(base) -> None:
-    """On a full run (or a rebuild): every fact row is a change, every key is changed."""
+    """On a full run (or a rebuild): every fact row is a change, with sign +1."""
     for view in FACT_VIEWS.values():
         run_sql(
             base, f"CREATE OR REPLACE TEMP VIEW changes_{view} AS SELECT 1 AS sign, * FROM {view}"
         )
-    run_sql(base, "CREATE OR REPLACE TEMP VIEW changed_lead_ids AS SELECT lead_id FROM dim_leads")
-    run_sql(
-        base,
-        "CREATE OR REPLACE TEMP VIEW changed_deposit_ids AS "
-        "SELECT deposit_id FROM fct_deposit_attempts",
-    )
-    run_sql(
-        base,
-        "CREATE OR REPLACE TEMP VIEW changed_am_days AS "
-        + CHANGED_AM_DAYS.format(relation="fct_assignments"),
-    )
+
+
+def only_changed(sql: str, rebuild: bool) -> str:
+    """A model's SQL as this run runs it: on a rebuild without its ``-- changed only`` lines
+    (the filters to the changed keys, which would keep every key at a cost)."""
+    if not rebuild:
+        return sql
+    return "\n".join(line for line in sql.splitlines() if not line.rstrip().endswith(CHANGED_ONLY))
 
 
 def maintain(base, name: str, sql: str, how: Maintenance | None, rebuild: bool) -> None:
     """Bring the table ``name`` up to date: in full when ``rebuild`` or when it is not
-    maintained, else by its delta or its changed keys."""
+    maintained, else by its delta or its changed keys. A model kept by key also leaves
+    ``changes_<name>`` (its replaced rows with sign -1, their new versions with +1) for the
+    additive models that read it."""
     exists = scalar(
         base, "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [name]
     )
     if rebuild or how is None or not exists:
-        run_sql(base, f"CREATE OR REPLACE TABLE {name} AS {sql}")
+        run_sql(base, f"CREATE OR REPLACE TABLE {name} AS {only_changed(sql, rebuild=True)}")
+        run_sql(
+            base, f"CREATE OR REPLACE TEMP VIEW changes_{name} AS SELECT 1 AS sign, * FROM {name}"
+        )
         return
-    match = " AND ".join(f"{name}.{column} = delta.{column}" for column in how.key)
     run_sql(base, f"CREATE OR REPLACE TEMP TABLE delta AS {sql}")
     if how.kind == "by key":
-        keys = how.keys_relation
         key_match = " AND ".join(f"{name}.{column} = changed.{column}" for column in how.key)
-        run_sql(base, f"DELETE FROM {name} USING {keys} AS changed WHERE {key_match}")
-        run_sql(base, f"INSERT INTO {name} SELECT * FROM delta")
-    else:
-        columns = _columns(base, name)
-        measures = [column for column in columns if column not in how.key]
-        keys = ", ".join(how.key)
-        summed = ", ".join(
-            f"cast(sum({column}) AS {kind}) AS {column}"
-            for column, kind in run_sql(
-                base,
-                "SELECT column_name, data_type FROM duckdb_columns() "
-                "WHERE table_name = ? AND database_name = current_database() "
-                "AND schema_name = 'main' ORDER BY column_index",
-                [name],
-            )
-            if column in measures
-        )
+        changed = f"{how.keys_relation} AS changed"
         run_sql(
             base,
-            f"CREATE OR REPLACE TEMP TABLE merged AS SELECT {keys}, {summed} FROM ("
-            f"SELECT {name}.* FROM {name} SEMI JOIN delta ON {match} "
-            f"UNION ALL SELECT {', '.join(columns)} FROM delta) GROUP BY ALL",
+            f"CREATE OR REPLACE TEMP TABLE changes_{name} AS "
+            f"SELECT -1 AS sign, {name}.* FROM {name} SEMI JOIN {changed} ON {key_match} "
+            "UNION ALL SELECT 1 AS sign, * FROM delta",
         )
-        run_sql(base, f"DELETE FROM {name} USING delta WHERE {match}")
-        run_sql(base, f"INSERT INTO {name} SELECT {', '.join(columns)} FROM merged")
-        run_sql(base, "DROP TABLE merged")
+        run_sql(base, f"DELETE FROM {name} USING {changed} WHERE {key_match}")
+        run_sql(base, f"INSERT INTO {name} SELECT * FROM delta")
+    else:
+        _add(base, name, how.key)
     run_sql(base, "DROP TABLE delta")
+
+
+def _add(base, name: str, key: tuple[str, ...]) -> None:
+    """Add the temp table ``delta`` (sums by ``key``) to the rows of ``name``."""
+    match = " AND ".join(f"{name}.{column} = delta.{column}" for column in key)
+    typed = run_sql(
+        base,
+        "SELECT column_name, data_type FROM duckdb_columns() "
+        "WHERE table_name = ? AND database_name = current_database() "
+        "AND schema_name = 'main' ORDER BY column_index",
+        [name],
+    )
+    columns = [column for column, _ in typed]
+    summed = ", ".join(
+        f"cast(sum({column}) AS {kind}) AS {column}" for column, kind in typed if column not in key
+    )
+    run_sql(
+        base,
+        f"CREATE OR REPLACE TEMP TABLE merged AS SELECT {', '.join(key)}, {summed} FROM ("
+        f"SELECT {name}.* FROM {name} SEMI JOIN delta ON {match} "
+        f"UNION ALL SELECT {', '.join(columns)} FROM delta) GROUP BY ALL",
+    )
+    run_sql(base, f"DELETE FROM {name} USING delta WHERE {match}")
+    run_sql(base, f"INSERT INTO {name} SELECT {', '.join(columns)} FROM merged")
+    run_sql(base, "DROP TABLE merged")

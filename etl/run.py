@@ -29,7 +29,7 @@ import duckdb
 from crm.errors import UserError
 from crm.models import Base
 from etl import changes
-from etl.publish import publish_snapshot
+from etl.publish import Patch, publish_snapshot
 from etl.sql import run_sql, scalar
 from warehouse import MODELS_DIR, WarehousePaths
 
@@ -130,18 +130,24 @@ def model_sql(layer: str, name: str) -> str:
     return (MODELS_DIR / layer / f"{name}.sql").read_text()
 
 
-def models(layer: str) -> list[str]:
-    """The layer's models, each after the models of the layer it reads from."""
-    names = sorted(path.stem for path in (MODELS_DIR / layer).glob("*.sql"))
+def _code(layer: str, name: str) -> str:
+    """A model's SQL without its comments, which may name other models."""
+    return re.sub(r"--[^\n]*", "", model_sql(layer, name))
+
+
+def models(*layers: str) -> list[tuple[str, str]]:
+    """The layers' models as (layer, name), each after the models it reads (by name, or by
+    ``changes_<name>``, the changes a by-key model leaves)."""
+    found = {path.stem: layer for layer in layers for path in (MODELS_DIR / layer).glob("*.sql")}
     reads = {
         name: {
             other
-            for other in names
-            if other != name and re.search(rf"\b{other}\b", model_sql(layer, name))
+            for other in found
+            if other != name and re.search(rf"\b(changes_)?{other}\b", _code(found[name], name))
         }
-        for name in names
+        for name in sorted(found)
     }
-    return list(TopologicalSorter(reads).static_order())
+    return [(found[name], name) for name in TopologicalSorter(reads).static_order()]
 
 
 @contextmanager
@@ -206,6 +212,13 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
         full = True  # nothing loaded yet
     mode = "full" if full else "incremental"
     run_id = scalar(base, "SELECT coalesce(max(run_id), 0) + 1 FROM etl_runs")
+    # The snapshot readers have now shows the base as the last good run left it only if that
+    # run's publish finished; then this run's snapshot can be that one plus this run's changes.
+    previous = run_sql(
+        base,
+        "SELECT (SELECT max(run_id) FROM etl_runs WHERE status = 'succeeded') = "
+        "(SELECT try_cast(value AS integer) FROM etl_state WHERE key = 'published')",
+    )[0][0]
     as_of = clock()
     run_sql(
         base,
@@ -251,6 +264,11 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
             rebuild = rebuild or not changes.capture_after(base)
             if rebuild:
                 changes.everything(base)
+            else:
+                for layer, name in models("changes"):
+                    run_sql(
+                        base, f"CREATE OR REPLACE TEMP TABLE {name} AS {model_sql(layer, name)}"
+                    )
         with summary.phase("marts"):
             _build_models(base, rebuild)
         for name, result in summary.tables.items():
@@ -294,7 +312,9 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
     with summary.phase("checkpoint"):
         run_sql(base, "CHECKPOINT")
     with summary.phase("publish"):
-        summary.snapshot = publish_snapshot(base, paths, run_id, snapshot_tables(base))
+        patches = {} if rebuild or not previous else _patches(base)
+        summary.snapshot = publish_snapshot(base, paths, run_id, snapshot_tables(base), patches)
+        run_sql(base, "INSERT OR REPLACE INTO etl_state VALUES ('published', ?)", [str(run_id)])
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -384,15 +404,16 @@ def _stage(base, name: str, run_id: int, as_of: datetime, full: bool) -> int:
 
 def _create_views(base) -> None:
     """Facts and dims are views over staging."""
-    for name in models("facts"):
-        run_sql(base, f"CREATE OR REPLACE VIEW {name} AS {model_sql('facts', name)}")
+    for layer, name in models("facts"):
+        run_sql(base, f"CREATE OR REPLACE VIEW {name} AS {model_sql(layer, name)}")
 
 
 def _build_models(base, rebuild: bool) -> None:
     """The intermediate tables, then the marts: each kept up to date as its SQL file says
     (``etl.changes.Maintenance``), or rebuilt."""
-    for layer in ("intermediate", "marts"):
-        for name in models(layer):
+    published = published_from_sql()
+    for layer, name in models("intermediate", "marts"):
+        if name not in published:
             sql = model_sql(layer, name)
             changes.maintain(base, name, sql, changes.Maintenance.of(sql), rebuild)
     run_sql(
@@ -415,10 +436,39 @@ def _models_changed(base) -> bool:
     return not built or built[0][0] != _models_fingerprint()
 
 
+def _patches(base) -> dict[str, Patch]:
+    """The published marts this run kept by key: the snapshot replaces only those keys."""
+    patches = {}
+    for layer, name in models("marts"):
+        how = changes.Maintenance.of(model_sql(layer, name))
+        if how is not None and how.kind == "by key":
+            patches[name] = Patch(how.key, how.keys_relation, f"changes_{name}")
+    return patches
+
+
+def published_from_sql() -> dict[str, str]:
+    """The marts rebuilt in full that no other model reads: they are written straight into the
+    snapshot from their SQL (no copy of them is kept in the base, none is copied out of it)."""
+    ordered = models("intermediate", "marts")
+    codes = {name: _code(layer, name) for layer, name in ordered}
+    return {
+        name: model_sql(layer, name)
+        for layer, name in ordered
+        if layer == "marts"
+        and changes.Maintenance.of(model_sql(layer, name)) is None
+        and not any(
+            re.search(rf"\b(changes_)?{name}\b", code)
+            for other, code in codes.items()
+            if other != name
+        )
+    }
+
+
 def snapshot_tables(base) -> dict[str, str]:
     """What readers get: the marts, the staff and teams, the run log, and the quarantine with
     its reasons. (dim_leads stays in the base: mart_lead_priority carries every lead.)"""
-    tables = {name: f"SELECT * FROM {name}" for name in models("marts")}
+    tables = {name: f"SELECT * FROM {name}" for _, name in models("marts")}
+    tables.update(published_from_sql())
     tables.update({name: f"SELECT * FROM {name}" for name in ("dim_staff", "dim_teams")})
     tables["crm_settings"] = "SELECT setting_key, setting_value, updated_at FROM stg_crm_settings"
     tables["etl_runs"] = "SELECT * FROM etl_runs"

@@ -1,4 +1,8 @@
-"""The two ways the ETL runs SQL on DuckDB."""
+"""The two ways the ETL runs SQL on DuckDB.
+
+``ETL_TRACE=1`` in the environment prints every statement slower than ``TRACE_AFTER_S`` to
+stderr with its time: where a run spends its seconds, without a profiler.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +12,19 @@ import time
 
 import duckdb
 
-TRACE = os.environ.get("ETL_TRACE")
+TRACE = bool(os.environ.get("ETL_TRACE"))
+TRACE_AFTER_S = 0.2
 
 
 def run_sql(con: duckdb.DuckDBPyConnection, query: str, params=None) -> list[tuple]:
     """Execute and drain the result: DuckDB refuses other work on a connection with a result
     still open."""
-    t = time.perf_counter()
-    r = con.execute(query, params).fetchall()
-    if TRACE and time.perf_counter() - t > 0.2:
-        print(f"TRACE {time.perf_counter() - t:.2f}s {' '.join(query.split())[:160]}", file=sys.stderr)
-    return r
+    began = time.perf_counter()
+    rows = con.execute(query, params).fetchall()
+    took = time.perf_counter() - began
+    if TRACE and took > TRACE_AFTER_S:
+        print(f"etl: {took:.2f} s {' '.join(query.split())[:160]}", file=sys.stderr)
+    return rows
 
 
 def scalar(con: duckdb.DuckDBPyConnection, query: str, params=None):

@@ -47,7 +47,11 @@ def by_key(items: list[dict], *keys: str) -> dict:
 
 # ---------------------------------------------------------------- mart_lead_priority
 def test_lead_priority_has_one_row_per_good_lead_ranked_with_reasons(small_warehouse):
-    leads = rows(small_warehouse, "SELECT * FROM mart_lead_priority")
+    leads = rows(
+        small_warehouse,
+        "SELECT * FROM mart_lead_priority "
+        "ORDER BY priority_score DESC, last_login_at DESC NULLS LAST, lead_id",
+    )
     assert [lead["lead_id"] for lead in leads] == [2, 1, 3, 4]  # 5 is quarantined
     lead = by_key(leads, "lead_id")
     assert lead[2]["priority_score"] == 110

@@ -2,19 +2,15 @@
 -- int_agent_day_assigned: one row per AM per reporting day (UTC) with assignments to them: how
 -- many distinct leads were assigned. Key: (am_id, day). A distinct count does not add up, so an
 -- incremental run recomputes the AM days in changed_am_days.
-with changed as (
-    select * from changed_am_days
-),
-
-final as (
+with final as (
     select
         to_am_id as am_id,
         cast(assigned_at as date) as day,
         count(distinct lead_id) as assigned_leads
     from fct_assignments
-    semi join changed
-        on changed.am_id = fct_assignments.to_am_id
-        and changed.day = cast(fct_assignments.assigned_at as date)
+    semi join changed_am_days as changed  -- changed only
+        on changed.am_id = fct_assignments.to_am_id  -- changed only
+        and changed.day = cast(fct_assignments.assigned_at as date)  -- changed only
     group by all
 )
 

@@ -2,17 +2,18 @@
 -- int_lead_activity: one row per lead with any activity: what its platform sessions,
 -- deposits, calls, mails and notes add up to, with nothing that depends on the moment of the
 -- run (mart_lead_priority adds that). Key: lead_id. An incremental run recomputes only the
--- leads in changed_lead_ids, so every part below reads through it.
+-- leads in changed_lead_ids: every part below reads through it (the `changed only` lines).
 with logins as (
     select
         lead_id,
         max(login_at, 2) as latest_two,
         count(*) as logins,
-        -- A lead is online while an open session was seen lately (mart_lead_priority decides).
-        max(last_seen_at) filter (where logout_at is null) as open_session_seen_at,
-        max(login_at) filter (where logout_at is null) as open_session_login_at
+        -- A lead is online while an open session was seen lately: mart_lead_priority decides
+        -- at the moment of the run, from the sessions not logged out.
+        list({'login_at': login_at, 'last_seen_at': last_seen_at})
+            filter (where logout_at is null) as open_sessions
     from fct_platform_sessions
-    where lead_id in (select lead_id from changed_lead_ids)
+    where lead_id in (select lead_id from changed_lead_ids)  -- changed only
     group by lead_id
 ),
 
@@ -24,14 +25,14 @@ deposits as (
         max(created_at) filter (where status = 'approved') as last_deposit_at,
         max(created_at) filter (where status = 'declined') as last_declined_at
     from fct_deposit_attempts
-    where lead_id in (select lead_id from changed_lead_ids)
+    where lead_id in (select lead_id from changed_lead_ids)  -- changed only
     group by lead_id
 ),
 
 last_call as (
     select lead_id, max(started_at) as last_call_at
     from fct_calls
-    where lead_id in (select lead_id from changed_lead_ids)
+    where lead_id in (select lead_id from changed_lead_ids)  -- changed only
     group by lead_id
 ),
 
@@ -41,11 +42,11 @@ contacts as (
     -- The automatic welcome mail is not a contact: an AM has not spoken to the lead yet.
     select lead_id, max(sent_at) from fct_emails
     where sent_at is not null and template <> 'welcome'
-      and lead_id in (select lead_id from changed_lead_ids)
+      and lead_id in (select lead_id from changed_lead_ids)  -- changed only
     group by lead_id
     union all
     select lead_id, max(created_at) from fct_notes
-    where lead_id in (select lead_id from changed_lead_ids)
+    where lead_id in (select lead_id from changed_lead_ids)  -- changed only
     group by lead_id
 ),
 
@@ -59,8 +60,7 @@ final as (
         logins.latest_two[1] as last_login_at,
         logins.latest_two[2] as previous_login_at,
         coalesce(logins.logins, 0) as logins,
-        logins.open_session_seen_at,
-        logins.open_session_login_at,
+        logins.open_sessions,
         coalesce(deposits.deposits, 0) as deposits,
         cast(coalesce(deposits.deposit_usd, 0) as decimal(18, 2)) as deposit_usd,
         deposits.last_deposit_at,

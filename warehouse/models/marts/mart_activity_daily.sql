@@ -8,17 +8,9 @@ with account_managers as (
 ),
 
 events as (
-    select
-        am_id,
-        cast(occurred_at as date) as day,
-        count(*) filter (where kind = 'call') as calls,
-        count(*) filter (where kind = 'call' and detail = 'connected') as connected_calls,
-        count(*) filter (where kind = 'email') as emails,
-        count(*) filter (where kind = 'note') as notes,
-        count(*) filter (where kind = 'assignment') as assignments
-    from mart_activity_log
-    where am_id is not null
-    group by all
+    select * from int_activity_day
+    -- A day whose events were all taken back starts nothing.
+    where calls <> 0 or emails <> 0 or notes <> 0 or assignments <> 0
 ),
 
 bounds as (

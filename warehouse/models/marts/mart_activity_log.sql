@@ -1,3 +1,4 @@
+-- maintained: by key (kind, event_id) from changed_events
 -- mart_activity_log: one row per piece of work an AM did with a lead (F10): a call, a note, an
 -- e-mail other than the automatic welcome, an assignment. Key: (kind, event_id).
 -- The largest mart (every call ever): sorted by time, so a query for one day reads only the
@@ -19,6 +20,7 @@ calls as (
             then ', ' || (duration_s // 60) || ':' || lpad(cast(duration_s % 60 as varchar), 2, '0')
             else '' end as summary
     from fct_calls
+    where call_id in (select event_id from changed_events where kind = 'call')  -- changed only
 ),
 
 -- The welcome mail goes out on registration by itself: nobody's work. A mail counts once
@@ -27,6 +29,7 @@ emails as (
     select email_id, lead_id, template, sent_at
     from fct_emails
     where sent_at is not null and template <> 'welcome'
+      and email_id in (select event_id from changed_events where kind = 'email')  -- changed only
 ),
 
 owners as (
@@ -57,6 +60,7 @@ notes as (
         cast(null as varchar) as detail,
         left(regexp_replace(trim(body), '\s+', ' ', 'g'), 200) as summary
     from fct_notes
+    where note_id in (select event_id from changed_events where kind = 'note')  -- changed only
 ),
 
 assignments as (
@@ -74,6 +78,8 @@ assignments as (
     from fct_assignments as assignments
     left join staff as actor on actor.staff_id = assignments.by_id
     left join staff as previous on previous.staff_id = assignments.from_am_id
+    where assignments.assignment_id in (  -- changed only
+        select event_id from changed_events where kind = 'assignment')  -- changed only
 ),
 
 final as (

@@ -37,13 +37,21 @@ joined as (
         leads.priority,
         leads.callback_at,
         leads.compliance_status,
+        -- The lead's change counter: an action refuses to write if it has moved since.
+        leads.version,
         leads.registered_at,
         leads.ftd_at,
         activity.last_login_at,
         activity.previous_login_at,
         coalesce(activity.logins, 0) as logins,
-        coalesce(activity.open_session_seen_at >= getvariable('as_of') - interval 5 minute, false)
-            as online_now,
+        -- Online: a session not logged out and seen in the last 5 minutes; since the earliest
+        -- login among such sessions.
+        list_filter(
+            activity.open_sessions,
+            lambda s: s.last_seen_at >= getvariable('as_of') - interval 5 minute
+        ) as live_sessions,
+        coalesce(len(live_sessions) > 0, false) as online_now,
+        list_min(list_transform(live_sessions, lambda s: s.login_at)) as online_since,
         leads.balance,
         leads.currency,
         cast(round(leads.balance * currencies.usd_rate, 2) as decimal(18, 2)) as balance_usd,
@@ -72,65 +80,60 @@ facts as (
     from joined
 ),
 
--- The ranking rules, each worth points and named in words (see warehouse/README.md).
+-- The ranking rules, each worth points and named in words (see warehouse/README.md): a rule
+-- that holds gives its reason, and its points count.
 reasons as (
     select
         *,
-        [
-            {'points': 30, 'reason': case when online_now then 'online now' end},
-            {'points': 30, 'reason': case when open_failed_deposit
-                then 'failed deposit ' || strftime(last_declined_at, '%Y-%m-%d') end},
-            {'points': 25, 'reason': case when priority = 'high' then 'high priority (upsale)' end},
-            {'points': 25, 'reason': case when came_back_after_days >= 14 and days_since_login <= 3
-                then 'came back after ' || came_back_after_days || ' days away' end},
-            {'points': 20, 'reason': case when callback_at <= getvariable('as_of') + interval 1 day
-                then 'callback due' end},
-            {'points': 40, 'reason': case when days_since_login = 0 then 'logged in today' end},
-            {'points': 25, 'reason': case when days_since_login = 1 then 'logged in yesterday'
-                when days_since_login between 2 and 3
-                then 'logged in ' || days_since_login || ' days ago' end},
-            {'points': 10, 'reason': case when days_since_login between 4 and 7
-                then 'logged in this week' end},
-            {'points': 15, 'reason': case when deposits > 0 and balance_usd < 100
-                then 'low balance' end},
-            {'points': 15, 'reason': case when am_id is not null and last_contacted_at is null
-                then 'never contacted' end},
-            {'points': 10, 'reason': case when registered_at >= getvariable('as_of') - interval 2 day
-                then 'new registration' end}
-        ] as rules
+        case when online_now then 'online now' end as online_rule,
+        case when open_failed_deposit
+            then 'failed deposit ' || strftime(last_declined_at, '%Y-%m-%d') end as failed_rule,
+        case when priority = 'high' then 'high priority (upsale)' end as upsale_rule,
+        case when came_back_after_days >= 14 and days_since_login <= 3
+            then 'came back after ' || came_back_after_days || ' days away' end as comeback_rule,
+        case when callback_at <= getvariable('as_of') + interval 1 day
+            then 'callback due' end as callback_rule,
+        case when days_since_login = 0 then 'logged in today' end as today_rule,
+        case when days_since_login = 1 then 'logged in yesterday'
+            when days_since_login between 2 and 3
+            then 'logged in ' || days_since_login || ' days ago' end as recent_rule,
+        case when days_since_login between 4 and 7 then 'logged in this week' end as week_rule,
+        case when deposits > 0 and balance_usd < 100 then 'low balance' end as balance_rule,
+        case when am_id is not null and last_contacted_at is null
+            then 'never contacted' end as uncontacted_rule,
+        case when registered_at >= getvariable('as_of') - interval 2 day
+            then 'new registration' end as new_rule
     from facts
 ),
 
 final as (
     select
-        * exclude (rules, previous_login_at, last_declined_at),
-        cast(coalesce(list_sum(
-            list_transform(list_filter(rules, lambda r: r.reason is not null), lambda r: r.points)
-        ), 0) as integer) as priority_score,
-        array_to_string(
-            list_transform(list_filter(rules, lambda r: r.reason is not null), lambda r: r.reason), '; '
+        * exclude (
+            previous_login_at, last_declined_at, live_sessions, online_rule, failed_rule,
+            upsale_rule, comeback_rule, callback_rule, today_rule, recent_rule, week_rule,
+            balance_rule, uncontacted_rule, new_rule
+        ),
+        cast(
+            30 * (online_rule is not null)::integer
+            + 30 * (failed_rule is not null)::integer
+            + 25 * (upsale_rule is not null)::integer
+            + 25 * (comeback_rule is not null)::integer
+            + 20 * (callback_rule is not null)::integer
+            + 40 * (today_rule is not null)::integer
+            + 25 * (recent_rule is not null)::integer
+            + 10 * (week_rule is not null)::integer
+            + 15 * (balance_rule is not null)::integer
+            + 15 * (uncontacted_rule is not null)::integer
+            + 10 * (new_rule is not null)::integer
+            as integer
+        ) as priority_score,
+        -- concat_ws leaves out the rules that do not hold (NULL).
+        concat_ws(
+            '; ', online_rule, failed_rule, upsale_rule, comeback_rule, callback_rule,
+            today_rule, recent_rule, week_rule, balance_rule, uncontacted_rule, new_rule
         ) as priority_reasons
     from reasons
-),
-
--- Columns the lead pages need (Online advanced, the lead table's action hook).
-page_columns as (
-    select
-        leads.lead_id,
-        -- The lead's change counter: an action refuses to write if it has moved since.
-        leads.version,
-        live.online_since
-    from dim_leads as leads
-    left join (
-        -- The earliest login among the sessions that make the lead online now.
-        select lead_id, min(login_at) as online_since
-        from fct_platform_sessions
-        where logout_at is null and last_seen_at >= getvariable('as_of') - interval 5 minute
-        group by lead_id
-    ) as live using (lead_id)
 )
 
-select final.*, page_columns.version, page_columns.online_since
-from final
-left join page_columns using (lead_id)
-order by priority_score desc, last_login_at desc nulls last, lead_id
+-- No sort: pages rank with their own ORDER BY ... LIMIT, which reads the top rows only.
+select * from final

@@ -3,7 +3,7 @@
 -- where it belongs. Key: deposit_id.
 with deposits as (
     select * from fct_deposit_attempts
-    where deposit_id in (select deposit_id from changed_deposit_ids)
+    where deposit_id in (select deposit_id from changed_deposit_ids)  -- changed only
 ),
 
 leads as (
