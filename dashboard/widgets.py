@@ -45,7 +45,7 @@ def freshness_line(run: dict | None) -> None:
         return
     as_of = pd.Timestamp(run["as_of"])
     as_of = as_of.tz_localize("UTC") if as_of.tzinfo is None else as_of
-    age = max(0, int((datetime.now(timezone.utc) - as_of).total_seconds()))
+    age = max(0, int((periods.now() - as_of).total_seconds()))
     local = as_of.tz_convert(zone)
     st.caption(f"data as of {local:%H:%M:%S} ({age:,} s ago) · {where}")
 
