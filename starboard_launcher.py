@@ -115,6 +115,10 @@ def running_parts(args: argparse.Namespace, port: int, simulator: bool) -> list[
     parts = [Part("ETL watch loop", ("etl", "watch", "--every", f"{args.etl_every:g}"))]
     if simulator:
         parts.append(Part("simulator", ("crm", "simulate")))
+    # Mail leaves only for a configured server; without one it waits in the outbox (a demo's
+    # made-up addresses should not be tried against whatever listens on localhost).
+    if os.environ.get("SMTP_HOST", "").strip():
+        parts.append(Part("e-mail sender", ("crm", "send-emails", "--watch")))
     options = {**STREAMLIT_OPTIONS, "server.port": str(port)}
     dashboard = ("streamlit", "run", "dashboard_app.py")
     parts.append(Part("dashboard", dashboard + tuple(f"--{k}={v}" for k, v in options.items())))
