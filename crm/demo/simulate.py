@@ -18,11 +18,8 @@ Platform activity (logins, balance, FTD) touches ``updated_at`` for the ETL but 
 from __future__ import annotations
 
 import math
-import signal
-import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -46,6 +43,7 @@ from crm.models import (
     Staff,
     utcnow,
 )
+from crm.signals import signals_held, sigterm_interrupts
 from crm.types import CENT
 
 LEADS = Lead.__table__
@@ -658,7 +656,7 @@ def run_simulation(
         flush=True,
     )
     connection = engine.connect().execution_options(sqlite_begin="IMMEDIATE")
-    with connection, _sigterm_interrupts():
+    with connection, sigterm_interrupts():
         with connection.begin():
             # Sessions left open when the simulator (or the demo) last stopped.
             now = utcnow()
@@ -673,7 +671,7 @@ def run_simulation(
                 now = utcnow()
                 dt = min((now - last_tick_at).total_seconds(), MAX_CATCH_UP_TICKS * tick)
                 began = time.monotonic()
-                with _signals_held() as received:
+                with signals_held() as received:
                     try:
                         with connection.begin():
                             result = simulate_tick(connection, rng, now, dt, rate)
@@ -735,38 +733,3 @@ def _tick_failed(engine: sa.Engine, error: OperationalError, failures: int) -> N
             "rolled back. Start `python -m crm simulate` again when the database is back."
         ) from None
     print(f"simulate: a tick failed and was rolled back ({reason}); trying again", flush=True)
-
-
-@contextmanager
-def _signals_held() -> Iterator[list[int]]:
-    """Hold Ctrl-C and SIGTERM until the tick's transaction has committed or rolled back."""
-    received: list[int] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield received
-        return
-    previous = {
-        sig: signal.signal(sig, lambda number, _frame: received.append(number))
-        for sig in (signal.SIGINT, signal.SIGTERM)
-    }
-    try:
-        yield received
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-@contextmanager
-def _sigterm_interrupts() -> Iterator[None]:
-    """Between ticks SIGTERM stops the simulator the way Ctrl-C does."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(_number, _frame):
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

@@ -23,13 +23,11 @@ the sender that holds it).
 from __future__ import annotations
 
 import os
-import signal
 import smtplib
 import ssl
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -42,6 +40,7 @@ from sqlalchemy.exc import DBAPIError
 from crm.db import describe
 from crm.errors import UserError
 from crm.models import EmailOutbox, utcnow
+from crm.signals import signals_held, sigterm_interrupts
 
 OUTBOX = EmailOutbox.__table__
 
@@ -456,7 +455,7 @@ def _deliver_batch(
                 # Off the list before the server sees it: if this sender dies mid-message, the
                 # message waits out the lease rather than being handed back and sent twice.
                 claim = pending.pop(0)
-                with _signals_held() as received:
+                with signals_held() as received:
                     try:
                         refused = _send(smtp, claim, settings, clock())
                     except _ConnectionLost as lost:
@@ -541,7 +540,7 @@ def run_sender(
         flush=True,
     )
     failures = 0
-    with _sigterm_interrupts():
+    with sigterm_interrupts():
         while True:
             began, report = time.monotonic(), DeliveryReport()
             try:
@@ -565,38 +564,3 @@ def run_sender(
 
 def _reason(error: DBAPIError) -> str:
     return str(getattr(error, "orig", error)).strip().splitlines()[0]
-
-
-@contextmanager
-def _signals_held() -> Iterator[list[int]]:
-    """Hold Ctrl-C and SIGTERM until the message in hand is sent and marked."""
-    received: list[int] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield received
-        return
-    previous = {
-        number: signal.signal(number, lambda number, _frame: received.append(number))
-        for number in (signal.SIGINT, signal.SIGTERM)
-    }
-    try:
-        yield received
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-
-
-@contextmanager
-def _sigterm_interrupts() -> Iterator[None]:
-    """SIGTERM (a service manager stopping the sender) stops it the way Ctrl-C does."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(_number, _frame):
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
