@@ -69,13 +69,20 @@ def tables_in(url: str) -> list:
     """The CRM tables this database holds (an older data set may lack the newest ones)."""
     if url.startswith("sqlite:"):
         with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
-            present = {name for (name,) in connection.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            present = {
+                name
+                for (name,) in connection.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'"
+                )
+            }
     else:
         with psycopg.connect(url) as connection:
-            present = {name for (name,) in connection.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
-            )}
+            present = {
+                name
+                for (name,) in connection.execute(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+                )
+            }
     return [table for table in Base.metadata.sorted_tables if table.name in present]
 
 
@@ -110,11 +117,16 @@ def run_copy(url: str, where: str | None = None, only: str | None = None) -> dic
             with cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT binary)") as copy:
                 for block in copy:
                     size += len(block)
-            per_table[table.name] = {"seconds": round(time.perf_counter() - began, 2),
-                                     "mb": round(size / 2**20)}
+            per_table[table.name] = {
+                "seconds": round(time.perf_counter() - began, 2),
+                "mb": round(size / 2**20),
+            }
         server_cpu = backend_cpu([pid])
-    return {"seconds": time.perf_counter() - started, "tables": per_table,
-            "server_cpu_s": server_cpu}
+    return {
+        "seconds": time.perf_counter() - started,
+        "tables": per_table,
+        "server_cpu_s": server_cpu,
+    }
 
 
 def run_land(url: str, streams: int, since: str | None = None) -> dict:
@@ -136,22 +148,29 @@ def run_land(url: str, streams: int, since: str | None = None) -> dict:
         for table in tables_in(url):
             began = time.perf_counter()
             rows = source.land(duck, table, table.name, since=since_at)
-            per_table[table.name] = {"seconds": round(time.perf_counter() - began, 2),
-                                     "rows": rows}
+            per_table[table.name] = {"seconds": round(time.perf_counter() - began, 2), "rows": rows}
         duck.execute("CHECKPOINT")
         seconds = time.perf_counter() - started
         server_cpu = None
         if not sqlite:
             with psycopg.connect(url) as connection:
-                pids = [pid for (pid,) in connection.execute(
-                    "SELECT pid FROM pg_stat_activity WHERE application_name = %s", [app]
-                )]
+                pids = [
+                    pid
+                    for (pid,) in connection.execute(
+                        "SELECT pid FROM pg_stat_activity WHERE application_name = %s", [app]
+                    )
+                ]
             server_cpu = backend_cpu(pids)
         source.close()
         size = (Path(workdir) / "landing.duckdb").stat().st_size
         duck.close()
-    return {"seconds": seconds, "tables": per_table, "server_cpu_s": server_cpu,
-            "rows": sum(t["rows"] for t in per_table.values()), "duckdb_mb": round(size / 2**20)}
+    return {
+        "seconds": seconds,
+        "tables": per_table,
+        "server_cpu_s": server_cpu,
+        "rows": sum(t["rows"] for t in per_table.values()),
+        "duckdb_mb": round(size / 2**20),
+    }
 
 
 def run_pandas(url: str, only: str | None, where: str | None) -> dict:
@@ -170,8 +189,9 @@ def run_pandas(url: str, only: str | None, where: str | None) -> dict:
             query = f'SELECT {columns_of(table)} FROM "{table.name}"'
             frame = pd.read_sql(sa.text(query + (f" WHERE {where}" if where else "")), engine)
             duck.register("frame", frame)
-            rows += duck.execute(
-                f'CREATE TABLE "{table.name}" AS SELECT * FROM frame').fetchall()[0][0]
+            rows += duck.execute(f'CREATE TABLE "{table.name}" AS SELECT * FROM frame').fetchall()[
+                0
+            ][0]
             duck.unregister("frame")
             del frame
         duck.execute("CHECKPOINT").fetchall()
@@ -186,9 +206,11 @@ def run_sqlite_cli(url: str) -> dict:
     path = url.removeprefix("sqlite:///")
     started = time.perf_counter()
     for table in tables_in(url):
-        subprocess.run(["sqlite3", "-readonly", path,
-                        f'SELECT {columns_of(table)} FROM "{table.name}"'],
-                       stdout=subprocess.DEVNULL, check=True)
+        subprocess.run(
+            ["sqlite3", "-readonly", path, f'SELECT {columns_of(table)} FROM "{table.name}"'],
+            stdout=subprocess.DEVNULL,
+            check=True,
+        )
     return {"seconds": time.perf_counter() - started}
 
 
@@ -249,12 +271,17 @@ def measure(name: str, *args: str) -> dict:
     result["client_cpu_s"] = round(usage.ru_utime + usage.ru_stime, 2)
     result["peak_mb"] = round(usage.ru_maxrss / 1024)
     # What else kept the machine's 2 cores busy meanwhile: the noise in the wall time.
-    result["other_cpu_s"] = round(busy_cpu() - busy_before - result["client_cpu_s"]
-                                  - (result.get("server_cpu_s") or 0), 1)
+    result["other_cpu_s"] = round(
+        busy_cpu() - busy_before - result["client_cpu_s"] - (result.get("server_cpu_s") or 0), 1
+    )
     result["other_cores_busy_at_start"] = busy_at_start
-    print(f"  {name}: {result['seconds']:.1f} s, client CPU {result['client_cpu_s']:.1f} s, "
-          f"server CPU {result.get('server_cpu_s')} s, other work's CPU "
-          f"{result['other_cpu_s']} s, peak {result['peak_mb']} MB", file=sys.stderr, flush=True)
+    print(
+        f"  {name}: {result['seconds']:.1f} s, client CPU {result['client_cpu_s']:.1f} s, "
+        f"server CPU {result.get('server_cpu_s')} s, other work's CPU "
+        f"{result['other_cpu_s']} s, peak {result['peak_mb']} MB",
+        file=sys.stderr,
+        flush=True,
+    )
     return result
 
 
@@ -268,9 +295,11 @@ def copy_database(name: str, attempts: int = 30) -> bool:
     with admin() as connection:
         for _ in range(attempts):
             try:
-                connection.execute(sql.SQL(
-                    "CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY"
-                ).format(sql.Identifier(name), sql.Identifier(DATABASE)))
+                connection.execute(
+                    sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY").format(
+                        sql.Identifier(name), sql.Identifier(DATABASE)
+                    )
+                )
                 return True
             except psycopg.errors.ObjectInUse:
                 time.sleep(2)
@@ -304,31 +333,41 @@ def incremental(biggest: str) -> dict:
     try:
         copied = time.perf_counter() - began
         with psycopg.connect(url, autocommit=True) as connection:
-            touched = connection.execute(sql.SQL(
-                "UPDATE {} SET updated_at = clock_timestamp() WHERE id % {} = 0"
-            ).format(sql.Identifier(biggest), sql.Literal(TOUCHED_SHARE))).rowcount
-            newest = connection.execute(sql.SQL("SELECT max(updated_at) FROM {}").format(
-                sql.Identifier(biggest))).fetchone()[0]
+            touched = connection.execute(
+                sql.SQL("UPDATE {} SET updated_at = clock_timestamp() WHERE id % {} = 0").format(
+                    sql.Identifier(biggest), sql.Literal(TOUCHED_SHARE)
+                )
+            ).rowcount
+            newest = connection.execute(
+                sql.SQL("SELECT max(updated_at) FROM {}").format(sql.Identifier(biggest))
+            ).fetchone()[0]
             since = newest - WINDOW
             # The plan for the extraction's query, with the parameter bound as ADBC binds it.
             from etl.extract import _postgresql_select
 
             table = Base.metadata.tables[biggest]
             query = _postgresql_select(table, list(table.columns), since=True)
-            plan = [line for (line,) in connection.execute(
-                "EXPLAIN " + query.replace("$1", "%s"), [since])]
+            plan = [
+                line
+                for (line,) in connection.execute("EXPLAIN " + query.replace("$1", "%s"), [since])
+            ]
         index = f"ix_{biggest}_updated_at"
         scans_before = index_scans(url, index)
         result = measure("incremental", "land", "--url", url, "--since", since.isoformat())
         time.sleep(1.5)  # backends report their counters as they exit
-        result.update({
-            "table": biggest, "touched_rows": touched, "since": since.isoformat(),
-            "window_minutes": WINDOW.total_seconds() / 60,
-            "landed_rows_biggest": result["tables"][biggest]["rows"],
-            "seconds_biggest": result["tables"][biggest]["seconds"],
-            "plan": plan, "index_scans_counted": index_scans(url, index) - scans_before,
-            "copy_database_seconds": round(copied, 1),
-        })
+        result.update(
+            {
+                "table": biggest,
+                "touched_rows": touched,
+                "since": since.isoformat(),
+                "window_minutes": WINDOW.total_seconds() / 60,
+                "landed_rows_biggest": result["tables"][biggest]["rows"],
+                "seconds_biggest": result["tables"][biggest]["seconds"],
+                "plan": plan,
+                "index_scans_counted": index_scans(url, index) - scans_before,
+                "copy_database_seconds": round(copied, 1),
+            }
+        )
         return result
     finally:
         drop_database(name)
@@ -336,17 +375,21 @@ def incremental(biggest: str) -> dict:
 
 def table_rows(url: str) -> dict[str, int]:
     with psycopg.connect(url) as connection:
-        return dict(connection.execute(
-            "SELECT relname, n_live_tup FROM pg_stat_user_tables ORDER BY n_live_tup DESC"
-        ).fetchall())
+        return dict(
+            connection.execute(
+                "SELECT relname, n_live_tup FROM pg_stat_user_tables ORDER BY n_live_tup DESC"
+            ).fetchall()
+        )
 
 
 def sqlite_main(path: Path, rounds: int) -> None:
     """The same comparison on a SQLite CRM: the sqlite3 shell's dump is the limit there."""
     url = f"sqlite:///{path.resolve()}"
     with sqlite3.connect(path) as connection:
-        rows = {table.name: connection.execute(f'SELECT count(*) FROM "{table.name}"').fetchone()[0]
-                for table in tables_in(url)}
+        rows = {
+            table.name: connection.execute(f'SELECT count(*) FROM "{table.name}"').fetchone()[0]
+            for table in tables_in(url)
+        }
     runs = {"sqlite3_cli": [], "land": [], "pandas": []}
     for round_ in range(rounds):
         print(f"round {round_ + 1} of {rounds}", file=sys.stderr, flush=True)
@@ -359,7 +402,8 @@ def sqlite_main(path: Path, rounds: int) -> None:
             "seconds_median": statistics.median(r["seconds"] for r in results),
             "seconds_runs": [r["seconds"] for r in results],
             "ratio_to_sqlite3_cli": round(
-                statistics.median(r["seconds"] for r in results) / limit, 2),
+                statistics.median(r["seconds"] for r in results) / limit, 2
+            ),
             "client_cpu_s_runs": [r["client_cpu_s"] for r in results],
             "other_cpu_s_runs": [r["other_cpu_s"] for r in results],
             "peak_mb": max(r["peak_mb"] for r in results),
@@ -367,32 +411,51 @@ def sqlite_main(path: Path, rounds: int) -> None:
         for name, results in runs.items()
     }
     result = {
-        "benchmark": "etl_extract_sqlite", "database": str(path), "rows": rows,
-        "duckdb_memory_limit": DUCKDB_MEMORY_LIMIT, "summary": summary, "runs": runs,
+        "benchmark": "etl_extract_sqlite",
+        "database": str(path),
+        "rows": rows,
+        "duckdb_memory_limit": DUCKDB_MEMORY_LIMIT,
+        "summary": summary,
+        "runs": runs,
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{platform.node()} {os.cpu_count()} cores {platform.machine()}",
-        "versions": {package: version(package) for package in (
-            "duckdb", "pyarrow", "adbc-driver-sqlite", "pandas", "sqlalchemy")},
+        "versions": {
+            package: version(package)
+            for package in ("duckdb", "pyarrow", "adbc-driver-sqlite", "pandas", "sqlalchemy")
+        },
     }
     out = REPO / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "etl_extract_sqlite.json").write_text(json.dumps(result, indent=2) + "\n")
     print(f"\n{sum(rows.values()):,} rows in {path}")
     print(f"{'method':<34}{'s (median)':>11}{'× sqlite3':>10}{'peak MB':>9}   runs (s)")
-    labels = {"sqlite3_cli": "sqlite3 shell → /dev/null", "land": "CrmSource.land (ADBC)",
-              "pandas": "pandas.read_sql"}
+    labels = {
+        "sqlite3_cli": "sqlite3 shell → /dev/null",
+        "land": "CrmSource.land (ADBC)",
+        "pandas": "pandas.read_sql",
+    }
     for name, s in summary.items():
-        print(f"{labels[name]:<34}{s['seconds_median']:>11.1f}{s['ratio_to_sqlite3_cli']:>10.2f}"
-              f"{s['peak_mb']:>9}   " + ", ".join(f"{x:.1f}" for x in s["seconds_runs"]))
+        print(
+            f"{labels[name]:<34}{s['seconds_median']:>11.1f}{s['ratio_to_sqlite3_cli']:>10.2f}"
+            f"{s['peak_mb']:>9}   " + ", ".join(f"{x:.1f}" for x in s["seconds_runs"])
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="copy/land repetitions (3)")
-    parser.add_argument("--sample-rows", type=int, default=2_000_000,
-                        help="rows of the biggest table for pandas.read_sql (2,000,000)")
-    parser.add_argument("--sqlite", type=Path, metavar="FILE",
-                        help="measure on this SQLite CRM instead (e.g. one `crm demo` wrote)")
+    parser.add_argument(
+        "--sample-rows",
+        type=int,
+        default=2_000_000,
+        help="rows of the biggest table for pandas.read_sql (2,000,000)",
+    )
+    parser.add_argument(
+        "--sqlite",
+        type=Path,
+        metavar="FILE",
+        help="measure on this SQLite CRM instead (e.g. one `crm demo` wrote)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--streams", type=int, default=2, help=argparse.SUPPRESS)
@@ -412,8 +475,10 @@ def main() -> None:
     biggest = next(name for name in rows if name in Base.metadata.tables)
     load_before = os.getloadavg()
     started = time.perf_counter()
-    print(f"etl_extract: {sum(rows.values()):,} rows in {DATABASE}; biggest: {biggest}",
-          file=sys.stderr)
+    print(
+        f"etl_extract: {sum(rows.values()):,} rows in {DATABASE}; biggest: {biggest}",
+        file=sys.stderr,
+    )
 
     # The copy of the data set first: it needs a moment with no other connection to it.
     print("incremental (on a copy)", file=sys.stderr, flush=True)
@@ -426,19 +491,24 @@ def main() -> None:
         runs["land"].append(measure("land", "land", "--url", url, "--streams", "2"))
         if round_ == 0:
             runs["land_1_stream"].append(
-                measure("land_1_stream", "land", "--url", url, "--streams", "1"))
+                measure("land_1_stream", "land", "--url", url, "--streams", "1")
+            )
 
     print("pandas sample", file=sys.stderr, flush=True)
     where = f"id <= {args.sample_rows}"
-    sample_copy = measure("copy (sample)", "copy", "--url", url, "--only", biggest,
-                          "--where", where)
-    sample_pandas = measure("pandas (sample)", "pandas", "--url", url, "--only", biggest,
-                            "--where", where)
+    sample_copy = measure(
+        "copy (sample)", "copy", "--url", url, "--only", biggest, "--where", where
+    )
+    sample_pandas = measure(
+        "pandas (sample)", "pandas", "--url", url, "--only", biggest, "--where", where
+    )
 
     copy_s = statistics.median(r["seconds"] for r in runs["copy"])
     # Each land against the copy of its own round, which met the same other work.
-    paired = [round(land["seconds"] / copy["seconds"], 2)
-              for land, copy in zip(runs["land"], runs["copy"], strict=True)]
+    paired = [
+        round(land["seconds"] / copy["seconds"], 2)
+        for land, copy in zip(runs["land"], runs["copy"], strict=True)
+    ]
     summary = {
         name: {
             "seconds_median": statistics.median(r["seconds"] for r in results),
@@ -453,10 +523,14 @@ def main() -> None:
     }
     summary["land"]["ratio_to_copy_of_same_round"] = paired
     summary["pandas_sample"] = {
-        "table": biggest, "where": where, "rows": sample_pandas["rows"],
-        "seconds": sample_pandas["seconds"], "copy_seconds": sample_copy["seconds"],
+        "table": biggest,
+        "where": where,
+        "rows": sample_pandas["rows"],
+        "seconds": sample_pandas["seconds"],
+        "copy_seconds": sample_copy["seconds"],
         "ratio_to_copy": round(sample_pandas["seconds"] / sample_copy["seconds"], 2),
-        "client_cpu_s": sample_pandas["client_cpu_s"], "peak_mb": sample_pandas["peak_mb"],
+        "client_cpu_s": sample_pandas["client_cpu_s"],
+        "peak_mb": sample_pandas["peak_mb"],
     }
     result = {
         "benchmark": "etl_extract",
@@ -470,33 +544,53 @@ def main() -> None:
         "load_average_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{platform.node()} {os.cpu_count()} cores {platform.machine()}",
-        "versions": {package: version(package) for package in (
-            "duckdb", "pyarrow", "adbc-driver-postgresql", "psycopg", "pandas", "sqlalchemy")},
+        "versions": {
+            package: version(package)
+            for package in (
+                "duckdb",
+                "pyarrow",
+                "adbc-driver-postgresql",
+                "psycopg",
+                "pandas",
+                "sqlalchemy",
+            )
+        },
     }
     out = REPO / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "etl_extract.json").write_text(json.dumps(result, indent=2) + "\n")
 
-    print(f"\n{'method':<34}{'s (median)':>11}{'× COPY':>8}{'client CPU s':>14}{'peak MB':>9}"
-          "   runs (s)")
+    print(
+        f"\n{'method':<34}{'s (median)':>11}{'× COPY':>8}{'client CPU s':>14}{'peak MB':>9}"
+        "   runs (s)"
+    )
     for name, s in summary.items():
         if name == "pandas_sample":
             label = f"pandas.read_sql ({s['rows']:,} rows)"
-            print(f"{label:<34}{s['seconds']:>11.1f}{s['ratio_to_copy']:>8.2f}"
-                  f"{s['client_cpu_s']:>14.1f}{s['peak_mb']:>9}")
+            print(
+                f"{label:<34}{s['seconds']:>11.1f}{s['ratio_to_copy']:>8.2f}"
+                f"{s['client_cpu_s']:>14.1f}{s['peak_mb']:>9}"
+            )
             continue
-        label = {"copy": "binary COPY → /dev/null", "land": "CrmSource.land (2 streams)",
-                 "land_1_stream": "CrmSource.land (1 stream)"}[name]
-        print(f"{label:<34}{s['seconds_median']:>11.1f}{s['ratio_to_copy']:>8.2f}"
-              f"{statistics.median(s['client_cpu_s_runs']):>14.1f}{s['peak_mb']:>9}   "
-              + ", ".join(f"{x:.1f}" for x in s["seconds_runs"]))
+        label = {
+            "copy": "binary COPY → /dev/null",
+            "land": "CrmSource.land (2 streams)",
+            "land_1_stream": "CrmSource.land (1 stream)",
+        }[name]
+        print(
+            f"{label:<34}{s['seconds_median']:>11.1f}{s['ratio_to_copy']:>8.2f}"
+            f"{statistics.median(s['client_cpu_s_runs']):>14.1f}{s['peak_mb']:>9}   "
+            + ", ".join(f"{x:.1f}" for x in s["seconds_runs"])
+        )
     print(f"land ÷ copy of the same round: {', '.join(f'{x:.2f}' for x in paired)}")
     if "skipped" in changed:
         print(f"incremental: skipped ({changed['skipped']})")
     else:
-        print(f"incremental: {changed['landed_rows_biggest']:,} changed rows of {biggest} in "
-              f"{changed['seconds_biggest']:.2f} s; all tables {changed['seconds']:.2f} s; "
-              f"plan: {changed['plan'][0].strip()}")
+        print(
+            f"incremental: {changed['landed_rows_biggest']:,} changed rows of {biggest} in "
+            f"{changed['seconds_biggest']:.2f} s; all tables {changed['seconds']:.2f} s; "
+            f"plan: {changed['plan'][0].strip()}"
+        )
 
 
 if __name__ == "__main__":

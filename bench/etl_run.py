@@ -177,22 +177,6 @@ def page_queries(warehouse: Path) -> dict[str, float]:
             "kpa_days",
             dict(first_day=today - timedelta(days=34), last_day=today),
         ),
-        "leads_by_priority (top 500)": (
-            "leads_by_priority",
-            dict(desk=None, am_id=None, unassigned=False, limit=500),
-        ),
-        "leads_by_priority (one AM)": (
-            "leads_by_priority",
-            dict(desk=None, am_id=20, unassigned=False, limit=500),
-        ),
-        "leads_by_priority (new, unassigned)": (
-            "leads_by_priority",
-            dict(desk=None, am_id=None, unassigned=True, limit=500),
-        ),
-        "payments_between (24 h, declined)": (
-            "payments_between",
-            dict(since=now - timedelta(days=1), until=now, status="declined", limit=1000),
-        ),
         "freshness": ("freshness", {}),
         **pages_b_cases(today, now),
     }

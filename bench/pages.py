@@ -159,8 +159,22 @@ PARAMETERS: dict[str, Callable[[Reference], object]] = {
     "desk": lambda ref: None,
     "lead_id": lambda ref: ref.first_lead_id,
     "status": lambda ref: "declined",
-    "unassigned": lambda ref: False,
     "limit": lambda ref: 500,
+    # The moment of looking and the default calling hours, 09:00-20:00.
+    "now": lambda ref: ref.newest_payment,
+    "first_minute": lambda ref: 9 * 60,
+    "end_minute": lambda ref: 20 * 60,
+    "search": lambda ref: None,
+    "new_leads": lambda ref: False,
+    "open_only": lambda ref: False,
+    "view": lambda ref: "recent",
+    "days": lambda ref: 7,
+    "kind": lambda ref: "self",
+    "method": lambda ref: None,
+    "owner_id": lambda ref: None,
+    "unowned": lambda ref: False,
+    "priorities": lambda ref: ["urgent", "high", "normal", "low"],
+    "oldest_first": lambda ref: False,
 }
 
 # Further cases of one query, beside the default one: narrower or heavier filters a page offers.
@@ -177,11 +191,19 @@ CASES: dict[str, dict[str, Callable[[Reference], dict]]] = {
             "team_id": ref.first_team_id,
         },
     },
-    "leads_by_priority": {
-        "the busiest AM": lambda ref: {"am_id": ref.busiest_am_id},
-        "new, unassigned": lambda ref: {"unassigned": True},
-    },
     "kpa_days": {"8 weeks": lambda ref: {"first_day": ref.last_day - timedelta(days=55)}},
+    "leads_report": {
+        "one team": lambda ref: {"team_id": ref.first_team_id},
+        "the busiest AM": lambda ref: {"am_id": ref.busiest_am_id},
+        "new leads": lambda ref: {"new_leads": True},
+        "name search": lambda ref: {"search": "ana"},
+    },
+    "leads_last_logged_in": {
+        "old conversion, 30 days": lambda ref: {"view": "old_conversion", "days": 30},
+        "retention": lambda ref: {"view": "retention"},
+    },
+    "new_deposits": {"owned": lambda ref: {"kind": "owned"}},
+    "failed_deposits": {"open only": lambda ref: {"open_only": True}},
 }
 
 
