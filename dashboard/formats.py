@@ -17,6 +17,11 @@ def usd(value) -> str:
     return "–" if _missing(value) else f"{value:,.2f} USD"
 
 
+def amount(value) -> str:
+    """Money whose unit the label already names (a tile headed "Deposit USD")."""
+    return "–" if _missing(value) else f"{value:,.2f}"
+
+
 def percent(ratio) -> str:
     return "–" if _missing(ratio) else f"{ratio * 100:.1f} %"
 
@@ -43,3 +48,9 @@ def change(current, previous, kind: str) -> str | None:
 def figure(value, kind: str) -> str:
     """``value`` written as its ``kind`` says: ``count``, ``usd``, ``ratio`` or ``average``."""
     return {"count": count, "usd": usd, "ratio": percent, "average": average}[kind](value)
+
+
+def tile(value, kind: str) -> str:
+    """``value`` on a metric tile: as ``figure`` writes it, but money without its unit, which
+    the tile's label names (a tile is narrow)."""
+    return amount(value) if kind == "usd" else figure(value, kind)

@@ -121,7 +121,7 @@ def kpi_tiles(tiles: list[Tile], current: dict, previous: dict, against: str) ->
         now, before = current[tile.column], previous[tile.column]
         column.metric(
             tile.label,
-            show[tile.kind](now),
+            formats.tile(now, tile.kind),
             formats.change(now, before, tile.kind),
             help=f"{against}: {show[tile.kind](before)}",
         )
@@ -163,7 +163,7 @@ def excel_bytes(frame: pd.DataFrame) -> bytes:
 def csv_export(frame: pd.DataFrame, file_name: str, key: str) -> None:
     """Downloads of exactly ``frame`` as CSV and Excel, safe to open in a spreadsheet.
     ``file_name`` ends in .csv; the workbook takes the same name with .xlsx."""
-    csv_column, excel_column = st.columns(2)
+    csv_column, excel_column, _ = st.columns([1, 1, 4])
     csv_column.download_button(
         "Export CSV",
         neutralise_formulas(frame).to_csv(index=False).encode("utf-8"),

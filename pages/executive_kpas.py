@@ -29,7 +29,7 @@ for row in (comparisons[:4], comparisons[4:]):
     for column, item in zip(st.columns(len(row)), row, strict=True):
         column.metric(
             item.label,
-            formats.figure(item.day, item.kind),
+            formats.tile(item.day, item.kind),
             formats.change(item.day, item.last_week, item.kind),
             help=f"same weekday last week: {formats.figure(item.last_week, item.kind)}; "
             f"4-week average: {formats.figure(item.average, item.average_kind)}",

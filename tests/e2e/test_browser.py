@@ -39,8 +39,6 @@ VIEWPORT = {"width": 1440, "height": 1000}
 SERVER_START_S = 90
 # A page's first run opens DuckDB and imports Plotly: seconds on a loaded 2-core machine.
 PAGE_RUN_MS = 60_000
-# Pages another engineer has not delivered yet hold this sentence and a placeholder title.
-PLACEHOLDER = "This page is being built"
 
 
 def url_path(spec: PageSpec) -> str:
@@ -50,15 +48,7 @@ def url_path(spec: PageSpec) -> str:
 
 
 def page_params() -> list:
-    params = []
-    for spec in PAGES:
-        marks = []
-        if PLACEHOLDER in (REPO_ROOT / "pages" / spec.file).read_text():
-            marks.append(
-                pytest.mark.xfail(reason=f"pages/{spec.file} is still a placeholder", strict=True)
-            )
-        params.append(pytest.param(spec, id=Path(spec.file).stem, marks=marks))
-    return params
+    return [pytest.param(spec, id=Path(spec.file).stem) for spec in PAGES]
 
 
 def free_port() -> int:
