@@ -229,6 +229,24 @@ def _action_id(key: str) -> str:
     return st.session_state.setdefault(f"{key}.action_id", crm_actions.new_action_id())
 
 
+def _submit(label: str, key: str, callback: Callable, *args, **options) -> None:
+    """The button that runs ``callback(key, action_id, *args)`` with this widget's action id.
+
+    The button's key holds the id. Once a success renews the id, the page is drawn with a new
+    button: the second click of a double click, sent from the page drawn before, then finds no
+    button and does nothing; if it arrives before the page is drawn again, it still carries the
+    first click's id, and the CRM answers with the first result without writing again.
+    """
+    action_id = _action_id(key)
+    st.button(
+        label,
+        key=f"{key}.submit.{action_id}",
+        on_click=callback,
+        args=(key, action_id, *args),
+        **options,
+    )
+
+
 def _act(
     key: str, action_id: str, perform: Callable[..., crm_actions.ActionResult]
 ) -> datetime | None:
@@ -375,13 +393,13 @@ def assign_form(
             max_chars=crm_actions.NOTE_MAX_CHARS,
             disabled=disabled,
         )
-        st.button(
+        _submit(
             f"Assign {_leads(count)}" if count else "Assign",
-            key=f"{key}.submit",
+            key,
+            _assign,
+            _seen(selected) if count else {},
             type="primary",
             disabled=disabled,
-            on_click=_assign,
-            args=(key, _action_id(key), _seen(selected) if count else {}),
         )
         _show_error(key)
         with st.expander("Undo a bulk assignment of this shift"):
@@ -414,21 +432,25 @@ def star_buttons(selected: pd.DataFrame, *, key: str) -> None:
         disabled = _header("Star", viewer, why_not)
         seen = _seen(selected) if count else {}
         star_column, unstar_column = st.columns(2)
-        star_column.button(
-            f"Star {_leads(count)}" if count else "Star",
-            key=f"{key}.star",
-            icon="⭐",
-            disabled=disabled,
-            on_click=_star,
-            args=(f"{key}.star", _action_id(f"{key}.star"), seen, crm_actions.star),
-        )
-        unstar_column.button(
-            f"Unstar {_leads(count)}" if count else "Unstar",
-            key=f"{key}.unstar",
-            disabled=disabled,
-            on_click=_star,
-            args=(f"{key}.unstar", _action_id(f"{key}.unstar"), seen, crm_actions.unstar),
-        )
+        with star_column:
+            _submit(
+                f"Star {_leads(count)}" if count else "Star",
+                f"{key}.star",
+                _star,
+                seen,
+                crm_actions.star,
+                icon="⭐",
+                disabled=disabled,
+            )
+        with unstar_column:
+            _submit(
+                f"Unstar {_leads(count)}" if count else "Unstar",
+                f"{key}.unstar",
+                _star,
+                seen,
+                crm_actions.unstar,
+                disabled=disabled,
+            )
         _show_error(f"{key}.star")
         _show_error(f"{key}.unstar")
 
@@ -450,13 +472,7 @@ def note_form(selected: pd.DataFrame, *, key: str) -> None:
             placeholder="what happened, what to do next",
             disabled=disabled,
         )
-        st.button(
-            "Add note",
-            key=f"{key}.submit",
-            disabled=disabled,
-            on_click=_note,
-            args=(key, _action_id(key), lead_id),
-        )
+        _submit("Add note", key, _note, lead_id, disabled=disabled)
         _show_error(key)
 
 
@@ -485,7 +501,9 @@ def failed_deposit_review(selected: pd.DataFrame, *, key: str) -> None:
         if row is not None and not pd.isna(row.get("am_id")):
             owner = int(row["am_id"])
         desk = row.get("desk") if row is not None else None
-        _am_choice(f"{key}.am", desk, viewer, disabled, default=owner)
+        deposit_id = int(row["deposit_id"]) if row is not None else None
+        # One choice per deposit: each starts on its own lead's owner.
+        _am_choice(f"{key}.{deposit_id}.am", desk, viewer, disabled, default=owner)
         if row is not None:
             reason = row.get("decline_reason")
             reason = "no reason given" if pd.isna(reason) else reason
@@ -499,13 +517,13 @@ def failed_deposit_review(selected: pd.DataFrame, *, key: str) -> None:
             placeholder="how the AM can help the client deposit",
             disabled=disabled,
         )
-        st.button(
+        _submit(
             "Assign with the decline reason",
-            key=f"{key}.submit",
+            key,
+            _failed_deposit,
+            _deposit(row),
             type="primary",
             disabled=disabled,
-            on_click=_failed_deposit,
-            args=(key, _action_id(key), _deposit(row)),
         )
         _show_error(key)
 
@@ -525,7 +543,7 @@ def _failed_deposit(key: str, action_id: str, deposit: tuple[int, int]) -> None:
             engine,
             **who,
             deposit_id=deposit_id,
-            am_id=state.get(f"{key}.am"),
+            am_id=state.get(f"{key}.{deposit_id}.am"),
             version=version,
             note=state.get(f"{key}.note"),
         )
@@ -556,27 +574,20 @@ def new_deposit_review(selected: pd.DataFrame, *, kind: str, key: str) -> None:
                 max_chars=crm_actions.NOTE_MAX_CHARS,
                 disabled=disabled,
             )
-            st.button(
+            _submit(
                 "Assign for upsale, high priority",
-                key=f"{key}.submit",
+                key,
+                _upsale,
+                _deposit(row),
                 type="primary",
                 disabled=disabled,
-                on_click=_upsale,
-                args=(key, _action_id(key), _deposit(row)),
             )
         else:
             credited = row.get("credited_am_name") if row is not None else None
             label = "Record on the AM's target board"
             if isinstance(credited, str) and credited:
                 label = f"Record on {credited}'s target board"
-            st.button(
-                label,
-                key=f"{key}.submit",
-                type="primary",
-                disabled=disabled,
-                on_click=_target_board,
-                args=(key, _action_id(key), _deposit(row)),
-            )
+            _submit(label, key, _target_board, _deposit(row), type="primary", disabled=disabled)
         _show_error(key)
 
 
@@ -637,14 +648,15 @@ def end_of_shift_form(*, key: str) -> None:
             args=(key,),
         )
         plan: ShiftPlan | None = st.session_state.get(f"{key}.plan")
-        confirm_column.button(
-            "Confirm end of shift",
-            key=f"{key}.confirm",
-            type="primary",
-            disabled=disabled or plan is None,
-            on_click=_end_of_shift,
-            args=(key, _action_id(key), plan),
-        )
+        with confirm_column:
+            _submit(
+                "Confirm end of shift",
+                key,
+                _end_of_shift,
+                plan,
+                type="primary",
+                disabled=disabled or plan is None,
+            )
         cancel_column.button(
             "Cancel",
             key=f"{key}.cancel",
@@ -791,17 +803,13 @@ def call_outcome_form(selected: pd.DataFrame, *, key: str, am_id: int) -> None:
                 key=f"{key}.{lead_id}.time",
                 disabled=disabled,
             )
-        st.button(
+        _submit(
             "Log call",
-            key=f"{key}.submit",
+            key,
+            _log_call,
+            (lead_id, int(row["version"])) if row is not None else None,
             type="primary",
             disabled=disabled,
-            on_click=_log_call,
-            args=(
-                key,
-                _action_id(key),
-                (lead_id, int(row["version"])) if row is not None else None,
-            ),
         )
         _show_error(key)
 
@@ -849,12 +857,7 @@ def undo_form(*, key: str, viewer: Viewer | None) -> None:
     chosen = st.selectbox(
         "Your bulk assignment", list(choices), format_func=choices.get, key=f"{key}.chosen"
     )
-    st.button(
-        "Undo it",
-        key=f"{key}.submit",
-        on_click=_undo,
-        args=(key, _action_id(key), chosen),
-    )
+    _submit("Undo it", key, _undo, chosen)
     _show_error(key)
 
 
