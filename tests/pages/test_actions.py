@@ -552,3 +552,13 @@ def test_my_leads_logs_a_no_answer_with_a_callback_in_the_leads_time(open_page, 
     assert (entry["after"]["call_id"], entry["after"]["outcome"]) == (8, "no_answer")
     # At once: the callback on Ben's own clock.
     assert shown(at, "my_leads.table").iloc[0]["callback_local"] == pd.Timestamp("2026-03-30 10:00")
+
+
+def test_a_manager_sees_an_ams_list_but_logs_no_call_for_them(open_page, writable_crm, crm):
+    at = open_page("pages/my_leads.py", writable_crm.warehouse, staff_id=MIA)
+    assert "Choose an AM" in at.info[0].value
+    at.selectbox(key="my_leads.am").select("Bea Brook").run()
+    assert shown(at, "my_leads.table")["lead_name"].tolist() == ["Ben Hall"]
+    select(at, "my_leads.table", 0)
+    assert "Calls are logged by the AM who made them, from their own list." in captions(at)
+    assert submit(at, "my_leads.call").disabled
