@@ -7,14 +7,15 @@ computes the local time in SQL from the parameters ``clock()`` gives (the snapsh
 ``local_time`` and ``inside_calling_hours``) and returns at most ``ROW_LIMIT`` rows, each with
 ``matched``: how many rows passed the filters.
 
-**Hook for actions** (assign, star, note): ``show(...)`` returns the rows the user selected, as
-the query returned them (every column, not only the shown ones): at least ``lead_id`` and
-``version`` (the lead's change counter as of the ETL's run; an action sends it back so the CRM
-refuses a lead that changed since), and ``deposit_id`` on the deposit reviews. Put the action
-widget right under the ``show`` call and act on what it returns::
+**Actions** (``dashboard.actions``): ``show(...)`` returns the rows the user selected, as
+the page showed them (every column, not only the shown ones): at least ``lead_id`` and
+``version`` (the lead's change counter as the page showed it; an action sends it back so the
+CRM refuses a lead that changed since), and ``deposit_id`` on the deposit reviews. The rows
+shown carry this session's own changes that the warehouse does not hold yet
+(``actions.overlay``). Put the action widgets right under the ``show`` call::
 
     selected = lead_table.show(rows, COLUMNS, key="all_leads.table", ...)
-    assign_form(selected[["lead_id", "version"]], key="all_leads.assign")
+    actions.assign_form(selected, key="all_leads.assign")
 
 The selection is cleared whenever the shown rows change (a filter, a refresh of the Online
 pages), so an action never applies to rows that moved under the user's selection.
@@ -26,7 +27,7 @@ import pandas as pd
 import streamlit as st
 
 from crm import models
-from dashboard import periods, widgets
+from dashboard import actions, periods, widgets
 from dashboard.data import calling_hours, query, viewer_time_zone
 
 ROW_LIMIT = 1000
@@ -80,6 +81,10 @@ COLUMNS = {
     "deposit_usd": st.column_config.NumberColumn("Deposit USD", format="%.2f USD"),
     "last_deposit_at": st.column_config.DatetimeColumn("Last deposit", format="YYYY-MM-DD HH:mm"),
     "last_call_at": st.column_config.DatetimeColumn("Last call", format="YYYY-MM-DD HH:mm"),
+    "callback_local": st.column_config.DatetimeColumn(
+        "Callback (lead's time)", format="YYYY-MM-DD HH:mm", help="on the lead's own clock"
+    ),
+    "priority": st.column_config.TextColumn("Priority", help="high: an upsale"),
     "last_contacted_at": st.column_config.DatetimeColumn(
         "Last contact", format="YYYY-MM-DD HH:mm", help="the latest call, note or e-mail"
     ),
@@ -147,6 +152,7 @@ def show(
     shows: str,
     noun: str = "leads",
     selectable: bool = True,
+    starred_only: bool = False,
 ) -> pd.DataFrame:
     """Show ``rows`` (a lead query's result) as a table of ``columns`` (names from
     ``COLUMNS``; the lead, local time, calling hours, last contact and ranking reasons are
@@ -155,7 +161,11 @@ def show(
     Returns the selected rows with every column of ``rows`` (empty when ``selectable`` is
     False or nothing is selected). With no rows it says why: an empty warehouse (and what the
     page, which ``shows`` this, will show), or filters that match nothing.
+
+    The rows show the changes this session's actions made that the warehouse does not hold
+    yet (``actions.overlay``; ``starred_only`` leaves out the leads unstarred since).
     """
+    rows = actions.overlay(rows, starred_only=starred_only)
     if rows.empty:
         if int(query("lead_total").iloc[0, 0]) == 0:
             st.info(f"Nothing to show yet: the warehouse holds no leads. This page shows {shows}.")

@@ -28,6 +28,7 @@ class PageSpec:
 
 
 PAGES: tuple[PageSpec, ...] = (
+    PageSpec("my_leads.py", "My leads", "📞", "My work", (ACCOUNT_MANAGER, *MANAGERS)),
     PageSpec("sales_dashboard.py", "Sales dashboard", "📈", "Numbers", READERS, True),
     PageSpec("executive_kpas.py", "Executive KPAs", "🎯", "Numbers", READERS),
     PageSpec("target_board.py", "Target board", "🏁", "Numbers", MANAGERS),

@@ -3,7 +3,7 @@ leads (registered, nobody's yet) at the flick of a toggle. Assigning comes under
 
 import streamlit as st
 
-from dashboard import lead_table, widgets
+from dashboard import actions, lead_table, widgets
 from dashboard.data import query
 
 ALL = "All"
@@ -57,7 +57,6 @@ rows = query(
     new_leads=new_leads,
     limit=lead_table.ROW_LIMIT,
 )
-# The action widgets (the actions issue) go here, acting on `selected`.
 selected = lead_table.show(
     rows,
     COLUMNS,
@@ -66,3 +65,9 @@ selected = lead_table.show(
     shows="every lead with status, desk, AM, local time, last login, balance and deposits, "
     "ranked by who to call first",
 )
+assign_column, other_column = st.columns(2)
+with assign_column:
+    actions.assign_form(selected, key="all_leads.assign")
+with other_column:
+    actions.star_buttons(selected, key="all_leads.stars")
+    actions.note_form(selected, key="all_leads.note")

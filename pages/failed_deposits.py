@@ -3,7 +3,7 @@ first, so each goes to its AM with a note that helps the client deposit."""
 
 import streamlit as st
 
-from dashboard import lead_table, widgets
+from dashboard import actions, lead_table, widgets
 from dashboard.data import query
 
 COLUMNS = [
@@ -51,7 +51,6 @@ rows = query(
     open_only=open_only,
     limit=lead_table.ROW_LIMIT,
 )
-# The action widgets (the actions issue) go here, acting on `selected`.
 selected = lead_table.show(
     rows,
     COLUMNS,
@@ -61,3 +60,4 @@ selected = lead_table.show(
     "reason, the lead and its AM, the open ones first",
     noun="declined deposits",
 )
+actions.failed_deposit_review(selected, key="failed_deposits.review")

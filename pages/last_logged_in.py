@@ -4,7 +4,7 @@ clients to grow. Assign from each list."""
 
 import streamlit as st
 
-from dashboard import lead_table, widgets
+from dashboard import actions, lead_table, widgets
 from dashboard.data import query
 
 RECENT = "Recent logins"
@@ -70,7 +70,6 @@ rows = query(
     am_id=am.id,
     limit=lead_table.ROW_LIMIT,
 )
-# The action widgets (the actions issue) go here, acting on `selected`.
 selected = lead_table.show(
     rows,
     COLUMNS,
@@ -78,3 +77,9 @@ selected = lead_table.show(
     file_name=f"last-logged-in-{VIEWS[view].replace('_', '-')}.csv",
     shows=SHOWS[view],
 )
+assign_column, other_column = st.columns(2)
+with assign_column:
+    actions.assign_form(selected, key="last_logged_in.assign")
+with other_column:
+    actions.star_buttons(selected, key="last_logged_in.stars")
+    actions.note_form(selected, key="last_logged_in.note")

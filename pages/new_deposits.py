@@ -4,7 +4,7 @@ board. The ones not yet followed up come first."""
 
 import streamlit as st
 
-from dashboard import lead_table, widgets
+from dashboard import actions, lead_table, widgets
 from dashboard.data import query
 
 SELF = "Self deposits (upsale)"
@@ -54,7 +54,6 @@ rows = query(
     am_id=am.id,
     limit=lead_table.ROW_LIMIT,
 )
-# The action widgets (the actions issue) go here, acting on `selected`.
 selected = lead_table.show(
     rows,
     COLUMNS[kind] + LEAD_COLUMNS,
@@ -63,3 +62,4 @@ selected = lead_table.show(
     shows=SHOWS[kind],
     noun="deposits",
 )
+actions.new_deposit_review(selected, kind=KINDS[kind], key=f"new_deposits.{KINDS[kind]}.review")

@@ -3,7 +3,7 @@ last deposit, time online, last call), refreshed on its own every 15 s; assign f
 
 import streamlit as st
 
-from dashboard import lead_table, widgets
+from dashboard import actions, lead_table, widgets
 from dashboard.data import live_query
 
 REFRESH_S = 15
@@ -48,8 +48,8 @@ def online_leads(team_id: int | None, am_id: int | None) -> None:
         am_id=am_id,
         limit=lead_table.ROW_LIMIT,
     )
-    # The action widgets (assign) go under the table, inside this fragment.
-    lead_table.show(
+    # The actions live inside the fragment: they act on the rows this refresh shows.
+    selected = lead_table.show(
         rows,
         COLUMNS,
         key="online_advanced.table",
@@ -58,6 +58,12 @@ def online_leads(team_id: int | None, am_id: int | None) -> None:
         "online and last call",
         noun="leads online",
     )
+    assign_column, other_column = st.columns(2)
+    with assign_column:
+        actions.assign_form(selected, key="online_advanced.assign")
+    with other_column:
+        actions.star_buttons(selected, key="online_advanced.stars")
+        actions.note_form(selected, key="online_advanced.note")
 
 
 online_leads(team.id, am.id)

@@ -164,7 +164,9 @@ def test_every_page_renders_its_title_and_no_error(tab, app_url, spec):
 
 
 def test_a_click_in_the_sidebar_opens_the_page(tab, app_url):
-    first, second = PAGES[0], PAGES[1]
+    # From the default page (at the root) to the first other page of the sidebar.
+    first = next(spec for spec in PAGES if spec.default)
+    second = next(spec for spec in PAGES if not spec.default)
     tab.goto(app_url)
     wait_for_app_run(tab)
     tab.get_by_test_id("stSidebarNav").get_by_role("link", name=second.title).click()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from crm.db import create_crm_engine
+from dashboard.viewer import STAFF_KEY
 from etl.extract import CrmSource
 from etl.run import run_etl
 from tests.etl.small_crm import AS_OF, build_small_crm
@@ -53,13 +55,34 @@ def empty_warehouse(migrated_sqlite_template, tmp_path_factory) -> Path:
     return build_warehouse(migrated_sqlite_template, tmp_path_factory.mktemp("empty"), False)
 
 
+@dataclass(frozen=True)
+class WritableCrm:
+    url: str
+    warehouse: Path
+
+
+@pytest.fixture
+def writable_crm(migrated_sqlite_template, tmp_path, monkeypatch) -> WritableCrm:
+    """The small brokerage in a CRM of this test's own, which the pages' actions write to
+    (``CRM_DATABASE_URL`` names it), and the warehouse the ETL built from it at AS_OF."""
+    warehouse = build_warehouse(migrated_sqlite_template, tmp_path / "small", True)
+    url = f"sqlite:///{tmp_path / 'small' / 'crm.sqlite'}"
+    monkeypatch.setenv("CRM_DATABASE_URL", url)
+    return WritableCrm(url, warehouse)
+
+
 @pytest.fixture
 def open_page(monkeypatch) -> Iterator[Callable[..., AppTest]]:
     """Open a page of dashboard_app.py on the warehouse at ``warehouse`` on AS_OF's day, at
-    AS_OF's moment or the ISO date-time ``now``, in the viewer's ``time_zone`` (default UTC)."""
+    AS_OF's moment or the ISO date-time ``now``, in the viewer's ``time_zone`` (default UTC),
+    signed in as the staff member ``staff_id`` (default: nobody)."""
 
     def open_(
-        page: str, warehouse: Path, time_zone: str | None = None, now: str | None = None
+        page: str,
+        warehouse: Path,
+        time_zone: str | None = None,
+        now: str | None = None,
+        staff_id: int | None = None,
     ) -> AppTest:
         monkeypatch.setenv("WAREHOUSE_PATH", str(warehouse))
         monkeypatch.setenv("STARBOARD_TODAY", AS_OF.date().isoformat())
@@ -70,6 +93,8 @@ def open_page(monkeypatch) -> Iterator[Callable[..., AppTest]]:
         else:
             monkeypatch.delenv("STARBOARD_TIME_ZONE", raising=False)
         at = AppTest.from_file(str(REPO_ROOT / "dashboard_app.py"), default_timeout=APP_TIMEOUT_S)
+        if staff_id is not None:
+            at.session_state[STAFF_KEY] = staff_id
         at.run()
         at.switch_page(page)
         return at.run()

@@ -41,7 +41,7 @@ def test_starred_leads_per_am_with_local_time_and_calling_hours(open_page, small
         "Europe/London",
     )
     assert ben["local_time"] == pd.Timestamp("2026-03-10 12:00")
-    assert bool(ben["in_calling_hours"]) is True
+    assert bool(ben["inside_calling_hours"]) is True
     assert ben["callback_local"] == pd.Timestamp("2026-03-10 18:00")
     assert ben["last_contacted_at"] == pd.Timestamp("2026-03-10 10:30", tz="UTC")
     assert ben["priority_score"] == 110
@@ -63,12 +63,12 @@ def test_calling_hours_follow_the_leads_own_clock(open_page, small_warehouse):
     assert at.dataframe[0].value["callable_now"].tolist() == [0]
     ben = at.dataframe(key="star.leads").value.iloc[0]
     assert ben["local_time"] == pd.Timestamp("2026-03-10 21:30")
-    assert bool(ben["in_calling_hours"]) is False
+    assert bool(ben["inside_calling_hours"]) is False
     # After the clocks change, 08:30 UTC is 09:30 in London: inside the hours (in UTC it is not).
     at = open_page(PAGE, small_warehouse, now="2026-03-30T08:30:00")
     ben = at.dataframe(key="star.leads").value.iloc[0]
     assert ben["local_time"] == pd.Timestamp("2026-03-30 09:30")
-    assert bool(ben["in_calling_hours"]) is True
+    assert bool(ben["inside_calling_hours"]) is True
 
 
 def test_last_contact_in_the_viewers_time_zone(open_page, small_warehouse):

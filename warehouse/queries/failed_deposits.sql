@@ -3,7 +3,8 @@
 -- most $limit rows, `matched` on each row says how many passed the filters. Filters, NULL for
 -- any: $team_id and $am_id (the lead's owning AM); $open_only keeps the unreviewed ones.
 -- Reviewed: a failed_deposit assignment of the lead or a note on it since the attempt
--- (mart_payments.reviewed_at). Each row carries its lead as the lead pages show it.
+-- (mart_payments.reviewed_at). Each row carries its lead as the lead pages show it, with
+-- its owning AM's id and its desk (the failed-deposit review offers that desk's AMs).
 with attempts as (
     select *
     from mart_payments
@@ -62,9 +63,11 @@ final as (
         amount,
         amount_currency,
         amount_usd,
+        am_id,
         am_name,
         team_name,
         status,
+        desk,
         reviewed_at is not null as is_reviewed,
         reviewed_at,
         balance,

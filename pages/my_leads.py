@@ -1,0 +1,74 @@
+"""My leads: an account manager's work now, their starred leads in priority order with the
+lead's local time, the calling hours, the callback and the last contact, where they log each
+call's outcome; and their own figures of the day. A manager picks the AM whose list to see."""
+
+import streamlit as st
+
+from dashboard import actions, lead_table, navigation, periods, widgets
+from dashboard.data import query
+from dashboard.viewer import current_viewer
+from dashboard.widgets import Tile
+
+TILES = [
+    Tile("Calls", "calls", "count"),
+    Tile("Connected calls", "connected_calls", "count"),
+    Tile("Call ratio", "call_ratio", "ratio"),
+    Tile("Deposits", "deposits", "count"),
+    Tile("Deposit USD", "deposit_usd", "usd"),
+    Tile("FTDs", "ftds", "count"),
+]
+COLUMNS = ["callback_local", "status", "priority", "country", "time_zone"]
+SHOWS = (
+    "the leads starred for you, in the order to call them, with each lead's local time, "
+    "whether it is inside the calling hours, the callback, the last contact and why it ranks "
+    "there"
+)
+
+st.title("My leads")
+run = widgets.require_warehouse()
+viewer = current_viewer()
+if viewer is None:
+    st.info("Sign in to see the leads starred for you and to log your calls.")
+    st.stop()
+if viewer.role == navigation.ACCOUNT_MANAGER:
+    am_id, am_name = viewer.staff_id, viewer.name
+else:
+    team_column, am_column = st.columns(2)
+    with team_column:
+        team = widgets.team_filter("my_leads.team")
+    with am_column:
+        am = widgets.am_filter("my_leads.am", team)
+    if am.id is None:
+        st.info("Choose an AM to see the leads starred for them and their figures of the day.")
+        st.stop()
+    am_id, am_name = am.id, am.name
+widgets.freshness_line(run)
+
+today = periods.today()
+yesterday = periods.Period(today, today).previous()
+st.subheader(f"{am_name} today")
+scope = dict(team_id=None, am_id=am_id)
+totals = query("sales_totals", first_day=today, last_day=today, **scope).iloc[0].to_dict()
+before = query("sales_totals", first_day=yesterday.first, last_day=yesterday.last, **scope).iloc[0]
+widgets.kpi_tiles(TILES, totals, before.to_dict(), f"yesterday {yesterday.label()}")
+
+st.subheader("Starred leads")
+clock = lead_table.clock()
+leads = query("starred_leads", **clock, team_id=None, am_id=am_id, limit=lead_table.ROW_LIMIT)
+leads = actions.with_newly_starred(leads, clock, team_id=None, am_id=am_id)
+if leads.empty:
+    st.info(
+        f"No lead is starred for {am_name} now: a manager stars the leads to work "
+        "(the star board's end of shift stars tomorrow's callbacks)."
+    )
+    st.stop()
+selected = lead_table.show(
+    leads,
+    COLUMNS,
+    key="my_leads.table",
+    file_name="my-leads.csv",
+    shows=SHOWS,
+    noun="starred leads",
+    starred_only=True,
+)
+actions.call_outcome_form(selected, key="my_leads.call", am_id=am_id)
