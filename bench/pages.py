@@ -175,6 +175,7 @@ PARAMETERS: dict[str, Callable[[Reference], object]] = {
     "unowned": lambda ref: False,
     "priorities": lambda ref: ["urgent", "high", "normal", "low"],
     "oldest_first": lambda ref: False,
+    "lead_ids": lambda ref: [ref.first_lead_id],
 }
 
 # Further cases of one query, beside the default one: narrower or heavier filters a page offers.

@@ -8,11 +8,11 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from etl.extract import CrmSource
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crm.models import Base, utcnow
+from etl.extract import CrmSource
 from etl.run import run_etl
 from tests.etl.small_crm import AS_OF, build_small_crm
 from warehouse import warehouse_paths
