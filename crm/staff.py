@@ -198,6 +198,14 @@ def staff_list(engine: sa.Engine) -> list[sa.Row]:
         return connection.execute(statement).all()
 
 
+def teams(engine: sa.Engine) -> list[sa.Row]:
+    """Every team (id, name, desk), by name: what an AM can join."""
+    with engine.connect() as connection:
+        return connection.execute(
+            sa.select(TEAMS.c.id, TEAMS.c.name, TEAMS.c.desk).order_by(TEAMS.c.name)
+        ).all()
+
+
 def staff_id_of(engine: sa.Engine, email: str) -> int:
     """The id of the account with ``email``; refused when there is none."""
     with engine.connect() as connection:
