@@ -24,6 +24,14 @@ NO_DESK = "no desk"
 NO_TEAM = "no team"
 
 
+def require_admin() -> None:
+    """Stop unless an admin is signed in: the page shows staff accounts, and is run only
+    through the router, which offers it to admins alone (this holds should it ever not)."""
+    viewer = current_viewer()
+    if viewer is None or viewer.role != "admin":
+        st.stop()
+
+
 def accounts_table() -> pd.DataFrame:
     """Every account, active first, as the admin sees it (never a password hash)."""
     rows = staff.staff_list(crm_engine())

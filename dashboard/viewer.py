@@ -120,12 +120,12 @@ def client_address() -> str:
     ``STARBOARD_TRUST_FORWARDED_FOR=1`` vouches for, the address it forwarded; else (a browser
     on this machine) the browser session."""
     ip = st.context.ip_address
-    if ip:
+    if isinstance(ip, str) and ip:
         return ip
     if os.environ.get("STARBOARD_TRUST_FORWARDED_FOR", "").strip().lower() in ("1", "true", "yes"):
         forwarded = st.context.headers.get("X-Forwarded-For", "")
         # The last hop is the one our own proxy added; the ones before it the client wrote.
-        hop = forwarded.split(",")[-1].strip()
+        hop = forwarded.split(",")[-1].strip() if isinstance(forwarded, str) else ""
         if hop:
             return hop
     ctx = get_script_run_ctx()
@@ -149,4 +149,19 @@ def ensure_routed() -> None:
     """
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
-        st.rerun()
+        # A widget's callback runs before the script is chosen: with the flag down, this very
+        # run goes through the router, and a rerun would drop the click.
+        if not _in_callback():
+            st.rerun()
+
+
+def _in_callback() -> bool:
+    try:  # Streamlit's own record of the phase it runs; internal, checked on 1.67
+        from streamlit.runtime.scriptrunner_utils.script_run_context import (
+            RunLocation,
+            ThreadState,
+        )
+
+        return ThreadState.get().run_location is RunLocation.CALLBACK
+    except (ImportError, AttributeError):
+        return False

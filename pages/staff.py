@@ -6,6 +6,7 @@ import streamlit as st
 from dashboard import staff_admin
 
 st.title("Staff")
+staff_admin.require_admin()
 st.caption(
     "Roles: executives read the sales dashboard and the KPAs; sales and lead managers open "
     "every page and take every action; account managers see their own leads; admins also "
