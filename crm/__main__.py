@@ -89,7 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     staff_commands = staff.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
     staff_commands.add_parser("list", help="every account, its role and whether it can sign in")
-    add = staff_commands.add_parser("add", help="add an account (with a password)")
+    # No abbreviations: --password must not be taken for --password-stdin.
+    add = staff_commands.add_parser(
+        "add", help="add an account (with a password)", allow_abbrev=False
+    )
     add.add_argument("--name", required=True, help="the person's full name")
     add.add_argument("--email", required=True, help="their work email: what they sign in with")
     add.add_argument("--role", required=True, help=ROLE_HELP)
@@ -100,7 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-password", action="store_true", help="add without a password (cannot sign in yet)"
     )
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
-    password = staff_commands.add_parser("set-password", help="set or reset a password")
+    password = staff_commands.add_parser(
+        "set-password", help="set or reset a password", allow_abbrev=False
+    )
     password.add_argument("email", help="the account's email")
     password.add_argument(
         "--password-stdin", action="store_true", help="read the password from stdin"
