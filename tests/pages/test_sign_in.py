@@ -394,3 +394,16 @@ def test_every_page_rendered_for_an_executive_holds_no_client_email_or_phone(crm
         spec.file: [] for spec in PAGES
     }
     assert "•••" in shown["support_issues.py"]  # the ticket is there, its contacts masked
+
+
+def test_no_page_renders_text_as_html():
+    """CRM text (a lead's name, a note, a subject) is never handed to the browser as HTML."""
+    sources = [REPO_ROOT / "dashboard_app.py", *(REPO_ROOT / "pages").glob("*.py")]
+    sources += (REPO_ROOT / "dashboard").glob("*.py")
+    offending = [
+        f"{path.relative_to(REPO_ROOT)}: {needle}"
+        for path in sources
+        for needle in ("unsafe_allow_html=True", "st.html(", "components.html(", "st.iframe(")
+        if needle in path.read_text()
+    ]
+    assert offending == []
