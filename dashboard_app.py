@@ -6,6 +6,7 @@ Pages live in ``pages/``, one file per view; their logic lives in ``dashboard/``
 in ``warehouse/queries/``.
 """
 
+import sqlalchemy as sa
 import streamlit as st
 
 from crm.errors import UserError
@@ -18,6 +19,9 @@ try:
     person = viewer.current_viewer()
 except UserError as error:  # a bad STARBOARD_IDLE_MINUTES: say so, show nothing
     st.error(str(error))
+    st.stop()
+except sa.exc.DBAPIError as error:
+    st.error(sign_in.crm_trouble(error))
     st.stop()
 
 if person is None:

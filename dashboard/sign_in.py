@@ -10,9 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import sqlalchemy as sa
 import streamlit as st
 
 from crm import auth, staff
+from crm.errors import UserError
 from dashboard import access
 from dashboard.navigation import PAGES
 from dashboard.viewer import (
@@ -60,15 +62,33 @@ def _sign_in() -> None:
     password = st.session_state.get(PASSWORD_KEY, "")
     # The password leaves session state at once, whatever the answer.
     st.session_state[PASSWORD_KEY] = ""
-    result = auth.sign_in(crm_engine(), email, password, address=client_address())
+    try:
+        result = auth.sign_in(crm_engine(), email, password, address=client_address())
+    except UserError as error:  # a bad limit in the environment
+        st.session_state[ERROR_KEY] = str(error)
+        return
+    except sa.exc.DBAPIError as error:
+        st.session_state[ERROR_KEY] = crm_trouble(error)
+        return
     if result.staff_id is None:
         st.session_state[ERROR_KEY] = result.message
         return
     sign_in_as(result.staff_id)
 
 
+def crm_trouble(error: sa.exc.DBAPIError) -> str:
+    """One line for a CRM that does not answer, or whose schema is behind this code."""
+    return (
+        f"Starboard cannot read its CRM now ({type(error.orig).__name__}): try again in a "
+        "moment; if it lasts, run `python -m crm init` and check CRM_DATABASE_URL."
+    )
+
+
 def _demo_accounts() -> None:
-    accounts = staff.demo_accounts(crm_engine())
+    try:
+        accounts = staff.demo_accounts(crm_engine())
+    except sa.exc.DBAPIError:
+        return  # the sign-in itself will say what is wrong
     if not accounts:
         return
     st.divider()

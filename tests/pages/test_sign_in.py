@@ -235,6 +235,17 @@ def test_repeated_wrong_sign_ins_lock_the_account_while_another_still_signs_in(c
     assert outcomes == ["wrong_password"] * 5 + ["locked"]
 
 
+def test_a_crm_behind_on_migrations_is_one_line_not_a_traceback(crm):
+    with crm.begin() as connection:
+        connection.execute(sa.text("DROP TABLE sign_in_attempts"))
+    at = sign_in(app().run(), EMAILS[MIA], PASSWORDS[MIA])
+    assert not at.exception
+    assert [error.value for error in at.error] == [
+        "Starboard cannot read its CRM now (OperationalError): try again in a moment; if it "
+        "lasts, run `python -m crm init` and check CRM_DATABASE_URL."
+    ]
+
+
 def test_a_demo_crm_names_its_accounts_on_the_sign_in_page(crm):
     with crm.begin() as connection:
         connection.execute(
