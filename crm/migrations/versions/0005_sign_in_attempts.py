@@ -26,8 +26,13 @@ def upgrade() -> None:
         sa.Column(
             "outcome",
             sa.Enum(
-                "signed_in", "wrong_password", "inactive", "locked",
-                native_enum=False, create_constraint=True, length=20,
+                "signed_in",
+                "wrong_password",
+                "inactive",
+                "locked",
+                native_enum=False,
+                create_constraint=True,
+                length=20,
             ),
             nullable=False,
         ),
