@@ -1,19 +1,40 @@
 """Starboard's dashboard: the router. Run ``streamlit run dashboard_app.py``.
 
-Pages live in ``pages/``, one file per view (listed in ``dashboard/navigation.py``); their
-logic lives in ``dashboard/`` and their SQL in ``warehouse/queries/``.
+Nothing shows until someone signs in (``dashboard/sign_in.py``); then the sidebar holds the
+pages their role may open (``dashboard/navigation.py``), read from the CRM at every click.
+Pages live in ``pages/``, one file per view; their logic lives in ``dashboard/`` and their SQL
+in ``warehouse/queries/``.
 """
 
+import sqlalchemy as sa
 import streamlit as st
 
-from dashboard.navigation import PAGES
+from crm.errors import UserError
+from dashboard import access, sign_in, viewer
 
 st.set_page_config(page_title="Starboard", page_icon="⭐", layout="wide")
+viewer.routed()
 
+try:
+    person = viewer.current_viewer()
+except UserError as error:  # a bad STARBOARD_IDLE_MINUTES: say so, show nothing
+    st.error(str(error))
+    st.stop()
+except sa.exc.DBAPIError as error:
+    st.error(sign_in.crm_trouble(error))
+    st.stop()
+
+if person is None:
+    st.navigation(sign_in.pages(), position="hidden").run()
+    st.stop()
+
+viewer.touch()
+sign_in.sidebar(person)
 sections: dict[str, list] = {}
-for spec in PAGES:
+for spec in access.pages_for(person):
     sections.setdefault(spec.section, []).append(
         st.Page(f"pages/{spec.file}", title=spec.title, icon=spec.icon, default=spec.default)
     )
-
+if not sections:
+    sections[""] = [st.Page(sign_in.no_pages, title="Starboard", icon="⭐")]
 st.navigation(sections).run()

@@ -59,9 +59,19 @@ def render_in_this_process(page_file: str) -> dict:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    from crm import staff
+    from crm.db import create_crm_engine
     from dashboard import data
+    from dashboard.viewer import ACTIVITY_KEY, STAFF_KEY
 
     app = AppTest.from_file(str(REPO / "dashboard_app.py"), default_timeout=RENDER_TIMEOUT_S)
+    # Every page as an admin of the CRM (CRM_DATABASE_URL), who may open them all.
+    engine = create_crm_engine()
+    admins = [row.id for row in staff.staff_list(engine) if row.role == "admin" and row.is_active]
+    engine.dispose()
+    if admins:
+        app.session_state[STAFF_KEY] = admins[0]
+        app.session_state[ACTIVITY_KEY] = time.time()
     app.run()
     # Close the snapshot the warm-up opened: DuckDB would otherwise hand the open database
     # back instead of opening the file again.

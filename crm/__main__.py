@@ -28,6 +28,10 @@ def positive_float(text: str) -> float:
     return value
 
 
+# Checked by crm.staff against crm.models.ROLES; not imported here, so that --help answers at once.
+ROLE_HELP = "admin, sales_manager, lead_manager, account_manager or executive"
+
+
 class OneLineParser(argparse.ArgumentParser):
     """Argument mistakes answer in one line that says how to get help, not a usage dump."""
 
@@ -76,6 +80,49 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     commands.add_parser("status", help="say where the CRM is, its migration and what it holds")
+
+    staff = commands.add_parser(
+        "staff",
+        help="manage the staff accounts that sign in to the dashboard",
+        description="Staff accounts. A password is never an argument: it is asked for on the "
+        "terminal, or read as one line from stdin with --password-stdin.",
+    )
+    staff_commands = staff.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
+    staff_commands.add_parser("list", help="every account, its role and whether it can sign in")
+    # No abbreviations: --password must not be taken for --password-stdin.
+    add = staff_commands.add_parser(
+        "add", help="add an account (with a password)", allow_abbrev=False
+    )
+    add.add_argument("--name", required=True, help="the person's full name")
+    add.add_argument("--email", required=True, help="their work email: what they sign in with")
+    add.add_argument("--role", required=True, help=ROLE_HELP)
+    add.add_argument("--desk", help="an account manager's desk: conversion or retention")
+    add.add_argument("--team", metavar="TEAM_NAME", help="an account manager's team")
+    add.add_argument("--time-zone", default="UTC", help="IANA name, e.g. Europe/London (UTC)")
+    add.add_argument(
+        "--no-password", action="store_true", help="add without a password (cannot sign in yet)"
+    )
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    password = staff_commands.add_parser(
+        "set-password", help="set or reset a password", allow_abbrev=False
+    )
+    password.add_argument("email", help="the account's email")
+    password.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
+    role = staff_commands.add_parser("set-role", help="give an account another role")
+    role.add_argument("email", help="the account's email")
+    role.add_argument("role", help=ROLE_HELP)
+    role.add_argument("--desk", help="an account manager's desk: conversion or retention")
+    role.add_argument("--team", metavar="TEAM_NAME", help="an account manager's team")
+    for name, words in (("deactivate", "end"), ("activate", "restore")):
+        toggle = staff_commands.add_parser(name, help=f"{words} an account's access")
+        toggle.add_argument("email", help="the account's email")
+
+    commands.add_parser(
+        "demo-passwords",
+        help="set new passwords for the demo's sign-in accounts and print them (demo CRM only)",
+    )
 
     send = commands.add_parser(
         "send-emails",

@@ -52,7 +52,120 @@ def demo(args: argparse.Namespace) -> int:
 
     summary = build_demo(engine, leads=args.leads, days=args.days, seed=args.seed, until=until)
     print(summary)
+    _print_demo_passwords(engine, "the passwords are shown only now")
     return 0
+
+
+def demo_passwords(args: argparse.Namespace) -> int:
+    engine = create_crm_engine()
+    require_current_schema(engine)
+    _print_demo_passwords(engine, "new passwords: the old ones no longer work")
+    return 0
+
+
+def _print_demo_passwords(engine: sa.Engine, note: str) -> None:
+    from crm.staff import reset_demo_passwords
+
+    accounts = reset_demo_passwords(engine)
+    print(
+        f"demo sign-in accounts ({note}; `python -m crm demo-passwords` sets new ones):",
+        flush=True,
+    )
+    for account, password in accounts:
+        print(f"  {account.role:<16} {account.email:<40} password: {password}")
+
+
+def staff(args: argparse.Namespace) -> int:
+    from crm import staff as accounts
+
+    engine = create_crm_engine()
+    require_current_schema(engine)
+    what = args.staff_command
+    if what == "list":
+        for row in accounts.staff_list(engine):
+            state = "active" if row.is_active else "inactive"
+            can = "" if row.has_password else ", no password"
+            desk = f" {row.desk}" if row.desk else ""
+            team = f" ({row.team})" if row.team else ""
+            print(f"{row.id:>5}  {row.email:<40} {row.role}{desk}{team}, {state}{can}: {row.name}")
+        return 0
+    if what == "add":
+        # The role and zone are checked before the password is asked for.
+        accounts.check_role(args.role, args.desk)
+        accounts.check_time_zone(args.time_zone)
+        password = None if args.no_password else read_password(args.password_stdin)
+        result = accounts.add_staff(
+            engine,
+            actor_id=None,
+            command_line=True,
+            name=args.name,
+            email=args.email,
+            role=args.role,
+            desk=args.desk,
+            team_id=_team_id(engine, args.team),
+            time_zone=args.time_zone,
+            password=password,
+        )
+    elif what == "set-password":
+        staff_id = accounts.staff_id_of(engine, args.email)
+        result = accounts.set_password(
+            engine,
+            actor_id=None,
+            command_line=True,
+            staff_id=staff_id,
+            password=read_password(args.password_stdin),
+        )
+    elif what == "set-role":
+        result = accounts.set_role(
+            engine,
+            actor_id=None,
+            command_line=True,
+            staff_id=accounts.staff_id_of(engine, args.email),
+            role=args.role,
+            desk=args.desk,
+            team_id=_team_id(engine, args.team),
+        )
+    else:
+        result = accounts.set_active(
+            engine,
+            actor_id=None,
+            command_line=True,
+            staff_id=accounts.staff_id_of(engine, args.email),
+            active=what == "activate",
+        )
+    print(result.message)
+    return 0
+
+
+def read_password(from_stdin: bool) -> str:
+    """A password from stdin's first line (``--password-stdin``), else asked twice on the
+    terminal; never from the command line, where it would sit in the shell's history."""
+    import getpass
+    import sys
+
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise UserError("--password-stdin read no password: pipe one line holding it.")
+        return password
+    if not sys.stdin.isatty():
+        raise UserError("no terminal to ask the password on: pipe it in with --password-stdin.")
+    password = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != password:
+        raise UserError("the two passwords differ: nothing was changed; try again.")
+    return password
+
+
+def _team_id(engine: sa.Engine, name: str | None) -> int | None:
+    if name is None:
+        return None
+    from crm.models import Team
+
+    with engine.connect() as connection:
+        team_id = connection.scalar(sa.select(Team.id).where(Team.name == name))
+    if team_id is None:
+        raise UserError(f"there is no team {name!r}: give a team's name as the CRM spells it.")
+    return team_id
 
 
 def simulate(args: argparse.Namespace) -> int:

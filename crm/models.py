@@ -352,3 +352,27 @@ class DeletedRow(Base):
     row_key: Mapped[str] = mapped_column(sa.String(64))
     deleted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+SIGN_IN_OUTCOMES = ("signed_in", "wrong_password", "inactive", "locked")
+
+
+class SignInAttempt(Base):
+    """Every sign-in attempt to the dashboard, right or wrong: the rate limit counts the wrong
+    ones per account (``email`` as typed) and per address, and the log says who tried when.
+
+    Not copied to the warehouse: it holds addresses and the emails people typed.
+    """
+
+    __tablename__ = "sign_in_attempts"
+    __table_args__ = (
+        sa.Index("ix_sign_in_attempts_email_at", "email", "at"),
+        sa.Index("ix_sign_in_attempts_address_at", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    address: Mapped[str] = mapped_column(sa.String(100))
+    staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+    outcome: Mapped[str] = mapped_column(choice(SIGN_IN_OUTCOMES))

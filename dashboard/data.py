@@ -1,5 +1,9 @@
 """The pages' access to the warehouse: one shared reader, query results cached for 30 s.
 
+Every result is cut to what the signed-in person may see (``dashboard.access``) after the
+cache: the cache holds warehouse rows, never one person's view of them, so nothing cached for
+one role or one AM is served to another.
+
 ``STARBOARD_TIME_ZONE`` (an IANA name, default UTC) is the viewer's time zone until sign-in
 gives each user their own; this module is the only reader of it.
 """
@@ -14,6 +18,8 @@ import pyarrow as pa
 import streamlit as st
 
 from crm.settings import DEFAULT_CALLING_HOURS, CallingHours
+from dashboard import access
+from dashboard.viewer import Viewer, current_viewer
 from warehouse import warehouse_paths
 from warehouse.reader import Warehouse
 
@@ -49,8 +55,19 @@ def query(name: str, **params) -> pd.DataFrame:
 
     Raises ``WarehouseMissing`` when no warehouse has been published yet.
     """
+    viewer = _viewer()
+    params = access.scoped_params(viewer, params)
     link = str(warehouse_paths().link)
-    return _query(link, name, tuple(sorted(params.items())))
+    return access.restricted(viewer, _query(link, name, tuple(sorted(params.items()))))
+
+
+def _viewer() -> Viewer:
+    """Who reads: the signed-in person, read again from the CRM. Nobody (signed out, idle too
+    long, deactivated since the page began) starts the app again, which shows the sign-in."""
+    viewer = current_viewer()
+    if viewer is None:
+        st.rerun()
+    return viewer
 
 
 def calling_hours() -> CallingHours:
@@ -71,6 +88,9 @@ def live_query(name: str, **params) -> pd.DataFrame:
     """``query`` for the pages that refresh themselves (Online): a result is kept only while
     the snapshot it was read from is the newest, so a new ETL run shows at the next refresh
     instead of up to 30 s later."""
+    viewer = _viewer()
+    params = access.scoped_params(viewer, params)
     link = str(warehouse_paths().link)
     # The snapshot the link points to now: a new one makes a new cache key.
-    return _live_query(link, os.path.realpath(link), name, tuple(sorted(params.items())))
+    rows = _live_query(link, os.path.realpath(link), name, tuple(sorted(params.items())))
+    return access.restricted(viewer, rows)

@@ -1,7 +1,8 @@
 """Every page of the dashboard, in the order the sidebar shows them, with who may open it.
 
-The router (``dashboard_app.py``) builds ``st.navigation`` from this list; sign-in (issue 6)
-filters it by the viewer's role. A page file lives in ``pages/`` and is named after its view.
+The router (``dashboard_app.py``) builds ``st.navigation`` from the pages the signed-in
+person's role may open (``roles``); the role is read from the CRM at every click. A page file
+lives in ``pages/`` and is named after its view.
 """
 
 from __future__ import annotations
@@ -42,4 +43,5 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("payment_options_log.py", "Payment options log", "💳", "Deposits", MANAGERS),
     PageSpec("support_issues.py", "Support issues", "🛟", "Activity", MANAGERS),
     PageSpec("log_report.py", "Log report", "🗒️", "Activity", MANAGERS),
+    PageSpec("staff.py", "Staff", "👥", "Admin", (ADMIN,)),
 )

@@ -49,11 +49,18 @@ def test_first_start_builds_the_demo_and_the_warehouse_and_a_second_keeps_them(t
     assert lead_count(url) == 40
     assert warehouse.is_symlink() and warehouse.resolve().is_file()
     published = warehouse.resolve()
+    # The demo's five sign-in accounts, one per role, each with its password, printed once.
+    passwords = [line.split() for line in first.stdout.splitlines() if "password: " in line]
+    assert [fields[0] for fields in passwords] == [
+        "admin", "sales_manager", "lead_manager", "account_manager", "executive",
+    ]  # fmt: skip
+    assert all(len(fields[-1]) >= 16 for fields in passwords)
 
     second = start(url, str(warehouse), "--setup-only", "--leads", "99")
     assert second.returncode == 0, second.stderr
     assert lead_count(url) == 40  # the CRM that had leads was kept as it was
     assert "already holds 40 leads" in second.stdout
+    assert "password" not in second.stdout
     assert warehouse.resolve() != published  # and the warehouse caught up with it again
 
 

@@ -51,6 +51,42 @@ LEAD_STATE = (
 )
 # Actions the trading platform (or an import) takes with no person behind them.
 PLATFORM_ACTIONS = frozenset({"register"})
+# Staff accounts are also managed from the command line (python -m crm staff ...), by whoever
+# holds the CRM's database URL: no person is signed in there either. crm.staff lets an actor of
+# None through only when its caller says it is the command line.
+COMMAND_LINE_ACTIONS = frozenset(
+    {"staff_add", "staff_set_role", "staff_set_active", "staff_set_password"}
+)
+
+# Who may take each action (issue 6). An action missing here is refused to everyone.
+ADMIN = "admin"
+ACCOUNT_MANAGER = "account_manager"
+MANAGERS = ("admin", "sales_manager", "lead_manager")
+ACTION_ROLES: dict[str, tuple[str, ...]] = {
+    "assign": MANAGERS,
+    "add_note": (*MANAGERS, ACCOUNT_MANAGER),
+    "star": MANAGERS,
+    "unstar": MANAGERS,
+    "end_of_shift": MANAGERS,
+    "undo_assignment": MANAGERS,
+    "log_call": (ACCOUNT_MANAGER,),
+    "assign_failed_deposit": MANAGERS,
+    "assign_for_upsale": MANAGERS,
+    "record_on_target_board": MANAGERS,
+    "approve_compliance": MANAGERS,
+    "register": MANAGERS,
+    "set_calling_hours": MANAGERS,
+    **dict.fromkeys(COMMAND_LINE_ACTIONS, (ADMIN,)),
+}
+# Roles that act only on the leads they own.
+OWN_LEADS_ONLY = frozenset({ACCOUNT_MANAGER})
+ROLE_WORDS = {
+    "admin": "an admin",
+    "sales_manager": "a sales manager",
+    "lead_manager": "a lead manager",
+    "account_manager": "an account manager",
+    "executive": "an executive",
+}
 SHOWN_IDS = 5
 
 
@@ -136,6 +172,9 @@ def run_action(
 def _run(connection, action, work, action_id, actor_id, now, staff) -> ActionResult:
     context = Action(connection, action, action_id, actor_id, now)
     context.staff = check_actor(connection, actor_id, action, staff)
+    actor = context.staff.get(actor_id) if actor_id is not None else None
+    if actor is not None and actor.role in OWN_LEADS_ONLY:
+        context.own_leads_of = actor_id
     # The action id is claimed before any change. A twin transaction carrying the same id (a
     # double click reaching two script threads) waits here until this one ends; if this one
     # committed, the twin's claim finds the key taken and it answers with this one's result.
@@ -155,6 +194,7 @@ def _run(connection, action, work, action_id, actor_id, now, staff) -> ActionRes
     if claimed is None:
         return _replay(connection, action_id, action)
     message = work(context)
+    context.check_own_leads()
     context.flush()
     result = ActionResult(
         action_id=action_id,
@@ -190,7 +230,12 @@ def _replay(connection: sa.Connection, action_id: str, action: str) -> ActionRes
 def check_actor(
     connection: sa.Connection, actor_id: int | None, action: str, also: Iterable[int] = ()
 ) -> dict[int, sa.Row]:
-    """Who may take an action. The one place a role check goes (sign-in and roles: issue 6).
+    """Who may take an action: the one place a role check goes (``ACTION_ROLES``).
+
+    The actor must be an active staff member whose role may take ``action``, read from the CRM
+    in the action's own transaction, so a deactivated or demoted person is refused at once. An
+    account manager is further held to their own leads (``Action.lock_leads``,
+    ``Action.check_own_leads``).
 
     Returns the staff rows of the actor and of ``also`` (the AMs the action names), read in
     the same query: each round trip to the database counts in a 20 ms budget.
@@ -207,7 +252,7 @@ def check_actor(
         else {}
     )
     if actor_id is None:
-        if action in PLATFORM_ACTIONS:
+        if action in PLATFORM_ACTIONS or action in COMMAND_LINE_ACTIONS:
             return staff
         raise ActionRefused(f"{action}: nobody is signed in; sign in and try again.")
     actor = staff.get(actor_id)
@@ -215,7 +260,23 @@ def check_actor(
         raise ActionRefused(f"{action}: there is no staff member {actor_id}; sign in again.")
     if not actor.is_active:
         raise ActionRefused(f"{action}: {actor.name}'s account is inactive; ask an admin.")
+    allowed = ACTION_ROLES.get(action, ())
+    if actor.role not in allowed:
+        raise ActionRefused(_not_allowed(action, actor, allowed))
     return staff
+
+
+def _not_allowed(action: str, actor: sa.Row, allowed: tuple[str, ...]) -> str:
+    words = action.replace("_", " ")
+    if actor.role == "executive":
+        return f"{words}: {actor.name} is an executive: executives read and change nothing."
+    if allowed == (ACCOUNT_MANAGER,):
+        return f"{actor.name} is not an account manager: only the AM who made a call logs it."
+    if allowed == (ADMIN,):
+        return f"{words}: only an admin manages staff accounts; {actor.name} is not one."
+    who = " or ".join(ROLE_WORDS[role] for role in allowed)
+    role = ROLE_WORDS.get(actor.role, actor.role)
+    return f"{words}: {actor.name} is {role}; only {who} may do this."
 
 
 class Action:
@@ -231,6 +292,9 @@ class Action:
         self.details: dict[str, Any] = {}
         self.leads_touched: set[int] = set()
         self.staff: dict[int, sa.Row] = {}  # read with the actor, by id
+        # An AM's id: the action may touch only the leads this AM owns (``check_own_leads``).
+        self.own_leads_of: int | None = None
+        self._owned_checked: set[int] = set()
         self._audit: list[dict] = []
 
     # Leads -----------------------------------------------------------------------------------
@@ -256,10 +320,37 @@ class Action:
             raise ActionRefused(
                 f"there is no lead {ids_text(missing)}: it may have been deleted; reload the list."
             )
+        if self.own_leads_of is not None:
+            self._refuse_not_owned(
+                sorted(i for i, row in rows.items() if row.am_id != self.own_leads_of)
+            )
+            self._owned_checked.update(rows)
         for lead_id in sorted(seen) if check_versions else ():
             if rows[lead_id].version != seen[lead_id]:
                 raise self.changed(lead_id, seen[lead_id], rows[lead_id].version)
         return rows
+
+    def check_own_leads(self) -> None:
+        """Refuse an AM's action on a lead they do not own, for leads the action touched
+        without ``lock_leads`` (a note): the last check before anything is written."""
+        if self.own_leads_of is None:
+            return
+        unchecked = sorted(self.leads_touched - self._owned_checked)
+        if not unchecked:
+            return
+        owners = dict(
+            self.connection.execute(
+                sa.select(LEADS.c.id, LEADS.c.am_id).where(LEADS.c.id.in_(unchecked))
+            ).all()
+        )
+        self._refuse_not_owned([i for i in unchecked if owners.get(i) != self.own_leads_of])
+
+    def _refuse_not_owned(self, not_owned: list[int]) -> None:
+        if not_owned:
+            raise ActionRefused(
+                f"lead {ids_text(not_owned)} is not yours: an account manager acts only on the "
+                "leads assigned to them."
+            )
 
     def update_leads(
         self,

@@ -451,27 +451,32 @@ def test_no_answer_sets_the_callback_in_the_leads_zone_and_assigns_for_follow_up
     engine, ids = floor
     # 10:00 tomorrow in Tokyo (UTC+9, no daylight saving) is 01:00 UTC.
     result = actions.log_call(
-        engine, actor_id=ids["Bob"], action_id="c", lead_id=ids["owned"], version=2,
+        engine, actor_id=ids["Alice"], action_id="c", lead_id=ids["owned"], version=2,
         outcome="no_answer", duration_s=30, callback_at=datetime(2026, 3, 11, 10, 0), now=NOW,
     )  # fmt: skip
     row = lead(engine, ids["owned"])
     assert row.callback_at == datetime(2026, 3, 11, 1, 0, tzinfo=timezone.utc)
-    assert (row.am_id, row.status, row.version) == (ids["Bob"], "follow_up", 3)
+    assert (row.am_id, row.status, row.version) == (ids["Alice"], "follow_up", 3)
     (history,) = rows(engine, "assignments")
     assert (history.from_am_id, history.to_am_id, history.reason, history.by_id) == (
-        ids["Alice"], ids["Bob"], "follow_up", ids["Bob"],
+        ids["Alice"], ids["Alice"], "follow_up", ids["Alice"],
     )  # fmt: skip
     assert result.message == (
         f"no answer: callback Wed 11 Mar 10:00 in the lead's time (Asia/Tokyo); lead "
-        f"{ids['owned']} assigned to Bob for follow-up."
+        f"{ids['owned']} assigned to Alice for follow-up."
     )
 
 
 def test_a_callback_across_the_clocks_change_is_stored_in_utc(floor):
     engine, ids = floor
     # New York moved to daylight time on 8 March 2026: 09:00 on the 12th is UTC-4, 13:00 UTC.
+    # An AM calls only their own leads: new2 is Alice's first.
+    actions.assign(
+        engine, actor_id=ids["Maria"], action_id="a", leads={ids["new2"]: 3}, am_id=ids["Alice"],
+        reason="new_lead", now=NOW,
+    )  # fmt: skip
     actions.log_call(
-        engine, actor_id=ids["Alice"], action_id="c", lead_id=ids["new2"], version=3,
+        engine, actor_id=ids["Alice"], action_id="c", lead_id=ids["new2"], version=4,
         outcome="voicemail", callback_at=datetime(2026, 3, 12, 9, 0), now=NOW,
     )  # fmt: skip
     assert lead(engine, ids["new2"]).callback_at == datetime(
@@ -490,14 +495,15 @@ def test_a_callback_across_the_clocks_change_is_stored_in_utc(floor):
         ),
         # London springs forward on 29 March 2026: 01:30 does not happen that night.
         (
-            "new1",
-            dict(outcome="busy", callback_at=datetime(2026, 3, 29, 1, 30)),
+            "kept",
+            dict(actor_id="Rita", outcome="busy", callback_at=datetime(2026, 3, 29, 1, 30)),
             "2026-03-29 01:30 does not exist in Europe/London",
         ),
         ("owned", dict(outcome="hung_up"), "'hung_up' is not a call outcome"),
         ("owned", dict(actor_id="Maria"), "Maria is not an account manager"),
         ("owned", dict(version=1), "was changed since you saw it"),
-        ("kept", dict(outcome="no_answer", callback_at=datetime(2026, 3, 11, 9)), "Alice works"),
+        # Rita's lead: an AM logs calls to their own leads only.
+        ("kept", dict(outcome="no_answer", callback_at=datetime(2026, 3, 11, 9)), "is not yours"),
     ],
 )
 def test_log_call_refusals(floor, lead_name, changes, match):

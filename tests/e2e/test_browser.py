@@ -1,9 +1,11 @@
 """The dashboard in a real browser: the Streamlit server on a free port, headless Chromium.
 
 The warehouse is the one the ETL builds from the small hand-built CRM (tests/etl/small_crm.py),
-read on its AS_OF day. Every page of ``dashboard.navigation.PAGES`` is opened by its URL (what a
-bookmark does) and must show its title and no error; one real click in the sidebar goes from
-one page to another; the sales dashboard's screenshot is what README.md shows.
+read on its AS_OF day; Ada, an admin added here, signs in. Every page of
+``dashboard.navigation.PAGES`` is opened by its URL (what a bookmark does): the sign-in page
+shows first, then the page itself, with its title and no error (the very first URL the fresh
+server answers is a page's, which Streamlit would run without the router); one real click in the
+sidebar goes from one page to another; the sales dashboard's screenshot is what README.md shows.
 
 Chromium is Debian's (`apt-get install chromium`, which .ci/run does), driven by Playwright's
 Python package without Playwright's own browser downloads. Without it the test fails in CI
@@ -24,6 +26,8 @@ from pathlib import Path
 
 import pytest
 
+from crm import staff
+from crm.db import create_crm_engine
 from dashboard.navigation import PAGES, PageSpec
 from starboard_launcher import STREAMLIT_OPTIONS
 from tests.etl.small_crm import AS_OF
@@ -37,6 +41,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 SCREENSHOT = REPO_ROOT / "docs" / "sales-dashboard.png"
 VIEWPORT = {"width": 1440, "height": 1000}
 SERVER_START_S = 90
+ADMIN_EMAIL = "ada@b.example"
+ADMIN_PASSWORD = "ada's long password"
 # A page's first run opens DuckDB and imports Plotly: seconds on a loaded 2-core machine.
 PAGE_RUN_MS = 60_000
 
@@ -80,6 +86,7 @@ def app_url(migrated_sqlite_template, tmp_path_factory) -> Iterator[str]:
     """The dashboard served by ``streamlit run`` on the small CRM's warehouse."""
     folder = tmp_path_factory.mktemp("browser")
     warehouse = build_warehouse(migrated_sqlite_template, folder, fill=True)
+    add_admin(f"sqlite:///{folder / 'crm.sqlite'}")
     port = free_port()
     env = {
         **os.environ,
@@ -111,6 +118,28 @@ def app_url(migrated_sqlite_template, tmp_path_factory) -> Iterator[str]:
         server.terminate()
         server.wait(timeout=30)
         log.close()
+
+
+def add_admin(url: str) -> None:
+    engine = create_crm_engine(url)
+    try:
+        staff.add_staff(
+            engine, actor_id=None, command_line=True, name="Ada Admin", email=ADMIN_EMAIL,
+            role="admin", password=ADMIN_PASSWORD,
+        )  # fmt: skip
+    finally:
+        engine.dispose()
+
+
+def sign_in(page) -> None:
+    """Sign in on the sign-in page the app shows first, and wait for the page asked for."""
+    wait_for_app_run(page)
+    assert page.get_by_role("heading", level=1).first.inner_text() == "Sign in to Starboard"
+    page.get_by_label("Email").fill(ADMIN_EMAIL)
+    page.get_by_label("Password", exact=True).fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign out").wait_for(timeout=PAGE_RUN_MS)
+    wait_for_app_run(page)
 
 
 @pytest.fixture(scope="module")
@@ -156,10 +185,28 @@ def assert_rendered_without_error(page, spec: PageSpec) -> None:
     assert page.js_errors == []
 
 
+def test_a_page_url_on_the_fresh_server_goes_through_the_router(tab, app_url):
+    """The server's first page is /star_board: Streamlit would run pages/star_board.py itself,
+    with a sidebar built from pages/ and no sign-in; the router must answer instead."""
+    tab.goto(f"{app_url}/star_board")
+    wait_for_app_run(tab)
+    assert tab.get_by_role("heading", level=1).first.inner_text() == "Sign in to Starboard"
+    assert tab.get_by_test_id("stSidebarNav").count() == 0
+    sign_in(tab)
+    assert tab.get_by_role("heading", level=1).first.inner_text() == "Star board"
+    links = tab.get_by_test_id("stSidebarNav").get_by_role("link").all_inner_texts()
+    # Our titles (after each icon), not names made from file names ("dashboard app", ...).
+    assert [link.split()[-2:] for link in links][:2] == [
+        ["Sales", "dashboard"],
+        ["Executive", "KPAs"],
+    ]
+
+
 @pytest.mark.parametrize("spec", page_params())
 def test_every_page_renders_its_title_and_no_error(tab, app_url, spec):
     tab.goto(f"{app_url}/{url_path(spec)}")
-    wait_for_app_run(tab)
+    sign_in(tab)
+    assert tab.url == f"{app_url}/{url_path(spec)}"
     assert_rendered_without_error(tab, spec)
 
 
@@ -168,7 +215,7 @@ def test_a_click_in_the_sidebar_opens_the_page(tab, app_url):
     first = next(spec for spec in PAGES if spec.default)
     second = next(spec for spec in PAGES if not spec.default)
     tab.goto(app_url)
-    wait_for_app_run(tab)
+    sign_in(tab)
     tab.get_by_test_id("stSidebarNav").get_by_role("link", name=second.title).click()
     tab.wait_for_url(f"{app_url}/{url_path(second)}")
     wait_for_app_run(tab)
@@ -180,7 +227,7 @@ def test_sales_dashboard_screenshot(tab, app_url):
     """docs/sales-dashboard.png, the picture README.md shows, taken from the running app."""
     sales = next(spec for spec in PAGES if spec.file == "sales_dashboard.py")
     tab.goto(f"{app_url}/{url_path(sales)}")
-    wait_for_app_run(tab)
+    sign_in(tab)
     assert_rendered_without_error(tab, sales)
     # Plotly draws after the script has finished; charts on tabs not shown stay hidden.
     charts = tab.get_by_test_id("stPlotlyChart")

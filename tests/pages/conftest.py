@@ -4,16 +4,18 @@
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from crm.db import create_crm_engine
-from dashboard.viewer import STAFF_KEY
+from dashboard.viewer import ACTIVITY_KEY, STAFF_KEY
 from etl.extract import CrmSource
 from etl.run import run_etl
 from tests.etl.small_crm import AS_OF, build_small_crm
@@ -22,6 +24,8 @@ from warehouse import warehouse_paths
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # DuckDB's first open and Plotly's first import take longer than AppTest's default 3 s.
 APP_TIMEOUT_S = 30
+# The small CRM's staff (tests/etl/small_crm.py): who the page tests sign in as.
+MIA, ALAN, BEA, CID, EVE = 1, 2, 3, 4, 5
 
 
 def build_warehouse(template: Path, folder: Path, fill: bool) -> Path:
@@ -71,19 +75,55 @@ def writable_crm(migrated_sqlite_template, tmp_path, monkeypatch) -> WritableCrm
     return WritableCrm(url, warehouse)
 
 
+def crm_url_of(warehouse: Path) -> str:
+    """The SQLite CRM that ``build_warehouse`` put beside the warehouse ``warehouse``."""
+    return f"sqlite:///{Path(warehouse).parent / 'crm.sqlite'}"
+
+
+def has_staff(warehouse: Path, staff_id: int) -> bool:
+    if not (Path(warehouse).parent / "crm.sqlite").is_file():
+        return False
+    engine = create_crm_engine(crm_url_of(warehouse))
+    try:
+        with engine.connect() as connection:
+            return (
+                connection.execute(
+                    sa.text("SELECT count(*) FROM staff WHERE id = :id"), {"id": staff_id}
+                ).scalar_one()
+                == 1
+            )
+    finally:
+        engine.dispose()
+
+
+def signed_in(at: AppTest, staff_id: int) -> AppTest:
+    """``at`` with ``staff_id`` signed in, as a right password does, and active just now."""
+    at.session_state[STAFF_KEY] = staff_id
+    at.session_state[ACTIVITY_KEY] = time.time()
+    return at
+
+
 @pytest.fixture
-def open_page(monkeypatch) -> Iterator[Callable[..., AppTest]]:
-    """Open a page of dashboard_app.py on the warehouse at ``warehouse`` on AS_OF's day, at
-    AS_OF's moment or the ISO date-time ``now``, in the viewer's ``time_zone`` (default UTC),
-    signed in as the staff member ``staff_id`` (default: nobody)."""
+def open_page(monkeypatch, request) -> Iterator[Callable[..., AppTest]]:
+    """Open a page of dashboard_app.py on the warehouse at ``warehouse`` (and the small CRM
+    beside it) on AS_OF's day, at AS_OF's moment or the ISO date-time ``now``, in the viewer's
+    ``time_zone`` (default UTC), signed in as ``staff_id`` (default Mia, the lead manager)."""
 
     def open_(
         page: str,
         warehouse: Path,
         time_zone: str | None = None,
         now: str | None = None,
-        staff_id: int | None = None,
+        staff_id: int = MIA,
     ) -> AppTest:
+        # A missing or empty warehouse has no staff in a CRM beside it: the person signs in to
+        # the small CRM instead.
+        crm = (
+            warehouse
+            if has_staff(warehouse, staff_id)
+            else request.getfixturevalue("small_warehouse")
+        )
+        monkeypatch.setenv("CRM_DATABASE_URL", crm_url_of(crm))
         monkeypatch.setenv("WAREHOUSE_PATH", str(warehouse))
         monkeypatch.setenv("STARBOARD_TODAY", AS_OF.date().isoformat())
         # "now" (the leads' local time) is the ETL's moment unless the test pins another.
@@ -93,9 +133,7 @@ def open_page(monkeypatch) -> Iterator[Callable[..., AppTest]]:
         else:
             monkeypatch.delenv("STARBOARD_TIME_ZONE", raising=False)
         at = AppTest.from_file(str(REPO_ROOT / "dashboard_app.py"), default_timeout=APP_TIMEOUT_S)
-        if staff_id is not None:
-            at.session_state[STAFF_KEY] = staff_id
-        at.run()
+        signed_in(at, staff_id).run()
         at.switch_page(page)
         return at.run()
 

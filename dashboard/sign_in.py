@@ -1,0 +1,129 @@
+"""The sign-in page, the only page anyone signed out can open, and the sidebar's sign-out.
+
+The checks (password, lock, log) are ``crm.auth``'s; this module only asks and answers. On a
+demo CRM it names the demo's accounts and how to get their passwords; a real CRM never shows
+them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+import streamlit as st
+
+from crm import auth, staff
+from crm.errors import UserError
+from dashboard import access
+from dashboard.navigation import PAGES
+from dashboard.viewer import (
+    NOTICE_KEY,
+    Viewer,
+    client_address,
+    crm_engine,
+    sign_in_as,
+    sign_out,
+)
+
+EMAIL_KEY = "sign_in.email"
+PASSWORD_KEY = "sign_in.password"
+ERROR_KEY = "sign_in.error"
+
+
+def pages() -> list:
+    """The sign-in page under the root and under every page's own URL: a bookmark to
+    /star_board signs in and then opens the star board (if the role may)."""
+    signed_out = [st.Page(show, title="Sign in", icon="🔑", default=True)]
+    for spec in PAGES:
+        signed_out.append(st.Page(show, title="Sign in", icon="🔑", url_path=Path(spec.file).stem))
+    return signed_out
+
+
+def show() -> None:
+    st.title("Sign in to Starboard")
+    notice = st.session_state.pop(NOTICE_KEY, None)
+    if notice:
+        st.info(notice)
+    with st.form("sign_in", clear_on_submit=False):
+        st.text_input("Email", key=EMAIL_KEY, autocomplete="username")
+        st.text_input(
+            "Password", type="password", key=PASSWORD_KEY, autocomplete="current-password"
+        )
+        st.form_submit_button("Sign in", type="primary", on_click=_sign_in)
+    error = st.session_state.get(ERROR_KEY)
+    if error:
+        st.error(error)
+    _demo_accounts()
+
+
+def _sign_in() -> None:
+    email = st.session_state.get(EMAIL_KEY, "")
+    password = st.session_state.get(PASSWORD_KEY, "")
+    # The password leaves session state at once, whatever the answer.
+    st.session_state[PASSWORD_KEY] = ""
+    try:
+        result = auth.sign_in(crm_engine(), email, password, address=client_address())
+    except UserError as error:  # a bad limit in the environment
+        st.session_state[ERROR_KEY] = str(error)
+        return
+    except sa.exc.DBAPIError as error:
+        st.session_state[ERROR_KEY] = crm_trouble(error)
+        return
+    if result.staff_id is None:
+        st.session_state[ERROR_KEY] = result.message
+        return
+    sign_in_as(result.staff_id)
+
+
+def crm_trouble(error: sa.exc.DBAPIError) -> str:
+    """One line for a CRM that does not answer, or whose schema is behind this code."""
+    return (
+        f"Starboard cannot read its CRM now ({type(error.orig).__name__}): try again in a "
+        "moment; if it lasts, run `python -m crm init` and check CRM_DATABASE_URL."
+    )
+
+
+def _demo_accounts() -> None:
+    try:
+        accounts = staff.demo_accounts(crm_engine())
+    except sa.exc.DBAPIError:
+        return  # the sign-in itself will say what is wrong
+    if not accounts:
+        return
+    st.divider()
+    st.subheader("Demo accounts")
+    st.caption(
+        "This CRM is the demo brokerage: it has one account per role. Their passwords were "
+        "printed once when the demo was made (the terminal running ./start shows them); to "
+        "see new ones, run `.venv/bin/python -m crm demo-passwords`, which sets and prints them."
+    )
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Role": [access.ROLE_NAMES.get(row.role, row.role) for row in accounts],
+                "Name": [row.name for row in accounts],
+                "Email": [row.email for row in accounts],
+            }
+        ),
+        hide_index=True,
+        key="sign_in.demo_accounts",
+    )
+
+
+def sidebar(viewer: Viewer) -> None:
+    """Who is signed in, and one click to sign out."""
+    with st.sidebar:
+        st.text(f"{viewer.name} · {access.ROLE_NAMES.get(viewer.role, viewer.role)}")
+        st.button(
+            "Sign out",
+            key="sign_out",
+            on_click=sign_out,
+            args=("You signed out.",),
+            type="tertiary",
+        )
+
+
+def no_pages() -> None:
+    st.title("Starboard")
+    st.info("Your role opens no page of the dashboard yet: ask an admin.")

@@ -1,0 +1,191 @@
+"""The Staff page's widgets: the accounts, and the forms an admin changes them with.
+
+Every change goes through ``crm.staff`` as the signed-in admin (refused there for anyone
+else), is audited there, and answers with its own one-line message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from crm import staff
+from crm.actions import ActionResult
+from crm.errors import UserError
+from crm.models import DESKS, ROLES
+from dashboard.access import ROLE_NAMES
+from dashboard.viewer import crm_engine, current_viewer
+
+MESSAGE_KEY = "staff.message"
+ERROR_KEY = "staff.error"
+NO_DESK = "no desk"
+NO_TEAM = "no team"
+
+
+def require_admin() -> None:
+    """Stop unless an admin is signed in: the page shows staff accounts, and is run only
+    through the router, which offers it to admins alone (this holds should it ever not)."""
+    viewer = current_viewer()
+    if viewer is None or viewer.role != "admin":
+        st.stop()
+
+
+def accounts_table() -> pd.DataFrame:
+    """Every account, active first, as the admin sees it (never a password hash)."""
+    rows = staff.staff_list(crm_engine())
+    table = pd.DataFrame(
+        {
+            "staff_id": [row.id for row in rows],
+            "name": [row.name for row in rows],
+            "email": [row.email for row in rows],
+            "role": [ROLE_NAMES[row.role] for row in rows],
+            "desk": [row.desk for row in rows],
+            "team": [row.team for row in rows],
+            "active": [bool(row.is_active) for row in rows],
+            "can_sign_in": [bool(row.has_password and row.is_active) for row in rows],
+        }
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        key="staff.table",
+        column_config={
+            "staff_id": st.column_config.NumberColumn("Id", format="%d"),
+            "can_sign_in": st.column_config.CheckboxColumn("Can sign in"),
+        },
+    )
+    return table
+
+
+def outcome() -> None:
+    """The last change's message, or why it was refused."""
+    if message := st.session_state.pop(MESSAGE_KEY, None):
+        st.success(message)
+    if error := st.session_state.pop(ERROR_KEY, None):
+        st.error(error)
+
+
+def add_form() -> None:
+    with st.form("staff.add", clear_on_submit=True, border=True):
+        st.markdown("**Add a person**")
+        name, email = st.columns(2)
+        name.text_input("Full name", key="staff.add.name")
+        email.text_input("Work email", key="staff.add.email")
+        role, desk, team = st.columns(3)
+        role.selectbox("Role", ROLES, format_func=ROLE_NAMES.get, key="staff.add.role")
+        desk.selectbox("Desk (AMs)", [NO_DESK, *DESKS], key="staff.add.desk")
+        team.selectbox("Team (AMs)", [NO_TEAM, *_teams()], key="staff.add.team")
+        zone, password = st.columns(2)
+        zone.text_input("Time zone", value="UTC", key="staff.add.zone")
+        password.text_input(
+            "Password (10 characters or more)", type="password", key="staff.add.password"
+        )
+        st.form_submit_button("Add", on_click=_add)
+
+
+def change_forms(accounts: pd.DataFrame) -> None:
+    """Role, access and password of one chosen account."""
+    if accounts.empty:
+        return
+    labels = {
+        int(row.staff_id): f"{row.name} <{row.email}>" for row in accounts.itertuples(index=False)
+    }
+    chosen = st.selectbox(
+        "Change the account of", list(labels), format_func=labels.get, key="staff.chosen"
+    )
+    row = accounts.set_index("staff_id").loc[chosen]
+    role_column, access_column, password_column = st.columns(3)
+    with role_column, st.form("staff.role", border=True):
+        st.markdown("**Role**")
+        st.selectbox("Role", ROLES, format_func=ROLE_NAMES.get, key="staff.role.role")
+        st.selectbox("Desk (AMs)", [NO_DESK, *DESKS], key="staff.role.desk")
+        st.selectbox("Team (AMs)", [NO_TEAM, *_teams()], key="staff.role.team")
+        st.form_submit_button("Set role", on_click=_set_role, args=(chosen,))
+    with access_column, st.container(border=True):
+        st.markdown("**Access**")
+        if row["active"]:
+            st.caption("Deactivated, they lose access at their next click.")
+            st.button(
+                "Deactivate", key="staff.deactivate", on_click=_set_active, args=(chosen, False)
+            )
+        else:
+            st.caption("Inactive: cannot sign in.")
+            st.button("Reactivate", key="staff.activate", on_click=_set_active, args=(chosen, True))
+    with password_column, st.form("staff.password", clear_on_submit=True, border=True):
+        st.markdown("**Reset the password**")
+        st.text_input("New password", type="password", key="staff.password.new")
+        st.form_submit_button("Set password", on_click=_set_password, args=(chosen,))
+
+
+def _teams() -> dict[str, int]:
+    return {row.name: row.id for row in staff.teams(crm_engine())}
+
+
+def _choice(value: str, none: str) -> str | None:
+    return None if value == none else value
+
+
+def _act(change: Callable[..., ActionResult]) -> None:
+    """Run ``change(engine, actor_id=...)`` as the signed-in admin; keep its answer to show."""
+    viewer = current_viewer()
+    try:
+        if viewer is None:
+            raise UserError("you are signed out: sign in again.")
+        result = change(crm_engine(), actor_id=viewer.staff_id)
+    except UserError as error:
+        st.session_state[ERROR_KEY] = str(error)
+        return
+    st.session_state[MESSAGE_KEY] = result.message
+
+
+def _add() -> None:
+    state = st.session_state
+    team = _choice(state["staff.add.team"], NO_TEAM)
+    password = state.get("staff.add.password") or None
+    _act(
+        lambda engine, actor_id: staff.add_staff(
+            engine,
+            actor_id=actor_id,
+            name=state["staff.add.name"],
+            email=state["staff.add.email"],
+            role=state["staff.add.role"],
+            desk=_choice(state["staff.add.desk"], NO_DESK),
+            team_id=_teams()[team] if team else None,
+            time_zone=(state["staff.add.zone"] or "").strip() or "UTC",
+            password=password,
+        )
+    )
+
+
+def _set_role(staff_id: int) -> None:
+    state = st.session_state
+    team = _choice(state["staff.role.team"], NO_TEAM)
+    _act(
+        lambda engine, actor_id: staff.set_role(
+            engine,
+            actor_id=actor_id,
+            staff_id=staff_id,
+            role=state["staff.role.role"],
+            desk=_choice(state["staff.role.desk"], NO_DESK),
+            team_id=_teams()[team] if team else None,
+        )
+    )
+
+
+def _set_active(staff_id: int, active: bool) -> None:
+    _act(
+        lambda engine, actor_id: staff.set_active(
+            engine, actor_id=actor_id, staff_id=staff_id, active=active
+        )
+    )
+
+
+def _set_password(staff_id: int) -> None:
+    password = st.session_state.get("staff.password.new", "")
+    _act(
+        lambda engine, actor_id: staff.set_password(
+            engine, actor_id=actor_id, staff_id=staff_id, password=password
+        )
+    )
