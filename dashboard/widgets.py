@@ -199,6 +199,7 @@ def live_freshness_line() -> None:
     runs = live_query("freshness")
     freshness_line(runs.iloc[0].to_dict() if not runs.empty else None)
 
+
 def in_viewer_zone(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     """A copy of ``frame`` whose UTC time ``columns`` are in the viewer's time zone, so the
     table and its export show the same wall-clock times."""
