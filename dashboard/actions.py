@@ -33,7 +33,7 @@ import streamlit as st
 from crm import actions as crm_actions
 from crm import settings as crm_settings
 from crm.errors import UserError
-from crm.models import AppliedAction, AuditLog, Lead, Staff, Team
+from crm.models import Lead, Staff, Team
 from crm.shift import ShiftPlan, plan_end_of_shift
 from dashboard import periods
 from dashboard.data import query, viewer_time_zone
@@ -54,8 +54,6 @@ PREVIEW_ROWS = 200
 LEADS = Lead.__table__
 STAFF = Staff.__table__
 TEAMS = Team.__table__
-AUDIT = AuditLog.__table__
-APPLIED = AppliedAction.__table__
 
 
 # The state shown before the ETL catches up ----------------------------------------------------
@@ -864,34 +862,15 @@ def undo_form(*, key: str, viewer: Viewer | None) -> None:
 def _my_bulk_assignments(staff_id: int) -> dict[str, str]:
     """The viewer's assignments of more than one lead in the undo window, newest first, as
     ``{action id: label}``; the ones undone already left out."""
-    since = periods.now().astimezone(timezone.utc) - crm_actions.UNDO_WINDOW
-    leads = sa.func.count(AUDIT.c.id).label("leads")
     with crm_engine().connect() as connection:
-        assignments = connection.execute(
-            sa.select(
-                AUDIT.c.action_id,
-                sa.func.min(AUDIT.c.at).label("at"),
-                leads,
-                APPLIED.c.result,
-            )
-            .select_from(AUDIT.join(APPLIED, APPLIED.c.action_id == AUDIT.c.action_id))
-            .where(AUDIT.c.actor_id == staff_id, AUDIT.c.action == "assign", AUDIT.c.at >= since)
-            .group_by(AUDIT.c.action_id, APPLIED.c.result)
-            .having(leads > 1)
-            .order_by(sa.func.min(AUDIT.c.at).desc())
-        ).all()
-        undos = connection.execute(
-            sa.select(APPLIED.c.result).where(
-                APPLIED.c.action == "undo_assignment", APPLIED.c.applied_at >= since
-            )
-        ).scalars()
-        undone = {(result or {}).get("details", {}).get("undone") for result in undos}
+        assignments = crm_actions.undoable_assignments(
+            connection, staff_id, periods.now().astimezone(timezone.utc)
+        )
     zone = viewer_time_zone()
     return {
         row.action_id: f"{_utc(row.at).tz_convert(zone):%H:%M} · "
         f"{(row.result or {}).get('message', _leads(row.leads))}"
         for row in assignments
-        if row.action_id not in undone
     }
 
 

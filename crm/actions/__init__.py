@@ -32,6 +32,7 @@ from crm.actions.leads import (
     end_of_shift,
     star,
     undo_assignment,
+    undoable_assignments,
     unstar,
 )
 from crm.actions.registration import register_leads
@@ -61,5 +62,6 @@ __all__ = [
     "set_calling_hours",
     "star",
     "undo_assignment",
+    "undoable_assignments",
     "unstar",
 ]

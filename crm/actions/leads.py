@@ -21,7 +21,7 @@ from crm.actions.core import (
     run_action,
     seen_versions,
 )
-from crm.models import ASSIGNMENT_REASONS, Assignment, Note
+from crm.models import ASSIGNMENT_REASONS, AppliedAction, Assignment, AuditLog, Note
 
 ASSIGNMENTS = Assignment.__table__
 NOTES = Note.__table__
@@ -259,6 +259,30 @@ def end_of_shift(
         return f"end of shift: {_leads(unstarred)} unstarred, {_leads(len(star_seen))} starred."
 
     return run_action(target, "end_of_shift", work, action_id=action_id, actor_id=actor_id, now=now)
+
+
+def undoable_assignments(connection: sa.Connection, actor_id: int, now: datetime) -> list:
+    """The actor's assignments of more than one lead inside the undo window, newest first,
+    not undone yet: rows of ``action_id``, ``at`` (first audit time), ``leads`` and ``result``
+    (the first result, whose ``message`` names what was done)."""
+    audit, applied = AuditLog.__table__, AppliedAction.__table__
+    since = now - UNDO_WINDOW
+    leads = sa.func.count(audit.c.id).label("leads")
+    assignments = connection.execute(
+        sa.select(audit.c.action_id, sa.func.min(audit.c.at).label("at"), leads, applied.c.result)
+        .select_from(audit.join(applied, applied.c.action_id == audit.c.action_id))
+        .where(audit.c.actor_id == actor_id, audit.c.action == "assign", audit.c.at >= since)
+        .group_by(audit.c.action_id, applied.c.result)
+        .having(leads > 1)
+        .order_by(sa.func.min(audit.c.at).desc())
+    ).all()
+    undos = connection.execute(
+        sa.select(applied.c.result).where(
+            applied.c.action == "undo_assignment", applied.c.applied_at >= since
+        )
+    ).scalars()
+    undone = {(result or {}).get("details", {}).get("undone") for result in undos}
+    return [row for row in assignments if row.action_id not in undone]
 
 
 def undo_assignment(
