@@ -21,7 +21,7 @@ two differ by are exactly the fact's change. Models then read:
   A by-key model filters its inputs to them on lines that end in ``-- changed only``; a
   rebuild drops those lines and computes every key.
 - ``changes_<model>`` of a by-key model: its replaced rows (-1) and their new versions (+1),
-  for additive models built on it.
+  only where they differ, for the models built on it and for the snapshot's patch.
 
 A model says how it is kept in its first lines (see ``Maintenance``); the others are rebuilt in
 full on every run, which is right for the small ones and for those whose columns depend on the
@@ -254,19 +254,50 @@ def maintain(base, name: str, sql: str, how: Maintenance | None, rebuild: bool) 
         return
     run_sql(base, f"CREATE OR REPLACE TEMP TABLE delta AS {sql}")
     if how.kind == "by key":
-        key_match = " AND ".join(f"{name}.{column} = changed.{column}" for column in how.key)
-        changed = f"{how.keys_relation} AS changed"
-        run_sql(
-            base,
-            f"CREATE OR REPLACE TEMP TABLE changes_{name} AS "
-            f"SELECT -1 AS sign, {name}.* FROM {name} SEMI JOIN {changed} ON {key_match} "
-            "UNION ALL SELECT 1 AS sign, * FROM delta",
-        )
-        run_sql(base, f"DELETE FROM {name} USING {changed} WHERE {key_match}")
-        run_sql(base, f"INSERT INTO {name} SELECT * FROM delta")
+        _replace_changed(base, name, how)
     else:
         _add(base, name, how.key)
     run_sql(base, "DROP TABLE delta")
+
+
+def _replace_changed(base, name: str, how: Maintenance) -> None:
+    """Replace the rows of ``name`` for the keys in ``how.keys_relation`` by the temp table
+    ``delta`` (their recomputed rows), touching only the rows that really differ.
+
+    Most recomputed rows come out as they were (a call's duration changed, not the lead's last
+    contact): ``changes_<name>`` keeps only the rows that differ, so the models and the snapshot
+    patch downstream follow real changes only, and the base rewrites no more than those."""
+    key = ", ".join(how.key)
+    on_key = " AND ".join(f"now.{column} = was.{column}" for column in how.key)
+    run_sql(
+        base,
+        f"CREATE OR REPLACE TEMP TABLE kept_before AS SELECT row.*, hash(row) AS row_hash FROM ("
+        f"SELECT {name}.* FROM {name} SEMI JOIN {how.keys_relation} AS changed "
+        f"USING ({key})) AS row",
+    )
+    run_sql(
+        base,
+        "CREATE OR REPLACE TEMP TABLE kept_after AS "
+        "SELECT row.*, hash(row) AS row_hash FROM delta AS row",
+    )
+    same = f"ON {on_key} AND now.row_hash = was.row_hash"
+    run_sql(
+        base,
+        f"CREATE OR REPLACE TEMP TABLE changes_{name} AS "
+        f"SELECT -1 AS sign, was.* EXCLUDE (row_hash) FROM kept_before AS was "
+        f"ANTI JOIN kept_after AS now {same} UNION ALL "
+        f"SELECT 1 AS sign, now.* EXCLUDE (row_hash) FROM kept_after AS now "
+        f"ANTI JOIN kept_before AS was {same}",
+    )
+    run_sql(base, "DROP TABLE kept_before")
+    run_sql(base, "DROP TABLE kept_after")
+    match = " AND ".join(f"{name}.{column} = changed.{column}" for column in how.key)
+    run_sql(
+        base,
+        f"DELETE FROM {name} USING (SELECT DISTINCT {key} FROM changes_{name}) AS changed "
+        f"WHERE {match}",
+    )
+    run_sql(base, f"INSERT INTO {name} SELECT * EXCLUDE (sign) FROM changes_{name} WHERE sign = 1")
 
 
 def _add(base, name: str, key: tuple[str, ...]) -> None:

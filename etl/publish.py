@@ -37,10 +37,9 @@ def fsync_path(path: Path) -> None:
 @dataclass(frozen=True)
 class Patch:
     """How to bring a table of the previous snapshot up to date: delete the rows whose
-    ``key`` is in the relation ``keys``, insert the rows of ``changes`` with sign +1."""
+    ``key`` is in the relation ``changes`` (sign -1 or +1), insert its rows with sign +1."""
 
     key: tuple[str, ...]
-    keys: str
     changes: str
 
 
@@ -79,8 +78,8 @@ def publish_snapshot(
                 match = " AND ".join(f"old.{column} = changed.{column}" for column in patch.key)
                 run_sql(
                     base,
-                    f"DELETE FROM snapshot.{name} AS old USING {patch.keys} AS changed "
-                    f"WHERE {match}",
+                    f"DELETE FROM snapshot.{name} AS old USING (SELECT DISTINCT "
+                    f"{', '.join(patch.key)} FROM {patch.changes}) AS changed WHERE {match}",
                 )
                 run_sql(
                     base,

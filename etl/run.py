@@ -54,6 +54,8 @@ STAGED_TABLES = (
 FUTURE_TOLERANCE = timedelta(minutes=5)
 MEMORY_LIMIT = "2GB"
 DEFAULT_OVERLAP = timedelta(minutes=10)
+# Past any write-ahead log an incremental run leaves: it checkpoints itself, after publishing.
+DEFERRED_CHECKPOINT = "1TB"
 
 BOOKKEEPING = """
 CREATE SCHEMA IF NOT EXISTS landing;
@@ -91,6 +93,7 @@ class RunSummary:
     seconds: float = 0.0
     tables: dict[str, TableResult] = field(default_factory=dict)
     snapshot: Path | None = None
+    published_after: float = 0.0  # seconds from the start until readers had this run's data
     phases: dict[str, float] = field(default_factory=dict)  # seconds per step of the run
 
     @contextmanager
@@ -119,7 +122,8 @@ class RunSummary:
         )[:4]
         detail = ", ".join(f"{name} {rows:,}" for name, rows in busiest)
         return (
-            f"etl: {self.mode} run {self.run_id} in {self.seconds:.1f} s: {self.landed:,} rows"
+            f"etl: {self.mode} run {self.run_id} in {self.seconds:.1f} s "
+            f"(published after {self.published_after:.1f} s): {self.landed:,} rows"
             f"{f' ({detail})' if detail else ''}, {self.quarantined:,} quarantined, "
             f"{self.deleted:,} deleted; data as of {self.as_of:%Y-%m-%d %H:%M:%S} UTC "
             f"[{', '.join(f'{name} {seconds:.1f} s' for name, seconds in self.phases.items())}]"
@@ -135,15 +139,25 @@ def _code(layer: str, name: str) -> str:
     return re.sub(r"--[^\n]*", "", model_sql(layer, name))
 
 
+def _reading(layer: str, name: str) -> str:
+    """What a model reads: its code, and that of the keys it is kept by (which may read the
+    changes of other models)."""
+    how = changes.Maintenance.of(model_sql(layer, name))
+    code = _code(layer, name)
+    if how is not None and how.keys_relation and layer != "changes":
+        code += _code("changes", how.keys_relation)
+    return code
+
+
 def models(*layers: str) -> list[tuple[str, str]]:
     """The layers' models as (layer, name), each after the models it reads (by name, or by
-    ``changes_<name>``, the changes a by-key model leaves)."""
+    ``changes_<name>``, the changes a by-key model leaves), its keys' reads included."""
     found = {path.stem: layer for layer in layers for path in (MODELS_DIR / layer).glob("*.sql")}
     reads = {
         name: {
             other
             for other in found
-            if other != name and re.search(rf"\b(changes_)?{other}\b", _code(found[name], name))
+            if other != name and re.search(rf"\b(changes_)?{other}\b", _reading(found[name], name))
         }
         for name in sorted(found)
     }
@@ -206,10 +220,16 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
     # A run still 'running' here was killed: its changes were never committed.
     run_sql(base, "UPDATE etl_runs SET status = 'killed' WHERE status = 'running'")
     watermarks = dict(run_sql(base, "SELECT table_name, watermark FROM etl_watermarks"))
+    as_of = clock()
     if not full and not scalar(
         base, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'stg_leads'"
     ):
         full = True  # nothing loaded yet
+    if not full and any(mark > as_of for mark in watermarks.values() if mark is not None):
+        # Only a row stamped in the future can have put a watermark ahead of the clock (the
+        # cap below prevents it since): rows written after it may have been passed over.
+        say("etl: a watermark lies in the future: reloading everything once")
+        full = True
     mode = "full" if full else "incremental"
     run_id = scalar(base, "SELECT coalesce(max(run_id), 0) + 1 FROM etl_runs")
     # The snapshot readers have now shows the base as the last good run left it only if that
@@ -219,7 +239,6 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
         "SELECT (SELECT max(run_id) FROM etl_runs WHERE status = 'succeeded') = "
         "(SELECT try_cast(value AS integer) FROM etl_state WHERE key = 'published')",
     )[0][0]
-    as_of = clock()
     run_sql(
         base,
         "INSERT INTO etl_runs (run_id, mode, status, as_of, started_at) "
@@ -228,6 +247,12 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
     )
     summary = RunSummary(run_id=run_id, mode=mode, as_of=as_of)
     run_sql(base, "SET VARIABLE as_of = ?::timestamptz", [as_of])
+    # The moment the marts in the base were computed for (changed_priority_leads).
+    run_sql(
+        base,
+        "SET VARIABLE previous_as_of = "
+        "(SELECT max(as_of) FROM etl_runs WHERE status = 'succeeded')::timestamptz",
+    )
     run_sql(base, "SET VARIABLE future_after = ?::timestamptz", [as_of + FUTURE_TOLERANCE])
 
     tables = Base.metadata.tables
@@ -239,7 +264,11 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
             with summary.phase("landing"):
                 rows = source.land(base, tables[name], f"landing.{name}", since=since)
             result = TableResult(landed=rows, seconds=time.perf_counter() - began)
-            result.watermark = _landed_watermark(base, name) or watermarks.get(name)
+            # Never past this run's own clock: a row stamped in the future (an app server
+            # whose clock runs ahead) would otherwise make the next runs skip the rows
+            # written until that moment. Such a row is read again until its time has come.
+            landed_mark = _landed_watermark(base, name) or watermarks.get(name)
+            result.watermark = None if landed_mark is None else min(landed_mark, as_of)
             summary.tables[name] = result
             if rows and (full or rows > 100_000):
                 say(
@@ -264,11 +293,6 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
             rebuild = rebuild or not changes.capture_after(base)
             if rebuild:
                 changes.everything(base)
-            else:
-                for layer, name in models("changes"):
-                    run_sql(
-                        base, f"CREATE OR REPLACE TEMP TABLE {name} AS {model_sql(layer, name)}"
-                    )
         with summary.phase("marts"):
             _build_models(base, rebuild)
         for name, result in summary.tables.items():
@@ -300,6 +324,11 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
         )
         for name in (*STAGED_TABLES, "deleted_rows"):
             run_sql(base, f"DROP TABLE IF EXISTS landing.{name}")
+        if not full:
+            # The commit writes the write-ahead log only; the checkpoint, which rewrites the
+            # changed blocks of the base, waits until the snapshot is out (readers get this
+            # run's data a second sooner). Killed in between, DuckDB replays the log on open.
+            run_sql(base, f"SET checkpoint_threshold = '{DEFERRED_CHECKPOINT}'")
         run_sql(base, "COMMIT")
     except BaseException as error:
         run_sql(base, "ROLLBACK")
@@ -309,12 +338,13 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
             [clock(), f"{type(error).__name__}: {error}"[:2000], run_id],
         )
         raise
-    with summary.phase("checkpoint"):
-        run_sql(base, "CHECKPOINT")
     with summary.phase("publish"):
         patches = {} if rebuild or not previous else _patches(base)
         summary.snapshot = publish_snapshot(base, paths, run_id, snapshot_tables(base), patches)
         run_sql(base, "INSERT OR REPLACE INTO etl_state VALUES ('published', ?)", [str(run_id)])
+    summary.published_after = time.perf_counter() - started
+    with summary.phase("checkpoint"):
+        run_sql(base, "CHECKPOINT")
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -414,17 +444,37 @@ def _create_views(base) -> None:
 
 def _build_models(base, rebuild: bool) -> None:
     """The intermediate tables, then the marts: each kept up to date as its SQL file says
-    (``etl.changes.Maintenance``), or rebuilt."""
+    (``etl.changes.Maintenance``), or rebuilt.
+
+    A by-key model's keys (``warehouse/models/changes/``) are worked out just before it runs:
+    they may read what the models before it changed (``changes_int_lead_activity``)."""
     published = published_from_sql()
+    built: set[str] = set()
     for layer, name in models("intermediate", "marts"):
-        if name not in published:
-            sql = model_sql(layer, name)
-            changes.maintain(base, name, sql, changes.Maintenance.of(sql), rebuild)
+        if name in published:
+            continue
+        sql = model_sql(layer, name)
+        how = changes.Maintenance.of(sql)
+        if not rebuild and how is not None and how.keys_relation:
+            _build_keys(base, how.keys_relation, built)
+        changes.maintain(base, name, sql, how, rebuild)
     run_sql(
         base,
         "INSERT OR REPLACE INTO etl_state VALUES ('models', ?)",
         [_models_fingerprint()],
     )
+
+
+def _build_keys(base, name: str, built: set[str]) -> None:
+    """The temp table ``name`` from ``warehouse/models/changes/``, after the ones it reads."""
+    if name in built:
+        return
+    code = _code("changes", name)
+    for _, other in models("changes"):
+        if other != name and re.search(rf"\b{other}\b", code):
+            _build_keys(base, other, built)
+    run_sql(base, f"CREATE OR REPLACE TEMP TABLE {name} AS {model_sql('changes', name)}")
+    built.add(name)
 
 
 def _models_fingerprint() -> str:
@@ -446,7 +496,7 @@ def _patches(base) -> dict[str, Patch]:
     for layer, name in models("marts"):
         how = changes.Maintenance.of(model_sql(layer, name))
         if how is not None and how.kind == "by key":
-            patches[name] = Patch(how.key, how.keys_relation, f"changes_{name}")
+            patches[name] = Patch(how.key, f"changes_{name}")
     return patches
 
 

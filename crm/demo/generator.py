@@ -330,6 +330,13 @@ class LeadChunk:
         self._tickets()
         self._emails()
         self._lead_rows()
+        # What happens after the demo's "now" (a call still going on, a mail's third attempt)
+        # has not been written yet: no row may say it was. The ETL reads by updated_at, and a
+        # stamp from the future would hold its watermark ahead of the next real changes.
+        for rows in self.out.values():
+            for stamp in ("created_at", "updated_at"):
+                if stamp in rows:
+                    rows[stamp] = np.minimum(rows[stamp], self.until)
         return self.out
 
     # Each step below adds arrays to self and, when complete, rows to self.out.
@@ -412,7 +419,9 @@ class LeadChunk:
                 rng.uniform(0, 25, len(outcome)),
             ),
         )
-        self.call_duration = np.minimum(duration, 3 * 3600).astype(np.int64)
+        # A call is recorded when it ends: none may still be going on at the demo's "now".
+        ends_by = (self.until - self.call_at) // US - 1
+        self.call_duration = np.minimum(np.minimum(duration, 3 * 3600), ends_by).astype(np.int64)
         self.first_call_at = np.full(self.n, np.iinfo(np.int64).max)
         np.minimum.at(self.first_call_at, self.call_lead, self.call_at)
 

@@ -201,7 +201,15 @@ def test_last_login_is_the_latest_session_and_nothing_is_in_the_future(demo):
         assert lead.last_login_at == latest[lead.id]
         assert lead.registered_at <= UNTIL and lead.updated_at <= UNTIL
     for call in rows(demo, "calls"):
-        assert call.started_at <= UNTIL
+        # Recorded when it ended: no call is still going on at the demo's "now".
+        assert call.started_at + timedelta(seconds=call.duration_s) <= UNTIL
+    # The ETL reads changes by updated_at: no row may be stamped after the demo's "now".
+    with demo.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            for stamp in ("created_at", "updated_at"):
+                if stamp in table.c:
+                    latest = connection.execute(sa.select(sa.func.max(table.c[stamp]))).scalar()
+                    assert latest is None or latest <= UNTIL, (table.name, stamp, latest)
 
 
 def test_owners_are_active_account_managers_on_the_lead_s_desk(demo):

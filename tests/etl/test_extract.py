@@ -24,10 +24,22 @@ CALLBACK = datetime(2026, 3, 10, 18, 0, 0, 123456, tzinfo=UTC)
 
 def lead(id: int, **changes) -> dict:
     values = dict(
-        id=id, first_name="Amira", last_name="Haddad", email=f"lead{id}@example.com",
-        phone="+971500000001", country="AE", time_zone="Asia/Dubai", language="ar",
-        source="google", campaign=None, registered_at=REGISTERED, am_id=None,
-        is_starred=False, callback_at=None, balance=Decimal("0.00"), updated_at=REGISTERED,
+        id=id,
+        first_name="Amira",
+        last_name="Haddad",
+        email=f"lead{id}@example.com",
+        phone="+971500000001",
+        country="AE",
+        time_zone="Asia/Dubai",
+        language="ar",
+        source="google",
+        campaign=None,
+        registered_at=REGISTERED,
+        am_id=None,
+        is_starred=False,
+        callback_at=None,
+        balance=Decimal("0.00"),
+        updated_at=REGISTERED,
     )
     # One insert takes its columns from the first row: every row names them all.
     return {**values, **changes}
@@ -58,19 +70,44 @@ def types(duck, table: str) -> dict[str, str]:
 
 
 def test_values_land_exactly(crm_engine, source, duck):
-    insert(crm_engine, "staff", [dict(id=7, name="Dan Cohen", email="dan@starboard.example",
-                                      role="account_manager", desk="conversion")])
-    insert(crm_engine, "leads", [
-        lead(1, balance=Decimal("0.10"), callback_at=None),
-        lead(2, balance=Decimal("1234567.89"), callback_at=CALLBACK, am_id=7, is_starred=True,
-             campaign="spring"),
-    ])
-    insert(crm_engine, "currencies", [
-        dict(code="EUR", usd_rate=Decimal("1.10000000"), updated_at=REGISTERED),
-        dict(code="JPY", usd_rate=Decimal("0.00671234"), updated_at=REGISTERED),
-        dict(code="VND", usd_rate=Decimal("0.00003912"), updated_at=REGISTERED),
-        dict(code="USD", usd_rate=Decimal("1"), updated_at=REGISTERED),
-    ])
+    insert(
+        crm_engine,
+        "staff",
+        [
+            dict(
+                id=7,
+                name="Dan Cohen",
+                email="dan@starboard.example",
+                role="account_manager",
+                desk="conversion",
+            )
+        ],
+    )
+    insert(
+        crm_engine,
+        "leads",
+        [
+            lead(1, balance=Decimal("0.10"), callback_at=None),
+            lead(
+                2,
+                balance=Decimal("1234567.89"),
+                callback_at=CALLBACK,
+                am_id=7,
+                is_starred=True,
+                campaign="spring",
+            ),
+        ],
+    )
+    insert(
+        crm_engine,
+        "currencies",
+        [
+            dict(code="EUR", usd_rate=Decimal("1.10000000"), updated_at=REGISTERED),
+            dict(code="JPY", usd_rate=Decimal("0.00671234"), updated_at=REGISTERED),
+            dict(code="VND", usd_rate=Decimal("0.00003912"), updated_at=REGISTERED),
+            dict(code="USD", usd_rate=Decimal("1"), updated_at=REGISTERED),
+        ],
+    )
 
     assert source.land(duck, T["leads"], "leads") == 2
     assert source.land(duck, T["currencies"], "currencies") == 4
@@ -88,7 +125,9 @@ def test_values_land_exactly(crm_engine, source, duck):
         "SELECT code, cast(usd_rate AS decimal(18, 8)) FROM currencies ORDER BY code"
     ).fetchall()
     assert rates == [
-        ("EUR", Decimal("1.10000000")), ("JPY", Decimal("0.00671234")), ("USD", Decimal("1")),
+        ("EUR", Decimal("1.10000000")),
+        ("JPY", Decimal("0.00671234")),
+        ("USD", Decimal("1")),
         ("VND", Decimal("0.00003912")),  # SQLite spells this float 3.912e-05
     ]
     assert list(types(duck, "leads")) == [c.name for c in T["leads"].columns]
@@ -99,13 +138,20 @@ def test_both_databases_land_the_same_documented_types(source, duck):
         source.land(duck, T[name], name)
     leads, targets = types(duck, "leads"), types(duck, "am_targets")
     assert (leads["id"], leads["am_id"], leads["is_starred"], leads["version"]) == (
-        "BIGINT", "INTEGER", "BOOLEAN", "INTEGER"
+        "BIGINT",
+        "INTEGER",
+        "BOOLEAN",
+        "INTEGER",
     )
     assert (leads["callback_at"], leads["balance"], leads["email"]) == (
-        "TIMESTAMP WITH TIME ZONE", "DECIMAL(18,2)", "VARCHAR"
+        "TIMESTAMP WITH TIME ZONE",
+        "DECIMAL(18,2)",
+        "VARCHAR",
     )
     assert (targets["id"], targets["period_start"], targets["target_usd"]) == (
-        "INTEGER", "DATE", "DECIMAL(18,2)"
+        "INTEGER",
+        "DATE",
+        "DECIMAL(18,2)",
     )
     assert types(duck, "audit_log")["before"] == "JSON"
     assert types(duck, "currencies")["usd_rate"] == "DECIMAL(18,8)"
@@ -118,22 +164,59 @@ def test_times_are_the_same_instants_whatever_duckdbs_time_zone(crm_engine, sour
     source.land(duck, T["leads"], "leads")
     assert duck.execute(
         "SELECT epoch_us(callback_at), epoch_us(registered_at) FROM leads"
-    ).fetchall() == [(
-        int(CALLBACK.timestamp()) * 1_000_000 + CALLBACK.microsecond,
-        int(REGISTERED.timestamp()) * 1_000_000 + REGISTERED.microsecond,
-    )]
+    ).fetchall() == [
+        (
+            int(CALLBACK.timestamp()) * 1_000_000 + CALLBACK.microsecond,
+            int(REGISTERED.timestamp()) * 1_000_000 + REGISTERED.microsecond,
+        )
+    ]
     duck.close()
 
 
 def test_dates_and_json_land(crm_engine, source, duck):
-    insert(crm_engine, "staff", [dict(id=7, name="Dan Cohen", email="dan@starboard.example",
-                                      role="account_manager", desk="conversion")])
-    insert(crm_engine, "am_targets", [dict(
-        id=1, am_id=7, period_start=date(2026, 3, 1), period_end=date(2026, 3, 31),
-        target_usd=Decimal("55000.00"), target_ftds=12)])
-    insert(crm_engine, "audit_log", [dict(
-        id=1, action_id="a1", actor_id=7, action="star", before={"is_starred": False},
-        after={"is_starred": True}, at=CALLBACK, updated_at=CALLBACK)])
+    insert(
+        crm_engine,
+        "staff",
+        [
+            dict(
+                id=7,
+                name="Dan Cohen",
+                email="dan@starboard.example",
+                role="account_manager",
+                desk="conversion",
+            )
+        ],
+    )
+    insert(
+        crm_engine,
+        "am_targets",
+        [
+            dict(
+                id=1,
+                am_id=7,
+                period_start=date(2026, 3, 1),
+                period_end=date(2026, 3, 31),
+                target_usd=Decimal("55000.00"),
+                target_ftds=12,
+            )
+        ],
+    )
+    insert(
+        crm_engine,
+        "audit_log",
+        [
+            dict(
+                id=1,
+                action_id="a1",
+                actor_id=7,
+                action="star",
+                before={"is_starred": False},
+                after={"is_starred": True},
+                at=CALLBACK,
+                updated_at=CALLBACK,
+            )
+        ],
+    )
 
     source.land(duck, T["am_targets"], "am_targets")
     source.land(duck, T["audit_log"], "audit_log")
@@ -149,16 +232,24 @@ def test_dates_and_json_land(crm_engine, source, duck):
 
 def test_since_lands_only_rows_changed_at_or_after_it(crm_engine, source, duck):
     since = datetime(2026, 3, 10, 12, 0, 0, 500000, tzinfo=UTC)
-    insert(crm_engine, "leads", [
-        lead(1, updated_at=since - timedelta(microseconds=1)),
-        lead(2, updated_at=since),
-        lead(3, updated_at=since + timedelta(days=3)),
-        lead(4, updated_at=since - timedelta(days=30)),
-    ])
+    insert(
+        crm_engine,
+        "leads",
+        [
+            lead(1, updated_at=since - timedelta(microseconds=1)),
+            lead(2, updated_at=since),
+            lead(3, updated_at=since + timedelta(days=3)),
+            lead(4, updated_at=since - timedelta(days=30)),
+        ],
+    )
 
     # Given in another zone: the same instant.
-    assert source.land(duck, T["leads"], "changed", since=since.astimezone(
-        timezone(timedelta(hours=-5)))) == 2
+    assert (
+        source.land(
+            duck, T["leads"], "changed", since=since.astimezone(timezone(timedelta(hours=-5)))
+        )
+        == 2
+    )
     assert duck.execute("SELECT id FROM changed ORDER BY id").fetchall() == [(2,), (3,)]
 
     assert source.land(duck, T["leads"], "changed", since=since + timedelta(days=10)) == 0
@@ -173,13 +264,18 @@ def test_since_must_be_timezone_aware(source, duck):
 
 def test_keys_lands_exactly_the_primary_keys(crm_engine, source, duck):
     insert(crm_engine, "leads", [lead(id) for id in (3, 1, 2, 10)])
-    insert(crm_engine, "currencies", [
-        dict(code=code, usd_rate=Decimal("1"), updated_at=REGISTERED) for code in ("USD", "EUR")
-    ])
+    insert(
+        crm_engine,
+        "currencies",
+        [dict(code=code, usd_rate=Decimal("1"), updated_at=REGISTERED) for code in ("USD", "EUR")],
+    )
 
     assert source.keys(duck, T["leads"], "lead_keys") == 4
     assert duck.execute("SELECT * FROM lead_keys ORDER BY id").fetchall() == [
-        (1,), (2,), (3,), (10,)
+        (1,),
+        (2,),
+        (3,),
+        (10,),
     ]
     assert source.keys(duck, T["currencies"], "currency_keys") == 2
     assert sorted(duck.execute("SELECT * FROM currency_keys").fetchall()) == [("EUR",), ("USD",)]
@@ -206,21 +302,29 @@ NULL_LOGOUTS = 150_000  # more than SQLite's first batch: its type must not come
 
 
 @pytest.mark.slow
-def test_many_rows_land_whole_across_batches_and_streams(
-    crm_engine, duck, tmp_path, monkeypatch
-):
+def test_many_rows_land_whole_across_batches_and_streams(crm_engine, duck, tmp_path, monkeypatch):
     # Small thresholds so that 200,000 rows take every path: several ranges read by parallel
     # streams from PostgreSQL, several batches from SQLite, several FETCH pages when since.
     monkeypatch.setattr(extract, "PARALLEL_MIN_PAGES", 16)
     monkeypatch.setattr(extract, "FETCH_ROWS", 30_000)
     base = datetime(2026, 3, 1, tzinfo=UTC)
     insert(crm_engine, "leads", [lead(1)])
-    insert(crm_engine, "platform_sessions", [
-        dict(id=i, lead_id=1, login_at=base, last_seen_at=base,
-             logout_at=None if i <= NULL_LOGOUTS else base + timedelta(microseconds=i),
-             device="web", updated_at=base + timedelta(seconds=i))
-        for i in range(1, SESSIONS + 1)
-    ])
+    insert(
+        crm_engine,
+        "platform_sessions",
+        [
+            dict(
+                id=i,
+                lead_id=1,
+                login_at=base,
+                last_seen_at=base,
+                logout_at=None if i <= NULL_LOGOUTS else base + timedelta(microseconds=i),
+                device="web",
+                updated_at=base + timedelta(seconds=i),
+            )
+            for i in range(1, SESSIONS + 1)
+        ],
+    )
     duck = duckdb.connect(str(tmp_path / "landing.duckdb"))
     duck.execute("SET TimeZone = 'UTC'")
     crm = CrmSource(crm_engine.url, streams=3)
@@ -230,14 +334,17 @@ def test_many_rows_land_whole_across_batches_and_streams(
             "SELECT count(DISTINCT id), sum(id), count(logout_at), "
             "max(cast(logout_at AS timestamptz)) FROM sessions"
         ).fetchone() == (
-            SESSIONS, SESSIONS * (SESSIONS + 1) // 2, SESSIONS - NULL_LOGOUTS,
+            SESSIONS,
+            SESSIONS * (SESSIONS + 1) // 2,
+            SESSIONS - NULL_LOGOUTS,
             base + timedelta(microseconds=SESSIONS),
         )
 
         since = base + timedelta(seconds=SESSIONS - 100_000 + 1)
         assert crm.land(duck, T["platform_sessions"], "recent", since=since) == 100_000
         assert duck.execute("SELECT min(id), max(id) FROM recent").fetchone() == (
-            SESSIONS - 100_000 + 1, SESSIONS
+            SESSIONS - 100_000 + 1,
+            SESSIONS,
         )
         assert crm.keys(duck, T["platform_sessions"], "session_keys") == SESSIONS
     finally:
@@ -264,8 +371,7 @@ def test_a_stream_failing_mid_table_fails_the_land_and_stops_the_others(
     if crm_engine.dialect.name != "postgresql":
         pytest.skip("parallel streams read PostgreSQL only")
     insert(crm_engine, "leads", [lead(1), lead(2), lead(3)])
-    ranges = ["ctid < '(1,0)'::tid", "ctid >= '(1,0)'::tid AND 1 / 0 = 1",
-              "ctid >= '(1,0)'::tid"]
+    ranges = ["ctid < '(1,0)'::tid", "ctid >= '(1,0)'::tid AND 1 / 0 = 1", "ctid >= '(1,0)'::tid"]
     monkeypatch.setattr(extract, "_block_ranges", lambda pages, streams: ranges)
     crm = CrmSource(crm_engine.url, streams=2)
     try:

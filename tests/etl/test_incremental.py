@@ -62,6 +62,8 @@ changes = st.lists(
                 "new_call",
                 "new_deposit",
                 "new_session",
+                "new_note",
+                "heartbeat",
                 "update_lead",
                 "update_deposit",
                 "delete_call",
@@ -119,6 +121,24 @@ def apply(connection, kind: str, n: int) -> None:
                 last_seen_at=when + timedelta(minutes=n % 30),
                 logout_at=None,
                 device="ios",
+            )
+        )
+    elif kind == "new_note":  # an AM's note: a review of a decline before it
+        connection.execute(
+            sa.insert(T["notes"]).values(
+                lead_id=lead_id, author_id=2 + n % 3, body=f"note {n}", created_at=when
+            )
+        )
+    elif kind == "heartbeat":  # an open session seen again, or logged out (every third)
+        ids = connection.execute(sa.select(T["platform_sessions"].c.id)).scalars().all()
+        seen = AS_OF - timedelta(minutes=n % 9)
+        connection.execute(
+            sa.update(T["platform_sessions"])
+            .where(T["platform_sessions"].c.id == ids[n % len(ids)])
+            .values(
+                last_seen_at=seen,
+                logout_at=seen if n % 3 == 0 else None,
+                updated_at=utcnow(),
             )
         )
     elif kind == "update_lead":
@@ -226,6 +246,9 @@ def test_incremental_equals_full_on_a_fixed_walk(crm_engine, tmp_path):
         ("new_call", 1),
         ("new_deposit", 3),
         ("new_session", 5),
+        ("new_note", 1),  # Ben's decline of 03-09 12:00 reviewed at 03-10 10:00
+        ("heartbeat", 5),  # Cara's open session seen again: online
+        ("heartbeat", 9),  # Ana logs out: offline
         ("update_lead", 6),
         ("update_deposit", 7),
         ("delete_call", 8),
@@ -246,3 +269,101 @@ def test_incremental_equals_full_on_a_fixed_walk(crm_engine, tmp_path):
     full = warehouse_paths(tmp_path / "full.duckdb")
     etl(crm_engine, full, full=True)
     assert snapshot(incremental) == snapshot(full)
+
+
+def test_a_row_stamped_in_the_future_does_not_hide_later_changes(crm_engine, tmp_path):
+    """An app server whose clock runs ahead writes a row stamped two hours from now; a call
+    recorded a minute later by a correct clock must still reach the warehouse."""
+    build_small_crm(crm_engine)
+    paths = warehouse_paths(tmp_path / "incremental.duckdb")
+
+    def run(minutes: int):
+        source = CrmSource(crm_engine.url)
+        try:
+            return run_etl(source, paths, now=lambda: AS_OF + timedelta(minutes=minutes))
+        finally:
+            source.close()
+
+    def call(stamp):
+        with crm_engine.begin() as connection:
+            connection.execute(
+                sa.insert(T["calls"]).values(
+                    lead_id=1,
+                    am_id=2,
+                    started_at=AS_OF - timedelta(hours=1),
+                    duration_s=60,
+                    outcome="connected",
+                    created_at=stamp,
+                    updated_at=stamp,
+                )
+            )
+
+    run(0)
+    call(AS_OF + timedelta(hours=2))
+    run(1)
+    call(AS_OF + timedelta(minutes=2))
+    run(3)
+    full = warehouse_paths(tmp_path / "full.duckdb")
+    source = CrmSource(crm_engine.url)
+    try:
+        run_etl(source, full, full=True, now=lambda: AS_OF + timedelta(minutes=3))
+    finally:
+        source.close()
+    assert snapshot(paths) == snapshot(full)
+
+
+def test_the_lead_ranking_follows_the_clock_between_runs(crm_engine, tmp_path):
+    """With nothing written to the CRM, later runs still move the ranking: a lead goes offline,
+    a callback falls due, midnight adds a day since every login, a registration stops being
+    new, a decline stops being an open failed deposit. Each incremental run must give what a
+    full run at the same moment gives."""
+    build_small_crm(crm_engine)
+    with crm_engine.begin() as connection:  # a callback due only from 03-10 14:00 (a day ahead)
+        connection.execute(
+            sa.update(T["leads"])
+            .where(T["leads"].c.id == 3)
+            .values(callback_at=AS_OF + timedelta(days=1, hours=2))
+        )
+
+    def run(paths, moment, full=False):
+        source = CrmSource(crm_engine.url)
+        try:
+            return run_etl(source, paths, full=full, now=lambda: moment)
+        finally:
+            source.close()
+
+    def ranking(paths):
+        reader = Warehouse(paths)
+        try:
+            return reader.sql(
+                "SELECT lead_id, online_now, open_failed_deposit, days_since_login, "
+                "priority_score, priority_reasons FROM mart_lead_priority ORDER BY lead_id"
+            ).to_pylist()
+        finally:
+            reader.close()
+
+    incremental = warehouse_paths(tmp_path / "incremental.duckdb")
+    run(incremental, AS_OF)
+    seen = [ranking(incremental)]
+    # Offsets from AS_OF (03-10 12:00). The thresholds that fall within a day are crossed in
+    # steps that do not cross midnight, where every lead is recomputed anyway.
+    steps = [
+        timedelta(minutes=2),  # Ana still online (seen 11:58)
+        timedelta(minutes=4),  # offline
+        timedelta(hours=3),  # 03-10 15:00: Cara's callback within a day
+        timedelta(hours=12),  # 03-11 00:00: a day more since every login
+        timedelta(hours=37),  # 03-12 01:00: midnight again
+        timedelta(hours=46),  # 03-12 10:00: Dan (registered 03-10 09:30) no longer new
+        timedelta(days=13, hours=13),  # 03-24 01:00: midnight (Ben's decline now old)
+        timedelta(days=13, hours=22),  # 03-24 10:00: Ana's decline (03-10 09:00) too
+    ]
+    for step, offset in enumerate(steps):
+        moment = AS_OF + offset
+        assert run(incremental, moment).mode == "incremental"
+        full = warehouse_paths(tmp_path / f"full-{step}.duckdb")
+        run(full, moment, full=True)
+        assert snapshot(incremental) == snapshot(full), offset
+        seen.append(ranking(incremental))
+    # Every step but the first moved the ranking (else it would test nothing).
+    moved = [before != after for before, after in zip(seen, seen[1:], strict=False)]
+    assert moved == [False] + [True] * (len(steps) - 1)

@@ -1,12 +1,27 @@
 -- changed_deposit_ids: the deposit attempts whose mart_payments rows an incremental run
--- recomputes: changed attempts and target-board entries; every attempt of a lead that changed
--- (its name and desk show on the row) or got a new assignment or note (a follow-up of the
--- attempt), or of an AM who changed.
-with leads as (
-    select lead_id from changes_dim_leads
-    union select lead_id from changes_fct_assignments
-    union select lead_id from changes_fct_notes
-    union select lead_id from touched_leads
+-- recomputes: changed attempts and target-board entries; every attempt of a lead whose name,
+-- country, zone or desk changed (they show on the row), or that got, lost or moved a failed-
+-- deposit or upsale assignment or a note (a follow-up of the attempt); every attempt of an
+-- AM who changed. Keep the columns below in step with mart_payments.
+with shown as (
+    select sign, lead_id, first_name, last_name, country, time_zone, desk from changes_dim_leads
+),
+
+follow_ups as (
+    select sign, lead_id, assignment_id as follow_up_id, 'assignment' as kind, reason,
+        assigned_at as followed_at
+    from changes_fct_assignments
+    where reason in ('failed_deposit', 'upsale')
+    union all
+    select sign, lead_id, note_id, 'note', null, created_at from changes_fct_notes
+),
+
+leads as (
+    select lead_id from (select * exclude (sign), sum(sign) as net from shown group by all)
+    where net <> 0
+    union all
+    select lead_id from (select * exclude (sign), sum(sign) as net from follow_ups group by all)
+    where net <> 0
 )
 
 select deposit_id from changes_fct_deposit_attempts

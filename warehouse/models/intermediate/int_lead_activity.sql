@@ -1,8 +1,8 @@
--- maintained: by key (lead_id) from changed_lead_ids
+-- maintained: by key (lead_id) from changed_activity_leads
 -- int_lead_activity: one row per lead with any activity: what its platform sessions,
 -- deposits, calls, mails and notes add up to, with nothing that depends on the moment of the
 -- run (mart_lead_priority adds that). Key: lead_id. An incremental run recomputes only the
--- leads in changed_lead_ids: every part below reads through it (the `changed only` lines).
+-- leads in changed_activity_leads: every part below reads through it (the `changed only` lines).
 with logins as (
     select
         lead_id,
@@ -13,7 +13,7 @@ with logins as (
         list({'login_at': login_at, 'last_seen_at': last_seen_at})
             filter (where logout_at is null) as open_sessions
     from fct_platform_sessions
-    where lead_id in (select lead_id from changed_lead_ids)  -- changed only
+    where lead_id in (select lead_id from changed_activity_leads)  -- changed only
     group by lead_id
 ),
 
@@ -25,14 +25,14 @@ deposits as (
         max(created_at) filter (where status = 'approved') as last_deposit_at,
         max(created_at) filter (where status = 'declined') as last_declined_at
     from fct_deposit_attempts
-    where lead_id in (select lead_id from changed_lead_ids)  -- changed only
+    where lead_id in (select lead_id from changed_activity_leads)  -- changed only
     group by lead_id
 ),
 
 last_call as (
     select lead_id, max(started_at) as last_call_at
     from fct_calls
-    where lead_id in (select lead_id from changed_lead_ids)  -- changed only
+    where lead_id in (select lead_id from changed_activity_leads)  -- changed only
     group by lead_id
 ),
 
@@ -42,11 +42,11 @@ contacts as (
     -- The automatic welcome mail is not a contact: an AM has not spoken to the lead yet.
     select lead_id, max(sent_at) from fct_emails
     where sent_at is not null and template <> 'welcome'
-      and lead_id in (select lead_id from changed_lead_ids)  -- changed only
+      and lead_id in (select lead_id from changed_activity_leads)  -- changed only
     group by lead_id
     union all
     select lead_id, max(created_at) from fct_notes
-    where lead_id in (select lead_id from changed_lead_ids)  -- changed only
+    where lead_id in (select lead_id from changed_activity_leads)  -- changed only
     group by lead_id
 ),
 

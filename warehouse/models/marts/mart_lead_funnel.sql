@@ -1,10 +1,10 @@
--- maintained: by key (lead_id) from changed_lead_ids
+-- maintained: by key (lead_id) from changed_funnel_leads
 -- mart_lead_funnel: one row per lead with the three moments of the conversion funnel (F9):
 -- registration, first contact by an AM's work, first-time deposit; and its owner now.
 -- Key: lead_id. Sorted by registration, so a period's leads are read from their own blocks.
 with leads as (
     select lead_id, registered_at, am_id from dim_leads
-    where lead_id in (select lead_id from changed_lead_ids)  -- changed only
+    where lead_id in (select lead_id from changed_funnel_leads)  -- changed only
 ),
 
 staff as (
@@ -17,7 +17,7 @@ contacts as (
     select lead_id, min(occurred_at) as first_contacted_at
     from mart_activity_log
     where kind <> 'assignment'
-      and lead_id in (select lead_id from changed_lead_ids)  -- changed only
+      and lead_id in (select lead_id from changed_funnel_leads)  -- changed only
     group by lead_id
 ),
 
@@ -25,7 +25,7 @@ ftds as (
     select lead_id, min(created_at) as ftd_at
     from fct_deposit_attempts
     where status = 'approved' and is_ftd
-      and lead_id in (select lead_id from changed_lead_ids)  -- changed only
+      and lead_id in (select lead_id from changed_funnel_leads)  -- changed only
     group by lead_id
 ),
 

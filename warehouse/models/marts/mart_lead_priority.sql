@@ -1,9 +1,13 @@
+-- maintained: by key (lead_id) from changed_priority_leads
 -- mart_lead_priority: one row per lead, with what a manager needs to decide whom to call
 -- first and why (F1, F7, F8). Key: lead_id.
 -- Times are UTC; local time and calling hours depend on the moment of looking, so pages
--- compute them from time_zone when they query.
+-- compute them from time_zone when they query. The rules that depend on the moment of the
+-- run (days since login, online now, ...) are listed in changed_priority_leads, which makes
+-- an incremental run recompute the leads whose ranking the clock moved.
 with leads as (
     select * from dim_leads
+    where lead_id in (select lead_id from changed_priority_leads)  -- changed only
 ),
 
 staff as (
@@ -16,6 +20,7 @@ currencies as (
 
 activity as (
     select * from int_lead_activity
+    where lead_id in (select lead_id from changed_priority_leads)  -- changed only
 ),
 
 joined as (

@@ -9,6 +9,7 @@ with deposits as (
 leads as (
     select lead_id, first_name || ' ' || last_name as lead_name, country, time_zone, desk
     from dim_leads
+    where lead_id in (select lead_id from deposits)  -- changed only
 ),
 
 staff as (
@@ -17,6 +18,7 @@ staff as (
 
 board as (
     select deposit_id, true as on_target_board from fct_target_board_entries
+    where deposit_id in (select deposit_id from deposits)  -- changed only
 ),
 
 final as (
@@ -52,9 +54,11 @@ follow_ups as (
     select lead_id, assigned_at as followed_at, reason as kind
     from fct_assignments
     where reason in ('failed_deposit', 'upsale')
+      and lead_id in (select lead_id from deposits)  -- changed only
     union all
     -- A note on the lead after a decline counts as its review too.
     select lead_id, created_at, 'note' from fct_notes
+    where lead_id in (select lead_id from deposits)  -- changed only
 ),
 
 reviews as (

@@ -1,0 +1,37 @@
+-- changed_priority_leads: the leads whose mart_lead_priority row an incremental run
+-- recomputes: every lead that changed itself or whose AM did (the row shows the lead's own
+-- columns and the AM's name and team), every lead whose activity changed, and the leads whose
+-- ranking moved only because time passed since the last run. The last are the rules of
+-- mart_lead_priority that compare a time with the moment of the run; keep the two in step
+-- (tests/etl/test_incremental.py moves the clock across each of them):
+-- - days since login count calendar days (UTC): at midnight every lead's count moves;
+-- - online now: a session seen in the last 5 minutes; an online lead goes offline by itself
+--   (coming online takes a heartbeat, which is a change);
+-- - an open failed deposit: a decline in the last 14 days;
+-- - callback due: a callback within a day from now;
+-- - new registration: in the last 2 days.
+with clock as (
+    select
+        least(getvariable('previous_as_of'), getvariable('as_of')) as was,
+        greatest(getvariable('previous_as_of'), getvariable('as_of')) as now,
+        cast(getvariable('previous_as_of') as date) <> cast(getvariable('as_of') as date)
+            as new_day
+),
+
+moved_by_clock as (
+    select lead_id
+    from mart_lead_priority, clock
+    where clock.new_day
+       or online_now
+       or callback_at between clock.was + interval 1 day and clock.now + interval 1 day
+       or registered_at between clock.was - interval 2 day and clock.now - interval 2 day
+    union all
+    select lead_id
+    from int_lead_activity, clock
+    where last_declined_at between clock.was - interval 14 day and clock.now - interval 14 day
+)
+
+select lead_id from changes_dim_leads
+union select lead_id from touched_leads
+union select lead_id from changes_int_lead_activity
+union select lead_id from moved_by_clock
