@@ -89,7 +89,7 @@ CONTENT_CHANGES = {
 }
 
 
-def change_one_percent(url: str) -> int:
+def change_one_percent(url: str, shift: int = 7) -> int:
     """1 % of the rows of every table, spread over all its history (every 100th id)."""
     changed = 0
     with psycopg.connect(url) as connection:
@@ -99,9 +99,54 @@ def change_one_percent(url: str) -> int:
             change = CONTENT_CHANGES.get(table.name, "")
             changed += connection.execute(
                 f'UPDATE "{table.name}" SET {change}{", " if change else ""}'
-                "updated_at = clock_timestamp() WHERE id % 100 = 7"
+                f"updated_at = clock_timestamp() WHERE id % 100 = {shift}"
             ).rowcount
     return changed
+
+
+def simulate_floor(url: str) -> None:
+    """30 s of a busy floor: what the watch loop meets between two runs."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crm",
+            "simulate",
+            "--rate",
+            str(SIMULATED_RATE),
+            "--seconds",
+            "30",
+            "--seed",
+            "7",
+        ],
+        cwd=REPO,
+        check=True,
+        env={**os.environ, "CRM_DATABASE_URL": url},
+        capture_output=True,
+    )
+
+
+def held_open_runs(url: str, warehouse: Path) -> dict:
+    """Incremental runs in one process with the base held open, as ``etl watch`` runs them."""
+    from etl.extract import CrmSource
+    from etl.run import Loader
+
+    source = CrmSource(url)
+    result = {}
+    try:
+        with Loader(warehouse_paths(warehouse)) as loader:
+            loader.run(source)  # the watch loop's previous run
+            result["held_open_changed_rows"] = change_one_percent(url, shift=13)
+            for label in ("held_open_incremental", "held_open_after_30s_simulated"):
+                if label == "held_open_after_30s_simulated":
+                    simulate_floor(url)
+                summary = loader.run(source)
+                result[f"{label}_s"] = round(summary.seconds, 2)
+                result[f"{label}_published_s"] = round(summary.published_after, 2)
+                result[label] = summary.line()
+    finally:
+        source.close()
+    return result
 
 
 def pages_b_cases(today, now) -> dict[str, tuple[str, dict]]:
@@ -259,25 +304,11 @@ def main() -> None:
         changed = change_one_percent(url)
         incremental_s, incremental_line = etl(url, warehouse)
         # What the watch loop meets every 30 s: half a minute of a busy floor.
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "crm",
-                "simulate",
-                "--rate",
-                str(SIMULATED_RATE),
-                "--seconds",
-                "30",
-                "--seed",
-                "7",
-            ],
-            cwd=REPO,
-            check=True,
-            env={**os.environ, "CRM_DATABASE_URL": url},
-            capture_output=True,
-        )
+        simulate_floor(url)
         watch_s, watch_line = etl(url, warehouse)
+        # The same two steps as the watch loop meets them: one process, the base held open
+        # between runs (etl.run.Loader), after a first run that found nothing new.
+        held = held_open_runs(url, warehouse)
         queries = page_queries(warehouse)
         snapshot_mb = os.path.getsize(os.path.realpath(warehouse)) / 2**20
         base_mb = os.path.getsize(Path(f"{warehouse}.d") / "base.duckdb") / 2**20
@@ -298,6 +329,7 @@ def main() -> None:
         "incremental_run": incremental_line,
         "incremental_after_30s_simulated_s": round(watch_s, 2),
         "incremental_after_30s_simulated": watch_line,
+        **held,
         "snapshot_mb": round(snapshot_mb),
         "base_mb": round(base_mb),
         "page_queries_warm_ms": queries,

@@ -56,45 +56,64 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_once(full: bool = False) -> None:
+    from etl.run import Loader
+    from warehouse import warehouse_paths
+
+    source = _crm_source()
+    try:
+        with Loader(warehouse_paths()) as loader:
+            print(loader.run(source, full=full, progress=_say).line(), flush=True)
+    finally:
+        source.close()
+
+
+def watch(every: float, full: bool = False) -> None:
+    """Run every ``every`` seconds; a failed run is reported and the next one tries again.
+    The warehouse's base and the CRM connections stay open between runs (etl.run.Loader)."""
+    from etl.run import Loader
+    from warehouse import warehouse_paths
+
+    first = True
+    source = None
+    with Loader(warehouse_paths()) as loader:
+        try:
+            while True:
+                started = time.monotonic()
+                try:
+                    source = source or _crm_source()
+                    print(loader.run(source, full=full and first, progress=_say).line(), flush=True)
+                except UserError as error:
+                    print(f"etl: run skipped: {error}", file=sys.stderr, flush=True)
+                except Exception as error:  # keep watching: the next run starts from the last
+                    print(
+                        f"etl: run failed ({type(error).__name__}: {error}); "
+                        f"retrying in {every:g} s",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    if source is not None:  # its connections may be what failed
+                        source.close()
+                        source = None
+                first = False
+                time.sleep(max(0.0, every - (time.monotonic() - started)))
+        finally:
+            if source is not None:
+                source.close()
+
+
+def _crm_source():
     from crm.db import create_crm_engine, require_current_schema
     from etl.extract import CrmSource
-    from etl.run import run_etl
-    from warehouse import warehouse_paths
 
     engine = create_crm_engine()
     require_current_schema(engine)
     # Close our own connections first: the extractor brings its own driver.
     engine.dispose()
-    source = CrmSource(engine.url)
-    try:
-        summary = run_etl(
-            source,
-            warehouse_paths(),
-            full=full,
-            progress=lambda line: print(line, file=sys.stderr, flush=True),
-        )
-    finally:
-        source.close()
-    print(summary.line(), flush=True)
+    return CrmSource(engine.url)
 
 
-def watch(every: float, full: bool = False) -> None:
-    """Run every ``every`` seconds; a failed run is reported and the next one tries again."""
-    first = True
-    while True:
-        started = time.monotonic()
-        try:
-            run_once(full=full and first)
-        except UserError as error:
-            print(f"etl: run skipped: {error}", file=sys.stderr, flush=True)
-        except Exception as error:  # keep watching: the next run starts from the last good one
-            print(
-                f"etl: run failed ({type(error).__name__}: {error}); retrying in {every:g} s",
-                file=sys.stderr,
-                flush=True,
-            )
-        first = False
-        time.sleep(max(0.0, every - (time.monotonic() - started)))
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from the CRM's tombstone table (``deleted_rows``, filled by triggers).
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import re
@@ -205,14 +206,68 @@ def run_etl(
     now: Callable[[], datetime] | None = None,
 ) -> RunSummary:
     """Load the CRM behind ``source`` (an ``etl.extract.CrmSource``) into the warehouse."""
-    clock = now or (lambda: datetime.now(timezone.utc))
-    say = progress or (lambda _line: None)
-    with etl_lock(paths):
-        base = open_base(paths)
+    with Loader(paths) as loader:
+        return loader.run(source, full=full, overlap=overlap, progress=progress, now=now)
+
+
+class Loader:
+    """The warehouse's base held open for one run or, in the watch loop, for many.
+
+    Held open, the base keeps in memory what earlier runs read (DuckDB's buffer pool), so an
+    incremental run does not read and decompress the staged tables from the file again: at
+    brokerage scale that is most of what a freshly opened base spends. One ETL process per
+    warehouse: the lock is held for the loader's life."""
+
+    def __init__(self, paths: WarehousePaths):
+        self.paths = paths
+        self._lock = None
+        self._base: duckdb.DuckDBPyConnection | None = None
+
+    def __enter__(self) -> Loader:
+        self._lock = etl_lock(self.paths)
+        self._lock.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._close_base()
+        lock, self._lock = self._lock, None
+        lock.__exit__(*exc)
+
+    def run(
+        self,
+        source,
+        *,
+        full: bool = False,
+        overlap: timedelta = DEFAULT_OVERLAP,
+        progress: Callable[[str], None] | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> RunSummary:
+        clock = now or (lambda: datetime.now(timezone.utc))
+        say = progress or (lambda _line: None)
+        if self._base is None:
+            self._base = open_base(self.paths)
+        else:
+            _drop_temporaries(self._base)  # what the last run left must not stand for this one's
         try:
-            return _run(base, source, paths, full, overlap, say, clock)
-        finally:
-            base.close()
+            return _run(self._base, source, self.paths, full, overlap, say, clock)
+        except BaseException:
+            # Whatever state DuckDB is left in, the next run starts from the file again.
+            self._close_base()
+            raise
+
+    def _close_base(self) -> None:
+        base, self._base = self._base, None
+        if base is not None:
+            with contextlib.suppress(duckdb.Error):
+                base.close()
+
+
+def _drop_temporaries(base) -> None:
+    views = "SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal"
+    for (name,) in run_sql(base, views):
+        run_sql(base, f'DROP VIEW IF EXISTS temp.main."{name}"')
+    for (name,) in run_sql(base, "SELECT table_name FROM duckdb_tables() WHERE temporary"):
+        run_sql(base, f'DROP TABLE IF EXISTS temp.main."{name}"')
 
 
 def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
@@ -529,6 +584,6 @@ def snapshot_tables(base) -> dict[str, str]:
     tables["etl_run_tables"] = "SELECT * FROM etl_run_tables"
     tables["quarantine"] = (
         "SELECT table_name, row_key, reason, quarantined_at FROM quarantine "
-        "UNION ALL SELECT table_name, row_key, reason, NULL FROM quarantine_orphans"
+        "UNION ALL SELECT table_name, row_key, reason, NULL FROM int_quarantine_orphans"
     )
     return tables

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from crm.models import Base, utcnow
 from etl.extract import CrmSource
-from etl.run import run_etl
+from etl.run import Loader, run_etl
 from tests.etl.small_crm import AS_OF, build_small_crm
 from warehouse import warehouse_paths
 from warehouse.reader import Warehouse
@@ -46,10 +46,10 @@ def snapshot(paths) -> dict[str, list]:
         reader.close()
 
 
-def etl(engine, paths, full=False):
+def etl(engine, paths, full=False, moment=AS_OF):
     source = CrmSource(engine.url)
     try:
-        return run_etl(source, paths, full=full, now=lambda: AS_OF)
+        return run_etl(source, paths, full=full, now=lambda: moment)
     finally:
         source.close()
 
@@ -278,11 +278,7 @@ def test_a_row_stamped_in_the_future_does_not_hide_later_changes(crm_engine, tmp
     paths = warehouse_paths(tmp_path / "incremental.duckdb")
 
     def run(minutes: int):
-        source = CrmSource(crm_engine.url)
-        try:
-            return run_etl(source, paths, now=lambda: AS_OF + timedelta(minutes=minutes))
-        finally:
-            source.close()
+        return etl(crm_engine, paths, moment=AS_OF + timedelta(minutes=minutes))
 
     def call(stamp):
         with crm_engine.begin() as connection:
@@ -304,11 +300,7 @@ def test_a_row_stamped_in_the_future_does_not_hide_later_changes(crm_engine, tmp
     call(AS_OF + timedelta(minutes=2))
     run(3)
     full = warehouse_paths(tmp_path / "full.duckdb")
-    source = CrmSource(crm_engine.url)
-    try:
-        run_etl(source, full, full=True, now=lambda: AS_OF + timedelta(minutes=3))
-    finally:
-        source.close()
+    etl(crm_engine, full, full=True, moment=AS_OF + timedelta(minutes=3))
     assert snapshot(paths) == snapshot(full)
 
 
@@ -325,13 +317,6 @@ def test_the_lead_ranking_follows_the_clock_between_runs(crm_engine, tmp_path):
             .values(callback_at=AS_OF + timedelta(days=1, hours=2))
         )
 
-    def run(paths, moment, full=False):
-        source = CrmSource(crm_engine.url)
-        try:
-            return run_etl(source, paths, full=full, now=lambda: moment)
-        finally:
-            source.close()
-
     def ranking(paths):
         reader = Warehouse(paths)
         try:
@@ -343,7 +328,7 @@ def test_the_lead_ranking_follows_the_clock_between_runs(crm_engine, tmp_path):
             reader.close()
 
     incremental = warehouse_paths(tmp_path / "incremental.duckdb")
-    run(incremental, AS_OF)
+    etl(crm_engine, incremental)
     seen = [ranking(incremental)]
     # Offsets from AS_OF (03-10 12:00). The thresholds that fall within a day are crossed in
     # steps that do not cross midnight, where every lead is recomputed anyway.
@@ -359,11 +344,35 @@ def test_the_lead_ranking_follows_the_clock_between_runs(crm_engine, tmp_path):
     ]
     for step, offset in enumerate(steps):
         moment = AS_OF + offset
-        assert run(incremental, moment).mode == "incremental"
+        assert etl(crm_engine, incremental, moment=moment).mode == "incremental"
         full = warehouse_paths(tmp_path / f"full-{step}.duckdb")
-        run(full, moment, full=True)
+        etl(crm_engine, full, full=True, moment=moment)
         assert snapshot(incremental) == snapshot(full), offset
         seen.append(ranking(incremental))
     # Every step but the first moved the ranking (else it would test nothing).
     moved = [before != after for before, after in zip(seen, seen[1:], strict=False)]
     assert moved == [False] + [True] * (len(steps) - 1)
+
+
+def test_a_loader_held_open_between_runs_gives_what_a_full_run_gives(crm_engine, tmp_path):
+    """The watch loop keeps the base open: what one run leaves in the connection (its temporary
+    tables) must not leak into the next."""
+    build_small_crm(crm_engine)
+    paths = warehouse_paths(tmp_path / "watched.duckdb")
+    source = CrmSource(crm_engine.url)
+    try:
+        with Loader(paths) as loader:
+            assert loader.run(source, now=lambda: AS_OF).mode == "full"
+            for kind, n in [("new_call", 2), ("heartbeat", 5), ("new_note", 1)]:
+                with crm_engine.begin() as connection:
+                    apply(connection, kind, n)
+                assert loader.run(source, now=lambda: AS_OF).mode == "incremental"
+            with crm_engine.begin() as connection:
+                apply(connection, "delete_call", 3)
+                apply(connection, "break_lead", 2)
+            loader.run(source, now=lambda: AS_OF + timedelta(minutes=10))
+    finally:
+        source.close()
+    full = warehouse_paths(tmp_path / "full.duckdb")
+    etl(crm_engine, full, full=True, moment=AS_OF + timedelta(minutes=10))
+    assert snapshot(paths) == snapshot(full)
