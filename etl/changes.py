@@ -207,19 +207,25 @@ def capture_after(base) -> bool:
     for table, view in FACT_VIEWS.items():
         key = _columns(base, f"stg_{table}")[0]
         _capture(base, "after", table, view, key)
-        # A row whose hash is the same before and after says the same: it moves no figure.
-        # (A 64-bit hash collision would hide a change with odds of 1 in 2^64 per row.)
-        same = f"ON now.{key} = was.{key} AND now.row_hash = was.row_hash"
-        run_sql(
-            base,
-            f"CREATE OR REPLACE TEMP TABLE changes_{view} AS "
-            f"SELECT -1 AS sign, was.* EXCLUDE (row_hash) FROM before_{view} AS was "
-            f"ANTI JOIN after_{view} AS now {same} "
-            f"UNION ALL "
-            f"SELECT 1 AS sign, now.* EXCLUDE (row_hash) FROM after_{view} AS now "
-            f"ANTI JOIN before_{view} AS was {same}",
-        )
+        _signed_difference(base, f"changes_{view}", f"before_{view}", f"after_{view}", (key,))
     return True
+
+
+def _signed_difference(base, target: str, before: str, after: str, key: tuple[str, ...]) -> None:
+    """``target``: the rows of ``before`` that ``after`` lacks (sign -1) and the rows of
+    ``after`` that ``before`` lacks (sign +1), rows compared by key and ``row_hash``. A row
+    whose hash is the same says the same: it moves no figure. (A 64-bit hash collision would
+    hide a change with odds of 1 in 2^64 per row.)"""
+    on_key = " AND ".join(f"now.{column} = was.{column}" for column in key)
+    same = f"ON {on_key} AND now.row_hash = was.row_hash"
+    run_sql(
+        base,
+        f"CREATE OR REPLACE TEMP TABLE {target} AS "
+        f"SELECT -1 AS sign, was.* EXCLUDE (row_hash) FROM {before} AS was "
+        f"ANTI JOIN {after} AS now {same} UNION ALL "
+        f"SELECT 1 AS sign, now.* EXCLUDE (row_hash) FROM {after} AS now "
+        f"ANTI JOIN {before} AS was {same}",
+    )
 
 
 def everything(base) -> None:
@@ -268,7 +274,6 @@ def _replace_changed(base, name: str, how: Maintenance) -> None:
     contact): ``changes_<name>`` keeps only the rows that differ, so the models and the snapshot
     patch downstream follow real changes only, and the base rewrites no more than those."""
     key = ", ".join(how.key)
-    on_key = " AND ".join(f"now.{column} = was.{column}" for column in how.key)
     run_sql(
         base,
         f"CREATE OR REPLACE TEMP TABLE kept_before AS SELECT row.*, hash(row) AS row_hash FROM ("
@@ -280,15 +285,7 @@ def _replace_changed(base, name: str, how: Maintenance) -> None:
         "CREATE OR REPLACE TEMP TABLE kept_after AS "
         "SELECT row.*, hash(row) AS row_hash FROM delta AS row",
     )
-    same = f"ON {on_key} AND now.row_hash = was.row_hash"
-    run_sql(
-        base,
-        f"CREATE OR REPLACE TEMP TABLE changes_{name} AS "
-        f"SELECT -1 AS sign, was.* EXCLUDE (row_hash) FROM kept_before AS was "
-        f"ANTI JOIN kept_after AS now {same} UNION ALL "
-        f"SELECT 1 AS sign, now.* EXCLUDE (row_hash) FROM kept_after AS now "
-        f"ANTI JOIN kept_before AS was {same}",
-    )
+    _signed_difference(base, f"changes_{name}", "kept_before", "kept_after", how.key)
     run_sql(base, "DROP TABLE kept_before")
     run_sql(base, "DROP TABLE kept_after")
     match = " AND ".join(f"{name}.{column} = changed.{column}" for column in how.key)
