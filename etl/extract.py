@@ -130,20 +130,54 @@ class CrmSource:
         table: sa.Table,
         target: str,
         since: datetime | None = None,
+        *,
+        into: tuple[str, str] | None = None,
     ) -> int:
         """Stream the rows of ``table`` (all, or those with ``updated_at >= since``) into a new
-        DuckDB table ``target`` (created or replaced); return how many rows it holds."""
+        DuckDB table ``target`` (created or replaced); return how many rows it holds.
+
+        With ``into=(table, select)`` the rows are not kept as they came: ``target`` is a view
+        over the stream while ``select`` (which reads it) is written to ``table``, and the
+        count is of the rows written there. A staging model that only maps rows is applied
+        on the way in, so a full load writes each row once, not twice."""
         if since is not None:
             if "updated_at" not in table.columns:
                 raise ValueError(f"{table.name} has no updated_at to read changes by")
             if since.tzinfo is None:
                 raise ValueError(f"naive datetime {since!r}: pass a timezone-aware (UTC) time")
-        return self._land(duck, table, list(table.columns), target, since)
+        return self._land(duck, table, list(table.columns), target, since, into)
 
     def keys(self, duck: duckdb.DuckDBPyConnection, table: sa.Table, target: str) -> int:
         """Land only the primary-key column(s) of ``table`` into ``target`` (for delete
         detection); return how many keys there are."""
         return self._land(duck, table, list(table.primary_key.columns), target, None)
+
+    def write_horizon(self) -> datetime | None:
+        """When the oldest transaction now open on the CRM's database began (now, if none is),
+        the ETL's own connections aside; None where the database cannot tell (SQLite, or a
+        PostgreSQL role that may not see other sessions: ``pg_read_all_stats``).
+
+        The CRM stamps ``updated_at`` inside the transaction that writes the row, so a row
+        committed after this call carries a stamp no older than this (bar clock skew): the
+        next incremental run need re-read no further back than here."""
+        if self.dialect != "postgresql":
+            return None
+        connection = self._connection()
+        try:
+            connection.cursor.execute(
+                "SELECT least(statement_timestamp(), min(xact_start)), "
+                "pg_has_role('pg_read_all_stats', 'USAGE') FROM pg_stat_activity "
+                "WHERE datname = current_database() AND backend_type = 'client backend' "
+                "AND pid <> pg_backend_pid() "
+                "AND application_name IS DISTINCT FROM current_setting('application_name')"
+            )
+            horizon, sees_all = connection.cursor.fetchone()
+            connection.finish()
+        except BaseException:
+            connection.close()
+            raise
+        self._idle.append(connection)
+        return horizon.astimezone(timezone.utc) if sees_all else None
 
     def close(self) -> None:
         while self._idle:
@@ -157,23 +191,23 @@ class CrmSource:
 
     # -- one table -----------------------------------------------------------------------------
 
-    def _land(self, duck, table, columns, target, since) -> int:
+    def _land(self, duck, table, columns, target, since, into=None) -> int:
         try:
             if self.dialect == "postgresql":
-                return self._land_postgresql(duck, table, columns, target, since)
-            return self._land_sqlite(duck, table, columns, target, since)
+                return self._land_postgresql(duck, table, columns, target, since, into)
+            return self._land_sqlite(duck, table, columns, target, since, into)
         # ADBC's errors come as its own, or as pyarrow's when they happen mid-stream.
         except (duckdb.Error, adbc_driver_manager.Error, pa.ArrowException, OSError) as error:
             raise ExtractError(
                 f"landing CRM table {table.name} into {target} failed: {error}"
             ) from error
 
-    def _land_postgresql(self, duck, table, columns, target, since) -> int:
+    def _land_postgresql(self, duck, table, columns, target, since, into) -> int:
         select = _postgresql_select(table, columns)
         casts = [_postgresql_cast(c) for c in columns]
         if since is not None:
             changes = self._changed_rows(_postgresql_select(table, columns, since=True), since)
-            return self._load(duck, target, casts, changes)
+            return self._load(duck, target, casts, changes, into=into)
         connections = [self._connection()]
         try:
             lead = connections[0]
@@ -192,11 +226,11 @@ class CrmSource:
             queries = [f"{select} WHERE {condition}" for condition in ranges]
             if len(queries) == 1:  # the whole table in one stream, no Python in the way
                 lead.cursor.execute(queries[0])
-                rows = self._load(duck, target, casts, lead.cursor.fetch_record_batch())
+                rows = self._load(duck, target, casts, lead.cursor.fetch_record_batch(), into=into)
             else:
                 streams = _ParallelReader(connections, queries)
                 try:
-                    rows = self._load(duck, target, casts, streams)
+                    rows = self._load(duck, target, casts, streams, into=into)
                 except duckdb.Error:
                     if streams.errors:  # the cause, rather than DuckDB's report of it
                         raise streams.errors[0] from None
@@ -241,7 +275,7 @@ class CrmSource:
             raise
         self._idle.append(connection)
 
-    def _land_sqlite(self, duck, table, columns, target, since) -> int:
+    def _land_sqlite(self, duck, table, columns, target, since, into) -> int:
         query = _sqlite_select(table, columns, since=since is not None)
         params = None
         if since is not None:
@@ -256,6 +290,7 @@ class CrmSource:
                 casts,
                 connection.cursor.fetch_record_batch(),
                 where=f"{TEMPLATE_COLUMN} = 0",
+                into=into,
             )
             connection.finish()
         except BaseException:
@@ -264,19 +299,27 @@ class CrmSource:
         self._idle.append(connection)
         return count
 
-    def _load(self, duck, target, casts, batches, where: str | None = None) -> int:
-        """``CREATE OR REPLACE TABLE target AS SELECT casts FROM batches``: DuckDB pulls the
-        batches as it writes, so only a few are in memory at any time."""
+    def _load(self, duck, target, casts, batches, where: str | None = None, into=None) -> int:
+        """``CREATE OR REPLACE TABLE target AS SELECT casts FROM batches`` (or, with ``into``,
+        the view ``target`` and its table): DuckDB pulls the batches as it writes, so only a
+        few are in memory at any time."""
         if not isinstance(batches, pa.RecordBatchReader):
             batches = _reader(batches)
-        query = (
-            f"CREATE OR REPLACE TABLE {_quote_target(target)} AS "
-            f"SELECT {', '.join(casts)} FROM {VIEW}" + (f" WHERE {where}" if where else "")
-        )
+        select = f"SELECT {', '.join(casts)} FROM {VIEW}" + (f" WHERE {where}" if where else "")
+        landed = _quote_target(target)
         restore = _fast_bulk_load(duck)
         duck.register(VIEW, batches)
         try:
-            [(count,)] = duck.execute(query).fetchall()
+            if into is None:
+                [(count,)] = duck.execute(
+                    f"CREATE OR REPLACE TABLE {landed} AS {select}"
+                ).fetchall()
+            else:
+                table, query = into
+                duck.execute(f"CREATE OR REPLACE VIEW {landed} AS {select}")
+                create = f"CREATE OR REPLACE TABLE {_quote_target(table)} AS {query}"
+                [(count,)] = duck.execute(create).fetchall()
+                duck.execute(f"DROP VIEW {landed}")
         except BaseException:
             # A failed statement aborts the caller's transaction, which then refuses these too;
             # its rollback drops the view anyway. The original error is the one to see.

@@ -5,9 +5,12 @@ killed leaves the base as the last good run left it, and the next run starts fro
 replays or discards its write-ahead log on open). Readers never open the base: they read the
 snapshot this run publishes at the end, or the previous one until then.
 
-Incremental runs read each CRM table from its ``updated_at`` watermark, less an overlap window:
-a transaction that commits late can carry an ``updated_at`` older than rows already read, and
-re-reading a few minutes costs little because staging replaces rows by key. Deleted rows come
+Incremental runs read each CRM table from its ``updated_at`` watermark, reaching back far
+enough for late commits: a transaction that commits after a run read the table can carry an
+``updated_at`` older than rows that run landed. On PostgreSQL each run notes when the oldest
+transaction open at its start began (``CrmSource.write_horizon``) and the next run reads from
+there, less a margin for clock skew; where the CRM cannot tell (SQLite), it reads a fixed
+overlap window. Re-reading costs little because staging replaces rows by key. Deleted rows come
 from the CRM's tombstone table (``deleted_rows``, filled by triggers).
 """
 
@@ -55,6 +58,10 @@ STAGED_TABLES = (
 FUTURE_TOLERANCE = timedelta(minutes=5)
 MEMORY_LIMIT = "2GB"
 DEFAULT_OVERLAP = timedelta(minutes=10)
+# Read back past the write horizon by this much: clocks of app servers that differ from the
+# database's, and an action that reads the clock before its transaction's first statement
+# (it may wait up to 30 s for a pooled connection).
+CLOCK_SKEW = timedelta(minutes=1)
 # Past any write-ahead log an incremental run leaves: it checkpoints itself, after publishing.
 DEFERRED_CHECKPOINT = "1TB"
 
@@ -311,18 +318,32 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
     run_sql(base, "SET VARIABLE future_after = ?::timestamptz", [as_of + FUTURE_TOLERANCE])
 
     tables = Base.metadata.tables
+    # Before any table is read: a row committed after its table's read was stamped no earlier.
+    horizon = source.write_horizon()
+    previous_horizon = _state(base, "write_horizon")
     try:
         run_sql(base, "BEGIN TRANSACTION")
         for name in (*STAGED_TABLES, "deleted_rows"):
-            since = None if full or name not in watermarks else watermarks[name] - overlap
+            since = None
+            if not full and name in watermarks:
+                if previous_horizon is None:
+                    since = watermarks[name] - overlap
+                else:
+                    since = min(watermarks[name], previous_horizon) - CLOCK_SKEW
             began = time.perf_counter()
+            # A full run stages each table on its way in (parents first, so the checks that
+            # look a parent up find it staged): its rows are written once, typed.
+            into = None
+            if full and name in STAGED_TABLES:
+                into = (f"stg_{name}", model_sql("staging", f"stg_{name}"))
             with summary.phase("landing"):
-                rows = source.land(base, tables[name], f"landing.{name}", since=since)
+                rows = source.land(base, tables[name], f"landing.{name}", since=since, into=into)
             result = TableResult(landed=rows, seconds=time.perf_counter() - began)
             # Never past this run's own clock: a row stamped in the future (an app server
             # whose clock runs ahead) would otherwise make the next runs skip the rows
             # written until that moment. Such a row is read again until its time has come.
-            landed_mark = _landed_watermark(base, name) or watermarks.get(name)
+            landed = f"landing.{name}" if into is None else into[0]
+            landed_mark = _landed_watermark(base, landed) or watermarks.get(name)
             result.watermark = None if landed_mark is None else min(landed_mark, as_of)
             summary.tables[name] = result
             if rows and (full or rows > 100_000):
@@ -370,6 +391,14 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
                     round(result.seconds, 3),
                 ],
             )
+        if horizon is None:
+            run_sql(base, "DELETE FROM etl_state WHERE key = 'write_horizon'")
+        else:
+            run_sql(
+                base,
+                "INSERT OR REPLACE INTO etl_state VALUES ('write_horizon', ?)",
+                [horizon.isoformat()],
+            )
         summary.seconds = time.perf_counter() - started
         run_sql(
             base,
@@ -404,8 +433,13 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
     return summary
 
 
-def _landed_watermark(base, name: str) -> datetime | None:
-    return scalar(base, f"SELECT max(try_cast(updated_at AS timestamptz)) FROM landing.{name}")
+def _state(base, key: str) -> datetime | None:
+    found = run_sql(base, "SELECT value FROM etl_state WHERE key = ?", [key])
+    return datetime.fromisoformat(found[0][0]) if found else None
+
+
+def _landed_watermark(base, relation: str) -> datetime | None:
+    return scalar(base, f"SELECT max(try_cast(updated_at AS timestamptz)) FROM {relation}")
 
 
 def _apply_tombstones(base, summary: RunSummary) -> None:
@@ -452,19 +486,20 @@ def _stage(base, name: str, run_id: int, as_of: datetime, full: bool) -> int:
     """Type and check this run's rows of ``name``; merge the good ones into ``stg_<name>`` by
     key and put the bad ones in quarantine with their reason. Returns how many were bad.
 
-    A full load writes each row once, straight into ``stg_<name>``, and then takes the bad
-    ones out: at brokerage scale a second copy of every row is the dearest step of staging.
-    So staging tables keep a ``quarantine_reason`` column, NULL on every row they hold.
+    A full load has written each row once, straight into ``stg_<name>``, as it landed
+    (``run._run``); here it takes the bad ones out: at brokerage scale a second copy of every
+    row is the dearest step of staging. So staging tables keep a ``quarantine_reason`` column,
+    NULL on every row they hold.
     """
     staged = f"stg_{name}"
+    checked = staged
     if not full:
         # A full read is one snapshot of a table with a primary key (the parallel streams
         # split it by block ranges): each key comes once, and checking 18 M keys costs
         # seconds. An incremental read pages through a cursor, so it is checked.
         _deduplicate_landing(base, name)
-    checked = staged if full else "typed"
-    kind = "TABLE" if full else "TEMP TABLE"
-    run_sql(base, f"CREATE OR REPLACE {kind} {checked} AS {model_sql('staging', staged)}")
+        checked = "typed"
+        run_sql(base, f"CREATE OR REPLACE TEMP TABLE typed AS {model_sql('staging', staged)}")
     key = _key_column(base, checked)
     if full:
         run_sql(base, "DELETE FROM quarantine WHERE table_name = ?", [name])

@@ -297,6 +297,33 @@ def test_land_replaces_the_target_and_writes_into_a_schema(crm_engine, source, d
     assert duck.execute("SELECT count(*) FROM landing.leads").fetchone() == (3,)
 
 
+def test_land_can_stage_rows_on_their_way_in(crm_engine, source, duck):
+    """``into``: the landed rows are only a view while a SELECT over them is written."""
+    duck.execute("CREATE SCHEMA landing")
+    insert(crm_engine, "leads", [lead(1), lead(2, first_name="Bea")])
+    select = "SELECT id, upper(first_name) AS name FROM landing.leads"
+    assert source.land(duck, T["leads"], "landing.leads", into=("staged", select)) == 2
+    assert sorted(duck.execute("SELECT * FROM staged").fetchall())[1] == (2, "BEA")
+    assert (
+        duck.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'leads'").fetchone()[0]
+        == 0
+    )
+
+
+def test_the_write_horizon_is_when_the_oldest_open_transaction_began(crm_engine, source):
+    if crm_engine.dialect.name != "postgresql":
+        assert source.write_horizon() is None  # SQLite cannot tell: the ETL reads an overlap
+        return
+    first = source.write_horizon()  # nothing open but the ETL's own connections: now
+    assert abs(first - datetime.now(timezone.utc)) < timedelta(seconds=5)
+    with crm_engine.connect() as writer, writer.begin():
+        began = writer.execute(
+            sa.text("SELECT xact_start FROM pg_stat_activity WHERE pid = pg_backend_pid()")
+        ).scalar()
+        assert source.write_horizon() == began
+    assert source.write_horizon() > began
+
+
 SESSIONS = 200_000
 NULL_LOGOUTS = 150_000  # more than SQLite's first batch: its type must not come from NULLs
 

@@ -376,3 +376,43 @@ def test_a_loader_held_open_between_runs_gives_what_a_full_run_gives(crm_engine,
     full = warehouse_paths(tmp_path / "full.duckdb")
     etl(crm_engine, full, full=True, moment=AS_OF + timedelta(minutes=10))
     assert snapshot(paths) == snapshot(full)
+
+
+def test_a_transaction_open_during_a_run_reaches_the_warehouse_when_it_commits(
+    crm_engine, tmp_path
+):
+    """A bulk import holds its transaction open while the floor goes on writing: a run lands
+    rows stamped a quarter of an hour after the import's, which commits only after that run.
+    The next run must still read the import's row, older than its watermark by more than the
+    fixed overlap: it reads from when the oldest transaction open at the last run began."""
+    if crm_engine.dialect.name != "postgresql":
+        pytest.skip("SQLite cannot tell which transactions are open: it reads a fixed overlap")
+    build_small_crm(crm_engine)
+    paths = warehouse_paths(tmp_path / "incremental.duckdb")
+
+    def call(connection, stamp):
+        connection.execute(
+            sa.insert(T["calls"]).values(
+                lead_id=1,
+                am_id=2,
+                started_at=AS_OF - timedelta(hours=1),
+                duration_s=60,
+                outcome="connected",
+                created_at=stamp,
+                updated_at=stamp,
+            )
+        )
+
+    etl(crm_engine, paths, full=True, moment=utcnow())
+    with crm_engine.connect() as importer:
+        with importer.begin():
+            importer.execute(sa.text("SELECT 1"))  # the transaction has begun by now
+            stamp = utcnow()
+            call(importer, stamp)
+            with crm_engine.begin() as floor:
+                call(floor, stamp + timedelta(minutes=15))
+            assert etl(crm_engine, paths, moment=stamp + timedelta(minutes=16)).landed
+        assert etl(crm_engine, paths, moment=stamp + timedelta(minutes=17)).landed
+    full = warehouse_paths(tmp_path / "full.duckdb")
+    etl(crm_engine, full, full=True, moment=stamp + timedelta(minutes=17))
+    assert snapshot(paths) == snapshot(full)

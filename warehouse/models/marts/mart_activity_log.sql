@@ -2,7 +2,8 @@
 -- mart_activity_log: one row per piece of work an AM did with a lead (F10): a call, a note, an
 -- e-mail other than the automatic welcome, an assignment. Key: (kind, event_id).
 -- The largest mart (every call ever): sorted by time, so a query for one day reads only the
--- blocks of that day.
+-- blocks of that day. By time alone: adding (kind, event_id) to the sort made the full build
+-- take 10.8 s instead of 7.3 s at 1 M leads, for an order no query relies on.
 with staff as (
     select staff_id, staff_name from dim_staff
 ),
@@ -93,4 +94,4 @@ final as (
 )
 
 select * from final
-order by occurred_at, kind, event_id
+order by occurred_at

@@ -44,4 +44,4 @@ final as (
 )
 
 select * from final
-order by registered_at, lead_id
+order by registered_at
