@@ -8,10 +8,11 @@ snapshot this run publishes at the end, or the previous one until then.
 Incremental runs read each CRM table from its ``updated_at`` watermark, reaching back far
 enough for late commits: a transaction that commits after a run read the table can carry an
 ``updated_at`` older than rows that run landed. On PostgreSQL each run notes when the oldest
-transaction open at its start began (``CrmSource.write_horizon``) and the next run reads from
-there, less a margin for clock skew; where the CRM cannot tell (SQLite), it reads a fixed
-overlap window. Re-reading costs little because staging replaces rows by key. Deleted rows come
-from the CRM's tombstone table (``deleted_rows``, filled by triggers).
+transaction open at its start began (``CrmSource.write_horizon``): whatever it could not see
+was stamped no earlier, so the next run reads every table from there, less a margin for clock
+skew. Where the CRM cannot tell (SQLite), a run reads from each table's watermark less a
+fixed overlap window. Re-reading costs little because staging replaces rows by key. Deleted
+rows come from the CRM's tombstone table (``deleted_rows``, filled by triggers).
 """
 
 from __future__ import annotations
@@ -329,7 +330,10 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
                 if previous_horizon is None:
                     since = watermarks[name] - overlap
                 else:
-                    since = min(watermarks[name], previous_horizon) - CLOCK_SKEW
+                    # What the last run missed was committed after it read, so stamped after
+                    # its horizon. (Not its watermark less a margin: a table that went quiet
+                    # after a burst would re-land the burst's last minute at every run.)
+                    since = previous_horizon - CLOCK_SKEW
             began = time.perf_counter()
             # A full run stages each table on its way in (parents first, so the checks that
             # look a parent up find it staged): its rows are written once, typed.
@@ -394,10 +398,12 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
         if horizon is None:
             run_sql(base, "DELETE FROM etl_state WHERE key = 'write_horizon'")
         else:
+            # Capped by the run's clock as watermarks are (a clock behind the database's
+            # reads back further; never less far).
             run_sql(
                 base,
                 "INSERT OR REPLACE INTO etl_state VALUES ('write_horizon', ?)",
-                [horizon.isoformat()],
+                [min(horizon, as_of).isoformat()],
             )
         summary.seconds = time.perf_counter() - started
         run_sql(
