@@ -5,12 +5,12 @@ killed leaves the base as the last good run left it, and the next run starts fro
 replays or discards its write-ahead log on open). Readers never open the base: they read the
 snapshot this run publishes at the end, or the previous one until then.
 
-Incremental runs read each CRM table from its ``updated_at`` watermark, reaching back far
-enough for late commits: a transaction that commits after a run read the table can carry an
-``updated_at`` older than rows that run landed. On PostgreSQL each run notes when the oldest
-transaction open at its start began (``CrmSource.write_horizon``): whatever it could not see
-was stamped no earlier, so the next run reads every table from there, less a margin for clock
-skew. Where the CRM cannot tell (SQLite), a run reads from each table's watermark less a
+Incremental runs read each CRM table's rows changed since the last run (by ``updated_at``),
+reaching back for late commits: a transaction that commits after a run read the table can
+carry an ``updated_at`` older than rows that run landed. On PostgreSQL each run notes when the
+oldest transaction open at its start began (``CrmSource.write_horizon``): whatever it could not
+see was stamped no earlier, so the next run reads every table from there, less a margin for
+clock skew. Where the CRM cannot tell (SQLite), a run reads from each table's watermark less a
 fixed overlap window. Re-reading costs little because staging replaces rows by key. Deleted
 rows come from the CRM's tombstone table (``deleted_rows``, filled by triggers).
 """
@@ -321,7 +321,7 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
     tables = Base.metadata.tables
     # Before any table is read: a row committed after its table's read was stamped no earlier.
     horizon = source.write_horizon()
-    previous_horizon = _state(base, "write_horizon")
+    previous_horizon = _stored_time(base, "write_horizon")
     try:
         run_sql(base, "BEGIN TRANSACTION")
         for name in (*STAGED_TABLES, "deleted_rows"):
@@ -439,7 +439,7 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
     return summary
 
 
-def _state(base, key: str) -> datetime | None:
+def _stored_time(base, key: str) -> datetime | None:
     found = run_sql(base, "SELECT value FROM etl_state WHERE key = ?", [key])
     return datetime.fromisoformat(found[0][0]) if found else None
 
