@@ -50,6 +50,23 @@ def insert(engine: sa.Engine, table: str, rows: list[dict]) -> None:
         connection.execute(T[table].insert(), rows)
 
 
+def insert_dan(engine: sa.Engine) -> None:
+    """Dan Cohen, AM number 7 (the staff row the leads and targets below name)."""
+    insert(
+        engine,
+        "staff",
+        [
+            dict(
+                id=7,
+                name="Dan Cohen",
+                email="dan@starboard.example",
+                role="account_manager",
+                desk="conversion",
+            )
+        ],
+    )
+
+
 @pytest.fixture
 def duck():
     connection = duckdb.connect()
@@ -70,19 +87,7 @@ def types(duck, table: str) -> dict[str, str]:
 
 
 def test_values_land_exactly(crm_engine, source, duck):
-    insert(
-        crm_engine,
-        "staff",
-        [
-            dict(
-                id=7,
-                name="Dan Cohen",
-                email="dan@starboard.example",
-                role="account_manager",
-                desk="conversion",
-            )
-        ],
-    )
+    insert_dan(crm_engine)
     insert(
         crm_engine,
         "leads",
@@ -174,19 +179,7 @@ def test_times_are_the_same_instants_whatever_duckdbs_time_zone(crm_engine, sour
 
 
 def test_dates_and_json_land(crm_engine, source, duck):
-    insert(
-        crm_engine,
-        "staff",
-        [
-            dict(
-                id=7,
-                name="Dan Cohen",
-                email="dan@starboard.example",
-                role="account_manager",
-                desk="conversion",
-            )
-        ],
-    )
+    insert_dan(crm_engine)
     insert(
         crm_engine,
         "am_targets",

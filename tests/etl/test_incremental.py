@@ -54,6 +54,21 @@ def etl(engine, paths, full=False, moment=AS_OF):
         source.close()
 
 
+def stamped_call(connection, stamp) -> None:
+    """A connected call of lead 1 by AM 2, written (created and updated) at ``stamp``."""
+    connection.execute(
+        sa.insert(T["calls"]).values(
+            lead_id=1,
+            am_id=2,
+            started_at=AS_OF - timedelta(hours=1),
+            duration_s=60,
+            outcome="connected",
+            created_at=stamp,
+            updated_at=stamp,
+        )
+    )
+
+
 # One change to the CRM: (kind, a number that picks the row and the new value).
 changes = st.lists(
     st.tuples(
@@ -282,17 +297,7 @@ def test_a_row_stamped_in_the_future_does_not_hide_later_changes(crm_engine, tmp
 
     def call(stamp):
         with crm_engine.begin() as connection:
-            connection.execute(
-                sa.insert(T["calls"]).values(
-                    lead_id=1,
-                    am_id=2,
-                    started_at=AS_OF - timedelta(hours=1),
-                    duration_s=60,
-                    outcome="connected",
-                    created_at=stamp,
-                    updated_at=stamp,
-                )
-            )
+            stamped_call(connection, stamp)
 
     run(0)
     call(AS_OF + timedelta(hours=2))
@@ -390,27 +395,14 @@ def test_a_transaction_open_during_a_run_reaches_the_warehouse_when_it_commits(
     build_small_crm(crm_engine)
     paths = warehouse_paths(tmp_path / "incremental.duckdb")
 
-    def call(connection, stamp):
-        connection.execute(
-            sa.insert(T["calls"]).values(
-                lead_id=1,
-                am_id=2,
-                started_at=AS_OF - timedelta(hours=1),
-                duration_s=60,
-                outcome="connected",
-                created_at=stamp,
-                updated_at=stamp,
-            )
-        )
-
     etl(crm_engine, paths, full=True, moment=utcnow())
     with crm_engine.connect() as importer:
         with importer.begin():
             importer.execute(sa.text("SELECT 1"))  # the transaction has begun by now
             stamp = utcnow()
-            call(importer, stamp)
+            stamped_call(importer, stamp)
             with crm_engine.begin() as floor:
-                call(floor, stamp + timedelta(minutes=15))
+                stamped_call(floor, stamp + timedelta(minutes=15))
             assert etl(crm_engine, paths, moment=stamp + timedelta(minutes=16)).landed
         assert etl(crm_engine, paths, moment=stamp + timedelta(minutes=17)).landed
     full = warehouse_paths(tmp_path / "full.duckdb")
