@@ -162,8 +162,7 @@ class CrmSource:
         next incremental run need re-read no further back than here."""
         if self.dialect != "postgresql":
             return None
-        connection = self._connection()
-        try:
+        with self._borrowed() as connection:
             connection.cursor.execute(
                 "SELECT least(statement_timestamp(), min(xact_start)), "
                 "pg_has_role('pg_read_all_stats', 'USAGE') FROM pg_stat_activity "
@@ -172,11 +171,6 @@ class CrmSource:
                 "AND application_name IS DISTINCT FROM current_setting('application_name')"
             )
             horizon, sees_all = connection.cursor.fetchone()
-            connection.finish()
-        except BaseException:
-            connection.close()
-            raise
-        self._idle.append(connection)
         return horizon.astimezone(timezone.utc) if sees_all else None
 
     def close(self) -> None:
@@ -249,8 +243,8 @@ class CrmSource:
     def _changed_rows(self, query: str, since: datetime) -> Iterator[pa.RecordBatch]:
         """Rows changed since ``since``, a page of ``FETCH_ROWS`` at a time (see module doc).
         The first batch may be empty: it carries the schema when nothing changed."""
-        connection = self._connection()
-        try:
+        # The transaction's end (the borrowed connection's) closes the cursor.
+        with self._borrowed() as connection:
             cursor = connection.paging_cursor()
             cursor.execute(
                 f"DECLARE starboard_changes NO SCROLL CURSOR FOR {query}",
@@ -269,22 +263,16 @@ class CrmSource:
                         yield _empty_batch(page.schema)
                     break
                 first = False
-            connection.finish()  # closes the cursor with the transaction
-        except BaseException:
-            connection.close()
-            raise
-        self._idle.append(connection)
 
     def _land_sqlite(self, duck, table, columns, target, since, into) -> int:
         query = _sqlite_select(table, columns, since=since is not None)
         params = None
         if since is not None:
             params = (since.astimezone(timezone.utc).strftime(SQLITE_TIMESTAMP_FORMAT),)
-        connection = self._connection()
-        try:
+        with self._borrowed() as connection:
             connection.cursor.execute(query, params)
             casts = [_sqlite_cast(c) for c in columns]
-            count = self._load(
+            return self._load(
                 duck,
                 target,
                 casts,
@@ -292,12 +280,6 @@ class CrmSource:
                 where=f"{TEMPLATE_COLUMN} = 0",
                 into=into,
             )
-            connection.finish()
-        except BaseException:
-            connection.close()
-            raise
-        self._idle.append(connection)
-        return count
 
     def _load(self, duck, target, casts, batches, where: str | None = None, into=None) -> int:
         """``CREATE OR REPLACE TABLE target AS SELECT casts FROM batches`` (or, with ``into``,
@@ -330,6 +312,19 @@ class CrmSource:
         duck.unregister(VIEW)
         restore()
         return count
+
+    @contextlib.contextmanager
+    def _borrowed(self) -> Iterator[_Connection]:
+        """A connection for one read: its transaction ended and the connection kept for the
+        next read when the read is done, closed when it failed (it may be broken)."""
+        connection = self._connection()
+        try:
+            yield connection
+            connection.finish()
+        except BaseException:
+            connection.close()
+            raise
+        self._idle.append(connection)
 
     def _connection(self) -> _Connection:
         if self._idle:
