@@ -21,7 +21,7 @@ two differ by are exactly the fact's change. Models then read:
   A by-key model filters its inputs to them on lines that end in ``-- changed only``; a
   rebuild drops those lines and computes every key.
 - ``changes_<model>`` of a by-key model: its replaced rows (-1) and their new versions (+1),
-  only where they differ, for the models built on it and for the snapshot's patch.
+  only where they differ, for the models built on it.
 
 A model says how it is kept in its first lines (see ``Maintenance``); the others are rebuilt in
 full on every run, which is right for the small ones and for those whose columns depend on the
@@ -66,7 +66,8 @@ class Maintenance:
     """How a model is kept, from a line at the top of its SQL file:
 
     ``-- maintained: additive (am_id, day)``: its SQL sums ``changes_<fact>`` rows by the key;
-    an incremental run adds the delta it computes to the rows already there.
+    an incremental run adds the delta it computes to the rows already there. Its column
+    ``fact_rows`` counts the rows each key sums: a key at 0 is removed.
     ``-- maintained: by key (lead_id) from changed_lead_ids``: its SQL computes only the keys in
     that relation; an incremental run replaces those keys' rows.
     """
@@ -250,7 +251,10 @@ def maintain(base, name: str, sql: str, how: Maintenance | None, rebuild: bool) 
     ``changes_<name>`` (its replaced rows with sign -1, their new versions with +1) for the
     additive models that read it."""
     exists = scalar(
-        base, "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [name]
+        base,
+        "SELECT count(*) FROM duckdb_tables() "
+        "WHERE table_name = ? AND database_name = current_database()",
+        [name],
     )
     if rebuild or how is None or not exists:
         run_sql(base, f"CREATE OR REPLACE TABLE {name} AS {only_changed(sql, rebuild=True)}")
@@ -271,8 +275,8 @@ def _replace_changed(base, name: str, how: Maintenance) -> None:
     ``delta`` (their recomputed rows), touching only the rows that really differ.
 
     Most recomputed rows come out as they were (a call's duration changed, not the lead's last
-    contact): ``changes_<name>`` keeps only the rows that differ, so the models and the snapshot
-    patch downstream follow real changes only, and the base rewrites no more than those."""
+    contact): ``changes_<name>`` keeps only the rows that differ, so the models downstream
+    follow real changes only, and the snapshot rewrites no more than those."""
     key = ", ".join(how.key)
     run_sql(
         base,
@@ -317,6 +321,8 @@ def _add(base, name: str, key: tuple[str, ...]) -> None:
         f"SELECT {name}.* FROM {name} SEMI JOIN delta ON {match} "
         f"UNION ALL SELECT {', '.join(columns)} FROM delta) GROUP BY ALL",
     )
+    # A key whose rows were all taken back is gone, as a rebuild would leave it.
+    run_sql(base, "DELETE FROM merged WHERE fact_rows = 0")
     run_sql(base, f"DELETE FROM {name} USING delta WHERE {match}")
     run_sql(base, f"INSERT INTO {name} SELECT {', '.join(columns)} FROM merged")
     run_sql(base, "DROP TABLE merged")

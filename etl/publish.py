@@ -1,17 +1,20 @@
-"""Publishing a warehouse snapshot atomically, so that readers only ever see complete ones.
+"""Snapshots: the files readers open, each written once, beside the others, and published
+atomically, so that readers only ever see complete ones.
 
-A snapshot is a new DuckDB file holding what readers need (marts, dims, run log, quarantine).
-It is written beside the others under a temporary name, flushed to disk, checked, renamed, and
-only then does the ``WAREHOUSE_PATH`` link move to it (an atomic rename of a new link). A
-reader keeps the file it opened even after the link moves or the file is removed: on POSIX an
-open file lives until its last reader closes it.
+A snapshot holds every model (intermediate tables and marts) and what readers need besides
+(staff, teams, settings, run log, quarantine). An incremental run starts its snapshot as a copy
+of the current one and brings the models up to date in it; a rebuild starts from an empty file.
+Either way the file is written under a temporary name, flushed to disk, checked, renamed, and
+only then does the ``WAREHOUSE_PATH`` link move to it (an atomic rename of a new link). A reader
+keeps the file it opened even after the link moves or the file is removed: on POSIX an open file
+lives until its last reader closes it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -20,6 +23,7 @@ from etl.sql import run_sql, scalar
 from warehouse import MACROS_FILE, WarehousePaths
 
 SNAPSHOTS_KEPT = 3
+ALIAS = "snapshot"
 
 
 def sql_string(text: str | os.PathLike) -> str:
@@ -34,95 +38,104 @@ def fsync_path(path: Path) -> None:
         os.close(fd)
 
 
-@dataclass(frozen=True)
-class Patch:
-    """How to bring a table of the previous snapshot up to date: delete the rows whose
-    ``key`` is in the relation ``changes`` (sign -1 or +1), insert its rows with sign +1."""
-
-    key: tuple[str, ...]
-    changes: str
-
-
-def publish_snapshot(
-    base: duckdb.DuckDBPyConnection,
-    paths: WarehousePaths,
-    run_id: int,
-    tables: dict[str, str],
-    patches: dict[str, Patch] | None = None,
-) -> Path:
-    """Write ``tables`` (snapshot name → SELECT over the base) to a new snapshot; point the link
-    at it; remove old snapshots. Returns the snapshot's path.
-
-    With ``patches``, the new snapshot starts as a copy of the current one and the patched
-    tables get only their changed rows: a large mart kept by key (the activity log, tens of
-    millions of rows at brokerage scale) is not written again every run. The caller passes
-    patches only when the current snapshot holds exactly the base before this run."""
-    paths.snapshots.mkdir(parents=True, exist_ok=True)
-    final = paths.snapshots / f"wh-{run_id:08d}.duckdb"
-    temporary = paths.snapshots / f".wh-{run_id:08d}.duckdb.tmp"
-    for leftover in (temporary, Path(f"{temporary}.wal")):
-        leftover.unlink(missing_ok=True)
+def current_snapshot(paths: WarehousePaths) -> Path | None:
+    """The snapshot the link points at, if there is one."""
     current = Path(os.path.realpath(paths.link))
-    patches = patches if patches and current.is_file() else {}
-    if patches:
-        shutil.copyfile(current, temporary)
+    return current if current.is_file() else None
 
-    expected: dict[str, int] = {}
-    run_sql(base, f"ATTACH {sql_string(temporary)} AS snapshot")
-    try:
+
+class SnapshotWriter:
+    """The next snapshot, open in the ETL's connection as the database ``snapshot``.
+
+    While open it is the connection's default database and comes first in its search path:
+    models created without a database name go to the snapshot, and names the snapshot lacks
+    (staging tables, fact views) are found in the base."""
+
+    def __init__(self, base: duckdb.DuckDBPyConnection, paths: WarehousePaths, run_id: int):
+        self.base = base
+        self.paths = paths
+        self.home = scalar(base, "SELECT current_database()")
+        self.final = paths.snapshots / f"wh-{run_id:08d}.duckdb"
+        self.temporary = paths.snapshots / f".wh-{run_id:08d}.duckdb.tmp"
+        self.attached = False
+
+    def open(self, start_from: Path | None, drop: tuple[str, ...] = ()) -> None:
+        """Start from a copy of ``start_from`` (a published snapshot) or from an empty file;
+        ``drop`` the copied tables that are written whole again."""
+        self.paths.snapshots.mkdir(parents=True, exist_ok=True)
+        for leftover in (self.temporary, Path(f"{self.temporary}.wal")):
+            leftover.unlink(missing_ok=True)
+        if start_from is not None:
+            shutil.copyfile(start_from, self.temporary)
+        run_sql(self.base, f"ATTACH {sql_string(self.temporary)} AS {ALIAS}")
+        self.attached = True
+        run_sql(self.base, f"USE {ALIAS}")
+        run_sql(self.base, f"SET search_path = '{ALIAS}.main,{self.home}.main'")
+        for name in drop:
+            run_sql(self.base, f"DROP TABLE IF EXISTS {ALIAS}.main.{name}")
+        # A macro that calls another resolves it in its own database only when created from
+        # there: the snapshot is the default database now. (Replaced every run: a copied
+        # snapshot has the macros its run knew.)
+        run_sql(self.base, MACROS_FILE.read_text())
+
+    def base_table(self, name: str) -> str:
+        """``name`` in the base, whatever the search path."""
+        return f"{self.home}.main.{name}"
+
+    def write(self, tables: dict[str, str]) -> None:
+        """Write each table (name → SELECT) whole into the snapshot."""
         for name, select in tables.items():
-            patch = patches.get(name)
-            if patch is None:
-                run_sql(base, f"CREATE OR REPLACE TABLE snapshot.{name} AS {select}")
-            else:
-                match = " AND ".join(f"old.{column} = changed.{column}" for column in patch.key)
-                run_sql(
-                    base,
-                    f"DELETE FROM snapshot.{name} AS old USING (SELECT DISTINCT "
-                    f"{', '.join(patch.key)} FROM {patch.changes}) AS changed WHERE {match}",
-                )
-                run_sql(
-                    base,
-                    f"INSERT INTO snapshot.{name} "
-                    f"SELECT * EXCLUDE (sign) FROM {patch.changes} WHERE sign = 1",
-                )
-            # A patched table must end as the base's table is: count the base's.
-            counted = f"snapshot.{name}" if patch is None else name
-            expected[name] = scalar(base, f"SELECT count(*) FROM {counted}")
-        if not patches:
-            _create_macros(base)
-        run_sql(base, "CHECKPOINT snapshot")
-    finally:
-        run_sql(base, "DETACH snapshot")
-    fsync_path(temporary)
+            run_sql(self.base, f"CREATE OR REPLACE TABLE {ALIAS}.main.{name} AS {select}")
 
-    # Check what reached the disk before anyone can see it: every table as the base has it.
-    check = duckdb.connect(str(temporary), read_only=True)
-    try:
-        for name, rows in expected.items():
-            found = check.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
-            if found != rows:
-                raise RuntimeError(
-                    f"snapshot {temporary.name}: {name} has {found} rows, not {rows}"
-                )
-    finally:
-        check.close()
+    def publish(self) -> Path:
+        """Flush the snapshot, check what reached the disk, and point the link at it."""
+        names = [
+            name
+            for (name,) in run_sql(
+                self.base,
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY 1",
+                [ALIAS],
+            )
+        ]
+        expected = {
+            name: scalar(self.base, f"SELECT count(*) FROM {ALIAS}.main.{name}") for name in names
+        }
+        run_sql(self.base, f"CHECKPOINT {ALIAS}")
+        self.close()
+        fsync_path(self.temporary)
+        check = duckdb.connect(str(self.temporary), read_only=True)
+        try:
+            for name, rows in expected.items():
+                found = check.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
+                if found != rows:
+                    raise RuntimeError(
+                        f"snapshot {self.temporary.name}: {name} has {found} rows, not {rows}"
+                    )
+        finally:
+            check.close()
+        os.replace(self.temporary, self.final)
+        fsync_path(self.paths.snapshots)
+        point_link(self.paths.link, self.final)
+        remove_old_snapshots(self.paths, keep=self.final)
+        return self.final
 
-    os.replace(temporary, final)
-    fsync_path(paths.snapshots)
-    point_link(paths.link, final)
-    remove_old_snapshots(paths, keep=final)
-    return final
+    def close(self) -> None:
+        """Give the connection back as it was (the base its default database)."""
+        if not self.attached:
+            return
+        self.attached = False
+        run_sql(self.base, f"USE {self.home}")
+        run_sql(self.base, "RESET search_path")
+        run_sql(self.base, f"DETACH {ALIAS}")
 
-
-def _create_macros(base: duckdb.DuckDBPyConnection) -> None:
-    # A macro that calls another resolves it in its own database only when created from there.
-    home = scalar(base, "SELECT current_database()")
-    run_sql(base, "USE snapshot")
-    try:
-        run_sql(base, MACROS_FILE.read_text())
-    finally:
-        run_sql(base, f"USE {home}")
+    def abandon(self) -> None:
+        """After a failure: roll back what was not committed, and leave no file behind."""
+        with contextlib.suppress(duckdb.Error):
+            run_sql(self.base, "ROLLBACK")
+        with contextlib.suppress(duckdb.Error):
+            self.close()
+        for leftover in (self.temporary, Path(f"{self.temporary}.wal")):
+            leftover.unlink(missing_ok=True)
 
 
 def point_link(link: Path, target: Path) -> None:

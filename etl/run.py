@@ -1,9 +1,11 @@
 """One ETL run: CRM → landing → staging (typed, checked) → facts and marts → a published snapshot.
 
-The whole change to the warehouse's base is one DuckDB transaction: a run that fails or is
-killed leaves the base as the last good run left it, and the next run starts from there (DuckDB
-replays or discards its write-ahead log on open). Readers never open the base: they read the
-snapshot this run publishes at the end, or the previous one until then.
+The whole change to the warehouse's base (landing, staging, bookkeeping) is one DuckDB
+transaction: a run that fails or is killed leaves the base as the last good run left it, and the
+next run starts from there (DuckDB replays or discards its write-ahead log on open). The models
+are then brought up to date in the next snapshot, in a transaction of its own (``etl.publish``).
+Readers never open the base: they read the snapshot this run publishes at the end, or the
+previous one until then.
 
 Incremental runs read each CRM table's rows changed since the last run (by ``updated_at``),
 reaching back for late commits: a transaction that commits after a run read the table can
@@ -34,7 +36,7 @@ import duckdb
 from crm.errors import UserError
 from crm.models import Base
 from etl import changes
-from etl.publish import Patch, publish_snapshot
+from etl.publish import SnapshotWriter, current_snapshot
 from etl.sql import run_sql, scalar
 from warehouse import MODELS_DIR, WarehousePaths
 
@@ -295,13 +297,18 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
         full = True
     mode = "full" if full else "incremental"
     run_id = scalar(base, "SELECT coalesce(max(run_id), 0) + 1 FROM etl_runs")
-    # The snapshot readers have now shows the base as the last good run left it only if that
-    # run's publish finished; then this run's snapshot can be that one plus this run's changes.
-    previous = run_sql(
-        base,
-        "SELECT (SELECT max(run_id) FROM etl_runs WHERE status = 'succeeded') = "
-        "(SELECT try_cast(value AS integer) FROM etl_state WHERE key = 'published')",
-    )[0][0]
+    # The current snapshot's models follow the base's staging as this run found it only if
+    # the run that last committed staging also published: then this run's snapshot can be
+    # that one brought up to date. Otherwise (a run killed in between, no snapshot yet,
+    # different model SQL) the models are built again from the staged tables.
+    start_from = current_snapshot(paths)
+    rebuild = (
+        full
+        or start_from is None
+        or _state(base, "staged") is None
+        or _state(base, "staged") != _state(base, "published")
+        or _models_changed(base)
+    )
     run_sql(
         base,
         "INSERT INTO etl_runs (run_id, mode, status, as_of, started_at) "
@@ -355,9 +362,7 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
                     f"etl: {name}: {rows:,} rows in {result.seconds:.1f} s "
                     f"({rows / max(result.seconds, 1e-9):,.0f} rows/s)"
                 )
-        # The maintained models follow this run's changes only when they were built by this
-        # very SQL from the same history; anything else rebuilds them.
-        rebuild = full or _models_changed(base)
+        _drop_legacy_models(base)
         if not rebuild:
             with summary.phase("changes"):
                 _create_views(base)
@@ -373,8 +378,6 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
             rebuild = rebuild or not changes.capture_after(base)
             if rebuild:
                 changes.everything(base)
-        with summary.phase("marts"):
-            _build_models(base, rebuild)
         for name, result in summary.tables.items():
             if result.watermark is not None:
                 run_sql(
@@ -405,13 +408,7 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
                 "INSERT OR REPLACE INTO etl_state VALUES ('write_horizon', ?)",
                 [min(horizon, as_of).isoformat()],
             )
-        summary.seconds = time.perf_counter() - started
-        run_sql(
-            base,
-            "UPDATE etl_runs SET status = 'succeeded', finished_at = ?, rows_landed = ?, "
-            "rows_quarantined = ?, rows_deleted = ? WHERE run_id = ?",
-            [clock(), summary.landed, summary.quarantined, summary.deleted, run_id],
-        )
+        run_sql(base, "INSERT OR REPLACE INTO etl_state VALUES ('staged', ?)", [str(run_id)])
         for name in (*STAGED_TABLES, "deleted_rows"):
             run_sql(base, f"DROP TABLE IF EXISTS landing.{name}")
         if not full:
@@ -422,21 +419,56 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
         run_sql(base, "COMMIT")
     except BaseException as error:
         run_sql(base, "ROLLBACK")
-        run_sql(
-            base,
-            "UPDATE etl_runs SET status = 'failed', finished_at = ?, error = ? WHERE run_id = ?",
-            [clock(), f"{type(error).__name__}: {error}"[:2000], run_id],
-        )
+        _record_failure(base, run_id, error, clock)
         raise
-    with summary.phase("publish"):
-        patches = {} if rebuild or not previous else _patches(base)
-        summary.snapshot = publish_snapshot(base, paths, run_id, snapshot_tables(base), patches)
-        run_sql(base, "INSERT OR REPLACE INTO etl_state VALUES ('published', ?)", [str(run_id)])
+    # The models live in the snapshot only: written once, where readers find them. Killed from
+    # here on, the base's staging is ahead of the published models ('staged' is not
+    # 'published'): the next run builds them again from it.
+    snapshot = SnapshotWriter(base, paths, run_id)
+    try:
+        with summary.phase("marts"):
+            snapshot.open(None if rebuild else start_from, drop=tuple(_reader_tables(snapshot)))
+            run_sql(base, "BEGIN TRANSACTION")
+            _build_models(base, rebuild)
+            run_sql(base, "COMMIT")
+        with summary.phase("publish"):
+            summary.seconds = time.perf_counter() - started
+            run_sql(
+                base,
+                f"UPDATE {snapshot.base_table('etl_runs')} SET status = 'succeeded', "
+                "finished_at = ?, rows_landed = ?, rows_quarantined = ?, rows_deleted = ? "
+                "WHERE run_id = ?",
+                [clock(), summary.landed, summary.quarantined, summary.deleted, run_id],
+            )
+            snapshot.write(_reader_tables(snapshot))
+            summary.snapshot = snapshot.publish()
+            run_sql(
+                base,
+                "INSERT OR REPLACE INTO etl_state VALUES ('published', ?), ('models', ?)",
+                [str(run_id), _models_fingerprint()],
+            )
+    except BaseException as error:
+        snapshot.abandon()
+        _record_failure(base, run_id, error, clock)
+        raise
     summary.published_after = time.perf_counter() - started
     with summary.phase("checkpoint"):
         run_sql(base, "CHECKPOINT")
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _record_failure(base, run_id: int, error: BaseException, clock) -> None:
+    run_sql(
+        base,
+        "UPDATE etl_runs SET status = 'failed', finished_at = ?, error = ? WHERE run_id = ?",
+        [clock(), f"{type(error).__name__}: {error}"[:2000], run_id],
+    )
+
+
+def _state(base, key: str) -> str | None:
+    found = run_sql(base, "SELECT value FROM etl_state WHERE key = ?", [key])
+    return found[0][0] if found else None
 
 
 def _stored_time(base, key: str) -> datetime | None:
@@ -539,26 +571,18 @@ def _create_views(base) -> None:
 
 
 def _build_models(base, rebuild: bool) -> None:
-    """The intermediate tables, then the marts: each kept up to date as its SQL file says
-    (``etl.changes.Maintenance``), or rebuilt.
+    """The intermediate tables, then the marts, in the snapshot being written: each kept up to
+    date as its SQL file says (``etl.changes.Maintenance``), or rebuilt.
 
     A by-key model's keys (``warehouse/models/changes/``) are worked out just before it runs:
     they may read what the models before it changed (``changes_int_lead_activity``)."""
-    published = published_from_sql()
     built: set[str] = set()
     for layer, name in models("intermediate", "marts"):
-        if name in published:
-            continue
         sql = model_sql(layer, name)
         how = changes.Maintenance.of(sql)
         if not rebuild and how is not None and how.keys_relation:
             _build_keys(base, how.keys_relation, built)
         changes.maintain(base, name, sql, how, rebuild)
-    run_sql(
-        base,
-        "INSERT OR REPLACE INTO etl_state VALUES ('models', ?)",
-        [_models_fingerprint()],
-    )
 
 
 def _build_keys(base, name: str, built: set[str]) -> None:
@@ -586,45 +610,27 @@ def _models_changed(base) -> bool:
     return not built or built[0][0] != _models_fingerprint()
 
 
-def _patches(base) -> dict[str, Patch]:
-    """The published marts this run kept by key: the snapshot replaces only those keys."""
-    patches = {}
-    for layer, name in models("marts"):
-        how = changes.Maintenance.of(model_sql(layer, name))
-        if how is not None and how.kind == "by key":
-            patches[name] = Patch(how.key, f"changes_{name}")
-    return patches
+def _drop_legacy_models(base) -> None:
+    """Bases written before the models moved to the snapshots held them too: dead weight."""
+    for _, name in models("intermediate", "marts"):
+        run_sql(base, f"DROP TABLE IF EXISTS {name}")
 
 
-def published_from_sql() -> dict[str, str]:
-    """The marts rebuilt in full that no other model reads: they are written straight into the
-    snapshot from their SQL (no copy of them is kept in the base, none is copied out of it)."""
-    ordered = models("intermediate", "marts")
-    codes = {name: _code(layer, name) for layer, name in ordered}
+def _reader_tables(snapshot: SnapshotWriter) -> dict[str, str]:
+    """What a snapshot holds besides the models, taken whole from the base at every run: the
+    staff and teams, the CRM's settings, the run log, and the quarantine with its reasons.
+    (dim_leads stays in the base: mart_lead_priority carries every lead.)"""
+    base = snapshot.base_table
     return {
-        name: model_sql(layer, name)
-        for layer, name in ordered
-        if layer == "marts"
-        and changes.Maintenance.of(model_sql(layer, name)) is None
-        and not any(
-            re.search(rf"\b(changes_)?{name}\b", code)
-            for other, code in codes.items()
-            if other != name
-        )
+        "dim_staff": f"SELECT * FROM {base('dim_staff')}",
+        "dim_teams": f"SELECT * FROM {base('dim_teams')}",
+        "crm_settings": (
+            f"SELECT setting_key, setting_value, updated_at FROM {base('stg_crm_settings')}"
+        ),
+        "etl_runs": f"SELECT * FROM {base('etl_runs')}",
+        "etl_run_tables": f"SELECT * FROM {base('etl_run_tables')}",
+        "quarantine": (
+            f"SELECT table_name, row_key, reason, quarantined_at FROM {base('quarantine')} "
+            "UNION ALL SELECT table_name, row_key, reason, NULL FROM int_quarantine_orphans"
+        ),
     }
-
-
-def snapshot_tables(base) -> dict[str, str]:
-    """What readers get: the marts, the staff and teams, the run log, and the quarantine with
-    its reasons. (dim_leads stays in the base: mart_lead_priority carries every lead.)"""
-    tables = {name: f"SELECT * FROM {name}" for _, name in models("marts")}
-    tables.update(published_from_sql())
-    tables.update({name: f"SELECT * FROM {name}" for name in ("dim_staff", "dim_teams")})
-    tables["crm_settings"] = "SELECT setting_key, setting_value, updated_at FROM stg_crm_settings"
-    tables["etl_runs"] = "SELECT * FROM etl_runs"
-    tables["etl_run_tables"] = "SELECT * FROM etl_run_tables"
-    tables["quarantine"] = (
-        "SELECT table_name, row_key, reason, quarantined_at FROM quarantine "
-        "UNION ALL SELECT table_name, row_key, reason, NULL FROM int_quarantine_orphans"
-    )
-    return tables

@@ -4,8 +4,9 @@ Layout, for ``WAREHOUSE_PATH`` = ``data/warehouse.duckdb`` (the default):
 
 - ``data/warehouse.duckdb`` — a symbolic link to the newest complete snapshot. Any SQL tool can
   open it read-only; the dashboard does.
-- ``data/warehouse.duckdb.d/snapshots/wh-<run>.duckdb`` — published snapshots (marts, dims, run
-  log, quarantine). Written once, never changed; the oldest are removed.
+- ``data/warehouse.duckdb.d/snapshots/wh-<run>.duckdb`` — published snapshots (marts and the
+  intermediate tables behind them, dims, run log, quarantine). Written once, never changed
+  after publishing; the oldest are removed.
 - ``data/warehouse.duckdb.d/base.duckdb`` — the ETL's own working database (landing, staging,
   facts). Only the ETL process opens it, so readers never meet its write lock.
 

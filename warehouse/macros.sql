@@ -3,10 +3,10 @@
 
 -- local_time(zone, moment): the wall-clock time in the IANA zone at a UTC moment (a lead with
 -- no zone is on UTC).
-CREATE MACRO local_time(zone, moment) AS timezone(coalesce(zone, 'UTC'), moment);
+CREATE OR REPLACE MACRO local_time(zone, moment) AS timezone(coalesce(zone, 'UTC'), moment);
 
 -- inside_calling_hours(zone, moment, first_minute, end_minute): whether that wall-clock time
 -- falls in [first_minute, end_minute) minutes after local midnight (09:00-20:00 is 540, 1200).
-CREATE MACRO inside_calling_hours(zone, moment, first_minute, end_minute) AS
+CREATE OR REPLACE MACRO inside_calling_hours(zone, moment, first_minute, end_minute) AS
     hour(local_time(zone, moment)) * 60 + minute(local_time(zone, moment)) >= first_minute
     AND hour(local_time(zone, moment)) * 60 + minute(local_time(zone, moment)) < end_minute;

@@ -177,8 +177,8 @@ def test_lead_priority_last_contact_is_a_call_mail_or_note_never_the_welcome(sma
 
 # ---------------------------------------------------------------- mart_payments
 def test_payments_one_row_per_good_attempt(small_warehouse):
-    payments = rows(small_warehouse, "SELECT * FROM mart_payments")
-    assert [p["deposit_id"] for p in payments] == [3, 5, 1, 2, 4]  # by time; 6 and 7 quarantined
+    payments = rows(small_warehouse, "SELECT * FROM mart_payments ORDER BY created_at")
+    assert [p["deposit_id"] for p in payments] == [3, 5, 1, 2, 4]  # 6 and 7 quarantined
     p = by_key(payments, "deposit_id")
     assert p[1] == {
         "deposit_id": 1,

@@ -12,7 +12,9 @@ with final as (
             as bigint) as connected_calls,
         cast(coalesce(sum(sign) filter (where kind = 'email'), 0) as bigint) as emails,
         cast(coalesce(sum(sign) filter (where kind = 'note'), 0) as bigint) as notes,
-        cast(coalesce(sum(sign) filter (where kind = 'assignment'), 0) as bigint) as assignments
+        cast(coalesce(sum(sign) filter (where kind = 'assignment'), 0) as bigint) as assignments,
+        -- How many log rows the key sums: the key goes when it reaches 0.
+        cast(sum(sign) as bigint) as fact_rows
     from changes_mart_activity_log
     where am_id is not null
     group by all

@@ -21,7 +21,8 @@ deposits as (
         coalesce(sum(sign) filter (where status = 'approved'), 0) as deposits,
         coalesce(sum(sign * amount_usd) filter (where status = 'approved'), 0) as deposit_usd,
         coalesce(sum(sign) filter (where status = 'approved' and is_ftd), 0) as ftds,
-        coalesce(sum(sign) filter (where status = 'declined'), 0) as failed_deposits
+        coalesce(sum(sign) filter (where status = 'declined'), 0) as failed_deposits,
+        sum(sign) as deposit_rows
     from changes_fct_deposit_attempts
     where am_id is not null
     group by all
@@ -37,7 +38,11 @@ final as (
         cast(coalesce(deposits.deposits, 0) as bigint) as deposits,
         cast(coalesce(deposits.deposit_usd, 0) as decimal(18, 2)) as deposit_usd,
         cast(coalesce(deposits.ftds, 0) as bigint) as ftds,
-        cast(coalesce(deposits.failed_deposits, 0) as bigint) as failed_deposits
+        cast(coalesce(deposits.failed_deposits, 0) as bigint) as failed_deposits,
+        -- How many fact rows the key sums (calls and deposit attempts of any status): the
+        -- key goes when it reaches 0.
+        cast(coalesce(calls.calls, 0) + coalesce(deposits.deposit_rows, 0) as bigint)
+            as fact_rows
     from calls
     full join deposits using (am_id, day)
 )

@@ -14,7 +14,8 @@ deposits as (
         coalesce(sum(sign) filter (where status = 'approved'), 0) as deposits,
         coalesce(sum(sign * amount_usd) filter (where status = 'approved'), 0) as deposit_usd,
         coalesce(sum(sign) filter (where status = 'approved' and is_ftd), 0) as ftds,
-        coalesce(sum(sign) filter (where status = 'declined'), 0) as failed_deposits
+        coalesce(sum(sign) filter (where status = 'declined'), 0) as failed_deposits,
+        sum(sign) as deposit_rows
     from changes_fct_deposit_attempts
     group by all
 ),
@@ -37,7 +38,13 @@ final as (
         cast(coalesce(deposits.ftds, 0) as bigint) as ftds,
         cast(coalesce(deposits.failed_deposits, 0) as bigint) as failed_deposits,
         cast(coalesce(calls.calls, 0) as bigint) as calls,
-        cast(coalesce(calls.connected_calls, 0) as bigint) as connected_calls
+        cast(coalesce(calls.connected_calls, 0) as bigint) as connected_calls,
+        -- How many fact rows the key sums (leads, deposit attempts of any status, calls):
+        -- the key goes when it reaches 0.
+        cast(
+            coalesce(registrations.registrations, 0) + coalesce(deposits.deposit_rows, 0)
+            + coalesce(calls.calls, 0) as bigint
+        ) as fact_rows
     from registrations
     full join deposits using (day)
     full join calls using (day)

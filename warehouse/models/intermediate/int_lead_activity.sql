@@ -10,8 +10,12 @@ with logins as (
         count(*) as logins,
         -- A lead is online while an open session was seen lately: mart_lead_priority decides
         -- at the moment of the run, from the sessions not logged out.
-        list({'login_at': login_at, 'last_seen_at': last_seen_at})
-            filter (where logout_at is null) as open_sessions
+        -- Sorted: a list in any order would differ between two builds. (Sorting the list
+        -- costs less than an ordered aggregate.)
+        list_sort(
+            list({'login_at': login_at, 'last_seen_at': last_seen_at})
+                filter (where logout_at is null)
+        ) as open_sessions
     from fct_platform_sessions
     where lead_id in (select lead_id from changed_activity_leads)  -- changed only
     group by lead_id

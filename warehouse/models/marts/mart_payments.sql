@@ -1,6 +1,7 @@
 -- maintained: by key (deposit_id) from changed_deposit_ids
 -- mart_payments: one row per deposit attempt (approved, declined or pending), with who and
--- where it belongs. Key: deposit_id.
+-- where it belongs. Key: deposit_id. In no particular order: sorting by time cost the full
+-- build 0.5 s of 1.8 s at 1 M leads; a week's totals take 5 ms instead of 2 ms without it.
 with deposits as (
     select * from fct_deposit_attempts
     where deposit_id in (select deposit_id from changed_deposit_ids)  -- changed only
@@ -80,4 +81,3 @@ reviews as (
 select final.*, reviews.reviewed_at, reviews.upsale_assigned_at
 from final
 left join reviews using (deposit_id)
-order by created_at, deposit_id
