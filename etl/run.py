@@ -472,8 +472,8 @@ def _state(base, key: str) -> str | None:
 
 
 def _stored_time(base, key: str) -> datetime | None:
-    found = run_sql(base, "SELECT value FROM etl_state WHERE key = ?", [key])
-    return datetime.fromisoformat(found[0][0]) if found else None
+    value = _state(base, key)
+    return None if value is None else datetime.fromisoformat(value)
 
 
 def _landed_watermark(base, relation: str) -> datetime | None:
