@@ -107,14 +107,16 @@ def capture_before(base, staging_sql: Callable[[str], str]) -> None:
             f"SELECT * EXCLUDE (updated_at) FROM stg_{table}",
         )
     _touched(base, "staff", "staff_id", staging_sql)
-    _touched(base, "leads", "lead_id", staging_sql)
+    _touched(base, "leads", "lead_id", staging_sql, pointers=("am_id",))
     deleted = "select row_key from landing.deleted_rows where table_name = '{table}'"
-    # A lead also changes when its AM does (dim_leads keeps only leads of known AMs).
-    run_sql(
-        base,
-        "INSERT INTO touched_leads SELECT lead_id FROM stg_leads "
-        "WHERE am_id IN (SELECT staff_id FROM touched_staff)",
-    )
+    # A lead's row shows its AM's name: it changes when its AM does. And it enters or leaves
+    # dim_leads when its AM does (dim_leads keeps only leads of known AMs).
+    for touched, staff in (("touched_leads", "touched_staff"), ("moved_leads", "moved_staff")):
+        run_sql(
+            base,
+            f"INSERT INTO {touched} SELECT lead_id FROM stg_leads "
+            f"WHERE am_id IN (SELECT staff_id FROM {staff})",
+        )
     # Parents before children: a target-board entry follows its deposit.
     for table, view in FACT_VIEWS.items():
         staged = f"stg_{table}"
@@ -125,10 +127,12 @@ def capture_before(base, staging_sql: Callable[[str], str]) -> None:
             f"SELECT try_cast(id AS bigint) FROM landing.{table}",
             f"SELECT try_cast(row_key AS bigint) FROM ({deleted.format(table=table)})",
         ]
-        pointers = {"lead_id": "SELECT lead_id FROM touched_leads"}
+        # A fact view tests only that a row's lead and AM exist: a row changes with its parents
+        # when they arrive or leave, not when their other columns change.
+        pointers = {"lead_id": "SELECT lead_id FROM moved_leads"}
         pointers.update(
             {
-                column: "SELECT staff_id FROM touched_staff"
+                column: "SELECT staff_id FROM moved_staff"
                 for column in columns
                 if STAFF_COLUMN.match(column)
             }
@@ -148,10 +152,20 @@ def capture_before(base, staging_sql: Callable[[str], str]) -> None:
         _capture(base, "before", table, view, key)
 
 
-def _touched(base, table: str, key: str, staging_sql: Callable[[str], str]) -> None:
+def _touched(
+    base,
+    table: str,
+    key: str,
+    staging_sql: Callable[[str], str],
+    pointers: tuple[str, ...] = (),
+) -> None:
     """``touched_<table>``: the keys of the parent rows this run really changes (new, gone,
     different, or into or out of quarantine). The overlap window lands many rows again as they
-    were; a lead or AM that did not change must not make all its calls candidates."""
+    were; a lead or AM that did not change must not make all its calls candidates.
+
+    ``moved_<table>``: of those, the rows that arrive or leave (new, gone, into or out of
+    quarantine) or whose ``pointers`` (columns naming a parent) change: the rows whose children
+    may enter or leave the fact views."""
     run_sql(
         base,
         f"CREATE OR REPLACE TEMP TABLE next_stg_{table} AS {staging_sql(table)}",
@@ -166,6 +180,15 @@ def _touched(base, table: str, key: str, staging_sql: Callable[[str], str]) -> N
         f"EXCEPT SELECT {key}, hash(was) FROM "
         f"(SELECT * EXCLUDE (updated_at) FROM stg_{table} "
         f"SEMI JOIN next_stg_{table} USING ({key})) AS was) "
+        f"UNION SELECT try_cast(row_key AS {_type(base, f'stg_{table}', key)}) FROM ({deleted})",
+    )
+    moved = " ".join(f"OR next.{column} IS DISTINCT FROM was.{column}" for column in pointers)
+    run_sql(
+        base,
+        f"CREATE OR REPLACE TEMP TABLE moved_{table} AS "
+        f"SELECT next.{key} FROM next_stg_{table} AS next "
+        f"LEFT JOIN stg_{table} AS was USING ({key}) "
+        f"WHERE (next.quarantine_reason IS NULL) <> (was.{key} IS NOT NULL) {moved} "
         f"UNION SELECT try_cast(row_key AS {_type(base, f'stg_{table}', key)}) FROM ({deleted})",
     )
     run_sql(base, f"DROP TABLE next_stg_{table}")

@@ -36,6 +36,7 @@ emails as (
 
 owners as (
     select lead_id, to_am_id, assigned_at from fct_assignments
+    where lead_id in (select lead_id from emails)  -- changed only
 ),
 
 mails as (
