@@ -5,8 +5,7 @@
 -- quarantine. An incremental run looks again at the candidate rows of each table only (its own
 -- changed rows and those pointing at a lead or AM that changed: etl/changes.py).
 -- Written as anti-joins (one hash probe of one column per check).
-with leads as (select lead_id from dim_leads),
-staff as (select staff_id from stg_staff),
+with staff as (select staff_id from stg_staff),
 
 staged_calls as (
     select * from stg_calls
@@ -46,6 +45,21 @@ staged_support_tickets as (
 staged_leads as (
     select * from stg_leads
     where lead_id in (select lead_id from candidates_leads)  -- changed only
+),
+
+-- The leads the rows above point at: on an incremental run a few thousand, not every lead, so
+-- each anti-join below hashes only those.
+leads as (
+    select lead_id from dim_leads
+    where lead_id in (  -- changed only
+        select lead_id from staged_calls  -- changed only
+        union all select lead_id from staged_deposit_attempts  -- changed only
+        union all select lead_id from staged_platform_sessions  -- changed only
+        union all select lead_id from staged_assignments  -- changed only
+        union all select lead_id from staged_notes  -- changed only
+        union all select lead_id from staged_email_outbox  -- changed only
+        union all select lead_id from staged_support_tickets  -- changed only
+    )  -- changed only
 ),
 
 missing_lead as (
