@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import threading
 from pathlib import Path
 
 import duckdb
@@ -59,25 +58,15 @@ class SnapshotWriter:
         self.final = paths.snapshots / f"wh-{run_id:08d}.duckdb"
         self.temporary = paths.snapshots / f".wh-{run_id:08d}.duckdb.tmp"
         self.attached = False
-        self._flush: threading.Thread | None = None
 
-    def prepare(self, start_from: Path | None) -> None:
-        """Copy ``start_from`` (a published snapshot), if given, to be the next one, and flush
-        the copy to disk in the background: at brokerage scale its 0.4 GB take the disk about
-        as long as the rest of publishing, and the run has landing and staging to do first."""
+    def open(self, start_from: Path | None, drop: tuple[str, ...] = ()) -> None:
+        """Start from a copy of ``start_from`` (a published snapshot) or from an empty file;
+        ``drop`` the copied tables that are written whole again."""
         self.paths.snapshots.mkdir(parents=True, exist_ok=True)
-        self._remove_files()
+        for leftover in (self.temporary, Path(f"{self.temporary}.wal")):
+            leftover.unlink(missing_ok=True)
         if start_from is not None:
             shutil.copyfile(start_from, self.temporary)
-            self._flush = threading.Thread(target=fsync_path, args=(self.temporary,), daemon=True)
-            self._flush.start()
-
-    def open(self, copy: bool, drop: tuple[str, ...] = ()) -> None:
-        """Open the next snapshot: the copy ``prepare`` made if ``copy``, else an empty file;
-        ``drop`` the copied tables that are written whole again."""
-        self._wait_for_flush()
-        if not copy:
-            self._remove_files()
         run_sql(self.base, f"ATTACH {sql_string(self.temporary)} AS {ALIAS}")
         self.attached = True
         run_sql(self.base, f"USE {ALIAS}")
@@ -145,15 +134,6 @@ class SnapshotWriter:
             run_sql(self.base, "ROLLBACK")
         with contextlib.suppress(duckdb.Error):
             self.close()
-        self._wait_for_flush()
-        self._remove_files()
-
-    def _wait_for_flush(self) -> None:
-        flush, self._flush = self._flush, None
-        if flush is not None:
-            flush.join()
-
-    def _remove_files(self) -> None:
         for leftover in (self.temporary, Path(f"{self.temporary}.wal")):
             leftover.unlink(missing_ok=True)
 

@@ -309,9 +309,6 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
         or _state(base, "staged") != _state(base, "published")
         or _models_changed(base)
     )
-    snapshot = SnapshotWriter(base, paths, run_id)
-    # Copied now, it reaches the disk while the run lands and stages.
-    snapshot.prepare(None if rebuild else start_from)
     run_sql(
         base,
         "INSERT INTO etl_runs (run_id, mode, status, as_of, started_at) "
@@ -422,15 +419,15 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
         run_sql(base, "COMMIT")
     except BaseException as error:
         run_sql(base, "ROLLBACK")
-        snapshot.abandon()
         _record_failure(base, run_id, error, clock)
         raise
     # The models live in the snapshot only: written once, where readers find them. Killed from
     # here on, the base's staging is ahead of the published models ('staged' is not
     # 'published'): the next run builds them again from it.
+    snapshot = SnapshotWriter(base, paths, run_id)
     try:
         with summary.phase("marts"):
-            snapshot.open(copy=not rebuild, drop=tuple(_reader_tables(snapshot)))
+            snapshot.open(None if rebuild else start_from, drop=tuple(_reader_tables(snapshot)))
             run_sql(base, "BEGIN TRANSACTION")
             _build_models(base, rebuild)
             run_sql(base, "COMMIT")
