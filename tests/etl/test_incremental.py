@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crm.models import Base, utcnow
+from etl import run as etl_run
 from etl.extract import CrmSource
 from etl.run import Loader, run_etl
 from tests.etl.small_crm import AS_OF, build_small_crm
@@ -357,6 +358,33 @@ def test_the_lead_ranking_follows_the_clock_between_runs(crm_engine, tmp_path):
     # Every step but the first moved the ranking (else it would test nothing).
     moved = [before != after for before, after in zip(seen, seen[1:], strict=False)]
     assert moved == [False] + [True] * (len(steps) - 1)
+
+
+def test_a_run_that_dies_between_staging_and_publishing_is_followed_by_a_rebuild(
+    crm_engine, tmp_path, monkeypatch
+):
+    """The base commits its staging before the models are brought up to date in the next
+    snapshot: a run that dies in between leaves the current snapshot behind the base, and the
+    next run must not bring that snapshot up to date from the base's new state."""
+    build_small_crm(crm_engine)
+    paths = warehouse_paths(tmp_path / "incremental.duckdb")
+    etl(crm_engine, paths)
+    with crm_engine.begin() as connection:
+        apply(connection, "new_call", 1)
+        apply(connection, "update_lead", 2)
+        apply(connection, "delete_call", 3)
+
+    def killed(base, rebuild):
+        raise RuntimeError("killed while building the models")
+
+    monkeypatch.setattr(etl_run, "_build_models", killed)
+    with pytest.raises(RuntimeError, match="killed while building"):
+        etl(crm_engine, paths)
+    monkeypatch.undo()
+    etl(crm_engine, paths)
+    full = warehouse_paths(tmp_path / "full.duckdb")
+    etl(crm_engine, full, full=True)
+    assert snapshot(paths) == snapshot(full)
 
 
 def test_a_loader_held_open_between_runs_gives_what_a_full_run_gives(crm_engine, tmp_path):
