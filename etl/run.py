@@ -309,11 +309,12 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
     # that one brought up to date. Otherwise (a run killed in between, no snapshot yet,
     # different model SQL) the models are built again from the staged tables.
     start_from = current_snapshot(paths)
+    staged = _state(base, "staged")
     rebuild = (
         full
         or start_from is None
-        or _state(base, "staged") is None
-        or _state(base, "staged") != _state(base, "published")
+        or staged is None
+        or staged != _state(base, "published")
         or _models_changed(base)
     )
     run_sql(
@@ -441,7 +442,6 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
             _build_models(base, rebuild)
             run_sql(base, "COMMIT")
         with summary.phase("publish"):
-            summary.seconds = time.perf_counter() - started
             run_sql(
                 base,
                 f"UPDATE {snapshot.base_table('etl_runs')} SET status = 'succeeded', "
