@@ -170,7 +170,11 @@ def _touched(
         base,
         f"CREATE OR REPLACE TEMP TABLE next_stg_{table} AS {staging_sql(table)}",
     )
-    deleted = f"SELECT row_key FROM landing.deleted_rows WHERE table_name = '{table}'"
+    # The keys the CRM deleted: each row both touched and moved.
+    deleted = (
+        f"SELECT try_cast(row_key AS {_type(base, f'stg_{table}', key)}) "
+        f"FROM landing.deleted_rows WHERE table_name = '{table}'"
+    )
     run_sql(
         base,
         f"CREATE OR REPLACE TEMP TABLE touched_{table} AS "
@@ -180,7 +184,7 @@ def _touched(
         f"EXCEPT SELECT {key}, hash(was) FROM "
         f"(SELECT * EXCLUDE (updated_at) FROM stg_{table} "
         f"SEMI JOIN next_stg_{table} USING ({key})) AS was) "
-        f"UNION SELECT try_cast(row_key AS {_type(base, f'stg_{table}', key)}) FROM ({deleted})",
+        f"UNION {deleted}",
     )
     moved = " ".join(f"OR next.{column} IS DISTINCT FROM was.{column}" for column in pointers)
     run_sql(
@@ -189,7 +193,7 @@ def _touched(
         f"SELECT next.{key} FROM next_stg_{table} AS next "
         f"LEFT JOIN stg_{table} AS was USING ({key}) "
         f"WHERE (next.quarantine_reason IS NULL) <> (was.{key} IS NOT NULL) {moved} "
-        f"UNION SELECT try_cast(row_key AS {_type(base, f'stg_{table}', key)}) FROM ({deleted})",
+        f"UNION {deleted}",
     )
     run_sql(base, f"DROP TABLE next_stg_{table}")
 

@@ -310,12 +310,13 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
     # different model SQL) the models are built again from the staged tables.
     start_from = current_snapshot(paths)
     staged = _state(base, "staged")
+    fingerprint = _models_fingerprint()
     rebuild = (
         full
         or start_from is None
         or staged is None
         or staged != _state(base, "published")
-        or _models_changed(base)
+        or _state(base, "models") != fingerprint
     )
     run_sql(
         base,
@@ -370,7 +371,8 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
                     f"etl: {name}: {rows:,} rows in {result.seconds:.1f} s "
                     f"({rows / max(result.seconds, 1e-9):,.0f} rows/s)"
                 )
-        _drop_legacy_models(base)
+        if staged is None:
+            _drop_legacy_models(base)
         if not rebuild:
             with summary.phase("changes"):
                 _create_views(base)
@@ -435,9 +437,10 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
     summary.vacuumed = _vacuum_due(base, full, summary.landed)
     run_sql(base, "RESET max_vacuum_tasks" if summary.vacuumed else "SET max_vacuum_tasks = 0")
     snapshot = SnapshotWriter(base, paths, run_id)
+    reader_tables = _reader_tables(snapshot)
     try:
         with summary.phase("marts"):
-            snapshot.open(None if rebuild else start_from, drop=tuple(_reader_tables(snapshot)))
+            snapshot.open(None if rebuild else start_from, drop=tuple(reader_tables))
             run_sql(base, "BEGIN TRANSACTION")
             _build_models(base, rebuild)
             run_sql(base, "COMMIT")
@@ -449,12 +452,12 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
                 "WHERE run_id = ?",
                 [clock(), summary.landed, summary.quarantined, summary.deleted, run_id],
             )
-            snapshot.write(_reader_tables(snapshot))
+            snapshot.write(reader_tables)
             summary.snapshot = snapshot.publish()
             run_sql(
                 base,
                 "INSERT OR REPLACE INTO etl_state VALUES ('published', ?), ('models', ?)",
-                [str(run_id), _models_fingerprint()],
+                [str(run_id), fingerprint],
             )
     except BaseException as error:
         snapshot.abandon()
@@ -634,13 +637,9 @@ def _models_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _models_changed(base) -> bool:
-    built = run_sql(base, "SELECT value FROM etl_state WHERE key = 'models'")
-    return not built or built[0][0] != _models_fingerprint()
-
-
 def _drop_legacy_models(base) -> None:
-    """Bases written before the models moved to the snapshots held them too: dead weight."""
+    """Bases written before the models moved to the snapshots (they have no 'staged' run)
+    held the models too: dead weight."""
     for _, name in models("intermediate", "marts"):
         run_sql(base, f"DROP TABLE IF EXISTS {name}")
 
