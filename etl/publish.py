@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import duckdb
@@ -58,15 +59,38 @@ class SnapshotWriter:
         self.final = paths.snapshots / f"wh-{run_id:08d}.duckdb"
         self.temporary = paths.snapshots / f".wh-{run_id:08d}.duckdb.tmp"
         self.attached = False
+        self._copying: threading.Thread | None = None
+        self._copy_error: BaseException | None = None
 
-    def open(self, start_from: Path | None, drop: tuple[str, ...] = ()) -> None:
-        """Start from a copy of ``start_from`` (a published snapshot) or from an empty file;
-        ``drop`` the copied tables that are written whole again."""
+    def prepare(self, start_from: Path | None) -> None:
+        """Copy ``start_from`` (a published snapshot), if given, to be the next one, in the
+        background: the copy and its flush to disk (0.4 GB at brokerage scale: 0.2-0.7 s,
+        by the disk) overlap the run's landing and staging instead of adding to its
+        publishing. A published snapshot is never written again, so copying it meanwhile is
+        safe."""
         self.paths.snapshots.mkdir(parents=True, exist_ok=True)
-        for leftover in (self.temporary, Path(f"{self.temporary}.wal")):
-            leftover.unlink(missing_ok=True)
+        self._remove_files()
         if start_from is not None:
+            self._copying = threading.Thread(
+                target=self._copy, args=(start_from,), name="snapshot-copy", daemon=True
+            )
+            self._copying.start()
+
+    def _copy(self, start_from: Path) -> None:
+        try:
             shutil.copyfile(start_from, self.temporary)
+            fsync_path(self.temporary)
+        except BaseException as error:  # raised in the run's thread, by open()
+            self._copy_error = error
+
+    def open(self, copy: bool, drop: tuple[str, ...] = ()) -> None:
+        """Open the next snapshot: the copy ``prepare`` made if ``copy``, else an empty file;
+        ``drop`` the copied tables that are written whole again."""
+        self._wait_for_copy()
+        if copy and self._copy_error is not None:
+            raise self._copy_error
+        if not copy:
+            self._remove_files()
         run_sql(self.base, f"ATTACH {sql_string(self.temporary)} AS {ALIAS}")
         self.attached = True
         run_sql(self.base, f"USE {ALIAS}")
@@ -134,6 +158,15 @@ class SnapshotWriter:
             run_sql(self.base, "ROLLBACK")
         with contextlib.suppress(duckdb.Error):
             self.close()
+        self._wait_for_copy()
+        self._remove_files()
+
+    def _wait_for_copy(self) -> None:
+        copying, self._copying = self._copying, None
+        if copying is not None:
+            copying.join()
+
+    def _remove_files(self) -> None:
         for leftover in (self.temporary, Path(f"{self.temporary}.wal")):
             leftover.unlink(missing_ok=True)
 

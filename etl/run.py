@@ -318,6 +318,9 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
         or staged != _state(base, "published")
         or _state(base, "models") != fingerprint
     )
+    snapshot = SnapshotWriter(base, paths, run_id)
+    # Copied now, the current snapshot reaches the disk while this run lands and stages.
+    snapshot.prepare(None if rebuild else start_from)
     run_sql(
         base,
         "INSERT INTO etl_runs (run_id, mode, status, as_of, started_at) "
@@ -429,6 +432,7 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
         run_sql(base, "COMMIT")
     except BaseException as error:
         run_sql(base, "ROLLBACK")
+        snapshot.abandon()
         _record_failure(base, run_id, error, clock)
         raise
     # The models live in the snapshot only: written once, where readers find them. Killed from
@@ -436,11 +440,10 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
     # 'published'): the next run builds them again from it.
     summary.vacuumed = _vacuum_due(base, full, summary.landed)
     run_sql(base, "RESET max_vacuum_tasks" if summary.vacuumed else "SET max_vacuum_tasks = 0")
-    snapshot = SnapshotWriter(base, paths, run_id)
     reader_tables = _reader_tables(snapshot)
     try:
         with summary.phase("marts"):
-            snapshot.open(None if rebuild else start_from, drop=tuple(reader_tables))
+            snapshot.open(copy=not rebuild, drop=tuple(reader_tables))
             run_sql(base, "BEGIN TRANSACTION")
             _build_models(base, rebuild)
             run_sql(base, "COMMIT")
