@@ -88,6 +88,9 @@ changes = st.lists(
                 "new_lead",
                 "break_lead",
                 "fix_lead",
+                "update_ticket",
+                "rename_lead",
+                "rename_staff",
             ]
         ),
         st.integers(min_value=0, max_value=10_000),
@@ -225,6 +228,30 @@ def apply(connection, kind: str, n: int) -> None:
             .where(T["leads"].c.email == "broken")
             .values(email="fixed@mail.example", updated_at=utcnow())
         )
+    elif kind == "update_ticket":  # closed, or handed to another owner (or to none)
+        ids = connection.execute(sa.select(T["support_tickets"].c.id)).scalars().all()
+        if ids:
+            connection.execute(
+                sa.update(T["support_tickets"])
+                .where(T["support_tickets"].c.id == ids[n % len(ids)])
+                .values(
+                    status="closed" if n % 2 else "open",
+                    owner_id=[None, 2, 3, 4][n % 4],
+                    updated_at=utcnow(),
+                )
+            )
+    elif kind == "rename_lead":  # the name shows on the lead's payments and tickets
+        connection.execute(
+            sa.update(T["leads"])
+            .where(T["leads"].c.id == lead_id)
+            .values(first_name=f"Renamed{n}", updated_at=utcnow())
+        )
+    elif kind == "rename_staff":  # an AM's name shows on their leads' rows everywhere
+        connection.execute(
+            sa.update(T["staff"])
+            .where(T["staff"].c.id == 2 + n % 3)
+            .values(name=f"Renamed AM {n}", updated_at=utcnow())
+        )
 
 
 @settings(
@@ -272,6 +299,9 @@ def test_incremental_equals_full_on_a_fixed_walk(crm_engine, tmp_path):
         ("delete_lead_notes", 1),
         ("new_lead", 11),
         ("break_lead", 2),
+        ("update_ticket", 1),  # a ticket closed and given to Alan
+        ("rename_lead", 5),
+        ("rename_staff", 1),
     ]
     with crm_engine.begin() as connection:
         for kind, n in walk:
@@ -281,6 +311,7 @@ def test_incremental_equals_full_on_a_fixed_walk(crm_engine, tmp_path):
     assert second.deleted >= 2 and second.landed < first.landed
     with crm_engine.begin() as connection:
         apply(connection, "fix_lead", 0)
+        apply(connection, "rename_staff", 0)  # Alan, now the owner of a ticket of another AM's lead
     etl(crm_engine, incremental)
     full = warehouse_paths(tmp_path / "full.duckdb")
     etl(crm_engine, full, full=True)

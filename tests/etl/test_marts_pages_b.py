@@ -173,7 +173,7 @@ def test_lead_funnel_has_registration_first_contact_and_ftd_per_lead(small_wareh
 
 # ---------------------------------------------------------------- mart_support_tickets
 def test_support_tickets_one_row_per_ticket_with_lead_am_and_owner(small_warehouse):
-    tickets = rows(small_warehouse, "SELECT * FROM mart_support_tickets")
+    tickets = rows(small_warehouse, "SELECT * FROM mart_support_tickets ORDER BY opened_at")
     assert [t["ticket_id"] for t in tickets] == [4, 5, 1, 2, 3]  # by opening time
     ticket = {t["ticket_id"]: t for t in tickets}
     assert ticket[1] == {

@@ -1,11 +1,15 @@
+-- maintained: by key (ticket_id) from changed_ticket_ids
 -- mart_support_tickets: one row per support ticket (F6), with its lead, the lead's AM and the
--- ticket's owner. Key: ticket_id. Age depends on the moment of looking: pages compute it.
+-- ticket's owner. Key: ticket_id. Age depends on the moment of looking: pages compute it. In
+-- no particular order (pages sort): an incremental run replaces the changed tickets' rows.
 with tickets as (
     select * from fct_support_tickets
+    where ticket_id in (select ticket_id from changed_ticket_ids)  -- changed only
 ),
 
 leads as (
     select lead_id, first_name || ' ' || last_name as lead_name, am_id from dim_leads
+    where lead_id in (select lead_id from tickets)  -- changed only
 ),
 
 staff as (
@@ -37,4 +41,3 @@ final as (
 )
 
 select * from final
-order by opened_at, ticket_id
