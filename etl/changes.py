@@ -47,6 +47,7 @@ FACT_VIEWS = {
     "email_outbox": "fct_emails",
     "support_tickets": "fct_support_tickets",
     "target_board_entries": "fct_target_board_entries",
+    "am_targets": "fct_am_targets",
 }
 # A change to these reaches too many rows to follow: the maintained models are rebuilt.
 # (Their rows are few: comparing them before and after is cheap.)

@@ -91,6 +91,9 @@ changes = st.lists(
                 "update_ticket",
                 "rename_lead",
                 "rename_staff",
+                "record_on_board",
+                "redate_board_deposit",
+                "update_target",
             ]
         ),
         st.integers(min_value=0, max_value=10_000),
@@ -246,6 +249,40 @@ def apply(connection, kind: str, n: int) -> None:
             .where(T["leads"].c.id == lead_id)
             .values(first_name=f"Renamed{n}", updated_at=utcnow())
         )
+    elif kind == "record_on_board":  # a deposit recorded on an AM's target board
+        board = set(connection.execute(sa.select(T["target_board_entries"].c.deposit_id)).scalars())
+        ids = [
+            i
+            for i in connection.execute(sa.select(T["deposit_attempts"].c.id)).scalars()
+            if i not in board
+        ]
+        if ids:
+            connection.execute(
+                sa.insert(T["target_board_entries"]).values(
+                    am_id=2 + n % 3,
+                    deposit_id=ids[n % len(ids)],
+                    amount_usd=Decimal(n % 300) + Decimal("1.25"),
+                    recorded_by_id=1,
+                    recorded_at=when,
+                )
+            )
+    elif kind == "redate_board_deposit":  # into or out of a target's period
+        board = connection.execute(sa.select(T["target_board_entries"].c.deposit_id)).scalars()
+        board = board.all()
+        if board:
+            connection.execute(
+                sa.update(T["deposit_attempts"])
+                .where(T["deposit_attempts"].c.id == board[n % len(board)])
+                .values(created_at=AS_OF - timedelta(days=n % 40), updated_at=utcnow())
+            )
+    elif kind == "update_target":
+        ids = connection.execute(sa.select(T["am_targets"].c.id)).scalars().all()
+        if ids:
+            connection.execute(
+                sa.update(T["am_targets"])
+                .where(T["am_targets"].c.id == ids[n % len(ids)])
+                .values(target_usd=Decimal(100 + n % 900), target_ftds=n % 4, updated_at=utcnow())
+            )
     elif kind == "rename_staff":  # an AM's name shows on their leads' rows everywhere
         connection.execute(
             sa.update(T["staff"])
@@ -302,6 +339,8 @@ def test_incremental_equals_full_on_a_fixed_walk(crm_engine, tmp_path):
         ("update_ticket", 1),  # a ticket closed and given to Alan
         ("rename_lead", 5),
         ("rename_staff", 1),
+        ("record_on_board", 2),
+        ("update_target", 0),
     ]
     with crm_engine.begin() as connection:
         for kind, n in walk:
@@ -312,6 +351,32 @@ def test_incremental_equals_full_on_a_fixed_walk(crm_engine, tmp_path):
     with crm_engine.begin() as connection:
         apply(connection, "fix_lead", 0)
         apply(connection, "rename_staff", 0)  # Alan, now the owner of a ticket of another AM's lead
+        apply(connection, "redate_board_deposit", 25)  # into February: Cid's target then
+    etl(crm_engine, incremental)
+    full = warehouse_paths(tmp_path / "full.duckdb")
+    etl(crm_engine, full, full=True)
+    assert snapshot(incremental) == snapshot(full)
+
+
+@pytest.mark.parametrize(
+    "kind, n",
+    [
+        ("record_on_board", 2),
+        ("update_target", 0),
+        ("redate_board_deposit", 25),  # into February: Cid's target then
+        ("rename_staff", 0),
+        ("update_ticket", 1),
+        ("rename_lead", 5),
+    ],
+)
+def test_one_change_alone_reaches_the_warehouse(crm_engine, tmp_path, kind, n):
+    """One change per run: in a walk, another change can cover for a keys file that misses
+    this one (a lead's row recomputed for its call, say)."""
+    build_small_crm(crm_engine)
+    incremental = warehouse_paths(tmp_path / "incremental.duckdb")
+    etl(crm_engine, incremental)
+    with crm_engine.begin() as connection:
+        apply(connection, kind, n)
     etl(crm_engine, incremental)
     full = warehouse_paths(tmp_path / "full.duckdb")
     etl(crm_engine, full, full=True)

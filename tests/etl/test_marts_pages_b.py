@@ -229,8 +229,7 @@ def test_support_tickets_one_row_per_ticket_with_lead_am_and_owner(small_warehou
 
 # ---------------------------------------------------------------- mart_target_board
 def test_target_board_one_row_per_target_with_what_was_recorded_in_its_period(small_warehouse):
-    board = rows(small_warehouse, "SELECT * FROM mart_target_board")
-    # By period, then AM.
+    board = rows(small_warehouse, "SELECT * FROM mart_target_board ORDER BY period_start, am_id")
     assert board == [
         {
             "target_id": 3,

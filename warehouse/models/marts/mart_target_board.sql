@@ -1,9 +1,12 @@
+-- maintained: by key (target_id) from changed_target_ids
 -- mart_target_board: one row per AM per target period (F12): the target, and the deposits
 -- recorded on the AM's target board whose deposit was made within the period (UTC days,
--- both ends included). Key: target_id (one per am_id and period_start).
+-- both ends included). Key: target_id (one per am_id and period_start). In no particular
+-- order (pages sort): an incremental run replaces the changed targets' rows.
 with targets as (
     select target_id, am_id, period_start, period_end, target_usd, target_ftds
-    from stg_am_targets
+    from fct_am_targets
+    where target_id in (select target_id from changed_target_ids)  -- changed only
 ),
 
 account_managers as (
@@ -18,6 +21,7 @@ entries as (
         deposits.is_ftd
     from fct_target_board_entries as entries
     join fct_deposit_attempts as deposits using (deposit_id)
+    where entries.am_id in (select am_id from targets)  -- changed only
 ),
 
 recorded as (
@@ -55,4 +59,3 @@ final as (
 )
 
 select * from final
-order by period_start, am_id
