@@ -318,9 +318,6 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
         or staged != _state(base, "published")
         or _state(base, "models") != fingerprint
     )
-    snapshot = SnapshotWriter(base, paths, run_id)
-    # Copied now, the current snapshot reaches the disk while this run lands and stages.
-    snapshot.prepare(None if rebuild else start_from)
     run_sql(
         base,
         "INSERT INTO etl_runs (run_id, mode, status, as_of, started_at) "
@@ -341,6 +338,9 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
     # Before any table is read: a row committed after its table's read was stamped no earlier.
     horizon = source.write_horizon()
     previous_horizon = _stored_time(base, "write_horizon")
+    snapshot = SnapshotWriter(base, paths, run_id)
+    # Copied now, the current snapshot reaches the disk while this run lands and stages.
+    snapshot.prepare(None if rebuild else start_from)
     try:
         run_sql(base, "BEGIN TRANSACTION")
         for name in (*STAGED_TABLES, "deleted_rows"):
