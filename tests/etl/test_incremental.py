@@ -103,6 +103,14 @@ changes = st.lists(
 )
 
 
+def deposits_off_the_board(connection) -> list[int]:
+    """The deposit attempts no target-board entry records (a board deposit cannot be deleted,
+    nor recorded twice)."""
+    board = set(connection.execute(sa.select(T["target_board_entries"].c.deposit_id)).scalars())
+    deposits = connection.execute(sa.select(T["deposit_attempts"].c.id)).scalars()
+    return [deposit_id for deposit_id in deposits if deposit_id not in board]
+
+
 def apply(connection, kind: str, n: int) -> None:
     """Make one change the way a CRM user or the platform would."""
     lead_ids = connection.execute(sa.select(T["leads"].c.id)).scalars().all()
@@ -188,14 +196,7 @@ def apply(connection, kind: str, n: int) -> None:
         if ids:
             connection.execute(sa.delete(T["calls"]).where(T["calls"].c.id == ids[n % len(ids)]))
     elif kind == "delete_deposit":
-        board = (
-            connection.execute(sa.select(T["target_board_entries"].c.deposit_id)).scalars().all()
-        )
-        ids = [
-            i
-            for i in connection.execute(sa.select(T["deposit_attempts"].c.id)).scalars()
-            if i not in board
-        ]
+        ids = deposits_off_the_board(connection)
         if ids:
             connection.execute(
                 sa.delete(T["deposit_attempts"]).where(
@@ -250,12 +251,7 @@ def apply(connection, kind: str, n: int) -> None:
             .values(first_name=f"Renamed{n}", updated_at=utcnow())
         )
     elif kind == "record_on_board":  # a deposit recorded on an AM's target board
-        board = set(connection.execute(sa.select(T["target_board_entries"].c.deposit_id)).scalars())
-        ids = [
-            i
-            for i in connection.execute(sa.select(T["deposit_attempts"].c.id)).scalars()
-            if i not in board
-        ]
+        ids = deposits_off_the_board(connection)
         if ids:
             connection.execute(
                 sa.insert(T["target_board_entries"]).values(
