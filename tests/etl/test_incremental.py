@@ -103,6 +103,20 @@ changes = st.lists(
 )
 
 
+def update_nth(connection, table: str, n: int, among: list[int] | None = None, **values) -> None:
+    """Write ``values`` (and a new ``updated_at``) to the ``n``-th row of ``table``, counted
+    round the ids ``among`` (default: all its rows); nothing if there are none."""
+    ids = among
+    if ids is None:
+        ids = connection.execute(sa.select(T[table].c.id)).scalars().all()
+    if ids:
+        connection.execute(
+            sa.update(T[table])
+            .where(T[table].c.id == ids[n % len(ids)])
+            .values(**values, updated_at=utcnow())
+        )
+
+
 def deposits_off_the_board(connection) -> list[int]:
     """The deposit attempts no target-board entry records (a board deposit cannot be deleted,
     nor recorded twice)."""
@@ -160,16 +174,13 @@ def apply(connection, kind: str, n: int) -> None:
             )
         )
     elif kind == "heartbeat":  # an open session seen again, or logged out (every third)
-        ids = connection.execute(sa.select(T["platform_sessions"].c.id)).scalars().all()
         seen = AS_OF - timedelta(minutes=n % 9)
-        connection.execute(
-            sa.update(T["platform_sessions"])
-            .where(T["platform_sessions"].c.id == ids[n % len(ids)])
-            .values(
-                last_seen_at=seen,
-                logout_at=seen if n % 3 == 0 else None,
-                updated_at=utcnow(),
-            )
+        update_nth(
+            connection,
+            "platform_sessions",
+            n,
+            last_seen_at=seen,
+            logout_at=seen if n % 3 == 0 else None,
         )
     elif kind == "update_lead":
         connection.execute(
@@ -184,13 +195,9 @@ def apply(connection, kind: str, n: int) -> None:
             )
         )
     elif kind == "update_deposit":
-        ids = connection.execute(sa.select(T["deposit_attempts"].c.id)).scalars().all()
-        if ids:
-            connection.execute(
-                sa.update(T["deposit_attempts"])
-                .where(T["deposit_attempts"].c.id == ids[n % len(ids)])
-                .values(status="declined", decline_reason="do not honour", updated_at=utcnow())
-            )
+        update_nth(
+            connection, "deposit_attempts", n, status="declined", decline_reason="do not honour"
+        )
     elif kind == "delete_call":
         ids = connection.execute(sa.select(T["calls"].c.id)).scalars().all()
         if ids:
@@ -233,17 +240,13 @@ def apply(connection, kind: str, n: int) -> None:
             .values(email="fixed@mail.example", updated_at=utcnow())
         )
     elif kind == "update_ticket":  # closed, or handed to another owner (or to none)
-        ids = connection.execute(sa.select(T["support_tickets"].c.id)).scalars().all()
-        if ids:
-            connection.execute(
-                sa.update(T["support_tickets"])
-                .where(T["support_tickets"].c.id == ids[n % len(ids)])
-                .values(
-                    status="closed" if n % 2 else "open",
-                    owner_id=[None, 2, 3, 4][n % 4],
-                    updated_at=utcnow(),
-                )
-            )
+        update_nth(
+            connection,
+            "support_tickets",
+            n,
+            status="closed" if n % 2 else "open",
+            owner_id=[None, 2, 3, 4][n % 4],
+        )
     elif kind == "rename_lead":  # the name shows on the lead's payments and tickets
         connection.execute(
             sa.update(T["leads"])
@@ -264,21 +267,17 @@ def apply(connection, kind: str, n: int) -> None:
             )
     elif kind == "redate_board_deposit":  # into or out of a target's period
         board = connection.execute(sa.select(T["target_board_entries"].c.deposit_id)).scalars()
-        board = board.all()
-        if board:
-            connection.execute(
-                sa.update(T["deposit_attempts"])
-                .where(T["deposit_attempts"].c.id == board[n % len(board)])
-                .values(created_at=AS_OF - timedelta(days=n % 40), updated_at=utcnow())
-            )
+        update_nth(
+            connection,
+            "deposit_attempts",
+            n,
+            among=board.all(),
+            created_at=AS_OF - timedelta(days=n % 40),
+        )
     elif kind == "update_target":
-        ids = connection.execute(sa.select(T["am_targets"].c.id)).scalars().all()
-        if ids:
-            connection.execute(
-                sa.update(T["am_targets"])
-                .where(T["am_targets"].c.id == ids[n % len(ids)])
-                .values(target_usd=Decimal(100 + n % 900), target_ftds=n % 4, updated_at=utcnow())
-            )
+        update_nth(
+            connection, "am_targets", n, target_usd=Decimal(100 + n % 900), target_ftds=n % 4
+        )
     elif kind == "rename_staff":  # an AM's name shows on their leads' rows everywhere
         connection.execute(
             sa.update(T["staff"])
