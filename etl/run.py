@@ -13,7 +13,7 @@ carry an ``updated_at`` older than rows that run landed. On PostgreSQL each run 
 oldest transaction open at its start began (``CrmSource.write_horizon``): whatever it could not
 see was stamped no earlier, so the next run reads every table from there, less a margin for
 clock skew. Where the CRM cannot tell (SQLite), a run reads from each table's watermark less a
-fixed overlap window. Re-reading costs little because staging replaces rows by key. Deleted
+fixed overlap window. Rows read again as staging has them are dropped before staging. Deleted
 rows come from the CRM's tombstone table (``deleted_rows``, filled by triggers).
 """
 
@@ -23,6 +23,7 @@ import contextlib
 import fcntl
 import hashlib
 import re
+import sys
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -37,7 +38,7 @@ from crm.errors import UserError
 from crm.models import Base
 from etl import changes
 from etl.publish import SnapshotWriter, current_snapshot
-from etl.sql import run_sql, scalar
+from etl.sql import TRACE, run_sql, scalar
 from warehouse import MODELS_DIR, WarehousePaths
 
 # Parents first: a child's staging checks look its parents up.
@@ -72,6 +73,7 @@ DEFERRED_CHECKPOINT = "1TB"
 # deletes every row it replaces. So runs checkpoint without it until the rows landed since the
 # last vacuum reach this share of the staged rows (a few percent of dead rows cost scans little).
 VACUUM_SHARE = 0.05
+MATERIALIZED = "-- materialized"
 
 BOOKKEEPING = """
 CREATE SCHEMA IF NOT EXISTS landing;
@@ -94,7 +96,8 @@ CREATE TABLE IF NOT EXISTS quarantine (
 
 @dataclass
 class TableResult:
-    landed: int = 0
+    landed: int = 0  # new row versions: rows read again as staging has them are not counted
+    unchanged: int = 0  # rows read again (the overlap for late commits) as staging has them
     quarantined: int = 0
     deleted: int = 0
     watermark: datetime | None = None
@@ -126,6 +129,10 @@ class RunSummary:
         return sum(t.landed for t in self.tables.values())
 
     @property
+    def unchanged(self) -> int:
+        return sum(t.unchanged for t in self.tables.values())
+
+    @property
     def quarantined(self) -> int:
         return sum(t.quarantined for t in self.tables.values())
 
@@ -141,7 +148,9 @@ class RunSummary:
         return (
             f"etl: {self.mode} run {self.run_id} in {self.seconds:.1f} s "
             f"(published after {self.published_after:.1f} s): {self.landed:,} rows"
-            f"{f' ({detail})' if detail else ''}, {self.quarantined:,} quarantined, "
+            f"{f' ({detail})' if detail else ''}"
+            f"{f', {self.unchanged:,} read again unchanged' if self.unchanged else ''}, "
+            f"{self.quarantined:,} quarantined, "
             f"{self.deleted:,} deleted{', vacuumed' if self.vacuumed else ''}; "
             f"data as of {self.as_of:%Y-%m-%d %H:%M:%S} UTC "
             f"[{', '.join(f'{name} {seconds:.1f} s' for name, seconds in self.phases.items())}]"
@@ -374,6 +383,12 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
                     f"etl: {name}: {rows:,} rows in {result.seconds:.1f} s "
                     f"({rows / max(result.seconds, 1e-9):,.0f} rows/s)"
                 )
+        if not full:
+            with summary.phase("landing"):
+                for name in STAGED_TABLES:
+                    result = summary.tables[name]
+                    result.unchanged = _drop_unchanged(base, name, watermarks.get(name))
+                    result.landed -= result.unchanged
         if staged is None:
             _drop_legacy_models(base)
         if not rebuild:
@@ -515,6 +530,32 @@ def _landed_watermark(base, relation: str) -> datetime | None:
     return scalar(base, f"SELECT max(try_cast(updated_at AS timestamptz)) FROM {relation}")
 
 
+def _drop_unchanged(base, name: str, watermark: datetime | None) -> int:
+    """Take out of ``landing.<name>`` the rows staging already has as they are (same key, same
+    ``updated_at``), and return how many. An incremental run reads back a minute or more for
+    late commits, so the watch loop reads most of the previous run's rows again; staged again,
+    they would cost every step after landing the same as new rows, to change nothing. Only a
+    row stamped no later than the last run's watermark can be one of them: when none is, as
+    after a quiet spell, staging is not read at all. A row whose key has a tombstone in this
+    run stays: the tombstone takes it out of staging, the row puts it back."""
+    landed = f"landing.{name}"
+    if watermark is None or not scalar(
+        base, f"SELECT count(*) FROM {landed} WHERE updated_at <= ?", [watermark]
+    ):
+        return 0
+    staged = f"stg_{name}"
+    key = next(iter(Base.metadata.tables[name].primary_key.columns)).name
+    return scalar(
+        base,
+        f"DELETE FROM {landed} USING {staged} AS staged "
+        f'WHERE {landed}."{key}" = staged.{_key_column(base, staged)} '
+        f"AND {landed}.updated_at = staged.updated_at AND {landed}.updated_at <= ? "
+        f'AND cast({landed}."{key}" AS varchar) NOT IN ('
+        "SELECT row_key FROM landing.deleted_rows WHERE table_name = ?)",
+        [watermark, name],
+    )
+
+
 def _apply_tombstones(base, summary: RunSummary) -> None:
     """Remove from staging and quarantine the rows the CRM deleted since the last run."""
     deleted = run_sql(base, "SELECT DISTINCT table_name FROM landing.deleted_rows")
@@ -600,9 +641,12 @@ def _stage(base, name: str, run_id: int, as_of: datetime, full: bool) -> int:
 
 
 def _create_views(base) -> None:
-    """Facts and dims are views over staging."""
+    """Facts and dims are views over staging; a model that says ``-- materialized`` in its first
+    line is a temp table instead, computed here once for every read of the views after it."""
     for layer, name in models("facts"):
-        run_sql(base, f"CREATE OR REPLACE VIEW {name} AS {model_sql(layer, name)}")
+        sql = model_sql(layer, name)
+        kind = "TEMP TABLE" if sql.startswith(MATERIALIZED) else "VIEW"
+        run_sql(base, f"CREATE OR REPLACE {kind} {name} AS {sql}")
 
 
 def _build_models(base, rebuild: bool) -> None:
@@ -630,6 +674,10 @@ def _build_keys(base, name: str, built: set[str]) -> None:
             _build_keys(base, other, built)
     run_sql(base, f"CREATE OR REPLACE TEMP TABLE {name} AS {model_sql('changes', name)}")
     built.add(name)
+    if TRACE:
+        print(
+            f"etl: {name}: {scalar(base, f'SELECT count(*) FROM {name}'):,} keys", file=sys.stderr
+        )
 
 
 def _models_fingerprint() -> str:

@@ -24,7 +24,7 @@ def run_sql(con: duckdb.DuckDBPyConnection, query: str, params=None) -> list[tup
     rows = con.execute(query, params).fetchall()
     took = time.perf_counter() - began
     if TRACE and took > TRACE_AFTER_S:
-        print(f"etl: {took:.2f} s {' '.join(query.split())[:160]}", file=sys.stderr)
+        print(f"etl: {took:.3f} s {' '.join(query.split())[:160]}", file=sys.stderr)
     return rows
 
 
