@@ -656,12 +656,15 @@ def _build_models(base, rebuild: bool) -> None:
     A by-key model's keys (``warehouse/models/changes/``) are worked out just before it runs:
     they may read what the models before it changed (``changes_int_lead_activity``)."""
     built: set[str] = set()
-    for layer, name in models("intermediate", "marts"):
+    kept = models("intermediate", "marts")
+    readers = " ".join(_reading(layer, name) for layer, name in kept)
+    for layer, name in kept:
         sql = model_sql(layer, name)
         how = changes.Maintenance.of(sql)
         if not rebuild and how is not None and how.keys_relation:
             _build_keys(base, how.keys_relation, built)
-        changes.maintain(base, name, sql, how, rebuild)
+        followed = re.search(rf"\bchanges_{name}\b", readers) is not None
+        changes.maintain(base, name, sql, how, rebuild, followed)
 
 
 def _build_keys(base, name: str, built: set[str]) -> None:
