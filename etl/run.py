@@ -544,7 +544,7 @@ def _drop_unchanged(base, name: str, watermark: datetime | None) -> int:
     ):
         return 0
     staged = f"stg_{name}"
-    key = next(iter(Base.metadata.tables[name].primary_key.columns)).name
+    key = _crm_key(name)
     return scalar(
         base,
         f"DELETE FROM {landed} USING {staged} AS staged "
@@ -579,6 +579,11 @@ def _apply_tombstones(base, summary: RunSummary) -> None:
         summary.tables[table_name].deleted += removed
 
 
+def _crm_key(name: str) -> str:
+    """The key column of the CRM table ``name``, as landed (``id``)."""
+    return next(iter(Base.metadata.tables[name].primary_key.columns)).name
+
+
 def _key_column(base, relation: str) -> str:
     return scalar(base, f"DESCRIBE {relation}")
 
@@ -586,7 +591,7 @@ def _key_column(base, relation: str) -> str:
 def _deduplicate_landing(base, name: str) -> None:
     """Keep the newest version of each key. One read of the CRM cannot return a key twice, so
     this only checks, cheaply, and sorts only if something upstream ever breaks that."""
-    key = next(iter(Base.metadata.tables[name].primary_key.columns)).name
+    key = _crm_key(name)
     table = f"landing.{name}"
     if scalar(base, f'SELECT count(*) - count(DISTINCT "{key}") FROM {table}'):
         run_sql(
