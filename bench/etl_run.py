@@ -154,6 +154,14 @@ def simulate_floor(url: str) -> None:
     )
 
 
+def copy_database(target: str, template: str) -> str:
+    """``target`` made anew as a copy of the database ``template``; returns its URL."""
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {target} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {target} TEMPLATE {template}")
+    return f"{SERVER}/{target}"
+
+
 def copy_warehouse(source: Path, target: Path) -> Path:
     """Copy the warehouse at ``source`` (its link and folder) to the folder ``target``."""
     shutil.rmtree(target, ignore_errors=True)
@@ -165,22 +173,17 @@ def copy_warehouse(source: Path, target: Path) -> Path:
 def keep_for_repeats(url: str, warehouse: Path) -> Path:
     """Keep the CRM just after the 1 % change (a template database) and the warehouse as the
     full run left it, so that the incremental run can be tried again on the same state."""
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {CHANGED_DB} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {CHANGED_DB} TEMPLATE {COPY_DB}")
+    copy_database(CHANGED_DB, template=COPY_DB)
     return copy_warehouse(warehouse, warehouse.parent / "kept")
 
 
-def repeated_runs(times: int, kept: Path) -> list[dict]:
-    """The incremental run after the 1 % change again, each time from the kept state."""
-    url = f"{SERVER}/{REPEAT_DB}"
+def repeated_runs(times: int, kept: Path, scratch: Path) -> list[dict]:
+    """The incremental run after the 1 % change again, each time from the kept state (the
+    warehouse copied to the folder ``scratch``)."""
     runs = []
     for _ in range(times):
-        with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {REPEAT_DB} WITH (FORCE)")
-            admin.execute(f"CREATE DATABASE {REPEAT_DB} TEMPLATE {CHANGED_DB}")
-        again = copy_warehouse(kept, kept.parent.parent / "again")
-        runs.append(run_seconds(*etl(url, again)))
+        url = copy_database(REPEAT_DB, template=CHANGED_DB)
+        runs.append(run_seconds(*etl(url, copy_warehouse(kept, scratch))))
     return runs
 
 
@@ -348,10 +351,7 @@ def main() -> None:
         "copy of the same CRM and warehouse (one run moves by seconds on a shared VM)",
     )
     args = parser.parse_args()
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {COPY_DB} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {COPY_DB} TEMPLATE {SOURCE_DB}")
-    url = f"{SERVER}/{COPY_DB}"
+    url = copy_database(COPY_DB, template=SOURCE_DB)
     # The data set may predate the latest migrations: bring the copy up to this code.
     subprocess.run(
         [sys.executable, "-m", "crm", "init"],
@@ -390,7 +390,7 @@ def main() -> None:
         queries = page_queries(warehouse)
         repeats = [run_seconds(incremental_s, incremental_line)]
         if args.repeat > 1:
-            repeats += repeated_runs(args.repeat - 1, kept)
+            repeats += repeated_runs(args.repeat - 1, kept, Path(tmp) / "again")
         snapshot_mb = os.path.getsize(os.path.realpath(warehouse)) / 2**20
         base_mb = os.path.getsize(Path(f"{warehouse}.d") / "base.duckdb") / 2**20
         if args.keep:
