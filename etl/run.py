@@ -74,6 +74,9 @@ DEFERRED_CHECKPOINT = "1TB"
 # last vacuum reach this share of the staged rows (a few percent of dead rows cost scans little).
 VACUUM_SHARE = 0.05
 MATERIALIZED = "-- materialized"
+# ``-- materialized: known_lead(lead_id)``: the temp table comes with a macro that tells
+# whether a value is among its keys (etl.run._create_membership).
+MEMBERSHIP = re.compile(r"^-- materialized: (?P<macro>\w+)\((?P<key>\w+)\)")
 
 BOOKKEEPING = """
 CREATE SCHEMA IF NOT EXISTS landing;
@@ -180,11 +183,20 @@ def models(*layers: str) -> list[tuple[str, str]]:
     """The layers' models as (layer, name), each after the models it reads (by name, or by
     ``changes_<name>``, the changes a by-key model leaves), its keys' reads included."""
     found = {path.stem: layer for layer in layers for path in (MODELS_DIR / layer).glob("*.sql")}
+    # A model is read by name, or through the membership macro it comes with.
+    called = {
+        other: rf"|\b{check['macro']}\s*\("
+        for other, layer in found.items()
+        if (check := MEMBERSHIP.match(model_sql(layer, other)))
+    }
     reads = {
         name: {
             other
             for other in found
-            if other != name and re.search(rf"\b(changes_)?{other}\b", _reading(found[name], name))
+            if other != name
+            and re.search(
+                rf"\b(changes_)?{other}\b{called.get(other, '')}", _reading(found[name], name)
+            )
         }
         for name in sorted(found)
     }
@@ -652,6 +664,37 @@ def _create_views(base) -> None:
         sql = model_sql(layer, name)
         kind = "TEMP TABLE" if sql.startswith(MATERIALIZED) else "VIEW"
         run_sql(base, f"CREATE OR REPLACE {kind} {name} AS {sql}")
+        if check := MEMBERSHIP.match(sql):
+            _create_membership(base, name, check["macro"], check["key"])
+
+
+def _create_membership(base, relation: str, macro: str, key: str) -> None:
+    """The temp macro ``macro(value)``: whether ``value`` is one of the integer keys ``key`` of
+    ``relation``. A fact view asks it of every row it reads; ``value IN (SELECT key FROM
+    relation)`` would hash all of ``relation`` (1 M leads) at every read, some forty times a
+    run, even when the read wants a thousand rows. Keys are mostly dense (CRM sequences), so
+    the macro tests the range they span and the few values missing in it (the gaps: deleted,
+    quarantined, rolled back): a hash of the gaps only. Where the gaps outnumber the keys
+    (sparse keys), it falls back to the hash of the keys."""
+    low, high, count = run_sql(base, f"SELECT min({key}), max({key}), count(*) FROM {relation}")[0]
+    gaps = f"{relation}_gaps"
+    missing = high - low + 1 - count if count else None
+    if missing == 0:
+        test = f"value BETWEEN {low} AND {high}"
+    elif missing is not None and missing <= count:
+        # Each key and the next one: the values between them are the gaps (a sort of the
+        # keys costs half of hashing them to find the range's values they lack).
+        run_sql(
+            base,
+            f"CREATE OR REPLACE TEMP TABLE {gaps} AS "
+            f"SELECT unnest(range({key} + 1, next)) AS {key} FROM ("
+            f"SELECT {key}, lead({key}) OVER (ORDER BY {key}) AS next FROM {relation}) "
+            f"WHERE next > {key} + 1",
+        )
+        test = f"value BETWEEN {low} AND {high} AND value NOT IN (SELECT {key} FROM {gaps})"
+    else:
+        test = f"value IN (SELECT {key} FROM {relation})"
+    run_sql(base, f"CREATE OR REPLACE TEMP MACRO {macro}(value) AS {test}")
 
 
 def _build_models(base, rebuild: bool) -> None:

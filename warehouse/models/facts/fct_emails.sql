@@ -1,4 +1,4 @@
 -- fct_emails: one row per client e-mail to a known lead. Key: email_id.
 select emails.*
 from stg_email_outbox as emails
-where emails.lead_id in (select lead_id from known_leads)
+where known_lead(emails.lead_id)
