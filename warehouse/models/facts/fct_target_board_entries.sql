@@ -2,4 +2,4 @@
 select entries.*
 from stg_target_board_entries as entries
 where entries.am_id in (select staff_id from stg_staff)
-  and entries.deposit_id in (select deposit_id from fct_deposit_attempts)
+  and known_deposit(entries.deposit_id)
