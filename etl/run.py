@@ -61,6 +61,13 @@ STAGED_TABLES = (
 )
 FUTURE_TOLERANCE = timedelta(minutes=5)
 MEMORY_LIMIT = "2GB"
+# An incremental run that lands up to SMALL_RUN_ROWS works within SMALL_RUN_MEMORY, from buffers
+# the block allocator keeps for the process's life: fresh memory is what such a run pays for
+# most on these VMs (the kernel zeroing pages: system time 6-7 s of a 9-10 s run at 2 GB,
+# 3-4.5 s bounded; BENCHMARKS.md, session 10). Full runs and rebuilds keep MEMORY_LIMIT: their
+# marts would spill.
+SMALL_RUN_MEMORY = "800MB"
+SMALL_RUN_ROWS = 1_000_000
 DEFAULT_OVERLAP = timedelta(minutes=10)
 # Read back past the write horizon by this much: clocks of app servers that differ from the
 # database's, and an action that reads the clock before its transaction's first statement
@@ -229,6 +236,7 @@ def open_base(paths: WarehousePaths) -> duckdb.DuckDBPyConnection:
     run_sql(base, "SET preserve_insertion_order = false")
     # Bounded memory: what does not fit spills to the warehouse's own folder.
     run_sql(base, f"SET memory_limit = '{MEMORY_LIMIT}'")
+    run_sql(base, f"SET block_allocator_memory = '{SMALL_RUN_MEMORY}'")
     run_sql(base, f"SET temp_directory = '{paths.home / 'spill'}'")
     run_sql(base, BOOKKEEPING)
     return base
@@ -339,6 +347,7 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
         or staged != _state(base, "published")
         or _state(base, "models") != fingerprint
     )
+    run_sql(base, f"SET memory_limit = '{MEMORY_LIMIT if rebuild else SMALL_RUN_MEMORY}'")
     run_sql(
         base,
         "INSERT INTO etl_runs (run_id, mode, status, as_of, started_at) "
@@ -401,6 +410,8 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
                     result = summary.tables[name]
                     result.unchanged = _drop_unchanged(base, name, watermarks.get(name))
                     result.landed -= result.unchanged
+            if summary.landed > SMALL_RUN_ROWS:
+                run_sql(base, f"SET memory_limit = '{MEMORY_LIMIT}'")
         if staged is None:
             _drop_legacy_models(base)
         if not rebuild:
@@ -417,6 +428,7 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
             _create_views(base)
             rebuild = rebuild or not changes.capture_after(base)
             if rebuild:
+                run_sql(base, f"SET memory_limit = '{MEMORY_LIMIT}'")
                 changes.everything(base)
         for name, result in summary.tables.items():
             if result.watermark is not None:
