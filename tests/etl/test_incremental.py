@@ -15,7 +15,7 @@ from crm.models import Base, utcnow
 from etl import run as etl_run
 from etl.extract import CrmSource
 from etl.run import Loader, run_etl
-from tests.etl.small_crm import AS_OF, build_small_crm
+from tests.etl.small_crm import AS_OF, assignment, build_small_crm, call, deposit, email
 from warehouse import warehouse_paths
 from warehouse.reader import Warehouse
 
@@ -448,6 +448,70 @@ def test_a_row_deleted_and_written_back_as_it_was_stays(crm_engine, tmp_path):
         assert row.id in events["event_id"].to_pylist()
     finally:
         reader.close()
+
+
+def test_the_rows_of_a_quarantined_lead_are_listed_until_it_is_fixed(crm_engine, tmp_path):
+    """Lead 5's email is malformed, so the lead is quarantined: its session (the small CRM's),
+    and a call, a deposit, an assignment and a sent mail added here are listed as orphans and
+    left out of the marts. Once its email is fixed, the next run lists none of them and the
+    marts carry them."""
+    build_small_crm(crm_engine)
+    added = {
+        "calls": call(90, 5, 2, "03-09 15:00", 60, "connected"),
+        "deposit_attempts": deposit(
+            90, 5, 2, "10.00", "USD", "10.00", "card", "Stripe", "approved", "03-09 15:10"
+        ),
+        "assignments": assignment(90, 5, None, 2, "conversion", "new_lead", "03-09 11:30"),
+        "email_outbox": email(90, 5, "reach_you", "row@mail.example", "03-09 12:00", "03-09 12:01"),
+    }
+    with crm_engine.begin() as connection:
+        for table, row in added.items():
+            connection.execute(sa.insert(T[table]).values(row))
+    paths = warehouse_paths(tmp_path / "wh.duckdb")
+
+    def listed_and_shown() -> tuple[dict, set]:
+        reader = Warehouse(paths)
+        try:
+            orphans = {
+                (row["table_name"], row["row_key"]): row["reason"]
+                for row in reader.sql(
+                    "SELECT table_name, row_key, reason FROM quarantine WHERE reason LIKE 'lead %'"
+                ).to_pylist()
+            }
+            shown = {
+                (row["kind"], row["event_id"])
+                for row in reader.sql(
+                    "SELECT kind, event_id FROM mart_activity_log WHERE lead_id = 5 "
+                    "UNION ALL SELECT 'deposit', deposit_id FROM mart_payments WHERE lead_id = 5"
+                ).to_pylist()
+            }
+            return orphans, shown
+        finally:
+            reader.close()
+
+    etl(crm_engine, paths, full=True)
+    reason = "lead 5 is missing or quarantined"
+    assert listed_and_shown() == (
+        {
+            ("platform_sessions", "8"): reason,
+            ("calls", "90"): reason,
+            ("deposit_attempts", "90"): reason,
+            ("assignments", "90"): reason,
+            ("email_outbox", "90"): reason,
+        },
+        set(),
+    )
+    with crm_engine.begin() as connection:
+        connection.execute(
+            sa.update(T["leads"])
+            .where(T["leads"].c.id == 5)
+            .values(email="bad.row@mail.example", updated_at=AS_OF - timedelta(minutes=1))
+        )
+    etl(crm_engine, paths, moment=AS_OF + timedelta(minutes=1))
+    assert listed_and_shown() == (
+        {},
+        {("call", 90), ("email", 90), ("assignment", 90), ("deposit", 90)},
+    )
 
 
 def test_the_lead_ranking_follows_the_clock_between_runs(crm_engine, tmp_path):

@@ -4,7 +4,8 @@
 -- its lead or AM arrives. Key: (table_name, row_key). Published within the snapshot's
 -- quarantine. An incremental run looks again at the candidate rows of each table only (its own
 -- changed rows and those pointing at a lead or AM that changed: etl/changes.py).
--- Written as anti-joins (one hash probe of one column per check).
+-- A row's lead is checked with known_lead(lead_id) (see known_leads), its AM by an anti-join
+-- with the staff (one hash probe of one column per check).
 with staff as (select staff_id from stg_staff),
 
 staged_calls as (
@@ -47,42 +48,27 @@ staged_leads as (
     where lead_id in (select lead_id from candidates_leads)  -- changed only
 ),
 
--- The leads the rows above point at: on an incremental run a few thousand, not every lead, so
--- each anti-join below hashes only those.
-leads as (
-    select lead_id from dim_leads
-    where lead_id in (  -- changed only
-        select lead_id from staged_calls  -- changed only
-        union all select lead_id from staged_deposit_attempts  -- changed only
-        union all select lead_id from staged_platform_sessions  -- changed only
-        union all select lead_id from staged_assignments  -- changed only
-        union all select lead_id from staged_notes  -- changed only
-        union all select lead_id from staged_email_outbox  -- changed only
-        union all select lead_id from staged_support_tickets  -- changed only
-    )  -- changed only
-),
-
 missing_lead as (
     select 'calls' as table_name, call_id as row_key, lead_id
-    from staged_calls anti join leads using (lead_id) where lead_id is not null
+    from staged_calls where lead_id is not null and not known_lead(lead_id)
     union all
     select 'deposit_attempts', deposit_id, lead_id
-    from staged_deposit_attempts anti join leads using (lead_id) where lead_id is not null
+    from staged_deposit_attempts where lead_id is not null and not known_lead(lead_id)
     union all
     select 'platform_sessions', session_id, lead_id
-    from staged_platform_sessions anti join leads using (lead_id) where lead_id is not null
+    from staged_platform_sessions where lead_id is not null and not known_lead(lead_id)
     union all
     select 'assignments', assignment_id, lead_id
-    from staged_assignments anti join leads using (lead_id) where lead_id is not null
+    from staged_assignments where lead_id is not null and not known_lead(lead_id)
     union all
     select 'notes', note_id, lead_id
-    from staged_notes anti join leads using (lead_id) where lead_id is not null
+    from staged_notes where lead_id is not null and not known_lead(lead_id)
     union all
     select 'email_outbox', email_id, lead_id
-    from staged_email_outbox anti join leads using (lead_id) where lead_id is not null
+    from staged_email_outbox where lead_id is not null and not known_lead(lead_id)
     union all
     select 'support_tickets', ticket_id, lead_id
-    from staged_support_tickets anti join leads using (lead_id) where lead_id is not null
+    from staged_support_tickets where lead_id is not null and not known_lead(lead_id)
 ),
 
 -- A row whose lead is there but whose AM is not.
@@ -92,19 +78,19 @@ missing_am as (
     where am_id is not null
     union all
     select 'calls', call_id, am_id
-    from staged_calls semi join leads using (lead_id)
+    from staged_calls
     anti join staff on staff.staff_id = staged_calls.am_id
-    where am_id is not null
+    where am_id is not null and known_lead(staged_calls.lead_id)
     union all
     select 'deposit_attempts', deposit_id, am_id
-    from staged_deposit_attempts semi join leads using (lead_id)
+    from staged_deposit_attempts
     anti join staff on staff.staff_id = staged_deposit_attempts.am_id
-    where am_id is not null
+    where am_id is not null and known_lead(staged_deposit_attempts.lead_id)
     union all
     select 'assignments', assignment_id, to_am_id
-    from staged_assignments semi join leads using (lead_id)
+    from staged_assignments
     anti join staff on staff.staff_id = staged_assignments.to_am_id
-    where to_am_id is not null
+    where to_am_id is not null and known_lead(staged_assignments.lead_id)
 ),
 
 orphans as (
