@@ -191,22 +191,15 @@ def models(*layers: str) -> list[tuple[str, str]]:
     ``changes_<name>``, the changes a by-key model leaves), its keys' reads included."""
     found = {path.stem: layer for layer in layers for path in (MODELS_DIR / layer).glob("*.sql")}
     # A model is read by name, or through the membership macro it comes with.
-    called = {
-        other: rf"|\b{check['macro']}\s*\("
-        for other, layer in found.items()
-        if (check := MEMBERSHIP.match(model_sql(layer, other)))
-    }
-    reads = {
-        name: {
-            other
-            for other in found
-            if other != name
-            and re.search(
-                rf"\b(changes_)?{other}\b{called.get(other, '')}", _reading(found[name], name)
-            )
-        }
-        for name in sorted(found)
-    }
+    named = {}
+    for name, layer in found.items():
+        check = MEMBERSHIP.match(model_sql(layer, name))
+        macro = rf"|\b{check['macro']}\s*\(" if check else ""
+        named[name] = re.compile(rf"\b(changes_)?{name}\b{macro}")
+    reads = {}
+    for name in sorted(found):
+        code = _reading(found[name], name)
+        reads[name] = {other for other in found if other != name and named[other].search(code)}
     return [(found[name], name) for name in TopologicalSorter(reads).static_order()]
 
 
@@ -347,7 +340,7 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
         or staged != _state(base, "published")
         or _state(base, "models") != fingerprint
     )
-    run_sql(base, f"SET memory_limit = '{MEMORY_LIMIT if rebuild else SMALL_RUN_MEMORY}'")
+    _bound_memory(base, small=not rebuild)
     run_sql(
         base,
         "INSERT INTO etl_runs (run_id, mode, status, as_of, started_at) "
@@ -411,7 +404,7 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
                     result.unchanged = _drop_unchanged(base, name, watermarks.get(name))
                     result.landed -= result.unchanged
             if summary.landed > SMALL_RUN_ROWS:
-                run_sql(base, f"SET memory_limit = '{MEMORY_LIMIT}'")
+                _bound_memory(base, small=False)
         if staged is None:
             _drop_legacy_models(base)
         if not rebuild:
@@ -428,7 +421,7 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
             _create_views(base)
             rebuild = rebuild or not changes.capture_after(base)
             if rebuild:
-                run_sql(base, f"SET memory_limit = '{MEMORY_LIMIT}'")
+                _bound_memory(base, small=False)
                 changes.everything(base)
         for name, result in summary.tables.items():
             if result.watermark is not None:
@@ -511,6 +504,11 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
     run_sql(base, "RESET max_vacuum_tasks")
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _bound_memory(base, small: bool) -> None:
+    """SMALL_RUN_MEMORY for an incremental run that stays small, MEMORY_LIMIT otherwise."""
+    run_sql(base, f"SET memory_limit = '{SMALL_RUN_MEMORY if small else MEMORY_LIMIT}'")
 
 
 def _vacuum_due(base, full: bool, landed: int) -> bool:
