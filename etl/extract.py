@@ -12,10 +12,12 @@ How each CRM database is read (the fastest paths measured here: ``bench/etl_extr
   table is split into block ranges (``ctid``) read by several connections at once, all in one
   snapshot exported by the first (``pg_export_snapshot``), so the ranges add up to exactly the
   table at one instant, as pg_dump's parallel mode does. Parsing COPY is the client's largest
-  cost, and the parallel streams spread it over the cores. An incremental read binds ``since``
-  as a parameter (the ``updated_at`` index serves it) and pages through a server-side cursor:
-  ADBC reads a parameterised query's whole result into memory at once, so it gets a page at a
-  time.
+  cost, and the parallel streams spread it over the cores. An incremental read streams through
+  COPY too, with ``since`` written into the query as a timestamp literal (the ``updated_at``
+  index serves it): ADBC cannot COPY a query with a bound parameter, and reads such a query's
+  whole result into memory at once, over the slower row protocol. An incremental run lands
+  many tables one after another, each a short read: ``CrmSource.reading_ahead`` reads the next
+  ones on other connections while DuckDB loads the current one (``_ReadAhead``).
 - SQLite: ADBC (``adbc_driver_sqlite``), one stream. That driver types each column from the
   first batch it reads, as int64 when that batch holds only NULLs, and then fails on the first
   text value (``leads.callback_at`` is NULL in most leads). So the query starts with one
@@ -87,8 +89,6 @@ RANGES_PER_STREAM = 4
 BATCH_BYTES = 4 * 2**20
 # ... and at most this many of them waiting for DuckDB per stream.
 BATCHES_AHEAD_PER_STREAM = 2
-# Rows per FETCH of an incremental read from PostgreSQL; each page is held in memory once.
-FETCH_ROWS = 100_000
 # Rows per batch from SQLite (the driver's default, 1024, costs a DuckDB call per 1024 rows).
 SQLITE_BATCH_ROWS = 65_536
 TEMPLATE_COLUMN = "_starboard_template"
@@ -115,6 +115,7 @@ class CrmSource:
         self.dialect = self.url.get_backend_name()
         self.streams = max(1, streams)
         self._idle: list[_Connection] = []
+        self._ahead: _ReadAhead | None = None
         if self.dialect == "postgresql":
             self._uri = _libpq_uri(self.url)
         elif self.dialect == "sqlite":
@@ -141,11 +142,35 @@ class CrmSource:
         count is of the rows written there. A staging model that only maps rows is applied
         on the way in, so a full load writes each row once, not twice."""
         if since is not None:
-            if "updated_at" not in table.columns:
-                raise ValueError(f"{table.name} has no updated_at to read changes by")
-            if since.tzinfo is None:
-                raise ValueError(f"naive datetime {since!r}: pass a timezone-aware (UTC) time")
+            _check_since(table, since)
         return self._land(duck, table, list(table.columns), target, since, into)
+
+    @contextlib.contextmanager
+    def reading_ahead(self, reads: Iterable[tuple[sa.Table, datetime | None]]) -> Iterator[None]:
+        """Within the block, ``land`` calls for these reads (table and ``since``), made in this
+        order, find their rows already coming: up to ``streams`` of the changed-row reads are
+        under way at once, each holding at most a few batches (bounded memory). Full reads, and
+        SQLite (read in this process: nothing to overlap), go on as they are. Reads not landed by
+        the end of the block are stopped."""
+        changed = [(table, since) for table, since in reads if since is not None]
+        if self.dialect != "postgresql" or not changed:
+            yield
+            return
+        for table, since in changed:
+            _check_since(table, since)
+        ahead = _ReadAhead(
+            self,
+            [
+                (table.name, since, _postgresql_select(table, list(table.columns), since))
+                for table, since in changed
+            ],
+        )
+        self._ahead = ahead
+        try:
+            yield
+        finally:
+            self._ahead = None
+            ahead.close()
 
     def keys(self, duck: duckdb.DuckDBPyConnection, table: sa.Table, target: str) -> int:
         """Land only the primary-key column(s) of ``table`` into ``target`` (for delete
@@ -174,6 +199,8 @@ class CrmSource:
         return horizon.astimezone(timezone.utc) if sees_all else None
 
     def close(self) -> None:
+        if self._ahead is not None:
+            self._ahead.close()
         while self._idle:
             self._idle.pop().close()
 
@@ -197,11 +224,22 @@ class CrmSource:
             ) from error
 
     def _land_postgresql(self, duck, table, columns, target, since, into) -> int:
-        select = _postgresql_select(table, columns)
+        select = _postgresql_select(table, columns, since)
         casts = [_postgresql_cast(c) for c in columns]
         if since is not None:
-            changes = self._changed_rows(_postgresql_select(table, columns, since=True), since)
-            return self._load(duck, target, casts, changes, into=into)
+            ahead = self._ahead.take(table.name, since, select) if self._ahead else None
+            if ahead is not None:
+                try:
+                    return self._load(duck, target, casts, ahead.batches(), into=into)
+                except duckdb.Error:
+                    if ahead.error is not None:  # the cause, rather than DuckDB's report of it
+                        raise ahead.error from None
+                    raise
+            with self._borrowed() as connection:
+                connection.cursor.execute(select)
+                return self._load(
+                    duck, target, casts, connection.cursor.fetch_record_batch(), into=into
+                )
         connections = [self._connection()]
         try:
             lead = connections[0]
@@ -239,30 +277,6 @@ class CrmSource:
             raise
         self._idle.extend(connections)
         return rows
-
-    def _changed_rows(self, query: str, since: datetime) -> Iterator[pa.RecordBatch]:
-        """Rows changed since ``since``, a page of ``FETCH_ROWS`` at a time (see module doc).
-        The first batch may be empty: it carries the schema when nothing changed."""
-        # The transaction's end (the borrowed connection's) closes the cursor.
-        with self._borrowed() as connection:
-            cursor = connection.paging_cursor()
-            cursor.execute(
-                f"DECLARE starboard_changes NO SCROLL CURSOR FOR {query}",
-                (since.astimezone(timezone.utc),),
-            )
-            first = True
-            while True:
-                cursor.execute(f"FETCH FORWARD {FETCH_ROWS} FROM starboard_changes")
-                page = cursor.fetch_record_batch()
-                fetched = 0
-                for batch in page:
-                    fetched += batch.num_rows
-                    yield batch
-                if fetched == 0:
-                    if first:
-                        yield _empty_batch(page.schema)
-                    break
-                first = False
 
     def _land_sqlite(self, duck, table, columns, target, since, into) -> int:
         query = _sqlite_select(table, columns, since=since is not None)
@@ -327,7 +341,8 @@ class CrmSource:
         self._idle.append(connection)
 
     def _connection(self) -> _Connection:
-        if self._idle:
+        # Read-ahead threads take connections too: pop, not a test and a pop.
+        with contextlib.suppress(IndexError):
             return self._idle.pop()
         if self.dialect == "postgresql":
             return _PostgresConnection(self._uri)
@@ -341,7 +356,6 @@ class _Connection:
     def __init__(self, dbapi_connection):
         self.connection = dbapi_connection
         self.cursor = dbapi_connection.cursor()
-        self._paging = None
 
     def finish(self) -> None:
         """End the read: the snapshot and any cursor go, the connection stays for reuse."""
@@ -349,10 +363,8 @@ class _Connection:
 
     def close(self) -> None:
         # Best effort: the connection may already be broken, which is why it is being closed.
-        for cursor in (self._paging, self.cursor):
-            if cursor is not None:
-                with contextlib.suppress(Exception):
-                    cursor.close()
+        with contextlib.suppress(Exception):
+            self.cursor.close()
         with contextlib.suppress(Exception):
             self.connection.close()
 
@@ -370,15 +382,6 @@ class _PostgresConnection(_Connection):
         # JIT compiles each range query's expressions, for a plain scan that gains nothing.
         self.cursor.execute("SET jit = off")
         self.connection.commit()
-
-    def paging_cursor(self):
-        """A cursor that runs statements as they are (DECLARE and FETCH cannot be COPYed)."""
-        if self._paging is None:
-            self._paging = self.connection.cursor()
-            self._paging.adbc_statement.set_options(
-                **{adbc_driver_postgresql.StatementOptions.USE_COPY.value: "false"}
-            )
-        return self._paging
 
 
 class _SqliteConnection(_Connection):
@@ -469,6 +472,112 @@ class _ParallelReader:
             thread.join()
 
 
+class _AheadRead:
+    """One changed-row read of ``_ReadAhead``: its batches, handed over through a small queue."""
+
+    def __init__(self, table: str, since: datetime, query: str):
+        self.table, self.since, self.query = table, since, query
+        self.schema: pa.Schema | None = None
+        self.error: BaseException | None = None
+        self.started = threading.Event()  # the schema (or the error) is known
+        self.out: queue.Queue = queue.Queue(maxsize=BATCHES_AHEAD_PER_STREAM)
+
+    def batches(self) -> pa.RecordBatchReader:
+        self.started.wait()
+        if self.error is not None:
+            raise self.error
+
+        def drain() -> Iterator[pa.RecordBatch]:
+            while (item := self.out.get()) is not _DONE:
+                yield item
+            if self.error is not None:
+                raise RuntimeError(f"the read of {self.table} failed: {self.error}")
+
+        return pa.RecordBatchReader.from_batches(self.schema, drain())
+
+
+class _ReadAhead:
+    """Changed-row reads of several tables, in the order they will be landed, run by up to
+    ``source.streams`` threads, each on a connection of its own: PostgreSQL finds and sends
+    the next tables' rows while DuckDB writes the current one's. A thread takes the next read
+    not yet started when it is done with one, and waits when the read's few batches are not
+    taken yet, so memory stays bounded whatever the tables hold."""
+
+    def __init__(self, source: CrmSource, reads: list[tuple[str, datetime, str]]):
+        self.source = source
+        self.reads = [_AheadRead(*read) for read in reads]
+        self.taken = 0
+        self.lock = threading.Lock()
+        self.started = 0
+        self.stop = threading.Event()
+        self.threads = [
+            threading.Thread(target=self._work, name=f"starboard-ahead-{i}", daemon=True)
+            for i in range(min(source.streams, len(self.reads)))
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def take(self, table: str, since: datetime, query: str) -> _AheadRead | None:
+        """The read of ``table`` if it is the next one planned, as planned; otherwise the plan
+        no longer holds: every read ahead stops and the caller reads for itself."""
+        if self.taken < len(self.reads):
+            read = self.reads[self.taken]
+            if (read.table, read.since, read.query) == (table, since, query):
+                self.taken += 1
+                return read
+        self.close()
+        return None
+
+    def _work(self) -> None:
+        while not self.stop.is_set():
+            with self.lock:
+                if self.started == len(self.reads):
+                    return
+                read = self.reads[self.started]
+                self.started += 1
+            if not self._read(read):
+                return
+
+    def _read(self, read: _AheadRead) -> bool:
+        connection = None
+        try:
+            connection = self.source._connection()
+            connection.cursor.execute(read.query)
+            reader = connection.cursor.fetch_record_batch()
+            read.schema = reader.schema
+            read.started.set()
+            for batch in reader:  # pyarrow lets go of the GIL while ADBC reads and parses
+                if not self._put(read, batch):
+                    connection.close()  # mid-COPY: not fit to use again
+                    return False
+            connection.finish()
+            self.source._idle.append(connection)
+        except BaseException as error:
+            read.error = error
+            read.started.set()
+            if connection is not None:
+                connection.close()
+            self._put(read, _DONE)
+            return False
+        return self._put(read, _DONE)
+
+    def _put(self, read: _AheadRead, item) -> bool:
+        while not self.stop.is_set():
+            try:
+                read.out.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def close(self) -> None:
+        """Stop the threads and wait for them; reads not taken are dropped."""
+        self.stop.set()
+        for thread in self.threads:
+            thread.join()
+        self.taken = len(self.reads)
+
+
 def _reader(batches: Iterable) -> pa.RecordBatchReader:
     """A RecordBatchReader over ``batches`` (a ``_ParallelReader`` or a generator of batches
     whose first item fixes the schema)."""
@@ -499,12 +608,26 @@ def _block_ranges(pages: int, streams: int) -> list[str]:
 # -- SQL pieces ----------------------------------------------------------------------------------
 
 
-def _postgresql_select(table: sa.Table, columns: list[sa.Column], since: bool = False) -> str:
+def _postgresql_select(
+    table: sa.Table, columns: list[sa.Column], since: datetime | None = None
+) -> str:
     """The query for ``columns`` of ``table``; with ``since``, of the rows whose ``updated_at``
-    is at or after the parameter $1 (a range the index on ``updated_at`` serves)."""
+    is at or after it (a range the index on ``updated_at`` serves). ``since`` is written as a
+    literal, not bound (see module doc): the text of an aware datetime's ``isoformat`` is
+    digits and separators only."""
     values = ", ".join(_postgresql_column(c) for c in columns)
     query = f"SELECT {values} FROM {_quote(table.name)}"
-    return query + (" WHERE updated_at >= $1" if since else "")
+    if since is None:
+        return query
+    stamp = since.astimezone(timezone.utc).isoformat()
+    return f"{query} WHERE updated_at >= '{stamp}'::timestamptz"
+
+
+def _check_since(table: sa.Table, since: datetime) -> None:
+    if "updated_at" not in table.columns:
+        raise ValueError(f"{table.name} has no updated_at to read changes by")
+    if since.tzinfo is None:
+        raise ValueError(f"naive datetime {since!r}: pass a timezone-aware (UTC) time")
 
 
 def _postgresql_column(column: sa.Column) -> str:

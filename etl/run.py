@@ -24,6 +24,7 @@ import fcntl
 import hashlib
 import re
 import sys
+import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -364,39 +365,23 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
     snapshot = SnapshotWriter(base, paths, run_id)
     # Copied now, the current snapshot reaches the disk while this run lands and stages.
     snapshot.prepare(None if rebuild else start_from)
+    reads = {}
+    for name in (*STAGED_TABLES, "deleted_rows"):
+        since = None
+        if not full and name in watermarks:
+            if previous_horizon is None:
+                since = watermarks[name] - overlap
+            else:
+                # What the last run missed was committed after it read, so stamped after its
+                # horizon. (Not its watermark less a margin: a table that went quiet after a
+                # burst would re-land the burst's last minute at every run.)
+                since = previous_horizon - CLOCK_SKEW
+        reads[name] = since
     try:
         run_sql(base, "BEGIN TRANSACTION")
-        for name in (*STAGED_TABLES, "deleted_rows"):
-            since = None
-            if not full and name in watermarks:
-                if previous_horizon is None:
-                    since = watermarks[name] - overlap
-                else:
-                    # What the last run missed was committed after it read, so stamped after
-                    # its horizon. (Not its watermark less a margin: a table that went quiet
-                    # after a burst would re-land the burst's last minute at every run.)
-                    since = previous_horizon - CLOCK_SKEW
-            began = time.perf_counter()
-            # A full run stages each table on its way in (parents first, so the checks that
-            # look a parent up find it staged): its rows are written once, typed.
-            into = None
-            if full and name in STAGED_TABLES:
-                into = (f"stg_{name}", model_sql("staging", f"stg_{name}"))
-            with summary.phase("landing"):
-                rows = source.land(base, tables[name], f"landing.{name}", since=since, into=into)
-            result = TableResult(landed=rows, seconds=time.perf_counter() - began)
-            # Never past this run's own clock: a row stamped in the future (an app server
-            # whose clock runs ahead) would otherwise make the next runs skip the rows
-            # written until that moment. Such a row is read again until its time has come.
-            landed = f"landing.{name}" if into is None else into[0]
-            landed_mark = _landed_watermark(base, landed) or watermarks.get(name)
-            result.watermark = None if landed_mark is None else min(landed_mark, as_of)
-            summary.tables[name] = result
-            if rows and (full or rows > 100_000):
-                say(
-                    f"etl: {name}: {rows:,} rows in {result.seconds:.1f} s "
-                    f"({rows / max(result.seconds, 1e-9):,.0f} rows/s)"
-                )
+        with source.reading_ahead((tables[name], since) for name, since in reads.items()):
+            for name, since in reads.items():
+                _land(base, source, tables[name], since, full, watermarks.get(name), summary, say)
         if not full:
             with summary.phase("landing"):
                 for name in STAGED_TABLES:
@@ -473,12 +458,19 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
     summary.vacuumed = _vacuum_due(base, full, summary.landed)
     run_sql(base, "RESET max_vacuum_tasks" if summary.vacuumed else "SET max_vacuum_tasks = 0")
     reader_tables = _reader_tables(snapshot)
+    # The base's checkpoint (rewriting the blocks this run's staging changed) runs beside the
+    # models: they read the base but write only to the snapshot, and the checkpoint is mostly
+    # waiting on compression and the disk while many of the models' statements use one core.
+    checkpoint = _BackgroundCheckpoint(base)
     try:
         with summary.phase("marts"):
             snapshot.open(copy=not rebuild, drop=tuple(reader_tables))
             run_sql(base, "BEGIN TRANSACTION")
+            checkpoint.start(snapshot.home)
             _build_models(base, rebuild)
             run_sql(base, "COMMIT")
+        with summary.phase("checkpoint"):
+            checkpoint.wait()
         with summary.phase("publish"):
             run_sql(
                 base,
@@ -495,15 +487,71 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
                 [str(run_id), fingerprint],
             )
     except BaseException as error:
+        checkpoint.wait(reraise=False)
         snapshot.abandon()
         _record_failure(base, run_id, error, clock)
         raise
     summary.published_after = time.perf_counter() - started
-    with summary.phase("checkpoint"):
-        run_sql(base, "CHECKPOINT")
     run_sql(base, "RESET max_vacuum_tasks")
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+class _BackgroundCheckpoint:
+    """``CHECKPOINT`` of one database of the connection, on a cursor of its own in a thread."""
+
+    def __init__(self, base: duckdb.DuckDBPyConnection):
+        self.base = base
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def start(self, database: str) -> None:
+        cursor = self.base.cursor()
+
+        def checkpoint() -> None:
+            try:
+                run_sql(cursor, f"CHECKPOINT {database}")
+            except BaseException as error:  # raised in the run's thread, by wait()
+                self._error = error
+            finally:
+                cursor.close()
+
+        self._thread = threading.Thread(target=checkpoint, name="base-checkpoint", daemon=True)
+        self._thread.start()
+
+    def wait(self, reraise: bool = True) -> None:
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join()
+        error, self._error = self._error, None
+        if error is not None and reraise:
+            raise error
+
+
+def _land(base, source, table, since, full, watermark, summary: RunSummary, say) -> None:
+    """Land the CRM table (its rows changed since ``since``, or all) and note its result with
+    its new watermark (``watermark`` if it had one and nothing newer came)."""
+    began = time.perf_counter()
+    # A full run stages each table on its way in (parents first, so the checks that look a
+    # parent up find it staged): its rows are written once, typed.
+    into = None
+    if full and table.name in STAGED_TABLES:
+        into = (f"stg_{table.name}", model_sql("staging", f"stg_{table.name}"))
+    with summary.phase("landing"):
+        rows = source.land(base, table, f"landing.{table.name}", since=since, into=into)
+    result = TableResult(landed=rows, seconds=time.perf_counter() - began)
+    # Never past this run's own clock: a row stamped in the future (an app server whose clock
+    # runs ahead) would otherwise make the next runs skip the rows written until that moment.
+    # Such a row is read again until its time has come.
+    landed = f"landing.{table.name}" if into is None else into[0]
+    landed_mark = _landed_watermark(base, landed) or watermark
+    result.watermark = None if landed_mark is None else min(landed_mark, summary.as_of)
+    summary.tables[table.name] = result
+    if rows and (full or rows > 100_000):
+        say(
+            f"etl: {table.name}: {rows:,} rows in {result.seconds:.1f} s "
+            f"({rows / max(result.seconds, 1e-9):,.0f} rows/s)"
+        )
 
 
 def _bound_memory(base, small: bool) -> None:

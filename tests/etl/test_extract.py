@@ -323,10 +323,9 @@ NULL_LOGOUTS = 150_000  # more than SQLite's first batch: its type must not come
 
 @pytest.mark.slow
 def test_many_rows_land_whole_across_batches_and_streams(crm_engine, duck, tmp_path, monkeypatch):
-    # Small thresholds so that 200,000 rows take every path: several ranges read by parallel
-    # streams from PostgreSQL, several batches from SQLite, several FETCH pages when since.
+    # A small threshold so that 200,000 rows take every path: several ranges read by parallel
+    # streams from PostgreSQL, several batches from SQLite and from a changed-row read.
     monkeypatch.setattr(extract, "PARALLEL_MIN_PAGES", 16)
-    monkeypatch.setattr(extract, "FETCH_ROWS", 30_000)
     base = datetime(2026, 3, 1, tzinfo=UTC)
     insert(crm_engine, "leads", [lead(1)])
     insert(
@@ -404,6 +403,96 @@ def test_a_stream_failing_mid_table_fails_the_land_and_stops_the_others(
         crm.close()
 
 
+def ahead_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("starboard-ahead")]
+
+
+def changed_since_day_3(crm_engine) -> datetime:
+    """Leads 1-5 and one session each, lead i and its session last written on 1 March + i
+    days; Dan, written now. Rows written on or after the 3rd: Dan, leads and sessions 3-5."""
+    insert_dan(crm_engine)
+    insert(
+        crm_engine,
+        "leads",
+        [lead(i, updated_at=REGISTERED + timedelta(days=i)) for i in range(1, 6)],
+    )
+    insert(
+        crm_engine,
+        "platform_sessions",
+        [
+            dict(
+                id=10 + i,
+                lead_id=i,
+                login_at=REGISTERED,
+                last_seen_at=REGISTERED,
+                device="web",
+                updated_at=REGISTERED + timedelta(days=i),
+            )
+            for i in range(1, 6)
+        ],
+    )
+    return datetime(2026, 3, 4, 9, 0, 0, 1, tzinfo=UTC)  # 1 March 09:00:00.000001 + 3 days
+
+
+def test_reads_ahead_land_what_the_reads_one_by_one_land(crm_engine, source, duck):
+    since = changed_since_day_3(crm_engine)
+    plan = [
+        (T["staff"], since),
+        (T["notes"], since),
+        (T["leads"], since),
+        (T["platform_sessions"], since),
+    ]
+    with source.reading_ahead(plan):
+        assert source.land(duck, T["staff"], "staff", since=since) == 1
+        assert source.land(duck, T["notes"], "notes", since=since) == 0
+        assert source.land(duck, T["leads"], "leads", since=since) == 3
+        assert source.land(duck, T["platform_sessions"], "sessions", since=since) == 3
+    assert duck.execute("SELECT list(id ORDER BY id) FROM leads").fetchone() == ([3, 4, 5],)
+    assert duck.execute("SELECT list(id ORDER BY id) FROM sessions").fetchone() == ([13, 14, 15],)
+    assert duck.execute("SELECT name FROM staff").fetchone() == ("Dan Cohen",)
+    assert types(duck, "notes")["body"] == "VARCHAR"  # no rows, and still its columns
+    assert not ahead_threads()
+
+
+def test_a_land_out_of_the_planned_order_reads_for_itself_and_stops_the_reads_ahead(
+    crm_engine, source, duck
+):
+    since = changed_since_day_3(crm_engine)
+    with source.reading_ahead([(T["leads"], since), (T["platform_sessions"], since)]):
+        assert source.land(duck, T["platform_sessions"], "sessions", since=since) == 3
+        assert not ahead_threads()
+        assert source.land(duck, T["leads"], "leads", since=since - timedelta(days=1)) == 4
+    assert duck.execute("SELECT list(id ORDER BY id) FROM leads").fetchone() == ([2, 3, 4, 5],)
+
+
+def test_a_failed_read_ahead_names_its_table_and_the_source_still_works(crm_engine, source, duck):
+    since = changed_since_day_3(crm_engine)
+    missing = sa.Table(
+        "no_such_table",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("updated_at", sa.DateTime),
+    )
+    duck.execute("BEGIN TRANSACTION")
+    with (
+        pytest.raises(ExtractError, match="no_such_table"),
+        source.reading_ahead([(T["leads"], since), (missing, since), (T["staff"], since)]),
+    ):
+        assert source.land(duck, T["leads"], "leads", since=since) == 3
+        source.land(duck, missing, "nothing", since=since)
+    duck.execute("ROLLBACK")
+    assert not ahead_threads()
+    assert source.land(duck, T["leads"], "leads", since=since) == 3
+
+
+def test_reads_ahead_not_landed_are_stopped_at_the_end_of_the_block(crm_engine, source, duck):
+    since = changed_since_day_3(crm_engine)
+    with source.reading_ahead([(T["leads"], since), (T["platform_sessions"], since)]):
+        assert source.land(duck, T["leads"], "leads", since=since) == 3
+    assert not ahead_threads()
+    assert source.land(duck, T["platform_sessions"], "sessions", since=since) == 3
+
+
 def test_land_inside_a_transaction_commits_with_it(crm_engine, source, duck):
     insert(crm_engine, "leads", [lead(1)])
     duck.execute("BEGIN TRANSACTION")
@@ -415,9 +504,9 @@ def test_land_inside_a_transaction_commits_with_it(crm_engine, source, duck):
 
 
 def test_since_is_read_through_the_updated_at_index(crm_engine):
-    # The query text is the module's own; the plan is the database's answer for it with the
-    # parameter bound. PostgreSQL is told to avoid a full scan, which it still takes when the
-    # condition cannot use the index (a tiny table makes a full scan the cheaper plan).
+    # The query text is the module's own; the plan is the database's answer for it (SQLite's
+    # with the parameter bound). PostgreSQL is told to avoid a full scan, which it still takes
+    # when the condition cannot use the index (a tiny table makes a full scan the cheaper plan).
     table = T["platform_sessions"]
     since = datetime(2026, 3, 10, tzinfo=UTC)
     with crm_engine.connect() as connection:
@@ -427,10 +516,7 @@ def test_since_is_read_through_the_updated_at_index(crm_engine):
                 f"EXPLAIN QUERY PLAN {query}", ("2026-03-10 00:00:00.000000",)
             ).fetchall()
         else:
-            query = extract._postgresql_select(table, list(table.columns), since=True)
+            query = extract._postgresql_select(table, list(table.columns), since=since)
             connection.exec_driver_sql("SET enable_seqscan = off")
-            # psycopg binds %s as $1, a timestamptz parameter, as ADBC does.
-            plan = connection.exec_driver_sql(
-                f"EXPLAIN {query.replace('$1', '%s')}", (since,)
-            ).fetchall()
+            plan = connection.exec_driver_sql(f"EXPLAIN {query}").fetchall()
     assert "ix_platform_sessions_updated_at" in str(plan)
