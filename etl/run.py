@@ -74,8 +74,10 @@ DEFAULT_OVERLAP = timedelta(minutes=10)
 # database's, and an action that reads the clock before its transaction's first statement
 # (it may wait up to 30 s for a pooled connection).
 CLOCK_SKEW = timedelta(minutes=1)
-# Past any write-ahead log an incremental run leaves: it checkpoints itself, after publishing.
+# Past any write-ahead log an incremental run leaves: it checkpoints itself, beside the models.
 DEFERRED_CHECKPOINT = "1TB"
+# Below any commit of the models: their commit checkpoints the snapshot.
+CHECKPOINT_AT_COMMIT = "1kB"
 # A checkpoint after deletes may vacuum: merge row groups to drop the deleted rows for good. At
 # brokerage scale that is 1-2 s for the base and the snapshot each, and an incremental run
 # deletes every row it replaces. So runs checkpoint without it until the rows landed since the
@@ -443,8 +445,8 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
             run_sql(base, f"DROP TABLE IF EXISTS landing.{name}")
         if not full:
             # The commit writes the write-ahead log only; the checkpoint, which rewrites the
-            # changed blocks of the base, waits until the snapshot is out (readers get this
-            # run's data a second sooner). Killed in between, DuckDB replays the log on open.
+            # changed blocks of the base, runs beside the models (_BackgroundCheckpoint).
+            # Killed in between, DuckDB replays the log on open.
             run_sql(base, f"SET checkpoint_threshold = '{DEFERRED_CHECKPOINT}'")
         run_sql(base, "COMMIT")
     except BaseException as error:
@@ -468,10 +470,15 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
             run_sql(base, "BEGIN TRANSACTION")
             checkpoint.start(snapshot.home)
             _build_models(base, rebuild)
-            run_sql(base, "COMMIT")
         with summary.phase("checkpoint"):
             checkpoint.wait()
         with summary.phase("publish"):
+            # Committed over the threshold, the models go straight into the snapshot's blocks
+            # (a checkpoint at commit) instead of into its write-ahead log first and its blocks
+            # at the checkpoint before publishing: written once, not twice.
+            run_sql(base, f"SET checkpoint_threshold = '{CHECKPOINT_AT_COMMIT}'")
+            run_sql(base, "COMMIT")
+            run_sql(base, f"SET checkpoint_threshold = '{DEFERRED_CHECKPOINT}'")
             run_sql(
                 base,
                 f"UPDATE {snapshot.base_table('etl_runs')} SET status = 'succeeded', "
@@ -493,6 +500,7 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
         raise
     summary.published_after = time.perf_counter() - started
     run_sql(base, "RESET max_vacuum_tasks")
+    run_sql(base, "RESET checkpoint_threshold")
     summary.seconds = time.perf_counter() - started
     return summary
 
