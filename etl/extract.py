@@ -372,7 +372,7 @@ class _Connection:
 class _PostgresConnection(_Connection):
     def __init__(self, uri: str):
         # ADBC then runs every statement in a transaction it begins itself (autocommit off):
-        # the snapshot hand-over and the server-side cursor both need one.
+        # the snapshot hand-over needs one.
         super().__init__(adbc_driver_postgresql.dbapi.connect(uri, autocommit=False))
         batch_bytes = adbc_driver_postgresql.StatementOptions.BATCH_SIZE_HINT_BYTES.value
         self.cursor.adbc_statement.set_options(**{batch_bytes: str(BATCH_BYTES)})
@@ -446,13 +446,7 @@ class _ParallelReader:
             self._put(_DONE)
 
     def _put(self, item) -> bool:
-        while not self.stop.is_set():
-            try:
-                self.out.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
+        return _put_unless_stopped(self.out, item, self.stop)
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         running = len(self.threads)
@@ -562,13 +556,7 @@ class _ReadAhead:
         return self._put(read, _DONE)
 
     def _put(self, read: _AheadRead, item) -> bool:
-        while not self.stop.is_set():
-            try:
-                read.out.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
+        return _put_unless_stopped(read.out, item, self.stop)
 
     def close(self) -> None:
         """Stop the threads and wait for them; reads not taken are dropped."""
@@ -576,6 +564,18 @@ class _ReadAhead:
         for thread in self.threads:
             thread.join()
         self.taken = len(self.reads)
+
+
+def _put_unless_stopped(out: queue.Queue, item, stop: threading.Event) -> bool:
+    """Put ``item`` in the bounded queue ``out``, waiting for room, unless ``stop`` is set
+    first (the reader gave up): then False."""
+    while not stop.is_set():
+        try:
+            out.put(item, timeout=0.1)
+            return True
+        except queue.Full:
+            continue
+    return False
 
 
 def _reader(batches: Iterable) -> pa.RecordBatchReader:
