@@ -471,7 +471,7 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
             checkpoint.start(snapshot.home)
             _build_models(base, rebuild)
         with summary.phase("checkpoint"):
-            checkpoint.wait()
+            refused = checkpoint.wait()
         with summary.phase("publish"):
             # Committed over the threshold, the models go straight into the snapshot's blocks
             # (a checkpoint at commit) instead of into its write-ahead log first and its blocks
@@ -494,11 +494,16 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
                 [str(run_id), fingerprint],
             )
     except BaseException as error:
-        checkpoint.wait(reraise=False)
+        checkpoint.wait()
         snapshot.abandon()
         _record_failure(base, run_id, error, clock)
         raise
     summary.published_after = time.perf_counter() - started
+    if refused is not None:
+        # The data is safe in the write-ahead log: checkpoint as a run did before, at its end.
+        say(f"etl: the base's checkpoint beside the models failed ({refused}): made now")
+        with summary.phase("checkpoint"):
+            run_sql(base, "CHECKPOINT")
     run_sql(base, "RESET max_vacuum_tasks")
     run_sql(base, "RESET checkpoint_threshold")
     summary.seconds = time.perf_counter() - started
@@ -519,7 +524,7 @@ class _BackgroundCheckpoint:
         def checkpoint() -> None:
             try:
                 run_sql(cursor, f"CHECKPOINT {database}")
-            except BaseException as error:  # raised in the run's thread, by wait()
+            except BaseException as error:  # handed to the run's thread by wait()
                 self._error = error
             finally:
                 cursor.close()
@@ -527,13 +532,13 @@ class _BackgroundCheckpoint:
         self._thread = threading.Thread(target=checkpoint, name="base-checkpoint", daemon=True)
         self._thread.start()
 
-    def wait(self, reraise: bool = True) -> None:
+    def wait(self) -> BaseException | None:
+        """Wait for the checkpoint; the error it failed with, if it did."""
         thread, self._thread = self._thread, None
         if thread is not None:
             thread.join()
         error, self._error = self._error, None
-        if error is not None and reraise:
-            raise error
+        return error
 
 
 def _land(base, source, table, since, full, watermark, summary: RunSummary, say) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import duckdb
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
@@ -612,6 +613,38 @@ def test_a_loader_held_open_between_runs_gives_what_a_full_run_gives(crm_engine,
         source.close()
     full = warehouse_paths(tmp_path / "full.duckdb")
     etl(crm_engine, full, full=True, moment=AS_OF + timedelta(minutes=10))
+    assert snapshot(paths) == snapshot(full)
+
+
+def test_a_base_checkpoint_that_fails_beside_the_models_is_made_at_the_end_of_the_run(
+    crm_engine, tmp_path, monkeypatch
+):
+    """The base's checkpoint runs on a second cursor while the models are built; if DuckDB
+    refuses it there, the run still publishes and checkpoints the base itself at its end."""
+    build_small_crm(crm_engine)
+    paths = warehouse_paths(tmp_path / "incremental.duckdb")
+    etl(crm_engine, paths, full=True)
+
+    def refused(checkpoint, database):
+        checkpoint._error = duckdb.TransactionException("refused here")
+
+    monkeypatch.setattr(etl_run._BackgroundCheckpoint, "start", refused)
+    with crm_engine.begin() as connection:
+        apply(connection, "new_call", 2)
+    said = []
+    source = CrmSource(crm_engine.url)
+    try:
+        with Loader(paths) as loader:
+            summary = loader.run(source, now=lambda: AS_OF, progress=said.append)
+            assert summary.mode == "incremental" and summary.landed >= 2
+            # Checkpointed: the write-ahead log no longer holds the run's staging.
+            wal = paths.base.with_name(paths.base.name + ".wal")
+            assert not wal.exists() or wal.stat().st_size == 0
+    finally:
+        source.close()
+    assert any("checkpoint beside the models failed (" in line for line in said)
+    full = warehouse_paths(tmp_path / "full.duckdb")
+    etl(crm_engine, full, full=True)
     assert snapshot(paths) == snapshot(full)
 
 
