@@ -227,10 +227,10 @@ class CrmSource:
         select = _postgresql_select(table, columns, since)
         casts = [_postgresql_cast(c) for c in columns]
         if since is not None:
-            ahead = self._ahead.take(table.name, since, select) if self._ahead else None
+            ahead = self._ahead.take(table.name, since) if self._ahead else None
             if ahead is not None:
                 try:
-                    return self._load(duck, target, casts, ahead.batches(), into=into)
+                    return self._load(duck, target, casts, ahead.reader(), into=into)
                 except duckdb.Error:
                     if ahead.error is not None:  # the cause, rather than DuckDB's report of it
                         raise ahead.error from None
@@ -262,7 +262,7 @@ class CrmSource:
             else:
                 streams = _ParallelReader(connections, queries)
                 try:
-                    rows = self._load(duck, target, casts, streams, into=into)
+                    rows = self._load(duck, target, casts, streams.reader(), into=into)
                 except duckdb.Error:
                     if streams.errors:  # the cause, rather than DuckDB's report of it
                         raise streams.errors[0] from None
@@ -295,12 +295,18 @@ class CrmSource:
                 into=into,
             )
 
-    def _load(self, duck, target, casts, batches, where: str | None = None, into=None) -> int:
+    def _load(
+        self,
+        duck,
+        target,
+        casts,
+        batches: pa.RecordBatchReader,
+        where: str | None = None,
+        into=None,
+    ) -> int:
         """``CREATE OR REPLACE TABLE target AS SELECT casts FROM batches`` (or, with ``into``,
         the view ``target`` and its table): DuckDB pulls the batches as it writes, so only a
         few are in memory at any time."""
-        if not isinstance(batches, pa.RecordBatchReader):
-            batches = _reader(batches)
         select = f"SELECT {', '.join(casts)} FROM {VIEW}" + (f" WHERE {where}" if where else "")
         landed = _quote_target(target)
         restore = _fast_bulk_load(duck)
@@ -448,7 +454,10 @@ class _ParallelReader:
     def _put(self, item) -> bool:
         return _put_unless_stopped(self.out, item, self.stop)
 
-    def batches(self) -> Iterator[pa.RecordBatch]:
+    def reader(self) -> pa.RecordBatchReader:
+        return pa.RecordBatchReader.from_batches(self.schema, self._batches())
+
+    def _batches(self) -> Iterator[pa.RecordBatch]:
         running = len(self.threads)
         while running:
             item = self.out.get()
@@ -476,7 +485,7 @@ class _AheadRead:
         self.started = threading.Event()  # the schema (or the error) is known
         self.out: queue.Queue = queue.Queue(maxsize=BATCHES_AHEAD_PER_STREAM)
 
-    def batches(self) -> pa.RecordBatchReader:
+    def reader(self) -> pa.RecordBatchReader:
         self.started.wait()
         if self.error is not None:
             raise self.error
@@ -511,12 +520,12 @@ class _ReadAhead:
         for thread in self.threads:
             thread.start()
 
-    def take(self, table: str, since: datetime, query: str) -> _AheadRead | None:
+    def take(self, table: str, since: datetime) -> _AheadRead | None:
         """The read of ``table`` if it is the next one planned, as planned; otherwise the plan
         no longer holds: every read ahead stops and the caller reads for itself."""
         if self.taken < len(self.reads):
             read = self.reads[self.taken]
-            if (read.table, read.since, read.query) == (table, since, query):
+            if (read.table, read.since) == (table, since):
                 self.taken += 1
                 return read
         self.close()
@@ -576,16 +585,6 @@ def _put_unless_stopped(out: queue.Queue, item, stop: threading.Event) -> bool:
         except queue.Full:
             continue
     return False
-
-
-def _reader(batches: Iterable) -> pa.RecordBatchReader:
-    """A RecordBatchReader over ``batches`` (a ``_ParallelReader`` or a generator of batches
-    whose first item fixes the schema)."""
-    if isinstance(batches, _ParallelReader):
-        return pa.RecordBatchReader.from_batches(batches.schema, batches.batches())
-    iterator = iter(batches)
-    first = next(iterator)
-    return pa.RecordBatchReader.from_batches(first.schema, itertools.chain([first], iterator))
 
 
 def _block_ranges(pages: int, streams: int) -> list[str]:
@@ -716,10 +715,6 @@ def _decimal_type(kind: sa.types.TypeEngine) -> str | None:
     if isinstance(kind, sa.Numeric) and not isinstance(kind, sa.Float):
         return f"DECIMAL({kind.precision or 18},{kind.scale or 0})"
     return None
-
-
-def _empty_batch(schema: pa.Schema) -> pa.RecordBatch:
-    return pa.RecordBatch.from_arrays([pa.array([], type=f.type) for f in schema], schema=schema)
 
 
 def _fast_bulk_load(duck: duckdb.DuckDBPyConnection):

@@ -478,6 +478,8 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
             # at the checkpoint before publishing: written once, not twice.
             run_sql(base, f"SET checkpoint_threshold = '{CHECKPOINT_AT_COMMIT}'")
             run_sql(base, "COMMIT")
+            # The reader tables that follow each commit on their own: into the log, which the
+            # snapshot's checkpoint before publishing writes out once.
             run_sql(base, f"SET checkpoint_threshold = '{DEFERRED_CHECKPOINT}'")
             run_sql(
                 base,
