@@ -240,20 +240,28 @@ def capture_after(base) -> bool:
     return True
 
 
-def _signed_difference(base, target: str, before: str, after: str, key: tuple[str, ...]) -> None:
+def _signed_difference(
+    base, target: str, before: str, after: str, key: tuple[str, ...], extra: str = "row_hash"
+) -> None:
     """``target``: the rows of ``before`` that ``after`` lacks (sign -1) and the rows of
     ``after`` that ``before`` lacks (sign +1), rows compared by key and ``row_hash``. A row
     whose hash is the same says the same: it moves no figure. (A 64-bit hash collision would
-    hide a change with odds of 1 in 2^64 per row.)"""
-    on_key = " AND ".join(f"now.{column} = was.{column}" for column in key)
-    same = f"ON {on_key} AND now.row_hash = was.row_hash"
+    hide a change with odds of 1 in 2^64 per row.) The ``extra`` columns are left out."""
+    same = _same_row(key)
     run_sql(
         base,
         f"CREATE OR REPLACE TEMP TABLE {target} AS "
-        f"SELECT -1 AS sign, was.* EXCLUDE (row_hash) FROM {before} AS was "
-        f"ANTI JOIN {after} AS now {same} UNION ALL "
-        f"SELECT 1 AS sign, now.* EXCLUDE (row_hash) FROM {after} AS now "
-        f"ANTI JOIN {before} AS was {same}",
+        f"SELECT -1 AS sign, was.* EXCLUDE ({extra}) FROM {before} AS was "
+        f"ANTI JOIN {after} AS now ON {same} UNION ALL "
+        f"SELECT 1 AS sign, now.* EXCLUDE ({extra}) FROM {after} AS now "
+        f"ANTI JOIN {before} AS was ON {same}",
+    )
+
+
+def _same_row(key: tuple[str, ...]) -> str:
+    """The condition that rows ``was`` and ``now`` have the same key and say the same."""
+    return " AND ".join(
+        [*(f"now.{column} = was.{column}" for column in key), "now.row_hash = was.row_hash"]
     )
 
 
@@ -321,27 +329,52 @@ def _replace_changed(base, name: str, how: Maintenance) -> None:
     contact): ``changes_<name>`` keeps only the rows that differ, so the models downstream
     follow real changes only, and the snapshot rewrites no more than those."""
     key = ", ".join(how.key)
+    typed = _typed_columns(base, name)
+    columns = ", ".join(column for column, _ in typed)
+    # Where the key mixes strings and numbers (the activity log's kind and event_id), the rows
+    # are first narrowed by the numbers: a hash join on the strings of 12 M rows costs twice
+    # one on the integers beside them.
+    numbers = [column for column, kind in typed if column in how.key and kind != "VARCHAR"]
+    narrowing = ""
+    if numbers and len(numbers) < len(how.key):
+        by = ", ".join(numbers)
+        narrowing = f" SEMI JOIN (SELECT DISTINCT {by} FROM {how.keys_relation}) USING ({by})"
     run_sql(
         base,
-        f"CREATE OR REPLACE TEMP TABLE kept_before AS SELECT row.*, hash(row) AS row_hash FROM ("
-        f"SELECT {name}.* FROM {name} SEMI JOIN {how.keys_relation} AS changed "
-        f"USING ({key})) AS row",
+        f"CREATE OR REPLACE TEMP TABLE kept_before AS "
+        f"SELECT {columns}, hash({columns}) AS row_hash, row_id "
+        f"FROM (SELECT *, rowid AS row_id FROM {name}{narrowing}) AS kept "
+        f"SEMI JOIN {how.keys_relation} AS changed USING ({key})",
     )
     run_sql(
         base,
-        "CREATE OR REPLACE TEMP TABLE kept_after AS "
-        "SELECT row.*, hash(row) AS row_hash FROM delta AS row",
+        f"CREATE OR REPLACE TEMP TABLE kept_after AS "
+        f"SELECT {columns}, hash({columns}) AS row_hash, NULL::BIGINT AS row_id FROM delta",
     )
-    _signed_difference(base, f"changes_{name}", "kept_before", "kept_after", how.key)
+    _signed_difference(
+        base, f"changes_{name}", "kept_before", "kept_after", how.key, "row_hash, row_id"
+    )
+    # The replaced rows by their row ids: matching their keys again would be another pass over
+    # the whole table (0.09 s for the activity log's 12 M rows).
+    run_sql(
+        base,
+        f"DELETE FROM {name} WHERE rowid IN (SELECT row_id FROM kept_before AS was "
+        f"ANTI JOIN kept_after AS now ON {_same_row(how.key)})",
+    )
     run_sql(base, "DROP TABLE kept_before")
     run_sql(base, "DROP TABLE kept_after")
-    match = " AND ".join(f"{name}.{column} = changed.{column}" for column in how.key)
-    run_sql(
-        base,
-        f"DELETE FROM {name} USING (SELECT DISTINCT {key} FROM changes_{name}) AS changed "
-        f"WHERE {match}",
-    )
     run_sql(base, f"INSERT INTO {name} SELECT * EXCLUDE (sign) FROM changes_{name} WHERE sign = 1")
+
+
+def _typed_columns(base, name: str) -> list[tuple[str, str]]:
+    """The columns of the table ``name`` and their types, in order."""
+    return run_sql(
+        base,
+        "SELECT column_name, data_type FROM duckdb_columns() "
+        "WHERE table_name = ? AND database_name = current_database() "
+        "AND schema_name = 'main' ORDER BY column_index",
+        [name],
+    )
 
 
 def _replace_keys(base, name: str, how: Maintenance) -> None:
@@ -363,13 +396,7 @@ def _replace_keys(base, name: str, how: Maintenance) -> None:
 def _add(base, name: str, key: tuple[str, ...]) -> None:
     """Add the temp table ``delta`` (sums by ``key``) to the rows of ``name``."""
     match = " AND ".join(f"{name}.{column} = delta.{column}" for column in key)
-    typed = run_sql(
-        base,
-        "SELECT column_name, data_type FROM duckdb_columns() "
-        "WHERE table_name = ? AND database_name = current_database() "
-        "AND schema_name = 'main' ORDER BY column_index",
-        [name],
-    )
+    typed = _typed_columns(base, name)
     columns = [column for column, _ in typed]
     summed = ", ".join(
         f"cast(sum({column}) AS {kind}) AS {column}" for column, kind in typed if column not in key

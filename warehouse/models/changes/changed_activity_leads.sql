@@ -12,8 +12,14 @@ with sessions as (
     from changes_fct_platform_sessions
 ),
 
+-- Only approved and declined attempts add up to a figure (other statuses only make the lead
+-- one with activity: the attempt's row, whatever its values).
 deposits as (
-    select sign, lead_id, deposit_id, status, amount_usd, created_at
+    select
+        sign, lead_id, deposit_id,
+        case when status in ('approved', 'declined') then status end as status,
+        case when status = 'approved' then amount_usd end as amount_usd,
+        case when status in ('approved', 'declined') then created_at end as created_at
     from changes_fct_deposit_attempts
 ),
 
@@ -21,8 +27,11 @@ calls as (
     select sign, lead_id, call_id, started_at from changes_fct_calls
 ),
 
+-- Only a sent mail other than the automatic welcome is a contact (int_lead_activity reads no
+-- other mail).
 emails as (
-    select sign, lead_id, email_id, template, sent_at from changes_fct_emails
+    select sign, lead_id, email_id, sent_at from changes_fct_emails
+    where sent_at is not null and template <> 'welcome'
 ),
 
 notes as (

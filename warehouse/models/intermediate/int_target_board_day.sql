@@ -1,0 +1,40 @@
+-- maintained: additive (am_id, day)
+-- int_target_board_day: one row per AM per UTC day on which deposits recorded on the AM's
+-- target board were made: how many, their amounts, how many were FTDs. Key: (am_id, day).
+-- mart_target_board sums these days over each target's period.
+--
+-- The board joins entries to their deposits, and either side may change. The join's change is
+-- (entries ⋈ changed deposits) + (changed entries ⋈ deposits) - (changed entries ⋈ changed
+-- deposits), each row weighted by the product of its signs: the old and new versions of both
+-- sides, as they are now. On a full run the changes are every row with +1, the three parts are
+-- the same join and the first and last cancel: the rebuild drops them (`changed only`).
+with joined as (
+    select entries.sign, entries.am_id, entries.amount_usd, deposits.created_at, deposits.is_ftd
+    from changes_fct_target_board_entries as entries
+    join fct_deposit_attempts as deposits using (deposit_id)
+    union all  -- changed only
+    select deposits.sign, entries.am_id, entries.amount_usd, deposits.created_at,  -- changed only
+        deposits.is_ftd  -- changed only
+    from fct_target_board_entries as entries  -- changed only
+    join changes_fct_deposit_attempts as deposits using (deposit_id)  -- changed only
+    union all  -- changed only
+    select -entries.sign * deposits.sign, entries.am_id, entries.amount_usd,  -- changed only
+        deposits.created_at, deposits.is_ftd  -- changed only
+    from changes_fct_target_board_entries as entries  -- changed only
+    join changes_fct_deposit_attempts as deposits using (deposit_id)  -- changed only
+),
+
+final as (
+    select
+        am_id,
+        cast(created_at as date) as day,
+        cast(sum(sign) as bigint) as recorded_deposits,
+        cast(coalesce(sum(sign * amount_usd), 0) as decimal(18, 2)) as recorded_usd,
+        cast(coalesce(sum(sign) filter (where is_ftd), 0) as bigint) as recorded_ftds,
+        -- How many board entries the key sums: the key goes when it reaches 0.
+        cast(sum(sign) as bigint) as fact_rows
+    from joined
+    group by all
+)
+
+select * from final
