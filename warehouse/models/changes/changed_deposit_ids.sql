@@ -1,8 +1,9 @@
 -- changed_deposit_ids: the deposit attempts whose mart_payments rows an incremental run
--- recomputes: changed attempts and target-board entries; every attempt of a lead whose name,
--- country, zone or desk changed (they show on the row), or that got, lost or moved a failed-
--- deposit or upsale assignment or a note (a follow-up of the attempt); every attempt of an
--- AM who changed. Keep the columns below in step with mart_payments.
+-- recomputes: changed attempts; attempts put on or taken off a target board (the row says
+-- only whether it is on one: an entry's amount is the board's business); every attempt of a
+-- lead whose name, country, zone or desk changed (they show on the row), or that got, lost or
+-- moved a failed-deposit or upsale assignment or a note (a follow-up of the attempt); every
+-- attempt of an AM who changed. Keep the columns below in step with mart_payments.
 with shown as (
     select sign, lead_id, first_name, last_name, country, time_zone, desk from changes_dim_leads
 ),
@@ -16,6 +17,10 @@ follow_ups as (
     select sign, lead_id, note_id, 'note', null, created_at from changes_fct_notes
 ),
 
+board as (
+    select sign, entry_id, deposit_id from changes_fct_target_board_entries
+),
+
 leads as (
     select lead_id from (select * exclude (sign), sum(sign) as net from shown group by all)
     where net <> 0
@@ -25,7 +30,8 @@ leads as (
 )
 
 select deposit_id from changes_fct_deposit_attempts
-union select deposit_id from changes_fct_target_board_entries
+union select deposit_id from (select * exclude (sign), sum(sign) as net from board group by all)
+    where net <> 0
 union select deposit_id from fct_deposit_attempts where lead_id in (select lead_id from leads)
 union select deposit_id from fct_deposit_attempts
     where am_id in (select staff_id from touched_staff)
