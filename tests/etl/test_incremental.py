@@ -16,7 +16,7 @@ from crm.models import Base, utcnow
 from etl import run as etl_run
 from etl.extract import CrmSource
 from etl.run import Loader, run_etl
-from tests.etl.small_crm import AS_OF, assignment, build_small_crm, call, deposit, email
+from tests.etl.small_crm import AS_OF, assignment, at, build_small_crm, call, deposit, email
 from warehouse import warehouse_paths
 from warehouse.reader import Warehouse
 
@@ -377,6 +377,65 @@ def test_one_change_alone_reaches_the_warehouse(crm_engine, tmp_path, kind, n):
     full = warehouse_paths(tmp_path / "full.duckdb")
     etl(crm_engine, full, full=True)
     assert snapshot(incremental) == snapshot(full)
+
+
+def test_a_board_entry_and_its_deposit_changed_in_one_run(crm_engine, tmp_path):
+    """Both sides of the target board's join move at once (int_target_board_day's third part):
+    Cid's entry of 55.00 on deposit 4 (03-10, his March target) is written up to 80.00, and the
+    deposit is redated to 02-14, into his February target."""
+    build_small_crm(crm_engine)
+    paths = warehouse_paths(tmp_path / "incremental.duckdb")
+    etl(crm_engine, paths)
+    with crm_engine.begin() as connection:
+        entries, deposits = T["target_board_entries"], T["deposit_attempts"]
+        connection.execute(
+            sa.update(entries)
+            .where(entries.c.id == 1)
+            .values(amount_usd=Decimal("80.00"), updated_at=utcnow())
+        )
+        connection.execute(
+            sa.update(deposits)
+            .where(deposits.c.id == 4)
+            .values(created_at=at("02-14 12:00"), updated_at=utcnow())
+        )
+    etl(crm_engine, paths)
+    reader = Warehouse(paths)
+    try:
+        board = reader.sql(
+            "SELECT target_id, recorded_usd, recorded_deposits, recorded_ftds, progress "
+            "FROM mart_target_board ORDER BY target_id"
+        ).to_pylist()
+    finally:
+        reader.close()
+    assert board == [
+        # Cid's March target: nothing recorded any more.
+        dict(
+            target_id=1,
+            recorded_usd=Decimal("0.00"),
+            recorded_deposits=0,
+            recorded_ftds=0,
+            progress=0.0,
+        ),
+        # Alan's March target, as before.
+        dict(
+            target_id=2,
+            recorded_usd=Decimal("0.00"),
+            recorded_deposits=0,
+            recorded_ftds=0,
+            progress=0.0,
+        ),
+        # Cid's February target of 300.00: 80.00 / 300.00.
+        dict(
+            target_id=3,
+            recorded_usd=Decimal("80.00"),
+            recorded_deposits=1,
+            recorded_ftds=0,
+            progress=0.2667,
+        ),
+    ]
+    full = warehouse_paths(tmp_path / "full.duckdb")
+    etl(crm_engine, full, full=True)
+    assert snapshot(paths) == snapshot(full)
 
 
 def test_a_row_stamped_in_the_future_does_not_hide_later_changes(crm_engine, tmp_path):
