@@ -4,10 +4,11 @@
 -- mart_target_board sums these days over each target's period.
 --
 -- The board joins entries to their deposits, and either side may change. The join's change is
--- (entries ⋈ changed deposits) + (changed entries ⋈ deposits) - (changed entries ⋈ changed
--- deposits), each row weighted by the product of its signs: the old and new versions of both
--- sides, as they are now. On a full run the changes are every row with +1, the three parts are
--- the same join and the first and last cancel: the rebuild drops them (`changed only`).
+-- (changed entries ⋈ deposits) + (entries ⋈ changed deposits) - (changed entries ⋈ changed
+-- deposits): "changed" is a fact's changes (old versions -1, new +1), the others are the facts
+-- as they are now, and a joined row weighs the product of its signs. On a full run the changes
+-- are every row with +1, so the three parts are the same join and the last two cancel: the
+-- rebuild keeps only the first (the others are `changed only`).
 with joined as (
     select entries.sign, entries.am_id, entries.amount_usd, deposits.created_at, deposits.is_ftd
     from changes_fct_target_board_entries as entries
