@@ -330,7 +330,7 @@ def _replace_changed(base, name: str, how: Maintenance) -> None:
     follow real changes only, and the snapshot rewrites no more than those."""
     key = ", ".join(how.key)
     typed = _typed_columns(base, name)
-    columns = ", ".join(column for column, _ in typed)
+    columns = ", ".join(f'"{column}"' for column, _ in typed)
     # Where the key mixes strings and numbers (the activity log's kind and event_id), the rows
     # are first narrowed by the numbers: a hash join on the strings of 12 M rows costs twice
     # one on the integers beside them.
