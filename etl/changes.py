@@ -346,6 +346,7 @@ def _replace_changed(base, name: str, how: Maintenance) -> None:
         f"FROM (SELECT *, rowid AS row_id FROM {name}{narrowing}) AS kept "
         f"SEMI JOIN {how.keys_relation} AS changed USING ({key})",
     )
+    # The same columns as kept_before (no row yet: no row id), so that one comparison serves.
     run_sql(
         base,
         f"CREATE OR REPLACE TEMP TABLE kept_after AS "

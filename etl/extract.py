@@ -60,7 +60,7 @@ import itertools
 import math
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -229,12 +229,9 @@ class CrmSource:
         if since is not None:
             ahead = self._ahead.take(table.name, since) if self._ahead else None
             if ahead is not None:
-                try:
-                    return self._load(duck, target, casts, ahead.reader(), into=into)
-                except duckdb.Error:
-                    if ahead.error is not None:  # the cause, rather than DuckDB's report of it
-                        raise ahead.error from None
-                    raise
+                return self._load(
+                    duck, target, casts, ahead.reader(), into=into, cause=lambda: ahead.error
+                )
             with self._borrowed() as connection:
                 connection.cursor.execute(select)
                 return self._load(
@@ -262,11 +259,14 @@ class CrmSource:
             else:
                 streams = _ParallelReader(connections, queries)
                 try:
-                    rows = self._load(duck, target, casts, streams.reader(), into=into)
-                except duckdb.Error:
-                    if streams.errors:  # the cause, rather than DuckDB's report of it
-                        raise streams.errors[0] from None
-                    raise
+                    rows = self._load(
+                        duck,
+                        target,
+                        casts,
+                        streams.reader(),
+                        into=into,
+                        cause=lambda: streams.errors[0] if streams.errors else None,
+                    )
                 finally:
                     streams.close()
             for connection in connections:
@@ -303,10 +303,12 @@ class CrmSource:
         batches: pa.RecordBatchReader,
         where: str | None = None,
         into=None,
+        cause: Callable[[], BaseException | None] | None = None,
     ) -> int:
         """``CREATE OR REPLACE TABLE target AS SELECT casts FROM batches`` (or, with ``into``,
         the view ``target`` and its table): DuckDB pulls the batches as it writes, so only a
-        few are in memory at any time."""
+        few are in memory at any time. Where the batches come from threads, ``cause`` gives
+        the error a failed one met: raised instead of DuckDB's report of it."""
         select = f"SELECT {', '.join(casts)} FROM {VIEW}" + (f" WHERE {where}" if where else "")
         landed = _quote_target(target)
         restore = _fast_bulk_load(duck)
@@ -322,12 +324,15 @@ class CrmSource:
                 create = f"CREATE OR REPLACE TABLE {_quote_target(table)} AS {query}"
                 [(count,)] = duck.execute(create).fetchall()
                 duck.execute(f"DROP VIEW {landed}")
-        except BaseException:
+        except BaseException as error:
             # A failed statement aborts the caller's transaction, which then refuses these too;
             # its rollback drops the view anyway. The original error is the one to see.
             with contextlib.suppress(duckdb.Error):
                 duck.unregister(VIEW)
                 restore()
+            behind = cause() if cause is not None and isinstance(error, duckdb.Error) else None
+            if behind is not None:
+                raise behind from None
             raise
         duck.unregister(VIEW)
         restore()
@@ -542,24 +547,20 @@ class _ReadAhead:
                 return
 
     def _read(self, read: _AheadRead) -> bool:
-        connection = None
         try:
-            connection = self.source._connection()
-            connection.cursor.execute(read.query)
-            reader = connection.cursor.fetch_record_batch()
-            read.schema = reader.schema
-            read.started.set()
-            for batch in reader:  # pyarrow lets go of the GIL while ADBC reads and parses
-                if not self._put(read, batch):
-                    connection.close()  # mid-COPY: not fit to use again
-                    return False
-            connection.finish()
-            self.source._idle.append(connection)
+            with self.source._borrowed() as connection:
+                connection.cursor.execute(read.query)
+                reader = connection.cursor.fetch_record_batch()
+                read.schema = reader.schema
+                read.started.set()
+                for batch in reader:  # pyarrow lets go of the GIL while ADBC reads and parses
+                    if not self._put(read, batch):
+                        raise _Stopped  # mid-COPY: the connection is closed, not kept
+        except _Stopped:
+            return False
         except BaseException as error:
             read.error = error
             read.started.set()
-            if connection is not None:
-                connection.close()
             self._put(read, _DONE)
             return False
         return self._put(read, _DONE)
@@ -573,6 +574,10 @@ class _ReadAhead:
         for thread in self.threads:
             thread.join()
         self.taken = len(self.reads)
+
+
+class _Stopped(Exception):
+    """A read ahead given up by its reader."""
 
 
 def _put_unless_stopped(out: queue.Queue, item, stop: threading.Event) -> bool:
