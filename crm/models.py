@@ -24,7 +24,9 @@ LEAD_STATUSES = ("new", "assigned", "contacted", "follow_up", "converted", "rete
 COMPLIANCE_STATUSES = ("not_started", "pending", "approved", "rejected")
 CALL_OUTCOMES = ("connected", "no_answer", "busy", "voicemail", "wrong_number")
 DEPOSIT_METHODS = ("card", "wire", "e_wallet", "crypto")
-DEPOSIT_STATUSES = ("approved", "declined", "pending")
+# A deposit attempt's state as its payment service provider last reported it. Pending until the
+# provider decides; an approved deposit can later be reversed (refunded or charged back).
+DEPOSIT_STATUSES = ("approved", "declined", "pending", "refunded", "charged_back")
 ASSIGNMENT_REASONS = (
     "new_lead",
     "follow_up",
@@ -185,7 +187,12 @@ class Currency(Base):
 
 
 class DepositAttempt(Timestamped, Base):
-    """Every attempt to deposit, approved or not, as the payment service provider answered it."""
+    """Every attempt to deposit, approved or not, as the payment service provider answered it.
+
+    ``created_at`` is when the client attempted it; ``decided_at`` when the provider gave its
+    latest decision (approved, declined, refunded, charged back; NULL while pending): a deposit
+    counts on the day it was approved, which may be days after the attempt (a wire).
+    """
 
     __tablename__ = "deposit_attempts"
 
@@ -199,6 +206,7 @@ class DepositAttempt(Timestamped, Base):
     provider: Mapped[str] = mapped_column(sa.String(40))
     status: Mapped[str] = mapped_column(choice(DEPOSIT_STATUSES))
     decline_reason: Mapped[str | None] = mapped_column(sa.String(80))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_self_deposit: Mapped[bool] = mapped_column(default=False)
     is_ftd: Mapped[bool] = mapped_column(default=False)
 

@@ -580,6 +580,8 @@ class LeadChunk:
             "decline_reason": reason,
             "is_self_deposit": self_deposit,
             "is_ftd": is_ftd,
+            # The provider answers a card in seconds; a pending attempt has no decision yet.
+            "decided_at": Masked(at + 2 * US, status != "pending"),
             "created_at": at,
             "updated_at": np.where(status == "pending", self.until, at + 2 * US),
         }

@@ -549,6 +549,7 @@ class _Tick:
                     "is_self_deposit": not declined
                     and (lead.am_id is None or lead_id not in called),
                     "is_ftd": is_ftd,
+                    "decided_at": self.now,
                     "created_at": self.now,
                     "updated_at": self.now,
                 }

@@ -90,6 +90,17 @@ def test_a_tenth_to_a_quarter_of_deposit_attempts_are_declined_with_a_real_reaso
     assert all(d.method == "card" for d in attempts if d.decline_reason in card_only)
 
 
+def test_a_decided_attempt_has_its_decision_time_and_a_pending_one_none(demo):
+    attempts = rows(demo, "deposit_attempts")
+    assert any(d.status == "pending" for d in attempts)
+    for d in attempts:
+        if d.status == "pending":
+            assert d.decided_at is None
+        else:
+            # The provider answers within seconds of the attempt.
+            assert d.created_at <= d.decided_at <= d.created_at + timedelta(seconds=5)
+
+
 def test_every_lead_time_zone_is_a_real_iana_zone_across_regions(demo):
     zones = {lead.time_zone for lead in rows(demo, "leads")}
     assert zones <= zoneinfo.available_timezones()

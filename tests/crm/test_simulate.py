@@ -322,7 +322,7 @@ def test_deposits_convert_at_the_book_rate_and_credit_the_balance(simulated):
         assert d.amount_usd == expected
         assert (d.method, d.provider) in providers
         assert d.am_id == leads[d.lead_id].am_id
-        assert d.created_at == d.updated_at
+        assert d.created_at == d.updated_at == d.decided_at
         if d.status == "approved":
             assert d.decline_reason is None
             credited[d.lead_id] += d.amount

@@ -121,6 +121,7 @@ def deposit(
         decline_reason=reason,
         is_self_deposit=self_deposit,
         is_ftd=ftd,
+        decided_at=at(created) if status != "pending" else None,
         created_at=at(created),
         updated_at=at(created),
     )

@@ -440,6 +440,26 @@ def test_a_row_stamped_in_the_future_does_not_hide_later_changes(crm_engine, tmp
     assert snapshot(paths) == snapshot(full)
 
 
+def test_a_change_of_the_staging_rules_or_crm_columns_reloads_everything_once(crm_engine, tmp_path):
+    """Staged rows typed by other rules, or lacking a column a migration added to the CRM,
+    cannot take this run's rows merged in: the next run is full, and the one after it is
+    incremental again."""
+    build_small_crm(crm_engine)
+    paths = warehouse_paths(tmp_path / "w.duckdb")
+    assert etl(crm_engine, paths).mode == "full"
+    assert etl(crm_engine, paths, moment=AS_OF + timedelta(minutes=1)).mode == "incremental"
+    # As a base written before this code's staging rules (or the CRM's columns) has it.
+    base = duckdb.connect(str(paths.base))
+    try:
+        kept = base.execute("SELECT value FROM etl_state WHERE key = 'staging'").fetchall()
+        assert len(kept) == 1 and len(kept[0][0]) == 64
+        base.execute("UPDATE etl_state SET value = 'older rules' WHERE key = 'staging'")
+    finally:
+        base.close()
+    assert etl(crm_engine, paths, moment=AS_OF + timedelta(minutes=2)).mode == "full"
+    assert etl(crm_engine, paths, moment=AS_OF + timedelta(minutes=3)).mode == "incremental"
+
+
 def test_rows_read_again_as_they_were_are_not_staged_again(crm_engine, tmp_path):
     """Each run reads back past the last one for late commits, so the watch loop reads most of
     the previous run's rows again: such a row, as staging has it, is counted as read again,

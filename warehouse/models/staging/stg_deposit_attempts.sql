@@ -15,6 +15,7 @@ typed as (
         cast(provider as varchar) as provider,
         cast(status as varchar) as status,
         cast(decline_reason as varchar) as decline_reason,
+        try_cast(decided_at as timestamptz) as decided_at,
         cast(is_self_deposit as boolean) as is_self_deposit,
         cast(is_ftd as boolean) as is_ftd,
         try_cast(created_at as timestamptz) as created_at,
