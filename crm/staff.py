@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 
 from crm.actions.core import Action, ActionRefused, ActionResult, new_action_id, run_action
+from crm.actions.text import check_text
 from crm.auth import EMAIL_MAX_CHARS, hash_password, normal_email
 from crm.errors import UserError
 from crm.models import DESKS, ROLES, CrmSetting, Lead, Staff, Team, utcnow
@@ -52,6 +53,7 @@ def add_staff(
     name = (name or "").strip()
     if not name or len(name) > 120:
         raise ActionRefused("the name is empty or longer than 120 characters: give the full name.")
+    check_text(name, "the name")
     email = normal_email(email)
     if "@" not in email or len(email) >= EMAIL_MAX_CHARS:
         raise ActionRefused(f"{email!r} is not an email address: give the person's work email.")

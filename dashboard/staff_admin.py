@@ -16,6 +16,7 @@ from crm.actions import ActionResult
 from crm.errors import UserError
 from crm.models import DESKS, ROLES
 from dashboard.access import ROLE_NAMES
+from dashboard.formats import plain
 from dashboard.viewer import crm_engine, current_viewer
 
 MESSAGE_KEY = "staff.message"
@@ -62,9 +63,9 @@ def accounts_table() -> pd.DataFrame:
 def outcome() -> None:
     """The last change's message, or why it was refused."""
     if message := st.session_state.pop(MESSAGE_KEY, None):
-        st.success(message)
+        st.success(plain(message))
     if error := st.session_state.pop(ERROR_KEY, None):
-        st.error(error)
+        st.error(plain(error))
 
 
 def add_form() -> None:
