@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 
+from crm import sessions
 from crm.actions.core import Action, ActionRefused, ActionResult, new_action_id, run_action
 from crm.actions.text import check_text
 from crm.auth import EMAIL_MAX_CHARS, hash_password, normal_email
@@ -145,6 +146,8 @@ def set_active(
                 sa.select(sa.func.count()).where(LEADS.c.am_id == staff_id)
             )
         _update(action, staff_id, before, {"is_active": bool(active)})
+        if not active:  # signed-in browsers are signed out on the server, now
+            sessions.end_all(action.connection, staff_id, "deactivated", action.now)
         if active:
             return f"{before['name']} is active again."
         still = f"; {owned:,} leads are still theirs: assign them to other AMs" if owned else ""
@@ -175,6 +178,8 @@ def set_password(
             .values(password_hash=password_hash, updated_at=action.now)
         )
         action.audit(None, None, {"staff_id": staff_id, "password_set": True})
+        # Whoever knew the old password may be signed in with it: every session ends.
+        sessions.end_all(action.connection, staff_id, "password_changed", action.now)
         return f"{before['name']}'s password is set."
 
     return _run(engine, "staff_set_password", work, actor_id, action_id, now)
@@ -189,6 +194,7 @@ def staff_list(engine: sa.Engine) -> list[sa.Row]:
             STAFF.c.email,
             STAFF.c.role,
             STAFF.c.desk,
+            STAFF.c.team_id,
             TEAMS.c.name.label("team"),
             STAFF.c.is_active,
             STAFF.c.password_hash.is_not(None).label("has_password"),

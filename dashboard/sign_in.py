@@ -3,10 +3,17 @@
 The checks (password, lock, log) are ``crm.auth``'s; this module only asks and answers. On a
 demo CRM it names the demo's accounts and how to get their passwords; a real CRM never shows
 them.
+
+Single sign-on (issue 26, item 13): when ``.streamlit/secrets.toml`` (or a file that
+``secrets.files`` names) has an ``[auth]`` section, a button signs in through the company's
+OpenID Connect provider (``st.login``); the e-mail it vouches for is the staff account's, and
+an unknown or inactive one is refused in one line. The provider's answer starts a Starboard
+session like a password does; the role is read from the CRM at every click either way.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -16,19 +23,19 @@ import streamlit as st
 from crm import auth, staff
 from crm.errors import UserError
 from dashboard import access
+from dashboard.connection import client_address
+from dashboard.formats import plain
 from dashboard.navigation import PAGES
-from dashboard.viewer import (
-    NOTICE_KEY,
-    Viewer,
-    client_address,
-    crm_engine,
-    sign_in_as,
-    sign_out,
-)
+from dashboard.viewer import METHOD_KEY, NOTICE_KEY, Viewer, crm_engine, sign_in_as, sign_out
 
 EMAIL_KEY = "sign_in.email"
 PASSWORD_KEY = "sign_in.password"
 ERROR_KEY = "sign_in.error"
+SSO_STARTED_KEY = "sign_in.sso_started"
+# The provider's answer (its ID token's "iat") starts a session only this soon after it came: an
+# older identity cookie left in the browser needs the button again (and so the provider's own
+# check), or the idle time and sign-out would mean nothing for single sign-on.
+SSO_FRESH_SECONDS = 300
 
 
 def pages() -> list:
@@ -45,6 +52,8 @@ def show() -> None:
     notice = st.session_state.pop(NOTICE_KEY, None)
     if notice:
         st.info(notice)
+    if sso_configured():
+        _single_sign_on()
     with st.form("sign_in", clear_on_submit=False):
         st.text_input("Email", key=EMAIL_KEY, autocomplete="username")
         st.text_input(
@@ -74,6 +83,48 @@ def _sign_in() -> None:
         st.session_state[ERROR_KEY] = result.message
         return
     sign_in_as(result.staff_id)
+
+
+def sso_configured() -> bool:
+    """Whether the secrets name an identity provider (an ``[auth]`` section)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # noqa: BLE001 - no secrets file at all: no provider
+        return False
+
+
+def _single_sign_on() -> None:
+    user = st.user
+    issued = user.get("iat") if user.is_logged_in else None
+    fresh = isinstance(issued, int | float) and 0 <= time.time() - issued < SSO_FRESH_SECONDS
+    if fresh and st.session_state.get(SSO_STARTED_KEY) != issued:
+        email = user.get("email")
+        if user.get("email_verified") is False:
+            st.error(plain(f"Your identity provider has not verified {email}: ask IT."))
+        else:
+            try:
+                result = auth.sign_in_by_identity_provider(
+                    crm_engine(), email, address=client_address()
+                )
+            except sa.exc.DBAPIError as error:
+                st.error(crm_trouble(error))
+                return
+            if result.staff_id is not None:
+                sign_in_as(result.staff_id, "sso")
+                st.session_state[SSO_STARTED_KEY] = issued
+                st.info("Signing you in ...")
+                return
+            st.error(plain(result.message))
+        st.button(
+            "Sign out of the identity provider", key="sign_in.sso_sign_out", on_click=st.logout
+        )
+    st.button(
+        "Sign in with your company account",
+        key="sign_in.sso",
+        type="primary",
+        on_click=st.login,
+    )
+    st.caption("or with your Starboard password:")
 
 
 def crm_trouble(error: sa.exc.DBAPIError) -> str:
@@ -115,13 +166,14 @@ def sidebar(viewer: Viewer) -> None:
     """Who is signed in, and one click to sign out."""
     with st.sidebar:
         st.text(f"{viewer.name} · {access.ROLE_NAMES.get(viewer.role, viewer.role)}")
-        st.button(
-            "Sign out",
-            key="sign_out",
-            on_click=sign_out,
-            args=("You signed out.",),
-            type="tertiary",
-        )
+        st.button("Sign out", key="sign_out", on_click=_sign_out, type="tertiary")
+
+
+def _sign_out() -> None:
+    by_provider = st.session_state.get(METHOD_KEY) == "sso" and sso_configured()
+    sign_out("You signed out.")
+    if by_provider:  # the provider's identity cookie goes too, and its own session ends
+        st.logout()
 
 
 def no_pages() -> None:

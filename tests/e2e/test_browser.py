@@ -101,7 +101,7 @@ def app_url(migrated_sqlite_template, tmp_path_factory) -> Iterator[str]:
     # Served as ./start serves it, without watching files for changes.
     options = {**STREAMLIT_OPTIONS, "server.port": str(port), "server.fileWatcherType": "none"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard_app.py"]
+        [sys.executable, "-m", "streamlit", "run", "dashboard_server.py"]
         + [f"--{name}={value}" for name, value in options.items()],
         cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
