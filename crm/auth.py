@@ -13,7 +13,6 @@ does not tell a stranger which emails are staff.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -95,16 +94,17 @@ def sign_in(
     password: str,
     *,
     address: str,
+    limit_address: bool = True,
     policy: SignInPolicy | None = None,
     now: datetime | None = None,
 ) -> SignInResult:
     """Check ``email`` and ``password`` against the staff table, unless the account or the
     address is locked; log the attempt either way.
 
-    ``address`` is the client's IP (``dashboard.connection.client_address``). A loopback
-    address is a browser on the server's own machine: it is logged but not limited as an
-    address, or one person there could lock out everyone else there (the account's own limit
-    still holds).
+    ``address`` is the client's IP (``dashboard.connection.client``); ``limit_address`` False
+    (a browser on the server's own machine, connected directly) logs it without limiting it
+    as an address, or one person there could lock out everyone else there (the account's own
+    limit still holds).
 
     The lock is checked and the attempt counted in one transaction that holds the account's
     and the address's lock (``BEGIN IMMEDIATE`` on SQLite, advisory locks on PostgreSQL), and the
@@ -118,7 +118,7 @@ def sign_in(
     connection = engine.connect().execution_options(sqlite_begin="IMMEDIATE")
     with connection, connection.begin():
         _serialise(connection, email, address)
-        locked_until = _locked_until(connection, email, address, policy, now)
+        locked_until = _locked_until(connection, email, address, limit_address, policy, now)
         staff = connection.execute(
             sa.select(STAFF.c.id, STAFF.c.password_hash, STAFF.c.is_active).where(
                 sa.func.lower(STAFF.c.email) == email
@@ -139,7 +139,7 @@ def sign_in(
     )
     if not right:
         with engine.connect() as connection:
-            locked_until = _locked_until(connection, email, address, policy, now)
+            locked_until = _locked_until(connection, email, address, limit_address, policy, now)
         if locked_until is not None:
             return SignInResult(None, f"{WRONG} {_locked_message(locked_until, now)}", locked_until)
         return SignInResult(None, WRONG)
@@ -187,14 +187,6 @@ def sign_in_by_identity_provider(
     return SignInResult(staff.id, "signed in.")
 
 
-def is_local(address: str) -> bool:
-    """Whether ``address`` is this machine's (a loopback IP)."""
-    try:
-        return ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return False
-
-
 def attempts(engine: sa.Engine, email: str | None = None) -> list[sa.Row]:
     """The sign-in log, oldest first (of one account's email, when given)."""
     statement = sa.select(ATTEMPTS).order_by(ATTEMPTS.c.id)
@@ -223,7 +215,7 @@ def _serialise(connection: sa.Connection, email: str, address: str) -> None:
         )
 
 
-def _locked_until(connection, email, address, policy, now) -> datetime | None:
+def _locked_until(connection, email, address, limit_address, policy, now) -> datetime | None:
     """When the lock on the account or the address ends, if one holds at ``now``."""
     # A right password ends the account's run of wrong ones; an address's run goes on, or one
     # account an attacker owns would clear the way for guessing the others.
@@ -238,7 +230,7 @@ def _locked_until(connection, email, address, policy, now) -> datetime | None:
             connection, [ATTEMPTS.c.email == email, *since], policy.max_failures, policy.lock
         ),
     ]
-    if not is_local(address):
+    if limit_address:
         ends.append(
             _run_lock_end(
                 connection,

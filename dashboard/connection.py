@@ -15,6 +15,7 @@ import ipaddress
 import logging
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from crm.errors import UserError
 
@@ -82,18 +83,31 @@ def address_of(peer: str | None, forwarded_for: Iterable[str], trusted: tuple[Ne
     return str(hops[0] if hops else ip)
 
 
-def client_address() -> str:
+@dataclass(frozen=True)
+class Client:
+    """Where a sign-in comes from: ``address`` is logged; ``limited`` says whether the
+    per-address limit counts it. A browser on the server's own machine, connected directly,
+    is not limited by address (every local browser shares 127.0.0.1, and one person there
+    must not lock out everyone there); each account's own limit still holds."""
+
+    address: str
+    limited: bool
+
+
+def client() -> Client:
     """Where the current run's sign-in comes from (see the module's docstring)."""
     context = _client_context()
     if context is None:
-        return "unknown"
+        return Client("unknown", True)
     headers = [value for name, value in context.headers if name.lower() == "x-forwarded-for"]
-    peer = context.remote_ip
-    address = address_of(peer, headers, trusted_proxies())
-    ip = normal_ip(peer)
-    if headers and ip is not None and ip.is_loopback and not trusted_proxies():
+    trusted = trusted_proxies()
+    peer = normal_ip(context.remote_ip)
+    address = address_of(context.remote_ip, headers, trusted)
+    # A request without X-Forwarded-For was not forwarded, even from a trusted proxy's address.
+    direct = peer is None or not (within(peer, trusted) and headers)
+    if direct and headers and peer is not None and peer.is_loopback:
         _warn_untrusted_proxy()
-    return address
+    return Client(address, limited=not (direct and peer is not None and peer.is_loopback))
 
 
 def session_cookie() -> str | None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -50,6 +51,7 @@ BLOCKED_OPERATIONS = frozenset({"install_skills", "dismiss_skills_nudge"})
 # The session's first message is small; data-bearing messages (tables) are not read.
 SCRUB_BELOW_BYTES = 256 * 1024
 _serving = False
+_LOG = logging.getLogger("starboard.server")
 
 
 def serving() -> bool:
@@ -60,6 +62,11 @@ def serving() -> bool:
 def mark_serving() -> None:
     global _serving
     _serving = True
+
+
+def without_proxy_headers(app, trusted_hosts=None):
+    """Stands in for Uvicorn's ProxyHeadersMiddleware: the app sees the real peer."""
+    return app
 
 
 def routes(engine_of) -> list[Route]:
@@ -188,17 +195,18 @@ def _hidden(path: str) -> bool:
     return any(path == hidden.rstrip("/") or path.startswith(hidden) for hidden in HIDDEN_PATHS)
 
 
-def blocked(data: bytes) -> bool:
-    """Whether a browser's message is one the dashboard drops."""
+def blocked(data: bytes) -> str | None:
+    """The kind of a browser's message if the dashboard drops it, else None."""
     message = BackMsg()
     try:
         message.ParseFromString(data)
     except Exception:  # noqa: BLE001 - Streamlit itself closes the connection on garbage
-        return False
+        return None
     kind = message.WhichOneof("type")
     if kind == "backend_operation_request":
-        return message.backend_operation_request.WhichOneof("payload") in BLOCKED_OPERATIONS
-    return kind in BLOCKED_MESSAGES
+        kind = message.backend_operation_request.WhichOneof("payload")
+        return kind if kind in BLOCKED_OPERATIONS else None
+    return kind if kind in BLOCKED_MESSAGES else None
 
 
 def scrub(data: bytes) -> bytes:
@@ -226,8 +234,10 @@ def _filtered(receive):
         while True:
             message = await receive()
             data = message.get("bytes") if message["type"] == "websocket.receive" else None
-            if data is None or not blocked(data):
+            kind = blocked(data) if data is not None else None
+            if kind is None:
                 return message
+            _LOG.warning("dropped a %s message from a browser", kind)
 
     return receive_allowed
 

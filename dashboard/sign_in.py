@@ -22,8 +22,7 @@ import streamlit as st
 
 from crm import auth, staff
 from crm.errors import UserError
-from dashboard import access
-from dashboard.connection import client_address
+from dashboard import access, connection
 from dashboard.formats import plain
 from dashboard.navigation import PAGES
 from dashboard.viewer import METHOD_KEY, NOTICE_KEY, Viewer, crm_engine, sign_in_as, sign_out
@@ -72,7 +71,10 @@ def _sign_in() -> None:
     # The password leaves session state at once, whatever the answer.
     st.session_state[PASSWORD_KEY] = ""
     try:
-        result = auth.sign_in(crm_engine(), email, password, address=client_address())
+        where = connection.client()
+        result = auth.sign_in(
+            crm_engine(), email, password, address=where.address, limit_address=where.limited
+        )
     except UserError as error:  # a bad limit in the environment
         st.session_state[ERROR_KEY] = str(error)
         return
@@ -104,7 +106,7 @@ def _single_sign_on() -> None:
         else:
             try:
                 result = auth.sign_in_by_identity_provider(
-                    crm_engine(), email, address=client_address()
+                    crm_engine(), email, address=connection.client().address
                 )
             except sa.exc.DBAPIError as error:
                 st.error(crm_trouble(error))
