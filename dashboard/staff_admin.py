@@ -210,6 +210,8 @@ def _set_role(staff_id: int, row: pd.Series) -> None:
     desk = _choice(state[f"{key}.desk"], NO_DESK)
     team = _choice(state[f"{key}.team"], NO_TEAM)
     team_id = _teams()[team] if team else None
+    if role != "account_manager":  # only an AM works on a desk and in a team
+        desk = team_id = None
     current_team = None if pd.isna(row["team_id"]) else int(row["team_id"])
     if (role, desk, team_id) == (row["role_code"], _text(row["desk"]), current_team):
         state[ERROR_KEY] = (

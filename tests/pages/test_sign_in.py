@@ -418,3 +418,53 @@ def test_no_page_renders_text_as_html():
         if needle in path.read_text()
     ]
     assert offending == []
+
+
+# The Staff page's role form (issue 26, item 11) -------------------------------------------------
+
+
+def staff_role_of(engine: sa.Engine, staff_id: int) -> tuple:
+    with engine.connect() as connection:
+        return tuple(
+            connection.execute(
+                sa.select(T["staff"].c.role, T["staff"].c.desk).where(T["staff"].c.id == staff_id)
+            ).one()
+        )
+
+
+def test_a_role_change_starts_from_the_current_role_and_admin_needs_a_confirmation(crm):
+    at = signed_in(app(), ADA).run()
+    at.switch_page("pages/staff.py").run()
+    at.selectbox(key="staff.chosen").select(ALAN).run()
+    form = f"staff.role.{ALAN}"
+    assert at.selectbox(key=f"{form}.role").value == "account_manager"  # not "admin"
+    assert at.selectbox(key=f"{form}.desk").value == "conversion"
+    set_role = next(button for button in at.button if button.label == "Set role")
+
+    set_role.click().run()  # nothing chosen: nothing changes
+    assert [error.value for error in at.error] == [
+        "Alan Ames is account manager already: choose another role, desk or team."
+    ]
+    at.selectbox(key=f"{form}.role").select("admin")
+    next(button for button in at.button if button.label == "Set role").click().run()
+    assert [error.value for error in at.error] == [
+        "Making Alan Ames an admin gives every right: tick the box to confirm it."
+    ]
+    assert staff_role_of(crm, ALAN) == ("account_manager", "conversion")
+
+    at.selectbox(key=f"{form}.role").select("admin")
+    at.checkbox(key=f"{form}.admin_confirmed").check()
+    next(button for button in at.button if button.label == "Set role").click().run()
+    assert not at.error
+    assert [message.value for message in at.success] == ["Alan Ames is now an admin."]
+    assert staff_role_of(crm, ALAN) == ("admin", None)
+
+
+def test_another_role_than_admin_needs_no_confirmation(crm):
+    at = signed_in(app(), ADA).run()
+    at.switch_page("pages/staff.py").run()
+    at.selectbox(key="staff.chosen").select(EVE).run()
+    at.selectbox(key=f"staff.role.{EVE}.role").select("sales_manager")
+    next(button for button in at.button if button.label == "Set role").click().run()
+    assert [message.value for message in at.success] == ["Eve Exec is now a sales manager."]
+    assert staff_role_of(crm, EVE) == ("sales_manager", None)
