@@ -58,10 +58,12 @@ def missing(what: str, install: str) -> None:
 
 
 @contextlib.contextmanager
-def dashboard(folder: Path, env: dict[str, str], options: dict[str, str] | None = None):
-    """``streamlit run dashboard_server.py`` as ./start runs it, on a free port; yields
-    (its URL, the path of its log)."""
-    port = free_port()
+def dashboard(
+    folder: Path, env: dict[str, str], options: dict[str, str] | None = None, port: int = 0
+):
+    """``streamlit run dashboard_server.py`` as ./start runs it, on ``port`` (default: a free
+    one); yields (its URL, the path of its log)."""
+    port = port or free_port()
     log_path = folder / f"streamlit-{port}.log"
     log = log_path.open("w+")
     options = {

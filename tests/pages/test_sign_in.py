@@ -201,6 +201,8 @@ def test_signed_out_nothing_but_the_sign_in_page_shows(crm):
     assert registered(at) == set()
     assert len(at.dataframe) == 0  # no data, and this CRM is no demo: no demo accounts either
     assert "Demo accounts" not in [header.value for header in at.subheader]
+    # No [auth] section in any secrets file: password sign-in only (issue 26, item 13).
+    assert [button.label for button in at.button] == ["Sign in"]
 
 
 def test_the_right_password_signs_in_and_the_sidebar_says_who(crm):
