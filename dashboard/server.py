@@ -33,6 +33,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from crm import sessions
+from crm.errors import UserError
 from dashboard import connection
 
 # Messages from a browser that the dashboard never needs; the rest go through.
@@ -111,7 +112,10 @@ def _is_https(request: Request) -> bool:
     # Behind a trusted proxy that ends TLS, the proxy says so.
     peer = connection.normal_ip(request.client.host if request.client else None)
     proto = request.headers.get("x-forwarded-proto", "").strip().lower()
-    trusted = connection.trusted_proxies()
+    try:
+        trusted = connection.trusted_proxies()
+    except UserError:  # the dashboard's pages say so; here, no proxy is believed
+        return False
     return proto == "https" and peer is not None and connection.within(peer, trusted)
 
 

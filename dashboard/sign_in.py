@@ -31,6 +31,7 @@ EMAIL_KEY = "sign_in.email"
 PASSWORD_KEY = "sign_in.password"
 ERROR_KEY = "sign_in.error"
 SSO_STARTED_KEY = "sign_in.sso_started"
+SSO_ERROR_KEY = "sign_in.sso_error"
 # The provider's answer (its ID token's "iat") starts a session only this soon after it came: an
 # older identity cookie left in the browser needs the button again (and so the provider's own
 # check), or the idle time and sign-out would mean nothing for single sign-on.
@@ -84,7 +85,10 @@ def _sign_in() -> None:
     if result.staff_id is None:
         st.session_state[ERROR_KEY] = result.message
         return
-    sign_in_as(result.staff_id)
+    try:
+        sign_in_as(result.staff_id)
+    except sa.exc.DBAPIError as error:
+        st.session_state[ERROR_KEY] = crm_trouble(error)
 
 
 def sso_configured() -> bool:
@@ -100,23 +104,17 @@ def _single_sign_on() -> None:
     issued = user.get("iat") if user.is_logged_in else None
     fresh = isinstance(issued, int | float) and 0 <= time.time() - issued < SSO_FRESH_SECONDS
     if fresh and st.session_state.get(SSO_STARTED_KEY) != issued:
-        email = user.get("email")
-        if user.get("email_verified") is False:
-            st.error(plain(f"Your identity provider has not verified {email}: ask IT."))
-        else:
-            try:
-                result = auth.sign_in_by_identity_provider(
-                    crm_engine(), email, address=connection.client().address
-                )
-            except sa.exc.DBAPIError as error:
-                st.error(crm_trouble(error))
-                return
-            if result.staff_id is not None:
-                sign_in_as(result.staff_id, "sso")
-                st.session_state[SSO_STARTED_KEY] = issued
-                st.info("Signing you in ...")
-                return
-            st.error(plain(result.message))
+        # Once per answer of the provider: a refusal is logged once and shown until it changes.
+        # (Set after the sign-in, which starts the session state afresh.)
+        refusal = _sign_in_by_identity_provider(user)
+        st.session_state[SSO_STARTED_KEY] = issued
+        st.session_state[SSO_ERROR_KEY] = refusal
+    refusal = st.session_state.get(SSO_ERROR_KEY) if user.is_logged_in else None
+    if fresh and not refusal:
+        st.info("Signing you in ...")
+        return
+    if refusal:
+        st.error(refusal)
         st.button(
             "Sign out of the identity provider", key="sign_in.sso_sign_out", on_click=st.logout
         )
@@ -127,6 +125,25 @@ def _single_sign_on() -> None:
         on_click=st.login,
     )
     st.caption("or with your Starboard password:")
+
+
+def _sign_in_by_identity_provider(user) -> str | None:
+    """Start the session of the person the provider vouched for; why not, in one line."""
+    email = user.get("email")
+    if user.get("email_verified") is False:
+        return plain(f"Your identity provider has not verified {email}: ask IT.")
+    try:
+        result = auth.sign_in_by_identity_provider(
+            crm_engine(), email, address=connection.client().address
+        )
+        if result.staff_id is None:
+            return plain(result.message)
+        sign_in_as(result.staff_id, "sso")
+    except UserError as error:  # a bad proxy setting in the environment
+        return str(error)
+    except sa.exc.DBAPIError as error:
+        return crm_trouble(error)
+    return None
 
 
 def crm_trouble(error: sa.exc.DBAPIError) -> str:

@@ -10,17 +10,7 @@ import sqlalchemy as sa
 from crm import actions, staff
 from crm.actions import ActionRefused
 from tests.crm.actions_floor import NOW, build_floor
-
-PERSON = {
-    "first_name": "Zoë",
-    "last_name": "Quinn",
-    "email": "zoe@example.com",
-    "phone": "+351912345678",
-    "country": "PT",
-    "time_zone": "Europe/Lisbon",
-    "language": "pt",
-    "source": "import",
-}
+from tests.crm.test_actions import PERSON
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ import pytest
 
 from deploy.nginx import Proxy, ProxySettings, nginx_path
 from starboard_launcher import STREAMLIT_OPTIONS
+from tests.etl.small_crm import AS_OF
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -48,6 +49,19 @@ def answers(url: str) -> bool:
             return reply.read() == b"ok"
     except OSError:
         return False
+
+
+def small_crm_env(folder: Path, warehouse: Path, **extra: str) -> dict[str, str]:
+    """The environment of a dashboard on the small CRM that ``build_warehouse`` put in
+    ``folder``, read on its AS_OF day and moment, times in UTC; ``extra`` added."""
+    return {
+        "CRM_DATABASE_URL": f"sqlite:///{folder / 'crm.sqlite'}",
+        "WAREHOUSE_PATH": str(warehouse),
+        "STARBOARD_TODAY": AS_OF.date().isoformat(),
+        "STARBOARD_NOW": AS_OF.isoformat(),
+        "STARBOARD_TIME_ZONE": "UTC",
+        **extra,
+    }
 
 
 def missing(what: str, install: str) -> None:

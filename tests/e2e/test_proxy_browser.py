@@ -18,8 +18,7 @@ import sqlalchemy as sa
 from crm import auth
 from crm import staff as accounts
 from crm.db import create_crm_engine
-from tests.e2e.conftest import dashboard, proxy_for
-from tests.etl.small_crm import AS_OF
+from tests.e2e.conftest import dashboard, proxy_for, small_crm_env
 from tests.pages.conftest import build_warehouse
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -46,14 +45,7 @@ def prepare(engine: sa.Engine) -> None:
 def site(migrated_sqlite_template, tmp_path_factory, nginx, chromium):
     folder = tmp_path_factory.mktemp("proxy_browser")
     warehouse = build_warehouse(migrated_sqlite_template, folder, True, prepare=prepare)
-    env = {
-        "CRM_DATABASE_URL": f"sqlite:///{folder / 'crm.sqlite'}",
-        "WAREHOUSE_PATH": str(warehouse),
-        "STARBOARD_TODAY": AS_OF.date().isoformat(),
-        "STARBOARD_NOW": AS_OF.isoformat(),
-        "STARBOARD_TIME_ZONE": "UTC",
-        "STARBOARD_TRUST_FORWARDED_FOR": "1",
-    }
+    env = small_crm_env(folder, warehouse, STARBOARD_TRUST_FORWARDED_FOR="1")
     with dashboard(folder, env) as (app, _), proxy_for(nginx, folder / "nginx", app) as proxy:
         yield proxy.url, env["CRM_DATABASE_URL"]
 

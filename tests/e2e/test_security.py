@@ -21,9 +21,8 @@ import sqlalchemy as sa
 from crm import staff as accounts
 from crm.db import create_crm_engine
 from crm.models import SignInAttempt, SignInSession
-from tests.e2e.conftest import dashboard, proxy_for
+from tests.e2e.conftest import dashboard, proxy_for, small_crm_env
 from tests.e2e.streamlit_client import StreamlitClient
-from tests.etl.small_crm import AS_OF
 from tests.pages.conftest import build_warehouse
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -53,13 +52,7 @@ def add_admin(engine: sa.Engine) -> None:
 def floor(migrated_sqlite_template, tmp_path_factory, nginx) -> Floor:
     folder = tmp_path_factory.mktemp("security")
     warehouse = build_warehouse(migrated_sqlite_template, folder, True, prepare=add_admin)
-    env = {
-        "CRM_DATABASE_URL": f"sqlite:///{folder / 'crm.sqlite'}",
-        "WAREHOUSE_PATH": str(warehouse),
-        "STARBOARD_TODAY": AS_OF.date().isoformat(),
-        "STARBOARD_NOW": AS_OF.isoformat(),
-        "STARBOARD_TRUST_FORWARDED_FOR": "127.0.0.1",
-    }
+    env = small_crm_env(folder, warehouse, STARBOARD_TRUST_FORWARDED_FOR="127.0.0.1")
     engine = create_crm_engine(env["CRM_DATABASE_URL"])
     with dashboard(folder, env) as (app, log), proxy_for(nginx, folder / "nginx", app) as proxy:
         yield Floor(app, proxy.url, engine, log)

@@ -20,9 +20,8 @@ import sqlalchemy as sa
 
 from crm import staff as accounts
 from crm.db import create_crm_engine
-from tests.e2e.conftest import dashboard, free_port
+from tests.e2e.conftest import dashboard, free_port, small_crm_env
 from tests.e2e.test_proxy_browser import PAGE_RUN_MS, VIEWPORT, open_tab, shows, wait_for_app_run
-from tests.etl.small_crm import AS_OF
 from tests.pages.conftest import build_warehouse
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -85,13 +84,7 @@ def site(migrated_sqlite_template, tmp_path_factory, provider):
         f'client_secret = "{secrets.token_urlsafe(32)}"\n'
         f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n'
     )
-    env = {
-        "CRM_DATABASE_URL": f"sqlite:///{folder / 'crm.sqlite'}",
-        "WAREHOUSE_PATH": str(warehouse),
-        "STARBOARD_TODAY": AS_OF.date().isoformat(),
-        "STARBOARD_NOW": AS_OF.isoformat(),
-        "STARBOARD_TIME_ZONE": "UTC",
-    }
+    env = small_crm_env(folder, warehouse)
     options = {"secrets.files": str(secrets_file)}
     with dashboard(folder, env, options, port=port) as (url, _):
         yield url, env["CRM_DATABASE_URL"]
