@@ -68,7 +68,7 @@ _MARKUP = re.compile(
     r"|&(?=#?\w+;)"  # "&lt;" would become "<"
 )
 # A heading, a list item or a quote opens only at the start of the line.
-_LINE_START = re.compile(r"^([#>+-]|\d+(?=[.)]))")
+_LINE_START = re.compile(r"^(>|#+(?=\s|$)|[+-](?=\s|$)|\d+(?=[.)](?:\s|$)))")
 
 
 def plain(text) -> str:

@@ -60,6 +60,9 @@ def test_the_trusted_proxies_setting():
         ("<img src=x> &lt;", r"\<img src=x\> \&lt;"),
         ("# Ana\n- Ben", r"\# Ana - Ben"),
         ("1. Ana", r"1\. Ana"),
+        ("- Ana", r"\- Ana"),
+        ("200.00 USD recorded", "200.00 USD recorded"),
+        ("-5 leads", "-5 leads"),
         ("www.evil.example", r"www\.evil.example"),
         # What needs no escape is left as it is: messages read the same.
         ("1 lead assigned to Alan Ames (new lead).", "1 lead assigned to Alan Ames (new lead)."),
