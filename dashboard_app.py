@@ -10,14 +10,20 @@ import sqlalchemy as sa
 import streamlit as st
 
 from crm.errors import UserError
-from dashboard import access, sign_in, viewer
+from dashboard import access, connection, server, sign_in, viewer
 
 st.set_page_config(page_title="Starboard", page_icon="⭐", layout="wide")
 viewer.routed()
 
+if connection.has_browser() and not server.serving():
+    # Without dashboard_server.py, no session cookie, no security headers, and Uvicorn would
+    # believe any X-Forwarded-For from this machine.
+    st.error("Serve Starboard with `streamlit run dashboard_server.py` (./start does).")
+    st.stop()
+
 try:
     person = viewer.current_viewer()
-except UserError as error:  # a bad STARBOARD_IDLE_MINUTES: say so, show nothing
+except UserError as error:  # a bad STARBOARD_IDLE_MINUTES or proxy setting: say so, show nothing
     st.error(str(error))
     st.stop()
 except sa.exc.DBAPIError as error:

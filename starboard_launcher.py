@@ -120,7 +120,7 @@ def running_parts(args: argparse.Namespace, port: int, simulator: bool) -> list[
     if os.environ.get("SMTP_HOST", "").strip():
         parts.append(Part("e-mail sender", ("crm", "send-emails", "--watch")))
     options = {**STREAMLIT_OPTIONS, "server.port": str(port)}
-    dashboard = ("streamlit", "run", "dashboard_app.py")
+    dashboard = ("streamlit", "run", "dashboard_server.py")
     parts.append(Part("dashboard", dashboard + tuple(f"--{k}={v}" for k, v in options.items())))
     return parts
 

@@ -94,53 +94,97 @@ def sign_in(
     password: str,
     *,
     address: str,
+    limit_address: bool = True,
     policy: SignInPolicy | None = None,
     now: datetime | None = None,
 ) -> SignInResult:
     """Check ``email`` and ``password`` against the staff table, unless the account or the
     address is locked; log the attempt either way.
 
-    ``address`` is where the attempt came from (the client's IP, or the browser session when
-    the IP is unknown).
+    ``address`` is the client's IP (``dashboard.connection.client``); ``limit_address`` False
+    (a browser on the server's own machine, connected directly) logs it without limiting it
+    as an address, or one person there could lock out everyone else there (the account's own
+    limit still holds).
+
+    The lock is checked and the attempt counted in one transaction that holds the account's
+    and the address's lock (``BEGIN IMMEDIATE`` on SQLite, advisory locks on PostgreSQL), and the
+    attempt is counted as a wrong password until the password proves right: sign-ins sent in
+    parallel make at most the limit's number of password checks (issue 26, item 8).
     """
     policy = policy or SignInPolicy.from_environment()
     now = now or utcnow()
     email = normal_email(email)
     address = (address or "unknown")[:ADDRESS_MAX_CHARS]
-    with engine.connect() as connection:
-        locked_until = _locked_until(connection, email, address, policy, now)
+    connection = engine.connect().execution_options(sqlite_begin="IMMEDIATE")
+    with connection, connection.begin():
+        _serialise(connection, email, address)
+        locked_until = _locked_until(connection, email, address, limit_address, policy, now)
         staff = connection.execute(
             sa.select(STAFF.c.id, STAFF.c.password_hash, STAFF.c.is_active).where(
                 sa.func.lower(STAFF.c.email) == email
             )
         ).first()
-    staff_id = staff.id if staff is not None else None
+        staff_id = staff.id if staff is not None else None
+        outcome = "locked" if locked_until is not None else "wrong_password"
+        attempt_id = connection.execute(
+            ATTEMPTS.insert()
+            .values(at=now, email=email, address=address, staff_id=staff_id, outcome=outcome)
+            .returning(ATTEMPTS.c.id)
+        ).scalar_one()
     if locked_until is not None:
-        _log(engine, now, email, address, staff_id, "locked")
         return SignInResult(None, _locked_message(locked_until, now), locked_until)
     # Long passwords are refused only after the lock check: the attempt still counts.
     right = len(password or "") <= MAX_PASSWORD_CHARS and _verify(
         staff.password_hash if staff is not None and staff.password_hash else None, password or ""
     )
     if not right:
-        _log(engine, now, email, address, staff_id, "wrong_password")
         with engine.connect() as connection:
-            locked_until = _locked_until(connection, email, address, policy, now)
+            locked_until = _locked_until(connection, email, address, limit_address, policy, now)
         if locked_until is not None:
             return SignInResult(None, f"{WRONG} {_locked_message(locked_until, now)}", locked_until)
         return SignInResult(None, WRONG)
-    if not staff.is_active:
-        _log(engine, now, email, address, staff_id, "inactive")
-        return SignInResult(None, "this account is inactive: ask an admin to reactivate it.")
-    _log(engine, now, email, address, staff_id, "signed_in")
-    if _HASHER.check_needs_rehash(staff.password_hash):
-        with engine.begin() as connection:
+    outcome = "signed_in" if staff.is_active else "inactive"
+    with engine.begin() as connection:
+        connection.execute(
+            ATTEMPTS.update().where(ATTEMPTS.c.id == attempt_id).values(outcome=outcome)
+        )
+        if staff.is_active and _HASHER.check_needs_rehash(staff.password_hash):
             connection.execute(
                 STAFF.update()
                 .where(STAFF.c.id == staff_id)
                 .values(password_hash=_HASHER.hash(password), updated_at=now)
             )
+    if not staff.is_active:
+        return SignInResult(None, "this account is inactive: ask an admin to reactivate it.")
     return SignInResult(staff_id, "signed in.")
+
+
+def sign_in_by_identity_provider(
+    engine: sa.Engine, email: str | None, *, address: str, now: datetime | None = None
+) -> SignInResult:
+    """Map the e-mail the company's identity provider vouched for to its staff account: an
+    unknown or inactive e-mail is refused in one line. Logged like a password sign-in."""
+    now = now or utcnow()
+    email = normal_email(email or "")
+    address = (address or "unknown")[:ADDRESS_MAX_CHARS]
+    with engine.begin() as connection:
+        staff = connection.execute(
+            sa.select(STAFF.c.id, STAFF.c.is_active).where(sa.func.lower(STAFF.c.email) == email)
+        ).first()
+        if staff is not None:
+            outcome = "signed_in" if staff.is_active else "inactive"
+            connection.execute(
+                ATTEMPTS.insert().values(
+                    at=now, email=email, address=address, staff_id=staff.id, outcome=outcome
+                )
+            )
+    if staff is None:
+        return SignInResult(
+            None, f"{email or 'this account'} has no Starboard account: ask an admin to add it."
+        )
+    if not staff.is_active:
+        return SignInResult(None, f"{email}'s Starboard account is inactive: ask an admin.")
+    return SignInResult(staff.id, "signed in.")
 
 
 def attempts(engine: sa.Engine, email: str | None = None) -> list[sa.Row]:
@@ -159,16 +203,19 @@ def _verify(stored: str | None, password: str) -> bool:
         return False
 
 
-def _log(engine, now, email, address, staff_id, outcome) -> None:
-    with engine.begin() as connection:
+def _serialise(connection: sa.Connection, email: str, address: str) -> None:
+    """Hold, until the transaction ends, the locks of this account and this address, so that
+    parallel attempts on either are checked and counted one after another. SQLite's
+    ``BEGIN IMMEDIATE`` already holds the whole database's write lock."""
+    if connection.dialect.name != "postgresql":
+        return
+    for key in sorted({f"email:{email}", f"address:{address}"}):  # one order: no deadlock
         connection.execute(
-            ATTEMPTS.insert().values(
-                at=now, email=email, address=address, staff_id=staff_id, outcome=outcome
-            )
+            sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
         )
 
 
-def _locked_until(connection, email, address, policy, now) -> datetime | None:
+def _locked_until(connection, email, address, limit_address, policy, now) -> datetime | None:
     """When the lock on the account or the address ends, if one holds at ``now``."""
     # A right password ends the account's run of wrong ones; an address's run goes on, or one
     # account an attacker owns would clear the way for guessing the others.
@@ -182,13 +229,16 @@ def _locked_until(connection, email, address, policy, now) -> datetime | None:
         _run_lock_end(
             connection, [ATTEMPTS.c.email == email, *since], policy.max_failures, policy.lock
         ),
-        _run_lock_end(
-            connection,
-            [ATTEMPTS.c.address == address],
-            policy.max_failures_per_address,
-            policy.lock,
-        ),
     ]
+    if limit_address:
+        ends.append(
+            _run_lock_end(
+                connection,
+                [ATTEMPTS.c.address == address],
+                policy.max_failures_per_address,
+                policy.lock,
+            )
+        )
     ends = [end for end in ends if end is not None and end > now]
     return max(ends) if ends else None
 

@@ -384,3 +384,32 @@ class SignInAttempt(Base):
     address: Mapped[str] = mapped_column(sa.String(100))
     staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
     outcome: Mapped[str] = mapped_column(choice(SIGN_IN_OUTCOMES))
+
+
+SIGN_IN_METHODS = ("password", "sso")
+SESSION_END_REASONS = ("signed_out", "idle", "expired", "deactivated", "password_changed")
+
+
+class SignInSession(Base):
+    """A signed-in browser (issue 26, items 7 and 13; issue 22, item 9): its cookie carries a
+    random token, of which only the SHA-256 is kept here, so a reload or a new tab stays signed
+    in until the idle time or the absolute lifetime ends it, and sign-out, deactivation or a new
+    password ends it on the server. ``handoff_hash``: the one-time code the browser trades for
+    the token right after the password or the identity provider answered.
+
+    Not copied to the warehouse.
+    """
+
+    __tablename__ = "sign_in_sessions"
+    __table_args__ = (sa.Index("ix_sign_in_sessions_staff_id", "staff_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    staff_id: Mapped[int] = mapped_column(sa.ForeignKey("staff.id"))
+    method: Mapped[str] = mapped_column(choice(SIGN_IN_METHODS))
+    token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    handoff_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(choice(SESSION_END_REASONS))

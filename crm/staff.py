@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 
+from crm import sessions
 from crm.actions.core import Action, ActionRefused, ActionResult, new_action_id, run_action
+from crm.actions.text import check_text
 from crm.auth import EMAIL_MAX_CHARS, hash_password, normal_email
 from crm.errors import UserError
 from crm.models import DESKS, ROLES, CrmSetting, Lead, Staff, Team, utcnow
@@ -52,6 +54,7 @@ def add_staff(
     name = (name or "").strip()
     if not name or len(name) > 120:
         raise ActionRefused("the name is empty or longer than 120 characters: give the full name.")
+    check_text(name, "the name")
     email = normal_email(email)
     if "@" not in email or len(email) >= EMAIL_MAX_CHARS:
         raise ActionRefused(f"{email!r} is not an email address: give the person's work email.")
@@ -143,6 +146,8 @@ def set_active(
                 sa.select(sa.func.count()).where(LEADS.c.am_id == staff_id)
             )
         _update(action, staff_id, before, {"is_active": bool(active)})
+        if not active:  # signed-in browsers are signed out on the server, now
+            sessions.end_all(action.connection, staff_id, "deactivated", action.now)
         if active:
             return f"{before['name']} is active again."
         still = f"; {owned:,} leads are still theirs: assign them to other AMs" if owned else ""
@@ -173,6 +178,8 @@ def set_password(
             .values(password_hash=password_hash, updated_at=action.now)
         )
         action.audit(None, None, {"staff_id": staff_id, "password_set": True})
+        # Whoever knew the old password may be signed in with it: every session ends.
+        sessions.end_all(action.connection, staff_id, "password_changed", action.now)
         return f"{before['name']}'s password is set."
 
     return _run(engine, "staff_set_password", work, actor_id, action_id, now)
@@ -187,6 +194,7 @@ def staff_list(engine: sa.Engine) -> list[sa.Row]:
             STAFF.c.email,
             STAFF.c.role,
             STAFF.c.desk,
+            STAFF.c.team_id,
             TEAMS.c.name.label("team"),
             STAFF.c.is_active,
             STAFF.c.password_hash.is_not(None).label("has_password"),

@@ -35,7 +35,7 @@ from crm import settings as crm_settings
 from crm.errors import UserError
 from crm.models import Lead, Staff, Team
 from crm.shift import ShiftPlan, plan_end_of_shift
-from dashboard import periods
+from dashboard import formats, periods
 from dashboard.data import query, viewer_time_zone
 from dashboard.viewer import Viewer, crm_engine, current_viewer
 
@@ -269,14 +269,14 @@ def _act(
         )
         return None
     st.session_state[f"{key}.action_id"] = crm_actions.new_action_id()
-    st.toast(result.message)
+    st.toast(formats.plain(result.message))
     return now
 
 
 def _show_error(key: str) -> None:
     error = st.session_state.get(f"{key}.error")
     if error:
-        st.error(error)
+        st.error(formats.plain(error))
 
 
 def _words(reason: str) -> str:
@@ -507,7 +507,7 @@ def failed_deposit_review(selected: pd.DataFrame, *, key: str) -> None:
             reason = "no reason given" if pd.isna(reason) else reason
             # The CRM writes the decline (amount, method, provider, reason) as the note's first
             # sentence; the manager's words follow it.
-            st.caption(f"The note states the decline first: declined: {reason}.")
+            st.caption(formats.plain(f"The note states the decline first: declined: {reason}."))
         st.text_area(
             "Your words after it (optional)",
             key=f"{key}.note",

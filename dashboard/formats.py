@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 
 def _missing(value) -> bool:
@@ -54,3 +55,30 @@ def tile(value, kind: str) -> str:
     """``value`` on a metric tile: as ``figure`` writes it, but money without its unit, which
     the tile's label names (a tile is narrow)."""
     return amount(value) if kind == "usd" else figure(value, kind)
+
+
+# What Streamlit's Markdown (CommonMark, GFM, math, directives such as :red[...], emoji codes)
+# reads as markup in one line of text. CommonMark takes a backslash before a mark as the mark
+# itself; marks that mean nothing where they stand (a colon before a space, a full stop) are left
+# as they are, so a message reads the same in the page and in its tests.
+_MARKUP = re.compile(
+    r"[\\`*_\[\]<>~$]"  # emphasis, code, links and images, HTML, strike-through, math
+    r"|:(?=[A-Za-z0-9_+-]*[\[:]|//)"  # ":red[", ":smile:", "https://"
+    r"|(?<=[wW]{3})\."  # "www.example.com" would become a link
+    r"|&(?=#?\w+;)"  # "&lt;" would become "<"
+)
+# A heading, a list item or a quote opens only at the start of the line.
+_LINE_START = re.compile(r"^(>|#+(?=\s|$)|[+-](?=\s|$)|\d+(?=[.)](?:\s|$)))")
+
+
+def plain(text) -> str:
+    """``text`` (a lead's name, a note, a decline reason, an action's message naming them) for
+    ``st.caption``, ``st.toast``, ``st.info`` and the like, which read Markdown: shown as the
+    very characters it holds, on one line; never an image, a link or a formatted word."""
+    text = _MARKUP.sub(lambda mark: "\\" + mark.group(0), " ".join(str(text).split()))
+    # "1." stays "1" and its mark is escaped; "-" is escaped itself.
+    return _LINE_START.sub(lambda start: _escape_start(start.group(1)), text)
+
+
+def _escape_start(start: str) -> str:
+    return f"{start}\\" if start[0].isdigit() else f"\\{start}"

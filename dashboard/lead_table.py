@@ -27,7 +27,7 @@ import pandas as pd
 import streamlit as st
 
 from crm import models
-from dashboard import actions, periods, widgets
+from dashboard import actions, formats, periods, widgets
 from dashboard.data import calling_hours, query, viewer_time_zone
 
 ROW_LIMIT = 1000
@@ -204,7 +204,7 @@ def show(
             more = (
                 f" and {len(names) - SELECTED_NAMED:,} more" if len(names) > SELECTED_NAMED else ""
             )
-            st.caption(f"Selected: {', '.join(names[:SELECTED_NAMED])}{more}")
+            st.caption(formats.plain(f"Selected: {', '.join(names[:SELECTED_NAMED])}{more}"))
     else:
         st.dataframe(shown, column_config=config, hide_index=True, key=key)
 

@@ -3,10 +3,17 @@
 The checks (password, lock, log) are ``crm.auth``'s; this module only asks and answers. On a
 demo CRM it names the demo's accounts and how to get their passwords; a real CRM never shows
 them.
+
+Single sign-on (issue 26, item 13): when ``.streamlit/secrets.toml`` (or a file that
+``secrets.files`` names) has an ``[auth]`` section, a button signs in through the company's
+OpenID Connect provider (``st.login``); the e-mail it vouches for is the staff account's, and
+an unknown or inactive one is refused in one line. The provider's answer starts a Starboard
+session like a password does; the role is read from the CRM at every click either way.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -15,20 +22,20 @@ import streamlit as st
 
 from crm import auth, staff
 from crm.errors import UserError
-from dashboard import access
+from dashboard import access, connection
+from dashboard.formats import plain
 from dashboard.navigation import PAGES
-from dashboard.viewer import (
-    NOTICE_KEY,
-    Viewer,
-    client_address,
-    crm_engine,
-    sign_in_as,
-    sign_out,
-)
+from dashboard.viewer import METHOD_KEY, NOTICE_KEY, Viewer, crm_engine, sign_in_as, sign_out
 
 EMAIL_KEY = "sign_in.email"
 PASSWORD_KEY = "sign_in.password"
 ERROR_KEY = "sign_in.error"
+SSO_STARTED_KEY = "sign_in.sso_started"
+SSO_ERROR_KEY = "sign_in.sso_error"
+# The provider's answer (its ID token's "iat") starts a session only this soon after it came: an
+# older identity cookie left in the browser needs the button again (and so the provider's own
+# check), or the idle time and sign-out would mean nothing for single sign-on.
+SSO_FRESH_SECONDS = 300
 
 
 def pages() -> list:
@@ -45,6 +52,8 @@ def show() -> None:
     notice = st.session_state.pop(NOTICE_KEY, None)
     if notice:
         st.info(notice)
+    if sso_configured():
+        _single_sign_on()
     with st.form("sign_in", clear_on_submit=False):
         st.text_input("Email", key=EMAIL_KEY, autocomplete="username")
         st.text_input(
@@ -63,7 +72,10 @@ def _sign_in() -> None:
     # The password leaves session state at once, whatever the answer.
     st.session_state[PASSWORD_KEY] = ""
     try:
-        result = auth.sign_in(crm_engine(), email, password, address=client_address())
+        where = connection.client()
+        result = auth.sign_in(
+            crm_engine(), email, password, address=where.address, limit_address=where.limited
+        )
     except UserError as error:  # a bad limit in the environment
         st.session_state[ERROR_KEY] = str(error)
         return
@@ -73,7 +85,65 @@ def _sign_in() -> None:
     if result.staff_id is None:
         st.session_state[ERROR_KEY] = result.message
         return
-    sign_in_as(result.staff_id)
+    try:
+        sign_in_as(result.staff_id)
+    except sa.exc.DBAPIError as error:
+        st.session_state[ERROR_KEY] = crm_trouble(error)
+
+
+def sso_configured() -> bool:
+    """Whether the secrets name an identity provider (an ``[auth]`` section)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # noqa: BLE001 - no secrets file at all: no provider
+        return False
+
+
+def _single_sign_on() -> None:
+    user = st.user
+    issued = user.get("iat") if user.is_logged_in else None
+    fresh = isinstance(issued, int | float) and 0 <= time.time() - issued < SSO_FRESH_SECONDS
+    if fresh and st.session_state.get(SSO_STARTED_KEY) != issued:
+        # Once per answer of the provider: a refusal is logged once and shown until it changes.
+        # (Set after the sign-in, which starts the session state afresh.)
+        refusal = _sign_in_by_identity_provider(user)
+        st.session_state[SSO_STARTED_KEY] = issued
+        st.session_state[SSO_ERROR_KEY] = refusal
+    refusal = st.session_state.get(SSO_ERROR_KEY) if user.is_logged_in else None
+    if fresh and not refusal:
+        st.info("Signing you in ...")
+        return
+    if refusal:
+        st.error(refusal)
+        st.button(
+            "Sign out of the identity provider", key="sign_in.sso_sign_out", on_click=st.logout
+        )
+    st.button(
+        "Sign in with your company account",
+        key="sign_in.sso",
+        type="primary",
+        on_click=st.login,
+    )
+    st.caption("or with your Starboard password:")
+
+
+def _sign_in_by_identity_provider(user) -> str | None:
+    """Start the session of the person the provider vouched for; why not, in one line."""
+    email = user.get("email")
+    if user.get("email_verified") is False:
+        return plain(f"Your identity provider has not verified {email}: ask IT.")
+    try:
+        result = auth.sign_in_by_identity_provider(
+            crm_engine(), email, address=connection.client().address
+        )
+        if result.staff_id is None:
+            return plain(result.message)
+        sign_in_as(result.staff_id, "sso")
+    except UserError as error:  # a bad proxy setting in the environment
+        return str(error)
+    except sa.exc.DBAPIError as error:
+        return crm_trouble(error)
+    return None
 
 
 def crm_trouble(error: sa.exc.DBAPIError) -> str:
@@ -115,13 +185,14 @@ def sidebar(viewer: Viewer) -> None:
     """Who is signed in, and one click to sign out."""
     with st.sidebar:
         st.text(f"{viewer.name} · {access.ROLE_NAMES.get(viewer.role, viewer.role)}")
-        st.button(
-            "Sign out",
-            key="sign_out",
-            on_click=sign_out,
-            args=("You signed out.",),
-            type="tertiary",
-        )
+        st.button("Sign out", key="sign_out", on_click=_sign_out, type="tertiary")
+
+
+def _sign_out() -> None:
+    by_provider = st.session_state.get(METHOD_KEY) == "sso" and sso_configured()
+    sign_out("You signed out.")
+    if by_provider:  # the provider's identity cookie goes too, and its own session ends
+        st.logout()
 
 
 def no_pages() -> None:

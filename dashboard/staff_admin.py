@@ -16,6 +16,7 @@ from crm.actions import ActionResult
 from crm.errors import UserError
 from crm.models import DESKS, ROLES
 from dashboard.access import ROLE_NAMES
+from dashboard.formats import plain
 from dashboard.viewer import crm_engine, current_viewer
 
 MESSAGE_KEY = "staff.message"
@@ -45,12 +46,16 @@ def accounts_table() -> pd.DataFrame:
             "team": [row.team for row in rows],
             "active": [bool(row.is_active) for row in rows],
             "can_sign_in": [bool(row.has_password and row.is_active) for row in rows],
+            # What the role form starts from; not shown.
+            "role_code": [row.role for row in rows],
+            "team_id": [row.team_id for row in rows],
         }
     )
     st.dataframe(
         table,
         hide_index=True,
         key="staff.table",
+        column_order=[column for column in table.columns if column not in ("role_code", "team_id")],
         column_config={
             "staff_id": st.column_config.NumberColumn("Id", format="%d"),
             "can_sign_in": st.column_config.CheckboxColumn("Can sign in"),
@@ -62,9 +67,9 @@ def accounts_table() -> pd.DataFrame:
 def outcome() -> None:
     """The last change's message, or why it was refused."""
     if message := st.session_state.pop(MESSAGE_KEY, None):
-        st.success(message)
+        st.success(plain(message))
     if error := st.session_state.pop(ERROR_KEY, None):
-        st.error(error)
+        st.error(plain(error))
 
 
 def add_form() -> None:
@@ -97,12 +102,8 @@ def change_forms(accounts: pd.DataFrame) -> None:
     )
     row = accounts.set_index("staff_id").loc[chosen]
     role_column, access_column, password_column = st.columns(3)
-    with role_column, st.form("staff.role", border=True):
-        st.markdown("**Role**")
-        st.selectbox("Role", ROLES, format_func=ROLE_NAMES.get, key="staff.role.role")
-        st.selectbox("Desk (AMs)", [NO_DESK, *DESKS], key="staff.role.desk")
-        st.selectbox("Team (AMs)", [NO_TEAM, *_teams()], key="staff.role.team")
-        st.form_submit_button("Set role", on_click=_set_role, args=(chosen,))
+    with role_column:
+        role_form(chosen, row)
     with access_column, st.container(border=True):
         st.markdown("**Access**")
         if row["active"]:
@@ -117,6 +118,49 @@ def change_forms(accounts: pd.DataFrame) -> None:
         st.markdown("**Reset the password**")
         st.text_input("New password", type="password", key="staff.password.new")
         st.form_submit_button("Set password", on_click=_set_password, args=(chosen,))
+
+
+def role_form(staff_id: int, row: pd.Series) -> None:
+    """The role, desk and team of one person, starting from the ones they have now (keys per
+    person, so another person's choice never carries over). Nothing changes unless something
+    else is chosen, and making someone an admin needs its own tick (issue 26, item 11)."""
+    teams = _teams()
+    team_names = {team_id: name for name, team_id in teams.items()}
+    desks = [NO_DESK, *DESKS]
+    team_choices = [NO_TEAM, *teams]
+    current_team = team_names.get(None if pd.isna(row["team_id"]) else int(row["team_id"]))
+    with st.form(f"staff.role.{staff_id}", border=True):
+        st.markdown("**Role**")
+        desk = _text(row["desk"])
+        st.caption(plain(f"Now: {row['role']}" + (f", {desk} desk" if desk else "")))
+        st.selectbox(
+            "Role",
+            ROLES,
+            index=ROLES.index(row["role_code"]),
+            format_func=ROLE_NAMES.get,
+            key=f"staff.role.{staff_id}.role",
+        )
+        st.selectbox(
+            "Desk (AMs)",
+            desks,
+            index=desks.index(desk) if desk in desks else 0,
+            key=f"staff.role.{staff_id}.desk",
+        )
+        st.selectbox(
+            "Team (AMs)",
+            team_choices,
+            index=team_choices.index(current_team) if current_team in team_choices else 0,
+            key=f"staff.role.{staff_id}.team",
+        )
+        st.checkbox(
+            "Yes, make them an admin: every page, every action, and these accounts",
+            key=f"staff.role.{staff_id}.admin_confirmed",
+        )
+        st.form_submit_button("Set role", on_click=_set_role, args=(staff_id, row))
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _teams() -> dict[str, int]:
@@ -159,17 +203,30 @@ def _add() -> None:
     )
 
 
-def _set_role(staff_id: int) -> None:
+def _set_role(staff_id: int, row: pd.Series) -> None:
     state = st.session_state
-    team = _choice(state["staff.role.team"], NO_TEAM)
+    key = f"staff.role.{staff_id}"
+    role = state[f"{key}.role"]
+    desk = _choice(state[f"{key}.desk"], NO_DESK)
+    team = _choice(state[f"{key}.team"], NO_TEAM)
+    team_id = _teams()[team] if team else None
+    if role != "account_manager":  # only an AM works on a desk and in a team
+        desk = team_id = None
+    current_team = None if pd.isna(row["team_id"]) else int(row["team_id"])
+    if (role, desk, team_id) == (row["role_code"], _text(row["desk"]), current_team):
+        state[ERROR_KEY] = (
+            f"{row['name']} is {row['role']} already: choose another role, desk or team."
+        )
+        return
+    if role == "admin" and row["role_code"] != "admin" and not state.get(f"{key}.admin_confirmed"):
+        state[ERROR_KEY] = (
+            f"Making {row['name']} an admin gives every right: tick the box to confirm it."
+        )
+        return
+    state[f"{key}.admin_confirmed"] = False
     _act(
         lambda engine, actor_id: staff.set_role(
-            engine,
-            actor_id=actor_id,
-            staff_id=staff_id,
-            role=state["staff.role.role"],
-            desk=_choice(state["staff.role.desk"], NO_DESK),
-            team_id=_teams()[team] if team else None,
+            engine, actor_id=actor_id, staff_id=staff_id, role=role, desk=desk, team_id=team_id
         )
     )
 

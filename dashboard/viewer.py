@@ -1,10 +1,15 @@
 """Who is looking at the dashboard, and the CRM connection their actions go through.
 
-``current_viewer()`` is the one place a page learns who the person is. The signed-in staff id
-lives in session state under ``STAFF_KEY`` (sign-in, issue 6, puts it there); the person's row
-is read again from the CRM on every rerun, so a deactivated or demoted person loses access at
-their next click, whatever the session remembers. A session ends after ``STARBOARD_IDLE_MINUTES``
-(default 60) without a click; signing out forgets everything the session held.
+``current_viewer()`` is the one place a page learns who the person is. In a browser, that is
+the server-side session (``crm.sessions``) whose token the browser's HttpOnly cookie carries,
+resumed at every run: a reload or a new tab stays signed in, and the Streamlit session id alone
+(which Streamlit lets a websocket resume) gets nobody (issue 26, item 7). The person's row is
+read again from the CRM on every rerun, so a deactivated or demoted person loses access at
+their next click. A session ends after ``STARBOARD_IDLE_MINUTES`` (default 60) without a click,
+at sign-out, and on the server when the person is deactivated or given a new password.
+
+Runs without a browser (AppTest, in-process) have no cookie: there the signed-in staff id lives
+in session state under ``STAFF_KEY``, as the tests set it.
 """
 
 from __future__ import annotations
@@ -13,18 +18,26 @@ import os
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlencode, urlsplit
 
 import sqlalchemy as sa
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from crm import sessions
 from crm.config import crm_database_url
 from crm.db import create_crm_engine
 from crm.errors import UserError
 from crm.models import Staff
+from dashboard import connection
 
 STAFF_KEY = "starboard.staff_id"
+# The server-side session this Streamlit session's state belongs to (in a browser).
+SESSION_KEY = "starboard.session_id"
+# Set once the sign-in page has said why a browser's session ended.
+ENDED_SHOWN_KEY = "starboard.session_end_shown"
+# How a viewer signed in ("password" or "sso"), for sign-out.
+METHOD_KEY = "starboard.sign_in_method"
 # When the signed-in person last clicked (time.time()), for the idle timeout.
 ACTIVITY_KEY = "starboard.last_activity"
 # Why the last session ended, shown once on the sign-in page.
@@ -57,6 +70,53 @@ def current_viewer() -> Viewer | None:
     """The signed-in, active staff member, read from the CRM now; None when nobody is (and the
     session is signed out when it has been idle too long or the person is no longer active)."""
     ensure_routed()
+    staff_id = _browser_staff_id() if connection.has_browser() else _in_process_staff_id()
+    if staff_id is None:
+        return None
+    staff = Staff.__table__
+    with crm_engine().connect() as connection_:
+        row = connection_.execute(
+            sa.select(staff).where(staff.c.id == int(staff_id), staff.c.is_active.is_(True))
+        ).one_or_none()
+    if row is None:
+        sign_out(ENDED["deactivated"])
+        return None
+    return Viewer(row.id, row.name, row.email, row.role, row.desk, row.team_id, row.time_zone)
+
+
+ENDED = {
+    "deactivated": "Your account is no longer active: ask an admin.",
+    "password_changed": "Your password was changed: sign in with the new one.",
+    "expired": f"Your session ended {sessions.LIFETIME.total_seconds() / 3600:.0f} hours after "
+    "you signed in: sign in again.",
+    "signed_out": "You signed out.",
+}
+
+
+def idle_notice() -> str:
+    minutes = int(idle_limit().total_seconds() // 60)
+    return f"You were signed out after {minutes} minutes without a click: sign in again."
+
+
+def _browser_staff_id() -> int | None:
+    resumed = sessions.resume(crm_engine(), connection.session_cookie(), idle=idle_limit())
+    state = st.session_state
+    if resumed.staff_id is None:
+        was_signed_in = SESSION_KEY in state
+        if was_signed_in or (resumed.ended and not state.get(ENDED_SHOWN_KEY)):
+            reason = resumed.ended or "signed_out"
+            sign_out(idle_notice() if reason == "idle" else ENDED[reason], end_session=False)
+            state[ENDED_SHOWN_KEY] = True
+        return None
+    if state.get(SESSION_KEY) != resumed.session_id:
+        # Nothing another session (or nobody) chose carries over into this person's pages.
+        sign_out(end_session=False)
+        state[SESSION_KEY] = resumed.session_id
+        state[METHOD_KEY] = resumed.method
+    return resumed.staff_id
+
+
+def _in_process_staff_id() -> int | None:
     staff_id = st.session_state.get(STAFF_KEY)
     if staff_id is None:
         return None
@@ -65,28 +125,50 @@ def current_viewer() -> Viewer | None:
         # Sign-in sets both; a session given only the id (a test) starts its idle clock now.
         touch()
         last = st.session_state[ACTIVITY_KEY]
-    limit = idle_limit()
-    if time.time() - last > limit.total_seconds():
-        minutes = int(limit.total_seconds() // 60)
-        sign_out(f"You were signed out after {minutes} minutes without a click: sign in again.")
+    if time.time() - last > idle_limit().total_seconds():
+        sign_out(idle_notice())
         return None
-    staff = Staff.__table__
-    with crm_engine().connect() as connection:
-        row = connection.execute(
-            sa.select(staff).where(staff.c.id == int(staff_id), staff.c.is_active.is_(True))
-        ).one_or_none()
-    if row is None:
-        sign_out("Your account is no longer active: ask an admin.")
-        return None
-    return Viewer(row.id, row.name, row.email, row.role, row.desk, row.team_id, row.time_zone)
+    return int(staff_id)
 
 
-def sign_in_as(staff_id: int) -> None:
-    """Start a session for ``staff_id``, whom sign-in has just checked: nothing the session
-    held before (another person's choices) is kept."""
-    sign_out()
+def sign_in_as(staff_id: int, method: str = "password") -> None:
+    """Start a session for ``staff_id``, whom ``method`` has just vouched for: nothing the
+    session held before (another person's choices) is kept. In a browser, the browser is sent
+    to trade the sign-in's one-time code for its session cookie, and comes back to this page."""
+    sign_out(end_session=False)
+    code = sessions.start(crm_engine(), int(staff_id), method)
+    if connection.has_browser():
+        query = urlencode({"code": code, "next": _here()})
+        _send_browser_to(f"{server_path(connection.SESSION_PATH)}?{query}")
+        return
     st.session_state[STAFF_KEY] = int(staff_id)
+    st.session_state[METHOD_KEY] = method
     touch()
+
+
+def server_path(path: str) -> str:
+    """``path`` under ``server.baseUrlPath``."""
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}{path}" if base else path
+
+
+def _here() -> str:
+    """The path of the page being shown (where the browser comes back to after sign-in)."""
+    url = st.context.url or ""
+    path = urlsplit(url).path or "/"
+    query = urlsplit(url).query
+    return f"{path}?{query}" if query else path
+
+
+def _send_browser_to(url: str) -> None:
+    # Streamlit 1.67 sends the browser elsewhere with this message (it is how st.login reaches
+    # the identity provider); there is no public call for a same-site redirect.
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    message = ForwardMsg()
+    message.auth_redirect.url = url
+    get_script_run_ctx().enqueue(message)
 
 
 def touch() -> None:
@@ -94,8 +176,11 @@ def touch() -> None:
     st.session_state[ACTIVITY_KEY] = time.time()
 
 
-def sign_out(notice: str | None = None) -> None:
-    """End the session: forget the person and everything the session held."""
+def sign_out(notice: str | None = None, *, end_session: bool = True) -> None:
+    """End the session: on the server (unless ``end_session`` is False: it has ended already)
+    and here, forgetting the person and everything the session held."""
+    if end_session and connection.has_browser():
+        sessions.end(crm_engine(), connection.session_cookie(), "signed_out")
     for key in list(st.session_state.keys()):
         del st.session_state[key]
     if notice:
@@ -117,23 +202,6 @@ def idle_limit() -> timedelta:
             f"{DEFAULT_IDLE_MINUTES}."
         )
     return timedelta(minutes=minutes)
-
-
-def client_address() -> str:
-    """Where a sign-in comes from, for its rate limit: the client's IP; behind a proxy that
-    ``STARBOARD_TRUST_FORWARDED_FOR=1`` vouches for, the address it forwarded; else (a browser
-    on this machine) the browser session."""
-    ip = st.context.ip_address
-    if isinstance(ip, str) and ip:
-        return ip
-    if os.environ.get("STARBOARD_TRUST_FORWARDED_FOR", "").strip().lower() in ("1", "true", "yes"):
-        forwarded = st.context.headers.get("X-Forwarded-For", "")
-        # The last hop is the one our own proxy added; the ones before it the client wrote.
-        hop = forwarded.split(",")[-1].strip() if isinstance(forwarded, str) else ""
-        if hop:
-            return hop
-    ctx = get_script_run_ctx()
-    return f"session {ctx.session_id}" if ctx is not None else "unknown"
 
 
 def routed() -> None:

@@ -5,7 +5,9 @@ tests and callbacks can reach it.
 
 from __future__ import annotations
 
+import csv
 import io
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -19,7 +21,9 @@ from warehouse.reader import WarehouseMissing
 
 ALL_TEAMS = "All teams"
 ALL_AMS = "All AMs"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# What makes a spreadsheet read a cell as a formula (OWASP's list, and the full-width signs
+# some spreadsheets also take).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 GET_DATA = (
     "To get data, fill the CRM (`python -m crm demo` loads the demo brokerage) "
     "and run `python -m etl run`."
@@ -127,19 +131,34 @@ def kpi_tiles(tiles: list[Tile], current: dict, previous: dict, against: str) ->
         )
 
 
-def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy in which no text cell can run as a spreadsheet formula (prefixed with ')."""
+def neutralise_formulas(frame: pd.DataFrame, *, one_line: bool = False) -> pd.DataFrame:
+    """A copy in which no text cell can run as a spreadsheet formula (prefixed with '), and no
+    control character is left; ``one_line``: line breaks become spaces too (for CSV, which
+    some readers split at every line break, quoted or not)."""
+    keep = "\t" if one_line else "\n\t"
 
     def safe(value):
-        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-            return "'" + value
-        return value
+        if not isinstance(value, str):
+            return value
+        # A carriage return ends a record for some readers, and the part after it would start
+        # a row of its own, where "=" runs.
+        value = "".join(
+            character if character in keep or unicodedata.category(character) != "Cc" else " "
+            for character in value.replace("\r\n", "\n").replace("\r", "\n")
+        )
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
 
     copy = frame.copy()
     for column in copy.columns:
         if copy[column].dtype == object or pd.api.types.is_string_dtype(copy[column]):
             copy[column] = copy[column].map(safe)
     return copy
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """``frame`` as CSV: every value quoted, on one line, and unable to run as a formula."""
+    text = neutralise_formulas(frame, one_line=True).to_csv(index=False, quoting=csv.QUOTE_ALL)
+    return text.encode("utf-8")
 
 
 def excel_bytes(frame: pd.DataFrame) -> bytes:
@@ -166,7 +185,7 @@ def csv_export(frame: pd.DataFrame, file_name: str, key: str) -> None:
     csv_column, excel_column, _ = st.columns([1, 1, 4])
     csv_column.download_button(
         "Export CSV",
-        neutralise_formulas(frame).to_csv(index=False).encode("utf-8"),
+        csv_bytes(frame),
         file_name=file_name,
         mime="text/csv",
         key=key,

@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard import widgets
 from dashboard.data import query
+from dashboard.formats import plain
 from dashboard.widgets import Tile
 
 DAYS_LIMIT = 10_000
@@ -84,7 +85,7 @@ day = st.selectbox(
 )
 events = query("activity_events", am_id=am.id, day=day, limit=EVENTS_LIMIT)
 if events.empty:
-    st.info(f"{am.name} has no call, e-mail, note or assignment on {day} (UTC).")
+    st.info(plain(f"{am.name} has no call, e-mail, note or assignment on {day} (UTC)."))
     st.stop()
 shown_events = widgets.in_viewer_zone(events, "occurred_at")[list(EVENT_COLUMNS)]
 st.dataframe(shown_events, column_config=EVENT_COLUMNS, hide_index=True, key="log.events")

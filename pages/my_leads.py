@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import actions, lead_table, navigation, periods, widgets
 from dashboard.data import query
+from dashboard.formats import plain
 from dashboard.viewer import current_viewer
 from dashboard.widgets import Tile
 
@@ -46,7 +47,7 @@ widgets.freshness_line(run)
 
 today = periods.today()
 yesterday = periods.Period(today, today).previous()
-st.subheader(f"{am_name} today")
+st.subheader(plain(f"{am_name} today"))
 scope = dict(team_id=None, am_id=am_id)
 totals = query("sales_totals", first_day=today, last_day=today, **scope).iloc[0].to_dict()
 before = query("sales_totals", first_day=yesterday.first, last_day=yesterday.last, **scope).iloc[0]

@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from crm.actions.text import check_text
 from crm.errors import UserError
 from crm.models import AppliedAction, AuditLog, Lead, Staff, utcnow
 
@@ -506,6 +507,7 @@ def clean_note(note: str | None, *, required: bool) -> str | None:
         raise ActionRefused(
             f"the note is {len(text):,} characters, more than {NOTE_MAX_CHARS:,}: shorten it."
         )
+    check_text(text, "the note", multiline=True)
     return text
 
 

@@ -16,6 +16,7 @@ from crm.actions.core import (
     seen_versions,
 )
 from crm.actions.leads import assign_leads
+from crm.actions.text import printable
 from crm.models import DepositAttempt, Staff, TargetBoardEntry
 
 DEPOSITS = DepositAttempt.__table__
@@ -44,9 +45,12 @@ def assign_failed_deposit(
             raise ActionRefused(
                 f"deposit {deposit_id} was {deposit.status}, not declined: nothing to follow up."
             )
+        # The provider wrote the reason: a stray control character in it must not refuse the
+        # manager's follow-up.
+        reason = printable(deposit.decline_reason or "no reason given")
         stated = (
             f"Deposit of {deposit.amount} {deposit.currency} by {deposit.method.replace('_', ' ')}"
-            f" ({deposit.provider}) declined: {deposit.decline_reason or 'no reason given'}."
+            f" ({deposit.provider}) declined: {reason}."
         )
         text = clean_note(f"{stated} {extra}" if extra else stated, required=True)
         rows = action.lock_leads(seen_versions({deposit.lead_id: version}), LEADS.c.ftd_at)

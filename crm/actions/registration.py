@@ -19,6 +19,7 @@ from crm.actions.core import (
     lead_state,
     run_action,
 )
+from crm.actions.text import check_text
 
 REQUIRED = ("first_name", "last_name", "email", "phone", "country", "time_zone", "language")
 # What a new lead is, whatever the caller passes: nobody owns or has touched it yet.
@@ -104,6 +105,9 @@ def _check(number: int, person: Mapping) -> None:
     missing = [name for name in REQUIRED if not str(person.get(name) or "").strip()]
     if missing:
         raise ActionRefused(f"registration {number} has no {', '.join(missing)}: fill it in.")
+    for field, value in person.items():
+        if isinstance(value, str):
+            check_text(value, f"registration {number}: {field.replace('_', ' ')}")
     if "@" not in person["email"]:
         raise ActionRefused(f"registration {number}: {person['email']!r} is not an email address.")
     try:

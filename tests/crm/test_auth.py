@@ -8,6 +8,8 @@ Eve the executive); passwords are set here.
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -184,3 +186,61 @@ def test_an_address_guessing_many_accounts_is_locked_but_other_addresses_are_not
 def test_a_password_too_short_or_too_long_is_refused(password):
     with pytest.raises(UserError, match="password is (shorter|longer)"):
         auth.hash_password(password)
+
+
+# Issue 26 ---------------------------------------------------------------------------------------
+
+
+def test_parallel_sign_ins_make_no_more_password_checks_than_the_limit(floor):
+    """Item 8: twelve wrong passwords for one account at the same moment, from twelve threads
+    (twelve tabs): five are checked, seven are refused as locked without a check."""
+    engine, _ = floor
+    start = threading.Barrier(12)
+
+    def attempt(number: int) -> str:
+        start.wait()
+        return sign_in(engine, "maria@starboard.test", f"guess {number}").message
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(pool.map(attempt, range(12)))
+    outcomes = sorted(attempt.outcome for attempt in auth.attempts(engine))
+    assert outcomes == ["locked"] * 7 + ["wrong_password"] * 5
+    assert sum(answer.startswith("too many wrong sign-ins") for answer in answers) == 7
+
+
+def test_a_browser_on_this_machine_is_not_limited_by_its_address(floor):
+    """Item 6: twenty-one wrong passwords on as many emails from an address not limited (a
+    local browser) lock no one else there; each is still logged with its address."""
+    engine, ids = floor
+    for number in range(21):
+        auth.sign_in(
+            engine, f"nobody{number}@x.test", "a guess", address="127.0.0.1",
+            limit_address=False, policy=POLICY, now=NOW,
+        )  # fmt: skip
+    result = auth.sign_in(
+        engine, "maria@starboard.test", MARIA_PASSWORD, address="127.0.0.1",
+        limit_address=False, policy=POLICY, now=NOW,
+    )  # fmt: skip
+    assert result.staff_id == ids["Maria"]
+    assert {attempt.address for attempt in auth.attempts(engine)} == {"127.0.0.1"}
+
+
+def test_the_identity_provider_s_email_maps_to_an_active_account_only(floor):
+    """Item 13: the e-mail the provider vouches for is the account's; unknown or inactive is
+    refused in one line; each answer for an account is logged."""
+    engine, ids = floor
+    signed = auth.sign_in_by_identity_provider(
+        engine, " Maria@Starboard.test", address=OFFICE, now=NOW
+    )
+    assert signed.staff_id == ids["Maria"]
+    stranger = auth.sign_in_by_identity_provider(engine, "who@x.test", address=OFFICE, now=NOW)
+    assert (stranger.staff_id, stranger.message) == (
+        None, "who@x.test has no Starboard account: ask an admin to add it.",
+    )  # fmt: skip
+    carl = auth.sign_in_by_identity_provider(engine, "carl@starboard.test", address=OFFICE)
+    assert (carl.staff_id, carl.message) == (
+        None, "carl@starboard.test's Starboard account is inactive: ask an admin.",
+    )  # fmt: skip
+    assert [(a.email, a.outcome) for a in auth.attempts(engine)] == [
+        ("maria@starboard.test", "signed_in"), ("carl@starboard.test", "inactive"),
+    ]  # fmt: skip

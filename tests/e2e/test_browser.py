@@ -15,11 +15,6 @@ Python package without Playwright's own browser downloads. Without it the test f
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -29,7 +24,7 @@ import pytest
 from crm import staff
 from crm.db import create_crm_engine
 from dashboard.navigation import PAGES, PageSpec
-from starboard_launcher import STREAMLIT_OPTIONS
+from tests.e2e.conftest import dashboard, small_crm_env
 from tests.etl.small_crm import AS_OF
 from tests.pages.conftest import build_warehouse
 
@@ -40,7 +35,6 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOT = REPO_ROOT / "docs" / "sales-dashboard.png"
 VIEWPORT = {"width": 1440, "height": 1000}
-SERVER_START_S = 90
 ADMIN_EMAIL = "ada@b.example"
 ADMIN_PASSWORD = "ada's long password"
 # A page's first run opens DuckDB and imports Plotly: seconds on a loaded 2-core machine.
@@ -57,20 +51,6 @@ def page_params() -> list:
     return [pytest.param(spec, id=Path(spec.file).stem) for spec in PAGES]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-            return reply.read() == b"ok"
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="module")
 def chromium_path() -> str:
     if Path(CHROMIUM).is_file():
@@ -83,41 +63,14 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="module")
 def app_url(migrated_sqlite_template, tmp_path_factory) -> Iterator[str]:
-    """The dashboard served by ``streamlit run`` on the small CRM's warehouse."""
+    """The dashboard served as ./start serves it, on the small CRM's warehouse."""
     folder = tmp_path_factory.mktemp("browser")
     warehouse = build_warehouse(migrated_sqlite_template, folder, fill=True)
     add_admin(f"sqlite:///{folder / 'crm.sqlite'}")
-    port = free_port()
-    env = {
-        **os.environ,
-        "CRM_DATABASE_URL": f"sqlite:///{folder / 'crm.sqlite'}",
-        "WAREHOUSE_PATH": str(warehouse),
-        "STARBOARD_TODAY": AS_OF.date().isoformat(),
-        # Half a minute after the ETL run: the freshness line reads "30 s ago".
-        "STARBOARD_NOW": (AS_OF + timedelta(seconds=30)).isoformat(),
-        "STARBOARD_TIME_ZONE": "UTC",
-    }
-    log = (folder / "streamlit.log").open("w+")
-    # Served as ./start serves it, without watching files for changes.
-    options = {**STREAMLIT_OPTIONS, "server.port": str(port), "server.fileWatcherType": "none"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard_app.py"]
-        + [f"--{name}={value}" for name, value in options.items()],
-        cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_S
-        while not answers(url):
-            if server.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(f"streamlit did not start on {url}:\n{log.read()}", pytrace=False)
-            time.sleep(0.5)
+    # Half a minute after the ETL run: the freshness line reads "30 s ago".
+    later = (AS_OF + timedelta(seconds=30)).isoformat()
+    with dashboard(folder, small_crm_env(folder, warehouse, STARBOARD_NOW=later)) as (url, _):
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
 
 
 def add_admin(url: str) -> None:

@@ -28,9 +28,12 @@ APP_TIMEOUT_S = 30
 MIA, ALAN, BEA, CID, EVE = 1, 2, 3, 4, 5
 
 
-def build_warehouse(template: Path, folder: Path, fill: bool) -> Path:
-    """A SQLite CRM copied from the migrated template (with the small brokerage when ``fill``),
-    and the warehouse the ETL builds from it at AS_OF. Returns WAREHOUSE_PATH."""
+def build_warehouse(
+    template: Path, folder: Path, fill: bool, prepare: Callable[[sa.Engine], None] | None = None
+) -> Path:
+    """A SQLite CRM copied from the migrated template (with the small brokerage when ``fill``,
+    then changed by ``prepare``), and the warehouse the ETL builds from it at AS_OF. Returns
+    WAREHOUSE_PATH."""
     folder.mkdir(parents=True, exist_ok=True)
     crm = folder / "crm.sqlite"
     shutil.copyfile(template, crm)
@@ -38,6 +41,8 @@ def build_warehouse(template: Path, folder: Path, fill: bool) -> Path:
     try:
         if fill:
             build_small_crm(engine)
+        if prepare is not None:
+            prepare(engine)
     finally:
         engine.dispose()
     paths = warehouse_paths(folder / "warehouse.duckdb")

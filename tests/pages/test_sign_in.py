@@ -201,6 +201,8 @@ def test_signed_out_nothing_but_the_sign_in_page_shows(crm):
     assert registered(at) == set()
     assert len(at.dataframe) == 0  # no data, and this CRM is no demo: no demo accounts either
     assert "Demo accounts" not in [header.value for header in at.subheader]
+    # No [auth] section in any secrets file: password sign-in only (issue 26, item 13).
+    assert [button.label for button in at.button] == ["Sign in"]
 
 
 def test_the_right_password_signs_in_and_the_sidebar_says_who(crm):
@@ -418,3 +420,53 @@ def test_no_page_renders_text_as_html():
         if needle in path.read_text()
     ]
     assert offending == []
+
+
+# The Staff page's role form (issue 26, item 11) -------------------------------------------------
+
+
+def staff_role_of(engine: sa.Engine, staff_id: int) -> tuple:
+    with engine.connect() as connection:
+        return tuple(
+            connection.execute(
+                sa.select(T["staff"].c.role, T["staff"].c.desk).where(T["staff"].c.id == staff_id)
+            ).one()
+        )
+
+
+def test_a_role_change_starts_from_the_current_role_and_admin_needs_a_confirmation(crm):
+    at = signed_in(app(), ADA).run()
+    at.switch_page("pages/staff.py").run()
+    at.selectbox(key="staff.chosen").select(ALAN).run()
+    form = f"staff.role.{ALAN}"
+    assert at.selectbox(key=f"{form}.role").value == "account_manager"  # not "admin"
+    assert at.selectbox(key=f"{form}.desk").value == "conversion"
+    set_role = next(button for button in at.button if button.label == "Set role")
+
+    set_role.click().run()  # nothing chosen: nothing changes
+    assert [error.value for error in at.error] == [
+        "Alan Ames is account manager already: choose another role, desk or team."
+    ]
+    at.selectbox(key=f"{form}.role").select("admin")
+    next(button for button in at.button if button.label == "Set role").click().run()
+    assert [error.value for error in at.error] == [
+        "Making Alan Ames an admin gives every right: tick the box to confirm it."
+    ]
+    assert staff_role_of(crm, ALAN) == ("account_manager", "conversion")
+
+    at.selectbox(key=f"{form}.role").select("admin")
+    at.checkbox(key=f"{form}.admin_confirmed").check()
+    next(button for button in at.button if button.label == "Set role").click().run()
+    assert not at.error
+    assert [message.value for message in at.success] == ["Alan Ames is now an admin."]
+    assert staff_role_of(crm, ALAN) == ("admin", None)
+
+
+def test_another_role_than_admin_needs_no_confirmation(crm):
+    at = signed_in(app(), ADA).run()
+    at.switch_page("pages/staff.py").run()
+    at.selectbox(key="staff.chosen").select(EVE).run()
+    at.selectbox(key=f"staff.role.{EVE}.role").select("sales_manager")
+    next(button for button in at.button if button.label == "Set role").click().run()
+    assert [message.value for message in at.success] == ["Eve Exec is now a sales manager."]
+    assert staff_role_of(crm, EVE) == ("sales_manager", None)

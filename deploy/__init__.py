@@ -1,0 +1,1 @@
+"""Deployment pieces: the reverse proxy that fronts one or more dashboard processes."""
