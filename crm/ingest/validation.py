@@ -79,97 +79,224 @@ class Field:
 
 LEAD_REF = (
     Field("lead_id", "Starboard's own lead id (as the CRM gave it to you)", type="integer"),
-    Field("lead_external_id", "the lead's id at its source", example="WEB-100234",
-          aliases=("external_id", "client_id", "account_id", "customer_id")),
-    Field("lead_source", "the lead's source, when its external id is not unique without it",
-          example="website"),
-)  # fmt: skip
+    Field(
+        "lead_external_id",
+        "the lead's id at its source",
+        example="WEB-100234",
+        aliases=("external_id", "client_id", "account_id", "customer_id"),
+    ),
+    Field(
+        "lead_source",
+        "the lead's source, when its external id is not unique without it",
+        example="website",
+    ),
+)
 
 FIELDS: dict[str, tuple[Field, ...]] = {
     "lead": (
-        Field("external_id", "your id of the lead; each is registered once per source",
-              required=True, example="WEB-100234", aliases=("id", "lead_id", "client_id")),
-        Field("source", "where the lead came from (default: the integration's name)",
-              example="website", aliases=("lead_source", "channel")),
-        Field("affiliate", "the affiliate who brought the lead", example="aff_tradepro",
-              aliases=("affiliate_id", "partner")),
-        Field("campaign", "the marketing campaign", example="search_brand",
-              aliases=("campaign_name", "utm_campaign")),
-        Field("first_name", "first name", required=True, example="Ana",
-              aliases=("firstname", "first", "given_name", "name")),
-        Field("last_name", "last name", required=True, example="Souza",
-              aliases=("lastname", "last", "surname", "family_name")),
-        Field("email", "email address", required=True, example="ana.souza@example.com",
-              aliases=("e_mail", "mail", "email_address")),
-        Field("phone", "phone number, international (+55...) or national with country",
-              required=True, example="+55 11 98765-4321",
-              aliases=("phone_number", "mobile", "telephone", "tel", "msisdn")),
-        Field("country", "ISO 3166 country code (default: the phone number's)", example="BR",
-              aliases=("country_code", "country_iso")),
-        Field("language", "language code (default en)", example="pt",
-              aliases=("lang", "locale")),
-        Field("time_zone", "IANA time zone (default: from the country and phone)",
-              example="America/Sao_Paulo", aliases=("timezone", "tz", "zone")),
-        Field("currency", "account currency (default USD)", example="BRL",
-              aliases=("account_currency",)),
-        Field("registered_at", "registration time, ISO 8601 with zone (default: now)",
-              example="2026-11-27T09:30:00Z",
-              aliases=("registration_date", "created_at", "signup_date", "registered")),
+        Field(
+            "external_id",
+            "your id of the lead; each is registered once per source",
+            required=True,
+            example="WEB-100234",
+            aliases=("id", "lead_id", "client_id"),
+        ),
+        Field(
+            "source",
+            "where the lead came from (default: the integration's name)",
+            example="website",
+            aliases=("lead_source", "channel"),
+        ),
+        Field(
+            "affiliate",
+            "the affiliate who brought the lead",
+            example="aff_tradepro",
+            aliases=("affiliate_id", "partner"),
+        ),
+        Field(
+            "campaign",
+            "the marketing campaign",
+            example="search_brand",
+            aliases=("campaign_name", "utm_campaign"),
+        ),
+        Field(
+            "first_name",
+            "first name",
+            required=True,
+            example="Ana",
+            aliases=("firstname", "first", "given_name", "name"),
+        ),
+        Field(
+            "last_name",
+            "last name",
+            required=True,
+            example="Souza",
+            aliases=("lastname", "last", "surname", "family_name"),
+        ),
+        Field(
+            "email",
+            "email address",
+            required=True,
+            example="ana.souza@example.com",
+            aliases=("e_mail", "mail", "email_address"),
+        ),
+        Field(
+            "phone",
+            "phone number, international (+55...) or national with country",
+            required=True,
+            example="+55 11 98765-4321",
+            aliases=("phone_number", "mobile", "telephone", "tel", "msisdn"),
+        ),
+        Field(
+            "country",
+            "ISO 3166 country code (default: the phone number's)",
+            example="BR",
+            aliases=("country_code", "country_iso"),
+        ),
+        Field("language", "language code (default en)", example="pt", aliases=("lang", "locale")),
+        Field(
+            "time_zone",
+            "IANA time zone (default: from the country and phone)",
+            example="America/Sao_Paulo",
+            aliases=("timezone", "tz", "zone"),
+        ),
+        Field(
+            "currency",
+            "account currency (default USD)",
+            example="BRL",
+            aliases=("account_currency",),
+        ),
+        Field(
+            "registered_at",
+            "registration time, ISO 8601 with zone (default: now)",
+            example="2026-11-27T09:30:00Z",
+            aliases=("registration_date", "created_at", "signup_date", "registered"),
+        ),
     ),
     "deposit": (
-        Field("event_id", "your id of this status event (default: the webhook-id)",
-              example="evt_3Q9"),
-        Field("transaction_id", "the provider's transaction id of the deposit attempt",
-              required=True, example="pi_3Q9xYz", aliases=("transaction", "txn_id", "psp_id")),
-        Field("provider", "the payment provider (default: the integration's name)",
-              example="Stripe", aliases=("psp", "gateway")),
-        Field("status", "created, pending, approved, declined, refunded or charged_back",
-              required=True, example="declined", aliases=("state", "result")),
-        Field("amount", "amount in its currency, at most two decimals", required=True,
-              type="number", example="250.00"),
+        Field(
+            "event_id", "your id of this status event (default: the webhook-id)", example="evt_3Q9"
+        ),
+        Field(
+            "transaction_id",
+            "the provider's transaction id of the deposit attempt",
+            required=True,
+            example="pi_3Q9xYz",
+            aliases=("transaction", "txn_id", "psp_id"),
+        ),
+        Field(
+            "provider",
+            "the payment provider (default: the integration's name)",
+            example="Stripe",
+            aliases=("psp", "gateway"),
+        ),
+        Field(
+            "status",
+            "created, pending, approved, declined, refunded or charged_back",
+            required=True,
+            example="declined",
+            aliases=("state", "result"),
+        ),
+        Field(
+            "amount",
+            "amount in its currency, at most two decimals",
+            required=True,
+            type="number",
+            example="250.00",
+        ),
         Field("currency", "ISO 4217 currency code", required=True, example="EUR"),
-        Field("method", "card, wire, e_wallet or crypto", required=True, example="card",
-              aliases=("payment_method", "type")),
-        Field("decline_code", "the provider's raw decline code", example="insufficient_funds",
-              aliases=("reason_code", "error_code", "decline_reason")),
-        Field("occurred_at", "when the provider decided (or the attempt was made), ISO 8601",
-              example="2026-11-27T09:31:00Z", aliases=("time", "created_at", "date")),
+        Field(
+            "method",
+            "card, wire, e_wallet or crypto",
+            required=True,
+            example="card",
+            aliases=("payment_method", "type"),
+        ),
+        Field(
+            "decline_code",
+            "the provider's raw decline code",
+            example="insufficient_funds",
+            aliases=("reason_code", "error_code", "decline_reason"),
+        ),
+        Field(
+            "occurred_at",
+            "when the provider decided (or the attempt was made), ISO 8601",
+            example="2026-11-27T09:31:00Z",
+            aliases=("time", "created_at", "date"),
+        ),
         *LEAD_REF,
     ),
     "call": (
-        Field("call_id", "the dialer's call id", required=True, example="CALL-88812",
-              aliases=("id", "uniqueid", "call")),
-        Field("agent_email", "the AM's work email", example="alan@brokerage.example",
-              aliases=("agent", "user", "agent_mail")),
-        Field("agent_extension", "the AM's extension on the dialer", example="2041",
-              aliases=("extension", "ext")),
-        Field("started_at", "when the call started, ISO 8601 with zone", required=True,
-              example="2026-11-27T10:02:00Z", aliases=("start", "call_date", "start_time")),
-        Field("duration_s", "seconds on the line", required=True, type="integer",
-              example=184, aliases=("duration", "length_in_sec", "seconds")),
-        Field("disposition", "the dialer's disposition (see README)", required=True,
-              example="NA", aliases=("status", "outcome", "result")),
+        Field(
+            "call_id",
+            "the dialer's call id",
+            required=True,
+            example="CALL-88812",
+            aliases=("id", "uniqueid", "call"),
+        ),
+        Field(
+            "agent_email",
+            "the AM's work email",
+            example="alan@brokerage.example",
+            aliases=("agent", "user", "agent_mail"),
+        ),
+        Field(
+            "agent_extension",
+            "the AM's extension on the dialer",
+            example="2041",
+            aliases=("extension", "ext"),
+        ),
+        Field(
+            "started_at",
+            "when the call started, ISO 8601 with zone",
+            required=True,
+            example="2026-11-27T10:02:00Z",
+            aliases=("start", "call_date", "start_time"),
+        ),
+        Field(
+            "duration_s",
+            "seconds on the line",
+            required=True,
+            type="integer",
+            example=184,
+            aliases=("duration", "length_in_sec", "seconds"),
+        ),
+        Field(
+            "disposition",
+            "the dialer's disposition (see README)",
+            required=True,
+            example="NA",
+            aliases=("status", "outcome", "result"),
+        ),
         *LEAD_REF,
-        Field("lead_phone", "the number dialled, when the lead has no id you know",
-              example="+5511987654321", aliases=("phone", "phone_number", "number")),
+        Field(
+            "lead_phone",
+            "the number dialled, when the lead has no id you know",
+            example="+5511987654321",
+            aliases=("phone", "phone_number", "number"),
+        ),
     ),
     "platform": (
         Field("event_id", "your id of this event", required=True, example="plt-7781"),
         Field("type", "login, heartbeat, logout or balance", required=True, example="login"),
-        Field("account_id", "the platform account: the lead's external id",
-              example="WEB-100234"),
+        Field("account_id", "the platform account: the lead's external id", example="WEB-100234"),
         Field("lead_id", "Starboard's own lead id, instead of account_id", type="integer"),
         Field("lead_source", "the lead's source, when its external id needs it"),
-        Field("session_id", "the platform's session id (login, heartbeat, logout)",
-              example="s-5521"),
-        Field("occurred_at", "when it happened, ISO 8601 with zone (default: now)",
-              example="2026-11-27T09:35:00Z"),
+        Field(
+            "session_id", "the platform's session id (login, heartbeat, logout)", example="s-5521"
+        ),
+        Field(
+            "occurred_at",
+            "when it happened, ISO 8601 with zone (default: now)",
+            example="2026-11-27T09:35:00Z",
+        ),
         Field("device", "web, ios or android (login; default web)", example="ios"),
-        Field("balance", "the account's balance (balance events)", type="number",
-              example="1250.00"),
+        Field(
+            "balance", "the account's balance (balance events)", type="number", example="1250.00"
+        ),
         Field("currency", "the balance's currency (default: the account's)", example="EUR"),
     ),
-}  # fmt: skip
+}
 
 
 def field_names(kind: str) -> tuple[str, ...]:
@@ -186,8 +313,12 @@ def json_schema(kind: str) -> dict:
             prop["example"] = field.example
         properties[field.name] = prop
     required = [field.name for field in FIELDS[kind] if field.required]
-    return {"type": "object", "properties": properties, "required": required,
-            "additionalProperties": False}  # fmt: skip
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": False,
+    }
 
 
 class _Checker:
@@ -290,8 +421,10 @@ def clean_call(raw: Mapping, context: Context) -> dict:
     c = _Checker("call", raw)
     agent_email = c.get("agent_email", check.email)
     agent_extension = c.get("agent_extension", lambda v: check.text(v, 20))
-    if agent_email is None and agent_extension is None and not (
-        {"agent_email", "agent_extension"} & set(c.errors)
+    if (
+        agent_email is None
+        and agent_extension is None
+        and not ({"agent_email", "agent_extension"} & set(c.errors))
     ):
         c.errors["agent_email"] = "is missing: name the AM by agent_email or agent_extension"
     lead = _lead_ref(c, phone_allowed=True)
@@ -311,14 +444,17 @@ def clean_call(raw: Mapping, context: Context) -> dict:
 
 def clean_platform_event(raw: Mapping, context: Context) -> dict:
     c = _Checker("platform", raw)
-    kind = c.get("type", lambda v: check.choice(v, dict(zip(PLATFORM_EVENT_TYPES,
-                                                            PLATFORM_EVENT_TYPES)), "event type"))  # fmt: skip
+    kind = c.get("type", lambda v: check.choice(v, _same(PLATFORM_EVENT_TYPES), "event type"))
     if "account_id" in c.raw and "lead_external_id" not in c.raw:
         c.raw["lead_external_id"] = c.raw["account_id"]
     lead = _lead_ref(c, names={"lead_external_id": "account_id"})
     session = c.get("session_id", lambda v: check.text(v, EVENT_ID_MAX_CHARS))
     balance = c.get("balance", lambda v: check.amount(v, positive=False))
-    if kind in ("login", "heartbeat", "logout") and session is None and "session_id" not in c.errors:
+    if (
+        kind in ("login", "heartbeat", "logout")
+        and session is None
+        and "session_id" not in c.errors
+    ):
         c.errors["session_id"] = f"is missing: a {kind} names its session"
     if kind == "balance" and balance is None and "balance" not in c.errors:
         c.errors["balance"] = "is missing: a balance event carries the balance"
@@ -328,8 +464,7 @@ def clean_platform_event(raw: Mapping, context: Context) -> dict:
         "lead": lead,
         "session_id": session,
         "occurred_at": c.get("occurred_at", lambda v: check.moment(v, context.now), context.now),
-        "device": c.get("device", lambda v: check.choice(v, dict(zip(DEVICES, DEVICES)),
-                                                         "device"), "web"),  # fmt: skip
+        "device": c.get("device", lambda v: check.choice(v, _same(DEVICES), "device"), "web"),
         "balance": balance,
         "currency": c.get("currency", lambda v: check.currency(v, context.currencies)),
     }
@@ -375,6 +510,10 @@ def _lead_id(value) -> int:
     if number <= 0 or str(number) != str(value).strip():
         raise BadValue("must be a whole number")
     return number
+
+
+def _same(words: tuple[str, ...]) -> dict[str, str]:
+    return {word: word for word in words}
 
 
 def _blank(value) -> bool:

@@ -83,7 +83,10 @@ def e164(number: phonenumbers.PhoneNumber) -> str:
 
 
 def region_of(number: phonenumbers.PhoneNumber) -> str | None:
+    """The number's country: by its full number, else its country code's main country."""
     region = phonenumbers.region_code_for_number(number)
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        region = phonenumbers.region_code_for_country_code(number.country_code)
     return region if region in phonenumbers.SUPPORTED_REGIONS else None
 
 
