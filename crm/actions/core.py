@@ -212,6 +212,11 @@ def _run(connection, action, work, action_id, who, now, staff) -> ActionResult:
         return _replay(connection, action_id, action)
     message = work(context)
     context.check_own_leads()
+    if context.unchanged and not context._audit:
+        # Nothing to apply (a duplicate, a late status): the claim goes too, so the CRM is
+        # as it was; the same id sent again is looked at afresh, and finds the same.
+        connection.execute(APPLIED.delete().where(APPLIED.c.action_id == action_id))
+        return ActionResult(action_id, action, message, details=context.details)
     context.flush()
     result = ActionResult(
         action_id=action_id,
@@ -305,6 +310,8 @@ class Action:
         self.action_id: str = action_id
         self.actor_id: int | None = actor_id
         self.integration_id: int | None = integration_id
+        # Set by an action that found nothing to change: it then leaves no trace at all.
+        self.unchanged: bool = False
         self.now: datetime = now
         self.versions: dict[int, int] = {}
         self.details: dict[str, Any] = {}

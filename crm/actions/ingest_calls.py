@@ -58,6 +58,7 @@ def record_call(
         action.details.update(lead_id=lead.id)
         if known is not None:
             action.details.update(status="duplicate", call_id=known)
+            action.unchanged = True
             return f"call {call['call_id']} is recorded already (call {known})."
         call_id = action.connection.execute(
             CALLS.insert().returning(CALLS.c.id),

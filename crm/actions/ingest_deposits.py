@@ -164,6 +164,7 @@ def _update(action, event, lead, row, decided) -> str:
     action.details.update(deposit_id=row.id, lead_id=lead.id)
     if not changes:
         action.details["status"] = "ignored"
+        action.unchanged = True
         return f"deposit {row.id} is already {row.status.replace('_', ' ')}: nothing changed."
     action.connection.execute(
         DEPOSITS.update().where(DEPOSITS.c.id == row.id).values(**changes, updated_at=action.now)

@@ -106,6 +106,7 @@ def ingest_leads(
             else:
                 results.append({"lead_id": match[1], "duplicate": True, "matched_on": match[0]})
         lead_ids = insert_leads(action, new) if new else []
+        action.unchanged = not new
         for result in results:
             if "new_index" in result:
                 result["lead_id"] = lead_ids[result.pop("new_index")]

@@ -134,6 +134,7 @@ def _balance(action: Action, event: dict, lead: sa.Row) -> str:
     at = event["occurred_at"]
     if lead.balance_at is not None and at < lead.balance_at:
         action.details["status"] = "ignored"
+        action.unchanged = True
         return f"an older balance of lead {lead.id} than the one recorded: nothing changed."
     action.connection.execute(
         LEADS.update()
