@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from api import endpoints
 from api.guard import Caller, RateLimiter, Refused, caller, verify_signature
@@ -58,7 +59,10 @@ def create_app(engine: sa.Engine | None = None) -> FastAPI:
         who: Caller | None = None
         answer = None
         try:
-            body = await request.body()
+            try:
+                body = await request.body()
+            except ClientDisconnect:  # the sender hung up before its body came: nobody to answer
+                raise Refused(400, "disconnected", "the client went away") from None
             if len(body) > MAX_BODY_BYTES:
                 raise Refused(413, "too_large", f"the body is over {MAX_BODY_BYTES // 1024} KB")
             who = await run_in_threadpool(caller, engine, request.headers, endpoint)

@@ -78,6 +78,16 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument(
         "--tick", type=positive_float, default=1.0, help="seconds between writes (1)"
     )
+    simulate.add_argument(
+        "--via-api",
+        action="store_true",
+        help="send the events through the ingest API (python -m api) instead of writing them",
+    )
+    simulate.add_argument(
+        "--api-url",
+        default=None,
+        help="with --via-api: the API's address (http://127.0.0.1:STARBOARD_API_PORT or 8502)",
+    )
 
     commands.add_parser("status", help="say where the CRM is, its migration and what it holds")
 
