@@ -15,6 +15,7 @@ from crm.errors import UserError
 from crm.ingest import files
 from crm.ingest.imports import ImportReport, run_import
 from crm.ingest.validation import FIELDS
+from dashboard.navigation import MANAGERS
 from dashboard.viewer import crm_engine, current_viewer
 
 NONE = "(not in the file)"
@@ -26,6 +27,14 @@ SOURCE_HELP = {
     "deposits": "The payment provider when the file has no provider column (e.g. Nuvei).",
     "calls": "Not used for calls.",
 }
+
+
+def require_manager() -> None:
+    """Stop unless a manager is signed in (the router offers the page to managers only; this
+    also sends a run that came without the router back through it)."""
+    viewer = current_viewer()
+    if viewer is None or viewer.role not in MANAGERS:
+        st.stop()
 
 
 def file_and_kind() -> tuple[str, str | None, files.Table | None, str]:

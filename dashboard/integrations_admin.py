@@ -47,7 +47,24 @@ def section() -> None:
         ]
     )
     if not table.empty:
-        st.dataframe(table, hide_index=True, key="integrations.table")
+        st.dataframe(
+            table,
+            hide_index=True,
+            key="integrations.table",
+            column_config={
+                "name": "Name",
+                "kind": "Kind",
+                "key": "Key (its start)",
+                "rate_per_second": st.column_config.NumberColumn("Requests a second", format="%d"),
+                "active": st.column_config.CheckboxColumn("Key works"),
+                "created_at": st.column_config.DatetimeColumn(
+                    "Added (UTC)", format="YYYY-MM-DD HH:mm"
+                ),
+                "rotated_at": st.column_config.DatetimeColumn(
+                    "Rotated (UTC)", format="YYYY-MM-DD HH:mm"
+                ),
+            },
+        )
     add, change = st.columns(2)
     with add, st.form("integrations.add", clear_on_submit=True, border=True):
         st.markdown("**Add an integration**")

@@ -6,6 +6,7 @@ import streamlit as st
 from dashboard import imports
 
 st.title("Import")
+imports.require_manager()
 st.caption(
     "Bring in what arrives as files: a fair's leads, a provider's deposit report, a dialer's "
     "call log. Check it first: the dry run says for every row whether it is new, a duplicate "

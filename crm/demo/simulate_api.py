@@ -53,7 +53,7 @@ DISPOSITIONS = ("ANSWERED", "NA", "AM", "B", "DC")
 DISPOSITION_P = _shares([0.30, 0.38, 0.17, 0.10, 0.05])
 DECLINE_SHARE = 0.15
 REPORT_EVERY_S = 10.0
-API_START_S = 30.0
+API_START_S = 120.0
 
 
 def run_via_api(
@@ -263,7 +263,7 @@ class _Sender:
 
 
 def _wait_for(client: httpx.Client, api_url: str) -> None:
-    """The API may be starting beside the simulator (./start): give it half a minute."""
+    """The API may be starting beside the simulator (./start): give it two minutes."""
     deadline = time.monotonic() + API_START_S
     while True:
         try:
