@@ -30,7 +30,8 @@ import psycopg
 REPO = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
 DATABASE = "starboard_bench_import"
-COUNTRIES = (("GB", "+447700"), ("DE", "+4915112"), ("BR", "+55119"), ("ES", "+3461"))
+# (country, the start of a mobile number there, digits after it): every number a possible one.
+COUNTRIES = (("GB", "+447700", 6), ("DE", "+4915112", 6), ("BR", "+55119", 8), ("ES", "+3461", 7))
 
 
 def main() -> int:

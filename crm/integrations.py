@@ -20,9 +20,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from crm.actions.core import Action, ActionRefused, ActionResult, new_action_id, run_action
+from crm.actions.core import Action, ActionRefused, ActionResult
 from crm.ingest.values import BadValue, text
 from crm.models import INTEGRATION_KINDS, Integration, Staff
+
+# The same refusal of nobody and the same way of running an admin's action as staff accounts.
+from crm.staff import _refuse_nobody, _run
 
 INTEGRATIONS = Integration.__table__
 STAFF = Staff.__table__
@@ -278,14 +281,3 @@ def _integration(action: Action, name: str) -> sa.Row:
 def _check_rate(rate: int) -> None:
     if isinstance(rate, bool) or not isinstance(rate, int) or not 1 <= rate <= MAX_RATE_PER_S:
         raise ActionRefused(f"the rate must be 1 to {MAX_RATE_PER_S:,} requests a second.")
-
-
-def _run(engine, action, work, actor_id, action_id, now) -> ActionResult:
-    return run_action(
-        engine, action, work, action_id=action_id or new_action_id(), actor_id=actor_id, now=now
-    )
-
-
-def _refuse_nobody(actor_id: int | None, command_line: bool) -> None:
-    if actor_id is None and not command_line:
-        raise ActionRefused("nobody is signed in: sign in as an admin and try again.")

@@ -14,7 +14,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from crm.actions.core import LEADS, Action, ActionRefused
+from crm.actions.core import LEADS, Action, ActionRefused, jsonable
 from crm.models import InboxEvent
 
 INBOX = InboxEvent.__table__
@@ -87,7 +87,7 @@ def keep_waiting(action: Action, kind: str, event: dict, event_id: str, reason: 
             lead_external_id=ref.get("external_id") if "id" not in ref else None,
             lead_source=ref.get("source"),
             lead_phone=ref.get("phone"),
-            payload=to_json(event),
+            payload=jsonable(event),
             reason=reason,
             status="waiting",
             received_at=action.now,
@@ -114,17 +114,6 @@ def mark_applied(action: Action, inbox_id: int | None) -> None:
             .where(INBOX.c.id == inbox_id, INBOX.c.status == "waiting")
             .values(status="applied", resolved_at=action.now, updated_at=action.now)
         )
-
-
-def to_json(event: dict) -> dict:
-    out = {}
-    for key, value in event.items():
-        if isinstance(value, datetime):
-            value = value.isoformat()
-        elif isinstance(value, Decimal):
-            value = str(value)
-        out[key] = value
-    return out
 
 
 def from_json(data: dict) -> dict:
