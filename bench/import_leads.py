@@ -45,9 +45,16 @@ def main() -> int:
         writer = csv.writer(out)
         writer.writerow(["external_id", "first_name", "last_name", "email", "phone", "country"])
         for n in range(args.leads):
-            country, prefix = COUNTRIES[n % len(COUNTRIES)]
+            country, prefix, digits = COUNTRIES[n % len(COUNTRIES)]
             writer.writerow(
-                [f"IMP-{n}", "Ana", "Souza", f"client{n}@example.com", f"{prefix}{n:06d}", country]
+                [
+                    f"IMP-{n}",
+                    "Ana",
+                    "Souza",
+                    f"client{n}@example.com",
+                    f"{prefix}{n % 10**digits:0{digits}d}",
+                    country,
+                ]
             )
     if args.database == "postgresql":
         with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
