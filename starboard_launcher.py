@@ -36,6 +36,7 @@ from crm.__main__ import OneLineParser, positive_float, positive_int
 
 REPO_ROOT = Path(__file__).resolve().parent
 DEFAULT_PORT = 8501
+DEFAULT_API_PORT = 8502
 STOP_TIMEOUT_S = 15.0
 POLL_S = 0.2
 # The dashboard as users get it: no browser opened on the server, no usage statistics sent
@@ -77,6 +78,20 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"the dashboard's port (default: STARBOARD_PORT, else {DEFAULT_PORT})",
     )
     parser.add_argument(
+        "--api-port",
+        type=positive_int,
+        default=None,
+        help=f"the ingest API's port (default: STARBOARD_API_PORT, else {DEFAULT_API_PORT})",
+    )
+    parser.add_argument(
+        "--no-api", action="store_true", help="do not run the ingest API (python -m api)"
+    )
+    parser.add_argument(
+        "--simulate-via-api",
+        action="store_true",
+        help="the simulator sends its events through the ingest API instead of writing them",
+    )
+    parser.add_argument(
         "--no-simulator",
         action="store_true",
         help="do not run the simulator on a demo CRM (also: STARBOARD_SIMULATOR=0)",
@@ -110,11 +125,18 @@ def set_up_steps(args: argparse.Namespace) -> list[tuple[str, ...]]:
     return steps
 
 
-def running_parts(args: argparse.Namespace, port: int, simulator: bool) -> list[Part]:
+def running_parts(
+    args: argparse.Namespace, port: int, simulator: bool, api_port: int | None = None
+) -> list[Part]:
     """What runs beside each other once the CRM and the warehouse are ready."""
     parts = [Part("ETL watch loop", ("etl", "watch", "--every", f"{args.etl_every:g}"))]
+    if api_port is not None:
+        parts.append(Part("ingest API", ("api", "--port", str(api_port))))
     if simulator:
-        parts.append(Part("simulator", ("crm", "simulate")))
+        via_api = ()
+        if getattr(args, "simulate_via_api", False) and api_port is not None:
+            via_api = ("--via-api", "--api-url", f"http://127.0.0.1:{api_port}")
+        parts.append(Part("simulator", ("crm", "simulate", *via_api)))
     # Mail leaves only for a configured server; without one it waits in the outbox (a demo's
     # made-up addresses should not be tried against whatever listens on localhost).
     if os.environ.get("SMTP_HOST", "").strip():
@@ -135,6 +157,21 @@ def dashboard_port(args: argparse.Namespace) -> int:
         return positive_int(text)
     except argparse.ArgumentTypeError as error:
         raise SystemExit(f"error: STARBOARD_PORT: {error}") from None
+
+
+def api_port(args: argparse.Namespace) -> int | None:
+    """The ingest API's port, or None when it is not to run."""
+    if getattr(args, "no_api", False):
+        return None
+    if args.api_port is not None:
+        return args.api_port
+    text = os.environ.get("STARBOARD_API_PORT", "").strip()
+    if not text:
+        return DEFAULT_API_PORT
+    try:
+        return positive_int(text)
+    except argparse.ArgumentTypeError as error:
+        raise SystemExit(f"error: STARBOARD_API_PORT: {error}") from None
 
 
 def simulator_wanted(args: argparse.Namespace) -> bool:
@@ -254,6 +291,7 @@ def _signal_group(process: subprocess.Popen, number: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     port = dashboard_port(args)
+    ingest_port = api_port(args)
     supervisor = Supervisor()
     try:
         for step in set_up_steps(args):
@@ -270,10 +308,11 @@ def main(argv: list[str] | None = None) -> int:
         if supervisor.stop_signal is not None:
             print("starboard: stopped.", file=sys.stderr)
             return 0
-        for part in running_parts(args, port, simulator):
+        for part in running_parts(args, port, simulator, ingest_port):
             supervisor.start(part)
+        api_text = f"ingest API: http://localhost:{ingest_port}/docs · " if ingest_port else ""
         print(
-            f"starboard: running. Dashboard: http://localhost:{port} · ETL every "
+            f"starboard: running. Dashboard: http://localhost:{port} · {api_text}ETL every "
             f"{args.etl_every:g} s · simulator {'on' if simulator else 'off'} · Ctrl-C stops "
             "every part.",
             flush=True,

@@ -78,6 +78,16 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument(
         "--tick", type=positive_float, default=1.0, help="seconds between writes (1)"
     )
+    simulate.add_argument(
+        "--via-api",
+        action="store_true",
+        help="send the events through the ingest API (python -m api) instead of writing them",
+    )
+    simulate.add_argument(
+        "--api-url",
+        default=None,
+        help="with --via-api: the API's address (http://127.0.0.1:STARBOARD_API_PORT or 8502)",
+    )
 
     commands.add_parser("status", help="say where the CRM is, its migration and what it holds")
 
@@ -124,6 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="set new passwords for the demo's sign-in accounts and print them (demo CRM only)",
     )
 
+    _ingest_parsers(commands)
+
     send = commands.add_parser(
         "send-emails",
         help="deliver the queued mail over SMTP (SMTP_HOST, SMTP_PORT, SMTP_TLS, ...)",
@@ -148,6 +160,76 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _ingest_parsers(commands) -> None:
+    """integrations, inbox, import: data in from the brokerage's systems (issue 24)."""
+    integrations = commands.add_parser(
+        "integrations",
+        help="the systems allowed to send data in through the ingest API (python -m api)",
+        description="Each integration gets an API key (and, for a PSP or dialer, a webhook "
+        "signing secret), printed once and never again.",
+    )
+    actions = integrations.add_subparsers(
+        dest="integrations_command", required=True, metavar="ACTION"
+    )
+    actions.add_parser("list", help="every integration, its kind and whether its key works")
+    add = actions.add_parser("add", help="add an integration and print its key once")
+    add.add_argument("--name", required=True, help="the system's name, e.g. Website or Stripe")
+    add.add_argument("--kind", required=True, help="website, affiliate, platform, psp or dialer")
+    add.add_argument(
+        "--rate",
+        type=positive_int,
+        default=50,
+        help="requests a second it may send, on average (50)",
+    )
+    for name, words in (
+        ("rotate", "give it a new key (the old one stops working)"),
+        ("revoke", "stop its key working"),
+    ):
+        action = actions.add_parser(name, help=words)
+        action.add_argument("name", help="the integration's name")
+    extension = actions.add_parser(
+        "set-extension", help="an AM's extension on the dialer, which names them in its calls"
+    )
+    extension.add_argument("email", help="the AM's work email")
+    extension.add_argument("extension", help="the extension ('-' clears it)")
+    actions.add_parser("unmapped-codes", help="decline codes kept verbatim, to map in README")
+
+    inbox = commands.add_parser("inbox", help="events waiting for their lead to arrive")
+    inbox_actions = inbox.add_subparsers(dest="inbox_command", required=True, metavar="ACTION")
+    inbox_actions.add_parser("list", help="the waiting events, oldest first, with the reason")
+    inbox_actions.add_parser("retry", help="apply every waiting event whose lead is here now")
+    dismiss = inbox_actions.add_parser("dismiss", help="resolve a waiting event without it")
+    dismiss.add_argument("inbox_id", type=positive_int, help="its id, as `inbox list` shows")
+
+    load = commands.add_parser(
+        "import",
+        help="import leads, deposits or calls from a CSV or Excel file",
+        description="Import a file through the same checks as the ingest API. Nothing is "
+        "written unless the whole import succeeds; --all-or-nothing also refuses it for one "
+        "bad row. --dry-run writes nothing and reports what the import would do.",
+    )
+    load.add_argument("kind", choices=("leads", "deposits", "calls"), help="what the file holds")
+    load.add_argument("file", help="a .csv or .xlsx file, its first row the column names")
+    load.add_argument(
+        "--source",
+        help="the leads' source, or the deposits' provider, when the file has no such column",
+    )
+    load.add_argument(
+        "--mapping",
+        metavar="FILE.toml",
+        help='which column is which field: [columns] field = "Column name"',
+    )
+    load.add_argument("--dry-run", action="store_true", help="check only; write nothing")
+    load.add_argument(
+        "--all-or-nothing", action="store_true", help="write nothing if any row is invalid"
+    )
+    load.add_argument(
+        "--report",
+        metavar="FILE.csv",
+        help="write the report of every row (outcome and reason) to this file",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -164,6 +246,10 @@ def run(args: argparse.Namespace) -> int:
     # Imported here so that `--help` and argument errors answer at once.
     from crm import commands
 
+    if args.command in ("integrations", "inbox", "import"):
+        from crm.ingest import commands as ingest_commands
+
+        return getattr(ingest_commands, args.command.replace("import", "import_file"))(args)
     return getattr(commands, args.command.replace("-", "_"))(args)
 
 

@@ -173,6 +173,22 @@ def simulate(args: argparse.Namespace) -> int:
     require_current_schema(engine)
     if not count_leads(engine):
         raise UserError("the CRM has no leads to simulate: run `python -m crm demo` first.")
+    if args.via_api:
+        import os
+
+        from crm.demo.simulate_api import run_via_api
+
+        port = os.environ.get("STARBOARD_API_PORT", "").strip() or "8502"
+        url = args.api_url or f"http://127.0.0.1:{port}"
+        run_via_api(
+            engine,
+            api_url=url,
+            rate=args.rate,
+            seed=args.seed,
+            seconds=args.seconds,
+            tick=args.tick,
+        )
+        return 0
     from crm.demo.simulate import run_simulation
 
     run_simulation(engine, rate=args.rate, seed=args.seed, seconds=args.seconds, tick=args.tick)

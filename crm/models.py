@@ -40,6 +40,10 @@ TICKET_STATUSES = ("open", "pending", "closed")
 EMAIL_TEMPLATES = ("welcome", "reach_you")
 EMAIL_STATUSES = ("queued", "sent", "failed")
 LEAD_PRIORITIES = ("normal", "high")
+# The brokerage's own systems that send data in through the ingest API (issue 24).
+INTEGRATION_KINDS = ("website", "affiliate", "platform", "psp", "dialer")
+INBOX_KINDS = ("call", "deposit", "platform")
+INBOX_STATUSES = ("waiting", "applied", "dismissed")
 
 
 # SQLite only auto-numbers a column declared exactly INTEGER PRIMARY KEY.
@@ -100,6 +104,8 @@ class Staff(Timestamped, Base):
     time_zone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
     is_active: Mapped[bool] = mapped_column(default=True)
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    # The AM's extension on the dialer, which names the agent in the dialer's call records.
+    extension: Mapped[str | None] = mapped_column(sa.String(20), unique=True, index=True)
 
     team: Mapped[Team | None] = relationship()
 
@@ -141,8 +147,18 @@ class Lead(Timestamped, Base):
     ftd_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     version: Mapped[int] = mapped_column(default=1)
+    # The id the lead's source gave it (the website's or affiliate's own id), once per source.
+    external_id: Mapped[str | None] = mapped_column(sa.String(80))
+    affiliate: Mapped[str | None] = mapped_column(sa.String(80))
+    # When the platform last reported the balance: an older report arriving late is ignored.
+    balance_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     am: Mapped[Staff | None] = relationship(foreign_keys=[am_id])
+
+    __table_args__ = (
+        sa.Index("ix_leads_external_id_source", "external_id", "source", unique=True),
+        sa.Index("ix_leads_phone", "phone"),
+    )
 
 
 class PlatformSession(Base):
@@ -159,6 +175,8 @@ class PlatformSession(Base):
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow, index=True
     )
+    # The platform's own session id, for sessions it reports through the ingest API.
+    external_id: Mapped[str | None] = mapped_column(sa.String(80), unique=True, index=True)
 
 
 class Call(Timestamped, Base):
@@ -170,6 +188,8 @@ class Call(Timestamped, Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     duration_s: Mapped[int] = mapped_column(default=0)
     outcome: Mapped[str] = mapped_column(choice(CALL_OUTCOMES))
+    # The dialer's call id, for calls it reports: each is recorded once.
+    external_id: Mapped[str | None] = mapped_column(sa.String(80), unique=True, index=True)
 
     __table_args__ = (sa.Index("ix_calls_am_id_started_at", "am_id", "started_at"),)
 
@@ -209,6 +229,19 @@ class DepositAttempt(Timestamped, Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_self_deposit: Mapped[bool] = mapped_column(default=False)
     is_ftd: Mapped[bool] = mapped_column(default=False)
+    # The provider's transaction id (once per provider) and its raw decline code, which
+    # crm.ingest.mappings turns into ``decline_reason``.
+    provider_transaction_id: Mapped[str | None] = mapped_column(sa.String(80))
+    raw_decline_code: Mapped[str | None] = mapped_column(sa.String(40))
+
+    __table_args__ = (
+        sa.Index(
+            "ix_deposit_attempts_provider_provider_transaction_id",
+            "provider",
+            "provider_transaction_id",
+            unique=True,
+        ),
+    )
 
 
 class Note(Timestamped, Base):
@@ -308,6 +341,8 @@ class AuditLog(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     action_id: Mapped[str] = mapped_column(sa.String(64), index=True)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+    # The system that acted (an integration of the ingest API) when no person did.
+    integration_id: Mapped[int | None] = mapped_column(sa.ForeignKey("integrations.id"))
     action: Mapped[str] = mapped_column(sa.String(40))
     lead_id: Mapped[int | None] = mapped_column(sa.ForeignKey("leads.id"), index=True)
     before: Mapped[dict | None] = mapped_column(sa.JSON)
@@ -328,6 +363,7 @@ class AppliedAction(Base):
 
     action_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+    integration_id: Mapped[int | None] = mapped_column(sa.ForeignKey("integrations.id"))
     action: Mapped[str] = mapped_column(sa.String(40))
     applied_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     lead_count: Mapped[int] = mapped_column(default=0)
@@ -413,3 +449,89 @@ class SignInSession(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(choice(SESSION_END_REASONS))
+
+
+class Integration(Timestamped, Base):
+    """One of the brokerage's systems allowed to send data in (issue 24): its API key is shown
+    once and kept only as a SHA-256 hash (a random 256-bit key needs no slow hash); a PSP's or
+    dialer's webhook signing secret is kept as it is, since checking a signature needs it.
+
+    Not copied to the warehouse.
+    """
+
+    __tablename__ = "integrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    kind: Mapped[str] = mapped_column(choice(INTEGRATION_KINDS))
+    key_id: Mapped[str] = mapped_column(sa.String(24), unique=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64))
+    webhook_secret: Mapped[str | None] = mapped_column(sa.String(80))
+    rate_per_second: Mapped[int] = mapped_column(default=50)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+    rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class IngestRequest(Base):
+    """Every request to the ingest API: who, where, the answer and how long it took. Never the
+    payload: no names, emails, phones or amounts.
+
+    Not copied to the warehouse.
+    """
+
+    __tablename__ = "ingest_requests"
+    __table_args__ = (sa.Index("ix_ingest_requests_integration_id_at", "integration_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    integration_id: Mapped[int | None] = mapped_column(sa.ForeignKey("integrations.id"))
+    endpoint: Mapped[str] = mapped_column(sa.String(40))
+    status: Mapped[int] = mapped_column()
+    latency_ms: Mapped[float] = mapped_column(sa.Float)
+    event_id: Mapped[str | None] = mapped_column(sa.String(80))
+    error: Mapped[str | None] = mapped_column(sa.String(300))
+
+
+class WebhookMessage(Base):
+    """A signed webhook message seen once (its ``webhook-id``): a replay gets this answer back
+    and writes nothing."""
+
+    __tablename__ = "webhook_messages"
+
+    integration_id: Mapped[int] = mapped_column(sa.ForeignKey("integrations.id"), primary_key=True)
+    message_id: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    status: Mapped[int] = mapped_column()
+    response: Mapped[dict | None] = mapped_column(sa.JSON)
+
+
+class InboxEvent(Base):
+    """An accepted event that cannot be applied yet (a call for a lead not registered yet):
+    kept with its reason, applied when its lead arrives, or resolved by a person.
+
+    Not copied to the warehouse.
+    """
+
+    __tablename__ = "ingest_inbox"
+    __table_args__ = (
+        sa.UniqueConstraint("integration_id", "kind", "event_id"),
+        sa.Index("ix_ingest_inbox_status_lead_external_id", "status", "lead_external_id"),
+        sa.Index("ix_ingest_inbox_status_lead_phone", "status", "lead_phone"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    integration_id: Mapped[int] = mapped_column(sa.ForeignKey("integrations.id"))
+    kind: Mapped[str] = mapped_column(choice(INBOX_KINDS))
+    event_id: Mapped[str] = mapped_column(sa.String(80))
+    lead_external_id: Mapped[str | None] = mapped_column(sa.String(80))
+    lead_source: Mapped[str | None] = mapped_column(sa.String(40))
+    lead_phone: Mapped[str | None] = mapped_column(sa.String(32))
+    payload: Mapped[dict] = mapped_column(sa.JSON)
+    reason: Mapped[str] = mapped_column(sa.String(300))
+    status: Mapped[str] = mapped_column(choice(INBOX_STATUSES), default="waiting")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -3,7 +3,7 @@ account and resetting a password, each through crm.staff and audited there."""
 
 import streamlit as st
 
-from dashboard import staff_admin
+from dashboard import integrations_admin, staff_admin
 
 st.title("Staff")
 staff_admin.require_admin()
@@ -16,3 +16,4 @@ staff_admin.outcome()
 accounts = staff_admin.accounts_table()
 staff_admin.add_form()
 staff_admin.change_forms(accounts)
+integrations_admin.section()

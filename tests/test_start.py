@@ -123,17 +123,27 @@ def dashboard_answers(port: int) -> bool:
         return False
 
 
+def api_answers(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as reply:
+            return reply.status == 200
+    except OSError:
+        return False
+
+
 class Launcher:
     """./start in a terminal of its own: a process group, as a shell gives a foreground job."""
 
     def __init__(self, tmp_path: Path, *args: str, port: int | None = None):
         self.port = port or free_port()
+        self.api_port = free_port()
         self.log = (tmp_path / f"start-{self.port}.log").open("w+")
         env = {
             **os.environ,
             "CRM_DATABASE_URL": f"sqlite:///{tmp_path / 'crm.sqlite'}",
             "WAREHOUSE_PATH": str(tmp_path / "warehouse.duckdb"),
             "STARBOARD_PORT": str(self.port),
+            "STARBOARD_API_PORT": str(self.api_port),
         }
         env.pop("STARBOARD_SIMULATOR", None)
         self.process = subprocess.Popen(
@@ -192,8 +202,9 @@ def test_start_runs_every_part_and_ctrl_c_stops_them_all(tmp_path, launchers):
     launchers.append(first)
     first.wait_until(lambda: dashboard_answers(first.port), "dashboard answering HTTP")
     assert (tmp_path / "warehouse.duckdb").resolve().is_file()
-    first.wait_until(lambda: len(first.children()) == 3, "three running parts")
-    assert set(first.children()) == {"etl watch", "crm simulate", "streamlit run"}
+    first.wait_until(lambda: len(first.children()) == 4, "four running parts")
+    assert set(first.children()) == {"etl watch", "api --port", "crm simulate", "streamlit run"}
+    first.wait_until(lambda: api_answers(first.api_port), "ingest API answering /health")
     pids = descendants(first.process.pid)
 
     assert first.stop(signal.SIGINT) == 0
@@ -207,8 +218,8 @@ def test_start_runs_every_part_and_ctrl_c_stops_them_all(tmp_path, launchers):
     second = Launcher(tmp_path, "--leads", "999", "--no-simulator", "--etl-every", "5")
     launchers.append(second)
     second.wait_until(lambda: dashboard_answers(second.port), "dashboard answering HTTP")
-    second.wait_until(lambda: len(second.children()) == 2, "two running parts")
-    assert set(second.children()) == {"etl watch", "streamlit run"}
+    second.wait_until(lambda: len(second.children()) == 3, "three running parts")
+    assert set(second.children()) == {"etl watch", "api --port", "streamlit run"}
     output = second.output()
     assert "already holds 300 leads: keeping them" in output
     assert "etl: incremental run" in output and "etl: full run" not in output

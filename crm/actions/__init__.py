@@ -22,6 +22,12 @@ from crm.actions.deposits import (
     assign_for_upsale,
     record_on_target_board,
 )
+from crm.actions.ingest_calls import record_call
+from crm.actions.ingest_core import FieldRefused, event_action_id
+from crm.actions.ingest_deposits import record_deposit_event
+from crm.actions.ingest_inbox import apply_waiting, dismiss_waiting, waiting_events
+from crm.actions.ingest_leads import ingest_leads
+from crm.actions.ingest_platform import record_platform_event
 from crm.actions.leads import (
     END_OF_SHIFT_LIMIT,
     UNDO_WINDOW,
@@ -45,23 +51,32 @@ __all__ = [
     "UNDO_WINDOW",
     "ActionRefused",
     "ActionResult",
+    "FieldRefused",
     "LeadChanged",
     "LeadRef",
     "ShiftPlan",
     "add_note",
+    "apply_waiting",
     "approve_compliance",
     "assign",
     "assign_failed_deposit",
     "assign_for_upsale",
     "callback_utc",
+    "dismiss_waiting",
     "end_of_shift",
+    "event_action_id",
+    "ingest_leads",
     "log_call",
     "new_action_id",
+    "record_call",
+    "record_deposit_event",
     "record_on_target_board",
+    "record_platform_event",
     "register_leads",
     "set_calling_hours",
     "star",
     "undo_assignment",
     "undoable_assignments",
     "unstar",
+    "waiting_events",
 ]

@@ -50,13 +50,23 @@ LEAD_STATE = (
     "compliance_status",
     "version",
 )
+# What the brokerage's own systems send in (crm/actions/ingest_*.py): through the ingest API
+# as an integration, from `python -m crm import`, or from the Import page as its manager.
+INGEST_ACTIONS = frozenset(
+    {"ingest_leads", "platform_event", "deposit_event", "dialer_call", "inbox_dismiss"}
+)
 # Actions the trading platform (or an import) takes with no person behind them.
-PLATFORM_ACTIONS = frozenset({"register"})
+PLATFORM_ACTIONS = frozenset({"register", *INGEST_ACTIONS})
+# Managing the integrations of the ingest API (crm/integrations.py): admins, or the command line.
+INTEGRATION_ADMIN_ACTIONS = frozenset(
+    {"integration_add", "integration_rotate", "integration_revoke", "staff_set_extension"}
+)
 # Staff accounts are also managed from the command line (python -m crm staff ...), by whoever
 # holds the CRM's database URL: no person is signed in there either. crm.staff lets an actor of
 # None through only when its caller says it is the command line.
 COMMAND_LINE_ACTIONS = frozenset(
     {"staff_add", "staff_set_role", "staff_set_active", "staff_set_password"}
+    | INTEGRATION_ADMIN_ACTIONS
 )
 
 # Who may take each action (issue 6). An action missing here is refused to everyone.
@@ -77,6 +87,7 @@ ACTION_ROLES: dict[str, tuple[str, ...]] = {
     "approve_compliance": MANAGERS,
     "register": MANAGERS,
     "set_calling_hours": MANAGERS,
+    **dict.fromkeys(INGEST_ACTIONS, MANAGERS),
     **dict.fromkeys(COMMAND_LINE_ACTIONS, (ADMIN,)),
 }
 # Roles that act only on the leads they own.
@@ -152,10 +163,13 @@ def run_action(
     actor_id: int | None,
     now: datetime | None = None,
     staff: Iterable[int] = (),
+    integration_id: int | None = None,
 ) -> ActionResult:
     """Run ``work`` as the action ``action`` once per ``action_id``, all or nothing.
 
     ``staff``: the AMs the action will name, read with the actor (``Action.account_manager``).
+    ``integration_id``: the system acting when no person does (the ingest API's integration),
+    named in the audit and beside the action id.
 
     On an engine the action is its own transaction (``BEGIN IMMEDIATE`` on SQLite). On a
     connection it joins the transaction the caller has begun and commits with it (the
@@ -163,15 +177,17 @@ def run_action(
     """
     now = _utc(now or utcnow())
     _check_action_id(action_id)
+    who = (actor_id, integration_id)
     if isinstance(target, sa.Connection):
-        return _run(target, action, work, action_id, actor_id, now, staff)
+        return _run(target, action, work, action_id, who, now, staff)
     connection = target.connect().execution_options(sqlite_begin="IMMEDIATE")
     with connection, connection.begin():
-        return _run(connection, action, work, action_id, actor_id, now, staff)
+        return _run(connection, action, work, action_id, who, now, staff)
 
 
-def _run(connection, action, work, action_id, actor_id, now, staff) -> ActionResult:
-    context = Action(connection, action, action_id, actor_id, now)
+def _run(connection, action, work, action_id, who, now, staff) -> ActionResult:
+    actor_id, integration_id = who
+    context = Action(connection, action, action_id, actor_id, now, integration_id)
     context.staff = check_actor(connection, actor_id, action, staff)
     actor = context.staff.get(actor_id) if actor_id is not None else None
     if actor is not None and actor.role in OWN_LEADS_ONLY:
@@ -184,6 +200,7 @@ def _run(connection, action, work, action_id, actor_id, now, staff) -> ActionRes
         .values(
             action_id=action_id,
             actor_id=actor_id,
+            integration_id=integration_id,
             action=action,
             applied_at=now,
             lead_count=0,
@@ -196,6 +213,11 @@ def _run(connection, action, work, action_id, actor_id, now, staff) -> ActionRes
         return _replay(connection, action_id, action)
     message = work(context)
     context.check_own_leads()
+    if context.unchanged and not context._audit:
+        # Nothing to apply (a duplicate, a late status): the claim goes too, so the CRM is
+        # as it was; the same id sent again is looked at afresh, and finds the same.
+        connection.execute(APPLIED.delete().where(APPLIED.c.action_id == action_id))
+        return ActionResult(action_id, action, message, details=context.details)
     context.flush()
     result = ActionResult(
         action_id=action_id,
@@ -283,11 +305,14 @@ def _not_allowed(action: str, actor: sa.Row, allowed: tuple[str, ...]) -> str:
 class Action:
     """One action in progress: its connection, who, when, and what it has changed so far."""
 
-    def __init__(self, connection, action, action_id, actor_id, now):
+    def __init__(self, connection, action, action_id, actor_id, now, integration_id=None):
         self.connection: sa.Connection = connection
         self.action: str = action
         self.action_id: str = action_id
         self.actor_id: int | None = actor_id
+        self.integration_id: int | None = integration_id
+        # Set by an action that found nothing to change: it then leaves no trace at all.
+        self.unchanged: bool = False
         self.now: datetime = now
         self.versions: dict[int, int] = {}
         self.details: dict[str, Any] = {}
@@ -425,6 +450,7 @@ class Action:
             {
                 "action_id": self.action_id,
                 "actor_id": self.actor_id,
+                "integration_id": self.integration_id,
                 "action": self.action,
                 "lead_id": lead_id,
                 "before": before,

@@ -60,45 +60,54 @@ def register_leads(
         _check(number, person)
 
     def work(action: Action) -> str:
-        rows = [
-            {
-                "registered_at": action.now,
-                "created_at": action.now,
-                **person,
-                **NEW_LEAD,
-                "updated_at": action.now,
-            }
-            for person in people
-        ]
-        lead_ids = (
-            action.connection.execute(
-                LEADS.insert().returning(LEADS.c.id, sort_by_parameter_order=True), rows
-            )
-            .scalars()
-            .all()
-        )
-        mail_ids = mail.queue(
-            action.connection,
-            [
-                mail.outbox_row(
-                    lead_id,
-                    "welcome",
-                    address=row["email"],
-                    first_name=row["first_name"],
-                    phone=row["phone"],
-                    now=action.now,
-                )
-                for lead_id, row in zip(lead_ids, rows, strict=True)
-            ],
-        )
-        for lead_id, row, mail_id in zip(lead_ids, rows, mail_ids, strict=True):
-            action.versions[lead_id] = 1
-            action.audit(lead_id, None, {**lead_state(row), "email_id": mail_id})
+        lead_ids = insert_leads(action, people)
         action.details["lead_ids"] = lead_ids
         count = len(lead_ids)
         return f"{count:,} lead{'' if count == 1 else 's'} registered; welcome mail queued."
 
     return run_action(target, "register", work, action_id=action_id, actor_id=actor_id, now=now)
+
+
+def insert_leads(action: Action, people: Sequence[Mapping]) -> list[int]:
+    """Create leads (lead columns, checked by the caller; ``registered_at`` defaults to now),
+    queue each one's welcome mail and audit each: the one place a lead comes into being, for
+    every way in (the platform, the simulator, the ingest API, an import). Returns the new
+    leads' ids, in the order given."""
+    rows = [
+        {
+            "registered_at": action.now,
+            "created_at": action.now,
+            **person,
+            **NEW_LEAD,
+            "updated_at": action.now,
+        }
+        for person in people
+    ]
+    lead_ids = (
+        action.connection.execute(
+            LEADS.insert().returning(LEADS.c.id, sort_by_parameter_order=True), rows
+        )
+        .scalars()
+        .all()
+    )
+    mail_ids = mail.queue(
+        action.connection,
+        [
+            mail.outbox_row(
+                lead_id,
+                "welcome",
+                address=row["email"],
+                first_name=row["first_name"],
+                phone=row["phone"],
+                now=action.now,
+            )
+            for lead_id, row in zip(lead_ids, rows, strict=True)
+        ],
+    )
+    for lead_id, row, mail_id in zip(lead_ids, rows, mail_ids, strict=True):
+        action.versions[lead_id] = 1
+        action.audit(lead_id, None, {**lead_state(row), "email_id": mail_id})
+    return lead_ids
 
 
 def _check(number: int, person: Mapping) -> None:

@@ -77,9 +77,14 @@ def add_admin(url: str) -> None:
     engine = create_crm_engine(url)
     try:
         staff.add_staff(
-            engine, actor_id=None, command_line=True, name="Ada Admin", email=ADMIN_EMAIL,
-            role="admin", password=ADMIN_PASSWORD,
-        )  # fmt: skip
+            engine,
+            actor_id=None,
+            command_line=True,
+            name="Ada Admin",
+            email=ADMIN_EMAIL,
+            role="admin",
+            password=ADMIN_PASSWORD,
+        )
     finally:
         engine.dispose()
 
@@ -202,3 +207,40 @@ def test_sales_dashboard_screenshot(tab, app_url):
     SCREENSHOT.parent.mkdir(exist_ok=True)
     tab.screenshot(path=SCREENSHOT, full_page=True, animations="disabled")
     assert SCREENSHOT.stat().st_size > 10_000
+
+
+def test_the_import_page_checks_an_uploaded_csv_and_shows_the_dry_run_report(
+    tab, app_url, tmp_path
+):
+    """A lead manager's path: upload a fair's CSV, keep the guessed columns, check it."""
+    from playwright.sync_api import expect
+
+    csv_file = tmp_path / "fair.csv"
+    csv_file.write_text(
+        "Client ID,First name,Surname,E-mail,Mobile,Country\n"
+        "FAIR-1,Ana,Souza,ana.fair1@example.com,+5511987650001,BR\n"
+        "FAIR-2,Ben,Okafor,ben.fair2@example.com,0803 123 4567,NG\n"
+        "FAIR-3,Cara,Lim,not-an-email,+60123456789,MY\n",
+        encoding="utf-8",
+    )
+    tab.goto(f"{app_url}/import_data")
+    sign_in(tab)
+    tab.get_by_label("Source", exact=True).fill("trade_fair")
+    tab.keyboard.press("Enter")
+    wait_for_app_run(tab)
+    tab.locator("input[type=file]").set_input_files(str(csv_file))
+    wait_for_app_run(tab)
+    # The columns guessed from the header.
+    expect(tab.get_by_role("combobox", name="email *")).to_have_value("E-mail")
+    tab.get_by_role("button", name="Check (dry run)").click()
+    expect(
+        tab.get_by_text(
+            "fair.csv: dry run of 3 rows: 2 new, 0 duplicate, 1 invalid; nothing was written."
+        )
+    ).to_be_visible(timeout=PAGE_RUN_MS)
+    wait_for_app_run(tab)
+    metrics = tab.get_by_test_id("stMetricValue").all_inner_texts()
+    assert metrics == ["2", "0", "1"]
+    assert tab.get_by_role("button", name="Download the report (CSV)").count() == 1
+    assert tab.get_by_test_id("stException").count() == 0
+    assert tab.js_errors == []

@@ -1,0 +1,194 @@
+"""What each endpoint does with a request that passed the guard: check the body with the
+shared validation (crm.ingest.validation), apply it through the action layer as the
+integration, and say what happened.
+
+Answers: 201 applied (created), 200 a duplicate, a repeat or a late status (nothing written),
+202 kept in the inbox until its lead arrives, 422 a bad field (named, with its reason).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from api.guard import Caller, Refused
+from crm import actions
+from crm.actions import ActionRefused, FieldRefused, event_action_id
+from crm.ingest.validation import CLEANERS, Context, Invalid
+from crm.models import Currency, utcnow
+
+MAX_PLATFORM_BATCH = 100
+STATUS_CODES = {"applied": 201, "waiting": 202}
+
+
+@dataclass
+class Answer:
+    status: int
+    body: dict
+    event_id: str | None = None
+
+
+class Currencies:
+    """The CRM's currency codes, read again at most every minute (they rarely change)."""
+
+    def __init__(self, engine: sa.Engine, max_age_s: float = 60.0):
+        self.engine, self.max_age_s = engine, max_age_s
+        self._codes: frozenset[str] = frozenset()
+        self._read_at: datetime | None = None
+
+    def codes(self, now: datetime) -> frozenset[str]:
+        if self._read_at is None or (now - self._read_at).total_seconds() > self.max_age_s:
+            with self.engine.connect() as connection:
+                self._codes = frozenset(connection.scalars(sa.select(Currency.code)))
+            self._read_at = now
+        return self._codes
+
+
+def clean(kind: str, body, context: Context, prefix: str = "") -> dict:
+    if not isinstance(body, Mapping):
+        raise Refused(
+            422,
+            "invalid",
+            "the body must be a JSON object",
+            fields={prefix or "body": "is not a JSON object"},
+        )
+    try:
+        return CLEANERS[kind](body, context)
+    except Invalid as error:
+        fields = {f"{prefix}{name}": reason for name, reason in error.errors.items()}
+        raise Refused(
+            422, "invalid", "; ".join(f"{k}: {v}" for k, v in fields.items()), fields=fields
+        ) from None
+
+
+def context(who: Caller, currencies: Currencies) -> Context:
+    now = utcnow()
+    return Context(now=now, currencies=currencies.codes(now), source=who.name)
+
+
+def post_lead(engine, who: Caller, body, ctx: Context) -> Answer:
+    lead = clean("lead", body, ctx)
+    event_id = f"{lead['source']}:{lead['external_id']}"
+    action_id = event_action_id(who.integration_id, "lead", event_id)
+    for attempt in range(2):
+        try:
+            result = actions.ingest_leads(
+                engine, [lead], action_id=action_id, integration_id=who.integration_id, now=ctx.now
+            )
+            break
+        except sa.exc.IntegrityError:
+            # The same external id registered at this moment by another request (PostgreSQL):
+            # the second attempt finds it and answers as a duplicate.
+            if attempt:
+                raise
+    (outcome,) = result.details["results"]
+    duplicate = outcome["duplicate"] or result.replayed
+    if not duplicate:
+        actions.apply_waiting(engine, [outcome["lead_id"]])
+    answer = {
+        "status": "duplicate" if duplicate else "applied",
+        "lead_id": outcome["lead_id"],
+        "duplicate": duplicate,
+        "matched_on": outcome["matched_on"] if duplicate else None,
+    }
+    if duplicate and answer["matched_on"] is None:
+        answer["matched_on"] = "external_id"
+    return Answer(200 if duplicate else 201, answer, lead["external_id"])
+
+
+def post_deposit(engine, who: Caller, body, ctx: Context, webhook_id: str | None) -> Answer:
+    event = clean("deposit", body, ctx)
+    event_id = event["event_id"] or webhook_id
+    if event_id is None:
+        raise Refused(422, "invalid", "event_id: is missing", fields={"event_id": "is missing"})
+    result = _apply(
+        actions.record_deposit_event,
+        engine,
+        event,
+        event_id=event_id,
+        action_id=event_action_id(who.integration_id, "deposit", event_id),
+        integration_id=who.integration_id,
+        now=ctx.now,
+    )
+    return _answer(result, event_id)
+
+
+def post_call(engine, who: Caller, body, ctx: Context) -> Answer:
+    call = clean("call", body, ctx)
+    result = _apply(
+        actions.record_call,
+        engine,
+        call,
+        action_id=event_action_id(who.integration_id, "call", call["call_id"]),
+        integration_id=who.integration_id,
+        now=ctx.now,
+    )
+    return _answer(result, call["call_id"])
+
+
+def post_platform_events(engine, who: Caller, body, ctx: Context) -> Answer:
+    """One event, or a JSON array of up to 100: an array is applied whole or not at all."""
+    if not isinstance(body, list):
+        event = clean("platform", body, ctx)
+        return _answer(_platform(engine, who, event, ctx), event["event_id"])
+    if not 1 <= len(body) <= MAX_PLATFORM_BATCH:
+        raise Refused(
+            422,
+            "invalid",
+            f"send 1 to {MAX_PLATFORM_BATCH} events at once",
+            fields={"body": f"holds {len(body)} events"},
+        )
+    events, fields = [], {}
+    for index, item in enumerate(body):
+        try:
+            events.append(clean("platform", item, ctx, prefix=f"[{index}]."))
+        except Refused as error:
+            fields.update(error.fields or {})
+    if fields:
+        raise Refused(422, "invalid", "; ".join(f"{k}: {v}" for k, v in fields.items()), fields)
+    connection = engine.connect().execution_options(sqlite_begin="IMMEDIATE")
+    with connection, connection.begin():
+        results = [_platform(connection, who, event, ctx) for event in events]
+    answers = [
+        _answer(result, event["event_id"]).body
+        for result, event in zip(results, events, strict=True)
+    ]
+    applied = sum(answer["status"] == "applied" for answer in answers)
+    return Answer(
+        201 if applied else 200,
+        {"status": "applied" if applied else "unchanged", "events": answers},
+    )
+
+
+def _platform(target, who: Caller, event: dict, ctx: Context):
+    return _apply(
+        actions.record_platform_event,
+        target,
+        event,
+        action_id=event_action_id(who.integration_id, "platform", event["event_id"]),
+        integration_id=who.integration_id,
+        now=ctx.now,
+    )
+
+
+def _apply(record, *args, **kwargs):
+    try:
+        return record(*args, **kwargs)
+    except FieldRefused as error:
+        raise Refused(422, "invalid", str(error), fields={error.field: error.reason}) from None
+    except ActionRefused as error:
+        raise Refused(409, "refused", str(error)) from None
+
+
+def _answer(result, event_id: str) -> Answer:
+    details = dict(result.details)
+    status = details.pop("status", "applied")
+    if result.replayed:
+        status = "waiting" if status == "waiting" else "duplicate"
+    body = {"status": status, "event_id": event_id, "message": result.message, **details}
+    if result.replayed:
+        body["duplicate"] = True
+    return Answer(STATUS_CODES.get(status, 200) if not result.replayed else 200, body, event_id)

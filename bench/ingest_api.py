@@ -1,0 +1,302 @@
+"""Benchmark: the ingest API under 8 concurrent clients, on PostgreSQL or SQLite.
+
+    python bench/ingest_api.py postgresql [--seconds 60] [--clients 8] [--workers 2]
+    python bench/ingest_api.py sqlite
+    python bench/ingest_api.py postgresql --url postgresql://postgres@127.0.0.1:5432/my_copy
+
+Serves ``python -m api`` (Uvicorn) on a CRM: a throwaway one (``starboard_bench_ingest`` on
+PostgreSQL, a file in a temporary folder on SQLite) holding the demo's currencies and one AM,
+or the one ``--url`` names (e.g. a copy of the 1 M-lead bench CRM, upgraded). Then 8 client
+processes (httpx, one keep-alive connection each) send one event per request, as fast as the
+server answers, for ``--seconds``: per lead a registration, a login, a heartbeat, a dialer call
+(signed) and a PSP deposit event (signed): 1 in 5 requests writes a lead and its welcome mail,
+2 in 5 a session, 1 in 5 a call, 1 in 5 a deposit. Reports events a second (every request is
+one event) and each request's latency (p50, p95, p99, as the client sees it), and checks that
+every event was answered 201 and that the CRM holds exactly what was sent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import httpx
+import psycopg
+import sqlalchemy as sa
+from standardwebhooks.webhooks import Webhook
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from crm import integrations  # noqa: E402
+from crm.db import create_crm_engine, require_current_schema  # noqa: E402
+
+PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
+DATABASE = "starboard_bench_ingest"
+AGENT = "bench.agent@starboard.bench"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("database", choices=("postgresql", "sqlite"))
+    parser.add_argument("--url", help="an existing CRM at head to run on (kept)")
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2, help="Uvicorn worker processes (2)")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    url, drop = args.url, None
+    if url is None and args.database == "postgresql":
+        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+            admin.execute(f"CREATE DATABASE {DATABASE}")
+        url, drop = f"{PG_SERVER}/{DATABASE}", DATABASE
+    elif url is None:
+        url = f"sqlite:///{folder / 'crm.sqlite'}"
+    env = {**os.environ, "CRM_DATABASE_URL": url}
+    subprocess.run([sys.executable, "-m", "crm", "init"], cwd=REPO, env=env, check=True)
+    engine = create_crm_engine(url)
+    require_current_schema(engine)
+    keys = _prepare(engine)
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "api", "--port", str(port), "--workers", str(args.workers)],
+        cwd=REPO,
+        env=env,
+    )
+    try:
+        api = f"http://127.0.0.1:{port}"
+        _wait(api)
+        before = _counts(engine)
+        with multiprocessing.Pool(args.clients) as pool:
+            started = time.monotonic()
+            results = pool.starmap(
+                _client, [(api, keys, n, args.seconds) for n in range(args.clients)]
+            )
+            elapsed = time.monotonic() - started
+        latencies = sorted(ms for result in results for ms in result["latencies"])
+        statuses: dict[int, int] = {}
+        for result in results:
+            for status, count in result["statuses"].items():
+                statuses[status] = statuses.get(status, 0) + count
+        time.sleep(1.5)  # the request log's last batch
+        after = _counts(engine)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        engine.dispose()
+        if drop:
+            with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {drop} WITH (FORCE)")
+        shutil.rmtree(folder, ignore_errors=True)
+    leads = sum(result["leads"] for result in results)
+    written = {table: after[table] - before[table] for table in after}
+    summary = {
+        "database": args.database,
+        "clients": args.clients,
+        "workers": args.workers,
+        "seconds": round(elapsed, 1),
+        "requests": len(latencies),
+        "events_per_s": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(_pct(latencies, 50), 1),
+        "p95_ms": round(_pct(latencies, 95), 1),
+        "p99_ms": round(_pct(latencies, 99), 1),
+        "statuses": statuses,
+        "leads_sent": leads,
+        "written": written,
+        "cores": os.cpu_count(),
+        "load_average": os.getloadavg(),
+    }
+    print(json.dumps(summary, indent=1))
+    exact = (
+        written["leads"] == leads
+        and written["calls"] == leads
+        and written["deposit_attempts"] == leads
+        and written["platform_sessions"] == leads
+    )
+    ok = statuses.keys() == {201} and exact
+    print("every event answered 201 and written once" if ok else "MISMATCH", flush=True)
+    return 0 if ok else 1
+
+
+def _prepare(engine: sa.Engine) -> dict:
+    with engine.begin() as connection:
+        stamp = datetime.now(timezone.utc)
+        if engine.dialect.name == "sqlite":
+            stamp = stamp.strftime("%Y-%m-%d %H:%M:%S.%f")
+        for code, rate in (("USD", 1), ("EUR", 1.08)):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO currencies (code, usd_rate, updated_at) VALUES (:c, :r, :t) "
+                    "ON CONFLICT DO NOTHING"
+                ),
+                {"c": code, "r": rate, "t": stamp},
+            )
+        if not connection.scalar(sa.text("SELECT id FROM staff WHERE email = :e"), {"e": AGENT}):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO staff (name, email, role, desk, time_zone, is_active, created_at, "
+                    "updated_at) VALUES ('Bench Agent', :e, 'account_manager', 'conversion', "
+                    "'UTC', "
+                    "true, :t, :t)"
+                ),
+                {"e": AGENT, "t": stamp},
+            )
+    keys = {}
+    suffix = uuid.uuid4().hex[:6]
+    for kind in ("website", "platform", "psp", "dialer"):
+        _, credentials = integrations.add_integration(
+            engine,
+            actor_id=None,
+            command_line=True,
+            name=f"Bench {kind} {suffix}",
+            kind=kind,
+            rate_per_second=100_000,
+        )
+        keys[kind] = (credentials.api_key, credentials.webhook_secret)
+    return keys
+
+
+def _client(api: str, keys: dict, number: int, seconds: float) -> dict:
+    latencies, statuses, leads = [], {}, 0
+    client = httpx.Client(base_url=api, timeout=60)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        external = f"B{number}-{uuid.uuid4().hex[:10]}"
+        now = datetime.now(timezone.utc).isoformat()
+        session = f"s-{uuid.uuid4().hex[:12]}"
+        requests = [
+            (
+                "website",
+                "/v1/leads",
+                {
+                    "external_id": external,
+                    "first_name": "Bench",
+                    "last_name": "Client",
+                    "email": f"{external.lower()}@example.com",
+                    "phone": f"+4477009{uuid.uuid4().int % 10**5:05d}",
+                    "country": "GB",
+                    "source": "bench",
+                },
+            ),
+            (
+                "platform",
+                "/v1/platform/events",
+                {
+                    "event_id": f"{external}-l",
+                    "type": "login",
+                    "account_id": external,
+                    "session_id": session,
+                    "occurred_at": now,
+                },
+            ),
+            (
+                "platform",
+                "/v1/platform/events",
+                {
+                    "event_id": f"{external}-h",
+                    "type": "heartbeat",
+                    "account_id": external,
+                    "session_id": session,
+                    "occurred_at": now,
+                },
+            ),
+            (
+                "dialer",
+                "/v1/calls",
+                {
+                    "call_id": f"{external}-c",
+                    "agent_email": AGENT,
+                    "lead_external_id": external,
+                    "started_at": now,
+                    "duration_s": 60,
+                    "disposition": "NA",
+                },
+            ),
+            (
+                "psp",
+                "/v1/deposits",
+                {
+                    "event_id": f"{external}-d",
+                    "transaction_id": external,
+                    "lead_external_id": external,
+                    "status": "approved",
+                    "amount": "250.00",
+                    "currency": "EUR",
+                    "method": "card",
+                    "occurred_at": now,
+                },
+            ),
+        ]
+        for kind, path, body in requests:
+            content = json.dumps(body)
+            api_key, secret = keys[kind]
+            headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
+            if secret:
+                message, at = f"msg_{uuid.uuid4().hex}", datetime.now(timezone.utc)
+                headers.update(
+                    {
+                        "webhook-id": message,
+                        "webhook-timestamp": str(int(at.timestamp())),
+                        "webhook-signature": Webhook(secret).sign(message, at, content),
+                    }
+                )
+            began = time.perf_counter()
+            reply = client.post(path, content=content, headers=headers)
+            latencies.append(1000 * (time.perf_counter() - began))
+            statuses[reply.status_code] = statuses.get(reply.status_code, 0) + 1
+        leads += 1
+    client.close()
+    return {"latencies": latencies, "statuses": statuses, "leads": leads}
+
+
+def _counts(engine: sa.Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return {
+            table: connection.scalar(sa.text(f"SELECT count(*) FROM {table}"))
+            for table in (
+                "leads",
+                "calls",
+                "deposit_attempts",
+                "platform_sessions",
+                "email_outbox",
+                "ingest_requests",
+            )
+        }
+
+
+def _pct(values: list[float], percent: float) -> float:
+    return values[min(len(values) - 1, int(len(values) * percent / 100))] if values else 0.0
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait(api: str) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{api}/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"the API at {api} did not start")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""What every action on data from outside shares: its action id (one per event), finding the
+lead an event is about, and the inbox that keeps an event until its lead arrives.
+
+An event's action id is derived from who sent it and its own id, so the same event sent twice,
+or by eight clients at once, claims the same ``applied_actions`` row and is applied once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from crm.actions.core import LEADS, Action, ActionRefused, jsonable
+from crm.models import InboxEvent
+
+INBOX = InboxEvent.__table__
+# Clean events hold these as Python values; the inbox keeps them as JSON text.
+TIME_FIELDS = ("occurred_at", "started_at", "registered_at")
+MONEY_FIELDS = ("amount", "balance")
+
+
+class FieldRefused(ActionRefused):
+    """Refused because of one field of the event (an unknown agent, a currency that is not the
+    account's): the API answers 422 naming the field."""
+
+    def __init__(self, field: str, reason: str):
+        self.field, self.reason = field, reason
+        super().__init__(f"{field}: {reason}")
+
+
+def event_action_id(sender: str | int | None, kind: str, event_id: str, attempt: str = "") -> str:
+    """The action id of one event: the same sender, kind and event id give the same id."""
+    key = f"{sender}\x1f{kind}\x1f{event_id}\x1f{attempt}"
+    return f"ingest-{kind}-" + hashlib.sha256(key.encode()).hexdigest()[:40]
+
+
+def find_lead(action: Action, ref: dict, *columns: sa.Column) -> sa.Row | None:
+    """The lead ``ref`` names (``{"id"}``, ``{"external_id", "source"}`` or ``{"phone"}``), locked
+    for the change; None when there is none yet. A reference that fits several leads is refused,
+    except a phone, which takes the most recently registered of them."""
+    wanted = (LEADS.c.id, LEADS.c.am_id, LEADS.c.version, *columns)
+    query = sa.select(*wanted)
+    if "id" in ref:
+        query = query.where(LEADS.c.id == ref["id"])
+    elif "external_id" in ref:
+        query = query.where(LEADS.c.external_id == ref["external_id"])
+        if ref.get("source"):
+            query = query.where(LEADS.c.source == ref["source"])
+    else:
+        query = query.where(LEADS.c.phone == ref["phone"]).order_by(
+            LEADS.c.registered_at.desc(), LEADS.c.id.desc()
+        )
+    rows = action.connection.execute(query.limit(2).with_for_update()).all()
+    if len(rows) > 1 and "external_id" in ref:
+        raise FieldRefused(
+            "lead_source", "is needed: several sources have a lead with this external id"
+        )
+    return rows[0] if rows else None
+
+
+def lead_reference_text(ref: dict) -> str:
+    if "id" in ref:
+        return f"lead {ref['id']}"
+    if "external_id" in ref:
+        source = f" from {ref['source']}" if ref.get("source") else ""
+        return f"the lead with external id {ref['external_id']}{source}"
+    return "the lead with this phone number"
+
+
+def keep_waiting(action: Action, kind: str, event: dict, event_id: str, reason: str) -> int:
+    """Keep ``event`` in the inbox until its lead arrives (once per sender, kind and event id);
+    its inbox id."""
+    if action.integration_id is None:
+        raise ActionRefused(f"{reason}: nothing was recorded.")
+    ref = event["lead"]
+    insert = (postgresql if action.connection.dialect.name == "postgresql" else sqlite).insert
+    action.connection.execute(
+        insert(INBOX)
+        .values(
+            integration_id=action.integration_id,
+            kind=kind,
+            event_id=event_id,
+            lead_external_id=ref.get("external_id") if "id" not in ref else None,
+            lead_source=ref.get("source"),
+            lead_phone=ref.get("phone"),
+            payload=jsonable(event),
+            reason=reason,
+            status="waiting",
+            received_at=action.now,
+            updated_at=action.now,
+        )
+        .on_conflict_do_nothing()
+    )
+    inbox_id = action.connection.scalar(
+        sa.select(INBOX.c.id).where(
+            INBOX.c.integration_id == action.integration_id,
+            INBOX.c.kind == kind,
+            INBOX.c.event_id == event_id,
+        )
+    )
+    action.details.update(status="waiting", inbox_id=inbox_id, reason=reason)
+    action.audit(None, None, {"inbox_id": inbox_id, "kind": kind, "event_id": event_id})
+    return inbox_id
+
+
+def mark_applied(action: Action, inbox_id: int | None) -> None:
+    if inbox_id is not None:
+        action.connection.execute(
+            INBOX.update()
+            .where(INBOX.c.id == inbox_id, INBOX.c.status == "waiting")
+            .values(status="applied", resolved_at=action.now, updated_at=action.now)
+        )
+
+
+def from_json(data: dict) -> dict:
+    event = dict(data)
+    for key in TIME_FIELDS:
+        if isinstance(event.get(key), str):
+            event[key] = datetime.fromisoformat(event[key])
+    for key in MONEY_FIELDS:
+        if isinstance(event.get(key), str):
+            event[key] = Decimal(event[key])
+    return event

@@ -1,0 +1,212 @@
+"""An import: every row of a file checked as the ingest API checks it, then written through
+the same actions, all in one transaction.
+
+Nothing of a failed import stays: the transaction is committed only at the end, and only when
+the import is not a dry run and (``all_or_nothing``) no row was invalid. A dry run does the
+whole import and rolls it back, so its report (new, duplicate, invalid with the reason, per
+row) is exactly what the import would do.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from crm import actions
+from crm.actions import ActionRefused, event_action_id, new_action_id
+from crm.ingest.validation import CLEANERS, Context, Invalid
+from crm.models import Currency, InboxEvent, utcnow
+
+BATCH = 1_000  # leads per registration action (the action layer's bulk limit)
+FIRST_ROW = 2  # row 1 holds the column names, as a spreadsheet numbers them
+INBOX = InboxEvent.__table__
+
+
+@dataclass(frozen=True)
+class RowOutcome:
+    row: int
+    outcome: str  # new, duplicate or invalid
+    key: str  # the row's external id, transaction or call id, as far as it could be read
+    reason: str = ""
+    record_id: int | None = None  # the lead, deposit or call in the CRM
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    dry_run: bool
+    written: bool = False
+    rows: list[RowOutcome] = field(default_factory=list)
+
+    def counts(self) -> Counter:
+        return Counter(row.outcome for row in self.rows)
+
+    def invalid(self) -> list[RowOutcome]:
+        return [row for row in self.rows if row.outcome == "invalid"]
+
+    def summary(self) -> str:
+        counts = self.counts()
+        parts = f"{counts['new']:,} new, {counts['duplicate']:,} duplicate, " + (
+            f"{counts['invalid']:,} invalid"
+        )
+        if self.dry_run:
+            return f"dry run of {len(self.rows):,} rows: {parts}; nothing was written."
+        if not self.written:
+            return f"{len(self.rows):,} rows: {parts}; nothing was written (an invalid row)."
+        return f"{len(self.rows):,} rows imported: {parts}."
+
+    def csv_text(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["row", "outcome", "key", "record_id", "reason"])
+        for row in self.rows:
+            writer.writerow([row.row, row.outcome, row.key, row.record_id or "", row.reason])
+        return out.getvalue()
+
+
+def run_import(
+    engine: sa.Engine,
+    kind: str,
+    rows: Iterable[dict],
+    *,
+    source: str | None = None,
+    dry_run: bool = False,
+    all_or_nothing: bool = False,
+    actor_id: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    now: datetime | None = None,
+) -> ImportReport:
+    """Import ``rows`` (``{field: raw value}``, from ``crm.ingest.files.mapped_rows``) of
+    ``kind`` (lead, deposit, call) as ``actor_id`` (None: the command line)."""
+    now = now or utcnow()
+    report = ImportReport(kind, dry_run)
+    connection = engine.connect().execution_options(sqlite_begin="IMMEDIATE")
+    with connection:
+        transaction = connection.begin()
+        try:
+            currencies = frozenset(connection.scalars(sa.select(Currency.code)))
+            context = Context(now=now, currencies=currencies, source=source)
+            writer = _Writer(connection, kind, report, actor_id, now)
+            for number, raw in enumerate(rows, start=FIRST_ROW):
+                try:
+                    writer.add(number, CLEANERS[kind](raw, context), raw)
+                except Invalid as error:
+                    report.rows.append(RowOutcome(number, "invalid", _key(kind, raw), error.line()))
+                if progress and (number - FIRST_ROW + 1) % BATCH == 0:
+                    progress(number - FIRST_ROW + 1)
+            writer.flush()
+            keep = not dry_run and not (all_or_nothing and report.invalid())
+            if keep:
+                transaction.commit()
+                report.written = True
+            else:
+                transaction.rollback()
+        except BaseException:
+            transaction.rollback()
+            raise
+    report.rows.sort(key=lambda row: row.row)
+    if report.written and kind == "lead":
+        _apply_waiting(engine, [row.record_id for row in report.rows if row.outcome == "new"])
+    return report
+
+
+class _Writer:
+    """Writes clean rows through the actions inside the import's transaction; a row the
+    action refuses is rolled back to its savepoint and reported invalid."""
+
+    def __init__(self, connection, kind, report, actor_id, now):
+        self.connection, self.kind, self.report = connection, kind, report
+        self.actor_id, self.now = actor_id, now
+        self.pending: list[tuple[int, dict]] = []
+
+    def add(self, number: int, record: dict, raw: dict) -> None:
+        if self.kind == "lead":
+            self.pending.append((number, record))
+            if len(self.pending) >= BATCH:
+                self.flush()
+            return
+        key = _key(self.kind, raw)
+        try:
+            with self.connection.begin_nested():
+                result = self._record(record)
+        except ActionRefused as error:
+            self.report.rows.append(RowOutcome(number, "invalid", key, str(error)))
+            return
+        status = result.details.get("status", "applied")
+        new = status == "applied" and not result.replayed
+        record_id = result.details.get("deposit_id") or result.details.get("call_id")
+        reason = "" if new else result.message
+        self.report.rows.append(
+            RowOutcome(number, "new" if new else "duplicate", key, reason, record_id)
+        )
+
+    def _record(self, record: dict):
+        if self.kind == "deposit":
+            event_id = f"{record['transaction_id']}:{record['status']}"
+            return actions.record_deposit_event(
+                self.connection,
+                record,
+                event_id=event_id,
+                actor_id=self.actor_id,
+                now=self.now,
+                action_id=event_action_id("import", f"deposit:{record['provider']}", event_id),
+            )
+        return actions.record_call(
+            self.connection,
+            record,
+            actor_id=self.actor_id,
+            now=self.now,
+            action_id=event_action_id("import", "call", record["call_id"]),
+        )
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        batch, self.pending = self.pending, []
+        with self.connection.begin_nested():
+            result = actions.ingest_leads(
+                self.connection,
+                [record for _, record in batch],
+                action_id=new_action_id(),
+                actor_id=self.actor_id,
+                now=self.now,
+            )
+        for (number, record), outcome in zip(batch, result.details["results"], strict=True):
+            duplicate = outcome["duplicate"]
+            reason = (
+                f"the same {outcome['matched_on']} as lead {outcome['lead_id']}"
+                if (duplicate)
+                else ""
+            )
+            self.report.rows.append(
+                RowOutcome(
+                    number,
+                    "duplicate" if duplicate else "new",
+                    record["external_id"],
+                    reason,
+                    outcome["lead_id"],
+                )
+            )
+
+
+def _apply_waiting(engine: sa.Engine, lead_ids: list[int]) -> None:
+    """Events that waited for these leads are applied now (when any event waits at all)."""
+    with engine.connect() as connection:
+        waiting = connection.scalar(
+            sa.select(INBOX.c.id).where(INBOX.c.status == "waiting").limit(1)
+        )
+    if waiting is None:
+        return
+    for start in range(0, len(lead_ids), BATCH):
+        actions.apply_waiting(engine, lead_ids[start : start + BATCH])
+
+
+def _key(kind: str, raw: dict) -> str:
+    name = {"lead": "external_id", "deposit": "transaction_id", "call": "call_id"}[kind]
+    return str(raw.get(name, ""))[:80]
