@@ -262,6 +262,7 @@ async def run_floor(args, url: str, server: ServerProcesses, accounts: dict) -> 
         rss_peak = max(rss_peak, server.sample().rss_mb)
     clicks.counting = refreshes.counting = False
     window = time.monotonic() - started
+    load = os.getloadavg()
     after = server.sample()
     harness_after = os.times()
     stop.set()
@@ -277,6 +278,7 @@ async def run_floor(args, url: str, server: ServerProcesses, accounts: dict) -> 
         "clicks": summary(clicks, window),
         "refreshes": summary(refreshes, window),
         "server_cpu_s": round(cpu, 1),
+        "machine_load": [round(value, 1) for value in load],
         "server_cpu_share": round(cpu / window, 3),
         "rss_mb": {"start": before.rss_mb, "peak": rss_peak, "end": after.rss_mb},
         "harness_cpu_share": round((sum(harness_after[:2]) - sum(harness_before[:2])) / window, 3),
