@@ -354,6 +354,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", help="a running dashboard (default: --serve)")
     parser.add_argument("--server-pid", type=int, action="append", default=[])
     parser.add_argument("--serve", action="store_true", help="start the dashboard for the run")
+    parser.add_argument(
+        "--app-dir", type=Path, default=REPO, help="--serve: the checkout to run (a before)"
+    )
     parser.add_argument("--managers", type=int, default=30)
     parser.add_argument("--ams", type=int, default=300)
     parser.add_argument("--live", type=int, default=20)
@@ -374,7 +377,10 @@ def main(argv: list[str] | None = None) -> int:
     if not ACCOUNTS.exists():
         raise SystemExit(f"error: no {ACCOUNTS}: run `python bench/floor.py accounts` first")
     accounts = json.loads(ACCOUNTS.read_text())
-    with serve(args.url, args.server_pid) as (url, server):
+    label = args.label or (
+        "per-page" if args.per_page else f"{args.managers}m-{args.ams}a-{args.live}l"
+    )
+    with serve(args.url, args.server_pid, args.app_dir, f"floor-{label}") as (url, server):
         described = asdict(server.describe())
         if args.per_page:
             result = asyncio.run(run_per_page(args, url, server, accounts))
@@ -383,9 +389,6 @@ def main(argv: list[str] | None = None) -> int:
             print_result(result)
     result["command"] = " ".join(["python", "bench/floor.py", *(argv or sys.argv[1:])])
     result["server"] = described
-    label = args.label or (
-        "per-page" if args.per_page else f"{args.managers}m-{args.ams}a-{args.live}l"
-    )
     out = REPO / "bench" / "results" / f"floor-{label}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1))

@@ -95,8 +95,10 @@ def wait_healthy(url: str, seconds: float = 120) -> None:
 
 
 @contextlib.contextmanager
-def serve(url: str | None, pids: list[int]):
-    """(url, ServerProcesses): the dashboard at ``url``, or one started here for the run."""
+def serve(url: str | None, pids: list[int], app_dir: Path = REPO, log_name: str = "floor"):
+    """(url, ServerProcesses): the dashboard at ``url``, or one started here for the run from
+    the checkout ``app_dir`` (another commit's code, for a before/after), logging to
+    data/<log_name>-server.log."""
     if url:
         url = url.rstrip("/")
         wait_healthy(url)
@@ -106,7 +108,7 @@ def serve(url: str | None, pids: list[int]):
         yield url, ServerProcesses(pids)
         return
     port = free_port()
-    log = open(REPO / "data" / "floor-server.log", "w")  # noqa: SIM115 - closed below
+    log = open(REPO / "data" / f"{log_name}-server.log", "w")  # noqa: SIM115 - closed below
     server = subprocess.Popen(
         [
             sys.executable,
@@ -121,7 +123,7 @@ def serve(url: str | None, pids: list[int]):
             "--server.headless",
             "true",
         ],
-        cwd=REPO,
+        cwd=app_dir,
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
