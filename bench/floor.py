@@ -370,13 +370,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--views", type=int, default=10, help="--per-page: views of each page")
     parser.add_argument("--idle", type=int, default=0, help="--per-page: idle tabs beside")
     parser.add_argument("--label", default=None, help="results file: floor-<label>.json")
+    parser.add_argument("--accounts", type=Path, default=ACCOUNTS, help="the floor's passwords")
     args = parser.parse_args(argv)
     if args.command == "accounts":
-        make_accounts()
+        make_accounts(args.accounts)
         return 0
-    if not ACCOUNTS.exists():
-        raise SystemExit(f"error: no {ACCOUNTS}: run `python bench/floor.py accounts` first")
-    accounts = json.loads(ACCOUNTS.read_text())
+    if not args.accounts.exists():
+        raise SystemExit(f"error: no {args.accounts}: run `python bench/floor.py accounts` first")
+    accounts = json.loads(args.accounts.read_text())
     label = args.label or (
         "per-page" if args.per_page else f"{args.managers}m-{args.ams}a-{args.live}l"
     )

@@ -2,14 +2,21 @@
 -- session not logged out and seen at or after seen_after (5 minutes before now), since the
 -- earliest login among such sessions. One row per lead, with the lead's owner, desk, status
 -- and balance as the CRM has them now. The `last_seen_at` index finds the sessions.
-with live_sessions as (
+-- Materialized first: grouping straight from the table, SQLite walks the lead_id index
+-- (for the order) over every session instead of the few seen lately.
+with recent as materialized (
+    select lead_id, login_at, last_seen_at
+    from platform_sessions
+    where last_seen_at >= :seen_after
+      and logout_at is null
+),
+
+live_sessions as (
     select
         lead_id,
         min(login_at) as online_since,
         max(last_seen_at) as last_seen_at
-    from platform_sessions
-    where logout_at is null
-      and last_seen_at >= :seen_after
+    from recent
     group by lead_id
 ),
 
