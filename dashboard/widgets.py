@@ -47,7 +47,11 @@ def freshness_line(run: dict | None) -> None:
     as_of = as_of.tz_localize("UTC") if as_of.tzinfo is None else as_of
     age = max(0, int((periods.now() - as_of).total_seconds()))
     local = as_of.tz_convert(zone)
-    st.caption(f"data as of {local:%H:%M:%S} ({age:,} s ago) · {where}")
+    lag = run.get("replica_lag_s")
+    replica = (
+        "" if lag is None or pd.isna(lag) else f" · read from the CRM's replica, {lag:.1f} s behind"
+    )
+    st.caption(f"data as of {local:%H:%M:%S} ({age:,} s ago){replica} · {where}")
 
 
 def date_range_picker(key: str) -> periods.Period:
