@@ -214,7 +214,7 @@ def models(*layers: str) -> list[tuple[str, str]]:
 @contextmanager
 def etl_lock(paths: WarehousePaths):
     """One ETL at a time per warehouse. The kernel drops the lock if the holder dies."""
-    paths.home.mkdir(parents=True, exist_ok=True)
+    paths.work.mkdir(parents=True, exist_ok=True)
     with open(paths.lock, "a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -230,7 +230,7 @@ def etl_lock(paths: WarehousePaths):
 
 
 def open_base(paths: WarehousePaths) -> duckdb.DuckDBPyConnection:
-    paths.home.mkdir(parents=True, exist_ok=True)
+    paths.work.mkdir(parents=True, exist_ok=True)
     base = duckdb.connect(str(paths.base))
     run_sql(base, "SET TimeZone = 'UTC'")
     # Halves bulk-load time and keeps the file from doubling; row order carries no meaning here.
@@ -245,7 +245,7 @@ def open_base(paths: WarehousePaths) -> duckdb.DuckDBPyConnection:
     # Bounded memory: what does not fit spills to the warehouse's own folder.
     run_sql(base, f"SET memory_limit = '{MEMORY_LIMIT}'")
     run_sql(base, f"SET block_allocator_memory = '{SMALL_RUN_MEMORY}'")
-    run_sql(base, f"SET temp_directory = '{paths.home / 'spill'}'")
+    run_sql(base, f"SET temp_directory = '{paths.work / 'spill'}'")
     run_sql(base, BOOKKEEPING)
     return base
 
