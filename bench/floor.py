@@ -257,6 +257,17 @@ async def run_floor(args, url: str, server: ServerProcesses, accounts: dict) -> 
     clicks.counting = refreshes.counting = True
     started = time.monotonic()
     rss_peak = before.rss_mb
+    browser = None
+    if args.browser:  # a real Chromium beside the floor (bench/floor_browser.py)
+        browser = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(REPO / "bench" / "floor_browser.py"),
+            "--url",
+            url,
+            "--accounts",
+            str(args.accounts),
+            stdout=asyncio.subprocess.PIPE,
+        )
     while time.monotonic() - started < args.minutes * 60:
         await asyncio.sleep(min(5.0, args.minutes * 60))
         rss_peak = max(rss_peak, server.sample().rss_mb)
@@ -267,6 +278,11 @@ async def run_floor(args, url: str, server: ServerProcesses, accounts: dict) -> 
     harness_after = os.times()
     stop.set()
     await asyncio.gather(*tasks, return_exceptions=True)
+    browser_result = None
+    if browser is not None:
+        output, _ = await browser.communicate()
+        lines = output.decode().strip().splitlines()
+        browser_result = json.loads(lines[-1]) if lines else {"problems": ["no output"]}
     cpu = after.cpu_s - before.cpu_s
     result = {
         "sessions": {"managers": args.managers, "ams": args.ams, "live": args.live},
@@ -281,6 +297,7 @@ async def run_floor(args, url: str, server: ServerProcesses, accounts: dict) -> 
         "machine_load": [round(value, 1) for value in load],
         "server_cpu_share": round(cpu / window, 3),
         "rss_mb": {"start": before.rss_mb, "peak": rss_peak, "end": after.rss_mb},
+        "browser": browser_result,
         "harness_cpu_share": round((sum(harness_after[:2]) - sum(harness_before[:2])) / window, 3),
     }
     views = result["clicks"]["views"] + result["refreshes"]["views"]
@@ -337,6 +354,8 @@ def print_result(result: dict) -> None:
         f"{rss['start']}→{rss['end']} MB (peak {rss['peak']}); "
         f"harness {result['harness_cpu_share']:.0%} of a core"
     )
+    if result["browser"]:
+        print(f"  browser: {json.dumps(result['browser'])}")
     for name, tally in (("click", clicks), ("refresh", refreshes)):
         for page, row in tally["pages"].items():
             print(
@@ -366,6 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sign-in-rate", type=float, default=1.0, help="sign-ins a second")
     parser.add_argument("--sign-in-queue", type=int, default=3, help="sign-ins in flight at most")
     parser.add_argument("--settle", type=float, default=10.0, help="seconds after the ramp")
+    parser.add_argument("--browser", action="store_true", help="a real Chromium beside the floor")
     parser.add_argument("--per-page", action="store_true", help="CPU per view, page by page")
     parser.add_argument("--views", type=int, default=10, help="--per-page: views of each page")
     parser.add_argument("--idle", type=int, default=0, help="--per-page: idle tabs beside")
