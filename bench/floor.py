@@ -54,8 +54,9 @@ NOT_CLICKED = ("staff",)  # the admin's page: not part of a manager's day
 # --- accounts --------------------------------------------------------------------------------
 
 
-def make_accounts(path: Path = ACCOUNTS) -> dict:
-    """A new password for every active AM and manager of the demo CRM at CRM_DATABASE_URL."""
+def make_accounts(path: Path = ACCOUNTS, groups: tuple[str, ...] = ("managers", "ams")) -> dict:
+    """A new password for every active AM and manager (``groups``) of the demo CRM at
+    CRM_DATABASE_URL."""
     from crm import staff
     from crm.db import create_crm_engine
 
@@ -69,7 +70,7 @@ def make_accounts(path: Path = ACCOUNTS) -> dict:
         for row in people:
             group = {"account_manager": "ams", "sales_manager": "managers"}.get(row.role)
             group = group or ("managers" if row.role in ("lead_manager", "admin") else None)
-            if group is None:
+            if group not in groups:
                 continue
             password = secrets.token_urlsafe(12)
             staff.set_password(engine, actor_id=admin, staff_id=row.id, password=password)
@@ -391,9 +392,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--idle", type=int, default=0, help="--per-page: idle tabs beside")
     parser.add_argument("--label", default=None, help="results file: floor-<label>.json")
     parser.add_argument("--accounts", type=Path, default=ACCOUNTS, help="the floor's passwords")
+    parser.add_argument("--managers-only", action="store_true", help="accounts: no AM's")
     args = parser.parse_args(argv)
     if args.command == "accounts":
-        make_accounts(args.accounts)
+        make_accounts(args.accounts, ("managers",) if args.managers_only else ("managers", "ams"))
         return 0
     if not args.accounts.exists():
         raise SystemExit(f"error: no {args.accounts}: run `python bench/floor.py accounts` first")
