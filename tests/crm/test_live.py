@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from crm import live
-from tests.etl.small_crm import AS_OF, T, build_small_crm, deposit, session
+from tests.etl.small_crm import AS_OF, T, build_small_crm, dans_declined_card, session
 
 UTC = timezone.utc
 
@@ -69,32 +69,8 @@ def test_the_deposit_attempts_changed_since(crm_engine):
             sa.insert(T["deposit_attempts"]),
             [
                 # Dan's declined card at 12:01; a zero amount the ETL would quarantine.
-                deposit(
-                    30,
-                    4,
-                    None,
-                    "80.00",
-                    "USD",
-                    "80.00",
-                    "card",
-                    "Adyen",
-                    "declined",
-                    "03-10 12:01",
-                    reason="insufficient_funds",
-                ),
-                deposit(
-                    31,
-                    4,
-                    None,
-                    "0.00",
-                    "USD",
-                    "0.00",
-                    "card",
-                    "Adyen",
-                    "declined",
-                    "03-10 12:01",
-                    reason="insufficient_funds",
-                ),
+                dans_declined_card(30, "03-10 12:01"),
+                dans_declined_card(31, "03-10 12:01", amount="0.00"),
             ],
         )
     changed = live.payments_since(crm_engine, AS_OF).to_pylist()

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from crm.db import create_crm_engine
-from tests.etl.small_crm import T, deposit, session
+from tests.etl.small_crm import T, dans_declined_card, session
 from tests.pages.conftest import build_warehouse
 
 NOW = "2026-03-10T12:02:30+00:00"
@@ -77,21 +77,7 @@ def test_a_declined_deposit_shows_on_the_payment_options_log(open_page, small):
     before = {metric.label: metric.value for metric in at.metric}
     with engine.begin() as connection:
         connection.execute(
-            sa.insert(T["deposit_attempts"]).values(
-                deposit(
-                    40,
-                    4,
-                    None,
-                    "80.00",
-                    "USD",
-                    "80.00",
-                    "card",
-                    "Adyen",
-                    "declined",
-                    "03-10 12:02",
-                    reason="insufficient_funds",
-                )
-            )
+            sa.insert(T["deposit_attempts"]).values(dans_declined_card(40, "03-10 12:02"))
         )
     written = time.monotonic()
 
