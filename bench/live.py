@@ -137,7 +137,7 @@ def look(tab_number: int, page: str, tables, events: list[Event]) -> None:
             event.seen[tab_number] = now - event.written
 
 
-async def watch(number: int, url: str, account: dict, page: str, events, stop, failures) -> None:
+async def watch(number, url, account, page, events, stop, failures, refreshes) -> None:
     tab = StreamlitTab(url)
     try:
         await tab.open()
@@ -146,6 +146,7 @@ async def watch(number: int, url: str, account: dict, page: str, events, stop, f
         while not stop.is_set():
             await asyncio.sleep(min(tab.fragments.values(), default=3.0))
             run = await tab.refresh_fragment(keep_tables=True)
+            refreshes.append(run.seconds)
             look(number, page, run.tables, events)
     except (FloorError, OSError) as error:
         failures.append(f"tab {number} ({page}): {error}")
@@ -158,15 +159,21 @@ async def play(args, url: str, server: ServerProcesses, etl: ServerProcesses | N
     engine = create_crm_engine()
     events: list[Event] = []
     failures: list[str] = []
+    refreshes: list[float] = []  # each refresh's seconds, click to script_finished
     stop = asyncio.Event()
     tasks = []
     for number in range(args.watchers):
         page = LIVE_PAGES[number % len(LIVE_PAGES)]
         account = accounts[number % len(accounts)]
-        tasks.append(asyncio.create_task(watch(number, url, account, page, events, stop, failures)))
+        tasks.append(
+            asyncio.create_task(
+                watch(number, url, account, page, events, stop, failures, refreshes)
+            )
+        )
         await asyncio.sleep(1 / args.sign_in_rate)
     await asyncio.sleep(15)  # everyone parked
     before, etl_before = server.sample(), etl.sample() if etl else None
+    refreshes.clear()
     started = time.monotonic()
     rng = random.Random(7)
     kinds = ("login", "attempt", "decline")
@@ -200,6 +207,14 @@ async def play(args, url: str, server: ServerProcesses, etl: ServerProcesses | N
         "p95": round(percentile(every, 0.95), 2) if every else None,
     }
     result["server_cpu_share"] = round((after.cpu_s - before.cpu_s) / window, 3)
+    result["refreshes"] = {
+        "count": len(refreshes),
+        "per_second": round(len(refreshes) / window, 2),
+        "p50": round(statistics.median(refreshes), 2) if refreshes else None,
+        "cpu_s_each": round((after.cpu_s - before.cpu_s) / len(refreshes), 3)
+        if refreshes
+        else None,
+    }
     if etl:
         result["etl_cpu_share"] = round((etl_after.cpu_s - etl_before.cpu_s) / window, 3)
     result["live_read_ms"] = live_read_ms(engine)
