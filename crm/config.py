@@ -51,3 +51,15 @@ def crm_database_url(raw: str | None = None) -> URL:
             f"set it like {EXAMPLE_URLS}"
         )
     return url
+
+
+def crm_replica_url() -> URL | None:
+    """``CRM_REPLICA_URL``: a PostgreSQL streaming replica of the CRM for the ETL to read
+    (None when unset: the ETL reads the CRM itself)."""
+    raw = os.environ.get("CRM_REPLICA_URL", "").strip()
+    if not raw:
+        return None
+    url = crm_database_url(raw)
+    if url.get_backend_name() != "postgresql":
+        raise UserError("CRM_REPLICA_URL must name a PostgreSQL replica (postgresql://...)")
+    return url

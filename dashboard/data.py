@@ -11,19 +11,29 @@ gives each user their own; this module is the only reader of it.
 from __future__ import annotations
 
 import os
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
+from crm import live
 from crm.settings import DEFAULT_CALLING_HOURS, CallingHours
-from dashboard import access
-from dashboard.viewer import Viewer, current_viewer
+from dashboard import access, periods
+from dashboard.viewer import Viewer, crm_engine, current_viewer
 from warehouse import warehouse_paths
 from warehouse.reader import Warehouse
 
 CACHE_TTL_S = 30
+# The real-time views (Online, Online advanced, Payment options log): how often each session
+# refreshes, and how long one read of the CRM's live rows serves every session. An event then
+# shows within about LIVE_REFRESH_S + LIVE_TICK_S (BENCHMARKS.md, "Serving").
+LIVE_REFRESH_S = 3
+LIVE_TICK_S = 1.0
+# The live payments are those changed since the snapshot's read of the CRM, less this margin: a
+# transaction open across that read commits rows stamped before it.
+LIVE_SINCE_MARGIN = timedelta(seconds=60)
 
 
 def viewer_time_zone() -> ZoneInfo:
@@ -94,3 +104,53 @@ def live_query(name: str, **params) -> pd.DataFrame:
     # The snapshot the link points to now: a new one makes a new cache key.
     rows = _live_query(link, os.path.realpath(link), name, tuple(sorted(params.items())))
     return access.restricted(viewer, rows)
+
+
+@st.cache_resource(show_spinner=False)
+def _shared_reads() -> live.SharedReads:
+    return live.SharedReads(LIVE_TICK_S)
+
+
+def _shared_query(viewer, name: str, live_name: str, rows: pa.Table, read_at: float, params):
+    """``name`` on the newest snapshot with the live ``rows``: one computation per live read
+    and filter for the whole server, cut to the viewer after."""
+    link = str(warehouse_paths().link)
+    key = (name, link, os.path.realpath(link), read_at, tuple(sorted(params.items())))
+
+    def compute() -> pd.DataFrame:
+        table = _warehouse(link).query(name, tables={live_name: rows}, **params)
+        return _decimals_as_floats(table).to_pandas()
+
+    frame, _ = _shared_reads().get(key, compute)
+    return access.restricted(viewer, frame.copy())
+
+
+def live_leads_online(**params) -> tuple[pd.DataFrame, datetime]:
+    """``leads_online`` with who is online read from the CRM now (``crm.live``), and when it
+    was read. However many sessions ask, the CRM is read once per ``LIVE_TICK_S``."""
+    viewer = _viewer()
+    params = access.scoped_params(viewer, params)
+    engine = crm_engine()
+    online, read_at = _shared_reads().get(
+        ("live_online", str(engine.url)), lambda: live.online_leads(engine, periods.now())
+    )
+    rows = _shared_query(viewer, "leads_online", "live_online", online, read_at, params)
+    return rows, datetime.fromtimestamp(read_at, timezone.utc)
+
+
+def live_payments(name: str, **params) -> tuple[pd.DataFrame, datetime]:
+    """A payment query (``payment_totals``, ``payment_methods``, ``payment_attempts``) with the
+    deposit attempts the CRM wrote or changed since the snapshot read it, and when they were
+    read; once per ``LIVE_TICK_S`` for the whole server."""
+    viewer = _viewer()
+    params = access.scoped_params(viewer, params)
+    runs = query("freshness")
+    as_of = pd.Timestamp(runs.iloc[0]["as_of"]).to_pydatetime() if not runs.empty else None
+    since = (as_of or periods.now()) - LIVE_SINCE_MARGIN
+    since = since if since.tzinfo else since.replace(tzinfo=timezone.utc)
+    engine = crm_engine()
+    changed, read_at = _shared_reads().get(
+        ("live_payments", str(engine.url), since), lambda: live.payments_since(engine, since)
+    )
+    rows = _shared_query(viewer, name, "live_payments", changed, read_at, params)
+    return rows, datetime.fromtimestamp(read_at, timezone.utc)

@@ -51,7 +51,11 @@ def freshness_line(run: dict | None) -> None:
     as_of = as_of.tz_localize("UTC") if as_of.tzinfo is None else as_of
     age = max(0, int((periods.now() - as_of).total_seconds()))
     local = as_of.tz_convert(zone)
-    st.caption(f"data as of {local:%H:%M:%S} ({age:,} s ago) · {where}")
+    lag = run.get("replica_lag_s")
+    replica = (
+        "" if lag is None or pd.isna(lag) else f" · read from the CRM's replica, {lag:.1f} s behind"
+    )
+    st.caption(f"data as of {local:%H:%M:%S} ({age:,} s ago){replica} · {where}")
 
 
 def date_range_picker(key: str) -> periods.Period:
@@ -211,10 +215,13 @@ def bars_per_am(agents: pd.DataFrame, columns: list[str], unit: str, key: str) -
     st.plotly_chart(figure, key=key)
 
 
-def live_freshness_line() -> None:
-    """The freshness line of a page that refreshes itself, read from the newest snapshot."""
+def live_freshness_line(live: str, read_at: datetime) -> None:
+    """The freshness line of a real-time view: what is ``live`` and when the CRM was read for
+    it, then the newest snapshot's "data as of" for the rest."""
     from dashboard.data import live_query
 
+    local = pd.Timestamp(read_at).tz_convert(viewer_time_zone())
+    st.caption(f"live from the CRM at {local:%H:%M:%S}: {live}")
     runs = live_query("freshness")
     freshness_line(runs.iloc[0].to_dict() if not runs.empty else None)
 

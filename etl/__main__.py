@@ -102,14 +102,20 @@ def watch(every: float, full: bool = False) -> None:
 
 
 def _crm_source():
+    """The CRM to read: CRM_REPLICA_URL's replica when set (the primary, CRM_DATABASE_URL, only
+    tells how far the replica must have come), else the CRM itself."""
+    from crm.config import crm_replica_url
     from crm.db import create_crm_engine, require_current_schema
     from etl.extract import CrmSource
 
-    engine = create_crm_engine()
+    replica = crm_replica_url()
+    engine = create_crm_engine(replica)
     require_current_schema(engine)
     # Close our own connections first: the extractor brings its own driver.
     engine.dispose()
-    return CrmSource(engine.url)
+    if replica is None:
+        return CrmSource(engine.url)
+    return CrmSource(replica, primary=create_crm_engine().url)
 
 
 def _say(line: str) -> None:

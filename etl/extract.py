@@ -59,7 +59,9 @@ import contextlib
 import itertools
 import math
 import queue
+import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -87,6 +89,20 @@ PARALLEL_MIN_PAGES = 4096  # 32 MB of heap
 RANGES_PER_STREAM = 4
 # Bounded memory: batches of about this size (ADBC's default, 16 MB, buys no speed here)...
 BATCH_BYTES = 4 * 2**20
+# The oldest transaction open on the CRM (other than the ETL's own), and the WAL written so far.
+HORIZON_SQL = (
+    "SELECT least(statement_timestamp(), min(xact_start)), "
+    "pg_has_role('pg_read_all_stats', 'USAGE'), pg_current_wal_lsn()::text "
+    "FROM pg_stat_activity "
+    "WHERE datname = current_database() AND backend_type = 'client backend' "
+    "AND pid <> pg_backend_pid() "
+    "AND application_name IS DISTINCT FROM current_setting('application_name')"
+)
+# On a replica: whether it has replayed the primary's WAL up to a position (a literal: ADBC's
+# COPY path takes no parameters, and the position is checked before it goes in).
+REPLAYED_SQL = "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn() >= '{lsn}'::pg_lsn"
+REPLICA_WAIT_S = 30.0
+REPLICA_POLL_S = 0.05
 # ... and at most this many of them waiting for DuckDB per stream.
 BATCHES_AHEAD_PER_STREAM = 2
 # Rows per batch from SQLite (the driver's default, 1024, costs a DuckDB call per 1024 rows).
@@ -110,12 +126,23 @@ class CrmSource:
         streams: connections reading a big PostgreSQL table at once (ignored for SQLite).
     """
 
-    def __init__(self, url: URL | str, *, streams: int = DEFAULT_STREAMS):
+    def __init__(
+        self,
+        url: URL | str,
+        *,
+        streams: int = DEFAULT_STREAMS,
+        primary: URL | str | None = None,
+        replica_wait: float = REPLICA_WAIT_S,
+    ):
         self.url = make_url(url)
         self.dialect = self.url.get_backend_name()
         self.streams = max(1, streams)
         self._idle: list[_Connection] = []
         self._ahead: _ReadAhead | None = None
+        # A streaming replica of ``primary`` is read (``url``): the horizon is the primary's.
+        self.primary = make_url(primary) if primary is not None else None
+        self.replica_wait = replica_wait
+        self.replica_lag: float | None = None  # seconds the replica was behind, at the last run
         if self.dialect == "postgresql":
             self._uri = _libpq_uri(self.url)
         elif self.dialect == "sqlite":
@@ -187,15 +214,42 @@ class CrmSource:
         next incremental run need re-read no further back than here."""
         if self.dialect != "postgresql":
             return None
+        if self.primary is not None:
+            return self._replica_horizon()
         with self._borrowed() as connection:
-            connection.cursor.execute(
-                "SELECT least(statement_timestamp(), min(xact_start)), "
-                "pg_has_role('pg_read_all_stats', 'USAGE') FROM pg_stat_activity "
-                "WHERE datname = current_database() AND backend_type = 'client backend' "
-                "AND pid <> pg_backend_pid() "
-                "AND application_name IS DISTINCT FROM current_setting('application_name')"
-            )
-            horizon, sees_all = connection.cursor.fetchone()
+            connection.cursor.execute(HORIZON_SQL)
+            horizon, sees_all, _ = connection.cursor.fetchone()
+        return horizon.astimezone(timezone.utc) if sees_all else None
+
+    def _replica_horizon(self) -> datetime | None:
+        """The primary's horizon, once the replica has replayed all the primary had written
+        when it was taken: a row the replica lacks then was committed after, so stamped no
+        earlier. Waits up to ``replica_wait`` s (the lag is noted in ``replica_lag``); a replica
+        further behind fails the run, whose data would be older than it says."""
+        primary = _PostgresConnection(_libpq_uri(self.primary))
+        try:
+            primary.cursor.execute(HORIZON_SQL)
+            horizon, sees_all, position = primary.cursor.fetchone()
+        finally:
+            primary.close()
+        started = time.monotonic()
+        while True:
+            with self._borrowed() as connection:
+                connection.cursor.execute(REPLAYED_SQL.format(lsn=_lsn(str(position))))
+                in_recovery, replayed = connection.cursor.fetchone()
+            waited = time.monotonic() - started
+            if not in_recovery:
+                raise ExtractError(f"CRM_REPLICA_URL {self.url.host}:{self.url.port} is no replica")
+            if replayed:
+                self.replica_lag = waited
+                break
+            if waited > self.replica_wait:
+                self.replica_lag = waited
+                raise ExtractError(
+                    f"the CRM's replica is more than {self.replica_wait:g} s behind its primary: "
+                    "run skipped (its data would be older than the run says)"
+                )
+            time.sleep(REPLICA_POLL_S)
         return horizon.astimezone(timezone.utc) if sees_all else None
 
     def close(self) -> None:
@@ -739,6 +793,13 @@ def _quote(name: str) -> str:
 def _quote_target(target: str) -> str:
     """``schema.table`` or ``table``, each part quoted."""
     return ".".join(_quote(part) for part in target.split("."))
+
+
+def _lsn(text: str) -> str:
+    # A WAL position as PostgreSQL writes it (hex/hex): checked, as it goes into the query text.
+    if not re.fullmatch(r"[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}", text or ""):
+        raise ExtractError(f"not a WAL position: {text!r}")
+    return text
 
 
 def _libpq_uri(url: URL) -> str:

@@ -95,6 +95,9 @@ CREATE TABLE IF NOT EXISTS etl_runs (
     started_at timestamptz, finished_at timestamptz, rows_landed bigint,
     rows_quarantined bigint, rows_deleted bigint, error varchar
 );
+-- Seconds the CRM's streaming replica was behind its primary when the run read it (NULL: the
+-- run read the CRM itself). Added after the table: a base made before has it added here.
+ALTER TABLE etl_runs ADD COLUMN IF NOT EXISTS replica_lag_s double;
 CREATE TABLE IF NOT EXISTS etl_run_tables (
     run_id integer, table_name varchar, rows_landed bigint, rows_quarantined bigint,
     rows_deleted bigint, watermark timestamptz, seconds double
@@ -128,6 +131,7 @@ class RunSummary:
     published_after: float = 0.0  # seconds from the start until readers had this run's data
     phases: dict[str, float] = field(default_factory=dict)  # seconds per step of the run
     vacuumed: bool = False  # whether its checkpoints dropped deleted rows (VACUUM_SHARE)
+    replica_lag: float | None = None  # seconds the CRM's replica was behind (None: no replica)
 
     @contextmanager
     def phase(self, name: str):
@@ -165,7 +169,8 @@ class RunSummary:
             f"{f', {self.unchanged:,} read again unchanged' if self.unchanged else ''}, "
             f"{self.quarantined:,} quarantined, "
             f"{self.deleted:,} deleted{', vacuumed' if self.vacuumed else ''}; "
-            f"data as of {self.as_of:%Y-%m-%d %H:%M:%S} UTC "
+            f"data as of {self.as_of:%Y-%m-%d %H:%M:%S} UTC"
+            f"{'' if self.replica_lag is None else f' (replica {self.replica_lag:.1f} s behind)'} "
             f"[{', '.join(f'{name} {seconds:.1f} s' for name, seconds in self.phases.items())}]"
         )
 
@@ -209,7 +214,7 @@ def models(*layers: str) -> list[tuple[str, str]]:
 @contextmanager
 def etl_lock(paths: WarehousePaths):
     """One ETL at a time per warehouse. The kernel drops the lock if the holder dies."""
-    paths.home.mkdir(parents=True, exist_ok=True)
+    paths.work.mkdir(parents=True, exist_ok=True)
     with open(paths.lock, "a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -225,7 +230,7 @@ def etl_lock(paths: WarehousePaths):
 
 
 def open_base(paths: WarehousePaths) -> duckdb.DuckDBPyConnection:
-    paths.home.mkdir(parents=True, exist_ok=True)
+    paths.work.mkdir(parents=True, exist_ok=True)
     base = duckdb.connect(str(paths.base))
     run_sql(base, "SET TimeZone = 'UTC'")
     # Halves bulk-load time and keeps the file from doubling; row order carries no meaning here.
@@ -240,7 +245,7 @@ def open_base(paths: WarehousePaths) -> duckdb.DuckDBPyConnection:
     # Bounded memory: what does not fit spills to the warehouse's own folder.
     run_sql(base, f"SET memory_limit = '{MEMORY_LIMIT}'")
     run_sql(base, f"SET block_allocator_memory = '{SMALL_RUN_MEMORY}'")
-    run_sql(base, f"SET temp_directory = '{paths.home / 'spill'}'")
+    run_sql(base, f"SET temp_directory = '{paths.work / 'spill'}'")
     run_sql(base, BOOKKEEPING)
     return base
 
@@ -376,6 +381,7 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
     tables = Base.metadata.tables
     # Before any table is read: a row committed after its table's read was stamped no earlier.
     horizon = source.write_horizon()
+    summary.replica_lag = getattr(source, "replica_lag", None)
     previous_horizon = _stored_time(base, "write_horizon")
     snapshot = SnapshotWriter(base, paths, run_id)
     # Copied now, the current snapshot reaches the disk while this run lands and stages.
@@ -498,9 +504,16 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
             run_sql(
                 base,
                 f"UPDATE {snapshot.base_table('etl_runs')} SET status = 'succeeded', "
-                "finished_at = ?, rows_landed = ?, rows_quarantined = ?, rows_deleted = ? "
-                "WHERE run_id = ?",
-                [clock(), summary.landed, summary.quarantined, summary.deleted, run_id],
+                "finished_at = ?, rows_landed = ?, rows_quarantined = ?, rows_deleted = ?, "
+                "replica_lag_s = ? WHERE run_id = ?",
+                [
+                    clock(),
+                    summary.landed,
+                    summary.quarantined,
+                    summary.deleted,
+                    summary.replica_lag,
+                    run_id,
+                ],
             )
             snapshot.write(reader_tables)
             summary.snapshot = snapshot.publish()

@@ -1,12 +1,12 @@
 """F2 Online advanced: the clients logged in now with what an AM needs for the call (account,
-last deposit, time online, last call), refreshed on its own every 15 s; assign from it."""
+last deposit, time online, last call), refreshed on its own every few seconds; assign from it."""
 
 import streamlit as st
 
 from dashboard import actions, lead_table, widgets
-from dashboard.data import live_query
+from dashboard.data import LIVE_REFRESH_S, live_leads_online
 
-REFRESH_S = 15
+REFRESH_S = LIVE_REFRESH_S
 COLUMNS = [
     "lead_id",
     "country",
@@ -24,6 +24,9 @@ COLUMNS = [
     "last_call_at",
 ]
 
+# What the CRM gives live; the rest is as of the ETL's last run (README, "Real time").
+LIVE_COLUMNS = "who is online and since when, status, desk, AM, balance"
+
 st.title("Online advanced")
 widgets.require_warehouse()
 team_column, am_column = st.columns(2)
@@ -35,18 +38,17 @@ with am_column:
 
 @st.fragment(run_every=REFRESH_S)
 def online_leads(team_id: int | None, am_id: int | None) -> None:
-    widgets.live_freshness_line()
-    st.caption(
-        f"Online: a platform session seen in the 5 minutes before the ETL's run; this list "
-        f"refreshes itself every {REFRESH_S} s (a refresh that changes the rows clears the "
-        f"selection)."
-    )
-    rows = live_query(
-        "leads_online",
+    rows, read_at = live_leads_online(
         **lead_table.clock(),
         team_id=team_id,
         am_id=am_id,
         limit=lead_table.ROW_LIMIT,
+    )
+    widgets.live_freshness_line(LIVE_COLUMNS, read_at)
+    st.caption(
+        f"Online: a platform session seen in the last 5 minutes; this list "
+        f"refreshes itself every {REFRESH_S} s (a refresh that changes the rows clears the "
+        f"selection)."
     )
     # The actions live inside the fragment: they act on the rows this refresh shows.
     selected = lead_table.show(

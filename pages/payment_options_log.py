@@ -1,12 +1,13 @@
 """F11 Payment options log: every deposit attempt, approved or failed, by method and provider,
-newest first; counts and approval rate per method and provider. Refreshes itself."""
+newest first; counts and approval rate per method and provider. Live: refreshes itself every
+few seconds with the attempts the CRM took since the ETL's last run."""
 
 import streamlit as st
 
 from dashboard import formats, widgets
-from dashboard.data import query
+from dashboard.data import LIVE_REFRESH_S, live_payments
 
-REFRESH_S = 15
+REFRESH_S = LIVE_REFRESH_S
 ALL = "All"
 METHODS = ("card", "wire", "e_wallet", "crypto")
 STATUSES = ("approved", "declined", "pending")
@@ -52,12 +53,13 @@ scope = dict(first_day=period.first, last_day=period.last, method=None if method
 
 
 # Only this part reruns on the timer: the filters above keep their state, and each rerun reads
-# the newest snapshot (query results are cached for 30 s).
+# the newest snapshot with the attempts the CRM took since (read once a tick for everyone).
 @st.fragment(run_every=REFRESH_S)
 def live_log() -> None:
-    widgets.freshness_line(widgets.require_warehouse())
+    totals, read_at = live_payments("payment_totals", **scope)
+    widgets.live_freshness_line("every deposit attempt and decision", read_at)
     st.caption(f"refreshes every {REFRESH_S} s")
-    totals = query("payment_totals", **scope).iloc[0].to_dict()
+    totals = totals.iloc[0].to_dict()
     if not totals["attempts"]:
         widgets.empty_state(
             "every deposit attempt, approved or failed, newest first, by method and provider, "
@@ -76,11 +78,11 @@ def live_log() -> None:
         column.metric(label, value)
 
     st.subheader("By method and provider")
-    methods = query("payment_methods", **scope)[list(METHOD_COLUMNS)]
+    methods = live_payments("payment_methods", **scope)[0][list(METHOD_COLUMNS)]
     st.dataframe(methods, column_config=METHOD_COLUMNS, hide_index=True, key="payments.methods")
 
     st.subheader("Attempts, newest first")
-    attempts = query(
+    attempts, _ = live_payments(
         "payment_attempts", **scope, status=None if status == ALL else status, limit=LIMIT
     )
     if attempts.empty:

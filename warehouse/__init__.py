@@ -9,6 +9,9 @@ Layout, for ``WAREHOUSE_PATH`` = ``data/warehouse.duckdb`` (the default):
   after publishing; the oldest are removed.
 - ``data/warehouse.duckdb.d/base.duckdb`` — the ETL's own working database (landing, staging,
   facts). Only the ETL process opens it, so readers never meet its write lock.
+  ``WAREHOUSE_WORK_DIR`` puts it (with the ETL's lock and spill files) elsewhere: the link and
+  the snapshots are then all that the folder holds, which may be storage the dashboard hosts
+  share (docs/deploy.md), while the base stays on the ETL host's own disk.
 
 ``warehouse/README.md`` explains why, and documents every mart.
 """
@@ -30,11 +33,17 @@ MACROS_FILE = Path(__file__).resolve().parent / "macros.sql"
 @dataclass(frozen=True)
 class WarehousePaths:
     link: Path  # what readers open: the current snapshot
-    home: Path  # everything else of the warehouse
+    home: Path  # the published snapshots' folder (beside the link)
+    work_dir: Path | None = None  # the ETL's own files; None: in home
+
+    @property
+    def work(self) -> Path:
+        """Where the ETL keeps its base, lock and spill files."""
+        return self.work_dir or self.home
 
     @property
     def base(self) -> Path:
-        return self.home / "base.duckdb"
+        return self.work / "base.duckdb"
 
     @property
     def snapshots(self) -> Path:
@@ -42,11 +51,17 @@ class WarehousePaths:
 
     @property
     def lock(self) -> Path:
-        return self.home / "etl.lock"
+        return self.work / "etl.lock"
 
 
 def warehouse_paths(path: str | os.PathLike | None = None) -> WarehousePaths:
-    """The warehouse at ``path``, else ``WAREHOUSE_PATH``, else ``data/warehouse.duckdb``."""
+    """The warehouse at ``path``, else ``WAREHOUSE_PATH``, else ``data/warehouse.duckdb``; the
+    ETL's own files in ``WAREHOUSE_WORK_DIR`` when set."""
     raw = path or os.environ.get("WAREHOUSE_PATH", "").strip() or DEFAULT_WAREHOUSE_PATH
     link = Path(raw).expanduser().absolute()
-    return WarehousePaths(link=link, home=link.with_name(link.name + ".d"))
+    work = os.environ.get("WAREHOUSE_WORK_DIR", "").strip()
+    return WarehousePaths(
+        link=link,
+        home=link.with_name(link.name + ".d"),
+        work_dir=Path(work).expanduser().absolute() if work else None,
+    )

@@ -97,13 +97,22 @@ class Warehouse:
             cursor.close()
             self._release(snapshot)
 
-    def sql(self, query: str, params: dict | list | None = None) -> pa.Table:
+    def sql(
+        self,
+        query: str,
+        params: dict | list | None = None,
+        tables: dict[str, pa.Table] | None = None,
+    ) -> pa.Table:
         with self.cursor() as cursor:
+            # Rows from outside the snapshot (the CRM's live rows), by name, for this query only.
+            for name, table in (tables or {}).items():
+                cursor.register(name, table)
             return cursor.sql(query, params=params).to_arrow_table()
 
-    def query(self, name: str, **params) -> pa.Table:
-        """Run ``warehouse/queries/<name>.sql`` with named ``$parameters``."""
-        return self.sql(query_sql(name), params or None)
+    def query(self, name: str, tables: dict[str, pa.Table] | None = None, **params) -> pa.Table:
+        """Run ``warehouse/queries/<name>.sql`` with named ``$parameters``; ``tables`` are
+        Arrow tables the query reads by name (``live_online``, ``live_payments``)."""
+        return self.sql(query_sql(name), params or None, tables)
 
     def snapshot_path(self) -> str:
         return self._newest()

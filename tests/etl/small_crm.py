@@ -127,6 +127,24 @@ def deposit(
     )
 
 
+def dans_declined_card(id, when, amount="80.00"):
+    """A card deposit of Dan Saleh's (lead 4, nobody's), declined for insufficient funds: the
+    event the real-time tests write after the run."""
+    return deposit(
+        id,
+        4,
+        None,
+        amount,
+        "USD",
+        amount,
+        "card",
+        "Adyen",
+        "declined",
+        when,
+        reason="insufficient_funds",
+    )
+
+
 def assignment(id, lead_id, from_am, to_am, to_desk, reason, when, by=1):
     return dict(
         id=id,

@@ -69,3 +69,27 @@ def test_csv_cells_cannot_run_as_formulas():
     assert safe["name"].isna().tolist()[5]
     assert safe["amount"].tolist() == [-5.0, 1.0, 2.0, 3.0, 4.0, 5.0]  # numbers stay numbers
     assert frame["name"][0].startswith("=")  # the shown table is left as it is
+
+
+def _freshness_page(lag):
+    import pandas as pd  # AppTest runs the function's own source: its imports go inside
+
+    from dashboard import widgets
+
+    widgets.freshness_line(
+        {"as_of": pd.Timestamp("2026-03-10 12:00", tz="UTC"), "replica_lag_s": lag}
+    )
+
+
+@pytest.mark.parametrize(
+    "lag, shown",
+    [(0.25, "read from the CRM's replica, 0.2 s behind"), (None, None), (float("nan"), None)],
+)
+def test_the_freshness_line_says_how_far_behind_the_replica_was(monkeypatch, lag, shown):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("STARBOARD_NOW", "2026-03-10T12:00:30+00:00")
+    at = AppTest.from_function(_freshness_page, args=(lag,)).run()
+    line = at.caption[0].value
+    assert line.startswith("data as of 12:00:00 (30 s ago)")
+    assert (shown in line) if shown else ("replica" not in line)

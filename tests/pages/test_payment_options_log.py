@@ -59,7 +59,7 @@ def test_last_7_days_newest_first_with_approval_rates(open_page, small_warehouse
     )
     assert attempts.iloc[0]["created_at"] == pd.Timestamp("2026-03-10 09:30", tz="UTC")
     assert attempts["is_ftd"].tolist() == [False, False, True, False]
-    assert "refreshes every 15 s" in captions(at)
+    assert "refreshes every 3 s" in captions(at)
 
 
 def test_method_status_and_range_filters(open_page, small_warehouse):

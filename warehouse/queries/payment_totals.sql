@@ -2,6 +2,17 @@
 -- (UTC, inclusive), optionally of one method ($method): attempts, approved, declined, pending,
 -- approval rate (approved / decided; NULL when none decided), approved USD. The payment
 -- options log's tiles.
+with payments as (
+    -- mart_payments as of the ETL's last run, each attempt the CRM changed since replaced by
+    -- its live version (`live_payments`, read from the CRM a moment ago: crm/live.py).
+    select status, method, amount_usd, created_at
+    from mart_payments
+    where deposit_id not in (select deposit_id from live_payments)
+    union all
+    select status, method, amount_usd, created_at
+    from live_payments
+)
+
 select
     count(*) as attempts,
     count(*) filter (where status = 'approved') as approved,
@@ -13,6 +24,6 @@ select
             / count(*) filter (where status <> 'pending'), 4
         ) end as approval_rate,
     coalesce(sum(amount_usd) filter (where status = 'approved'), 0) as approved_usd
-from mart_payments
+from payments
 where created_at >= $first_day and created_at < $last_day + interval 1 day
   and ($method is null or method = $method)
