@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from crm.__main__ import OneLineParser, positive_float, positive_int
+from crm.__main__ import OneLineParser, demo_days, demo_leads, pause_seconds, positive_int
 
 REPO_ROOT = Path(__file__).resolve().parent
 DEFAULT_PORT = 8501
@@ -62,9 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
         "start fills an empty CRM with a demo brokerage; Ctrl-C stops every part.",
     )
     parser.add_argument(
-        "--leads", type=positive_int, default=50_000, help="leads in the demo brokerage (50000)"
+        "--leads", type=demo_leads, default=50_000, help="leads in the demo brokerage (50000)"
     )
-    parser.add_argument("--days", type=positive_int, default=90, help="days of demo history (90)")
+    parser.add_argument("--days", type=demo_days, default=90, help="days of demo history (90)")
     parser.add_argument("--seed", type=int, default=7, help="same seed, same brokerage (7)")
     parser.add_argument(
         "--no-demo",
@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--etl-every",
-        type=positive_float,
+        type=pause_seconds,
         default=30.0,
         metavar="SECONDS",
         help="seconds between the starts of two ETL runs (30)",

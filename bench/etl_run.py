@@ -295,10 +295,9 @@ def pages_b_cases(today, now) -> dict[str, tuple[str, dict]]:
     }
 
 
-def page_queries(warehouse: Path) -> dict[str, float]:
-    reader = Warehouse(warehouse_paths(warehouse))
-    today = datetime.now(timezone.utc).date()
-    now = datetime.now(timezone.utc)
+def page_query_cases(today, now, lead_ids=tuple(range(1, 51))) -> dict[str, tuple[str, dict]]:
+    """Every page query in warehouse/queries, with the parameters its page passes: label →
+    (query, parameters). ``lead_ids``: the leads an action form looks up (leads_by_id)."""
     cases = {
         "agents_in_range (30 days, all teams)": (
             "agents_in_range",
@@ -346,8 +345,34 @@ def page_queries(warehouse: Path) -> dict[str, float]:
             "new_deposits (self, 7 days)": ("new_deposits", dict(kind="self", **week, **scope)),
             "new_deposits (owned, 7 days)": ("new_deposits", dict(kind="owned", **week, **scope)),
             "lead_total": ("lead_total", {}),
+            "leads_by_id (an action form's leads)": (
+                "leads_by_id",
+                dict(lead_ids=list(lead_ids), **clock),
+            ),
+            # The filters' choices and the sales dashboard's tiles and daily progress.
+            "teams": ("teams", {}),
+            "account_managers (all)": ("account_managers", dict(team_id=None)),
+            "calling_hours": ("calling_hours", {}),
+            "sales_totals (30 days)": (
+                "sales_totals",
+                dict(
+                    first_day=today - timedelta(days=29), last_day=today, team_id=None, am_id=None
+                ),
+            ),
+            "team_days (30 days)": (
+                "team_days",
+                dict(
+                    first_day=today - timedelta(days=29), last_day=today, team_id=None, am_id=None
+                ),
+            ),
         }
     )
+    return cases
+
+
+def page_queries(warehouse: Path) -> dict[str, float]:
+    reader = Warehouse(warehouse_paths(warehouse))
+    cases = page_query_cases(datetime.now(timezone.utc).date(), datetime.now(timezone.utc))
     timings = {}
     for label, (name, params) in cases.items():
         reader.query(name, tables=live.no_live_rows(), **params)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 from crm.errors import UserError
@@ -23,9 +24,44 @@ def positive_float(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{value} is not a positive number")
     return value
+
+
+# The longest pause a loop takes between two rounds (etl watch --every, simulate --tick,
+# send-emails --every, ./start --etl-every): a day. Longer is a mistake, and time.sleep
+# refuses pauses of centuries.
+MAX_PAUSE_S = 86_400
+# A floor many times busier than any real one (the benchmarks simulate 50 events a second).
+MAX_EVENTS_PER_S = 10_000
+# The demo's bounds: ten years of history, ten times the brokerage scale of the benchmarks.
+MAX_DEMO_DAYS = 3_650
+MAX_DEMO_LEADS = 10_000_000
+
+
+def _at_most(value: float, most: float, unit: str) -> float:
+    if value > most:
+        raise argparse.ArgumentTypeError(f"{value:g} is more than {most:,} {unit}")
+    return value
+
+
+def pause_seconds(text: str) -> float:
+    return _at_most(positive_float(text), MAX_PAUSE_S, "seconds (a day)")
+
+
+def events_per_second(text: str) -> float:
+    return _at_most(positive_float(text), MAX_EVENTS_PER_S, "events a second")
+
+
+def demo_days(text: str) -> int:
+    return int(_at_most(positive_int(text), MAX_DEMO_DAYS, "days (ten years)"))
+
+
+def demo_leads(text: str) -> int:
+    return int(_at_most(positive_int(text), MAX_DEMO_LEADS, "leads"))
 
 
 # Checked by crm.staff against crm.models.ROLES; not imported here, so that --help answers at once.
@@ -50,8 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("init", help="create the CRM schema or upgrade it to this version")
 
     demo = commands.add_parser("demo", help="fill an empty CRM with a demo brokerage")
-    demo.add_argument("--leads", type=positive_int, default=50_000, help="how many leads (50000)")
-    demo.add_argument("--days", type=positive_int, default=90, help="days of history (90)")
+    demo.add_argument("--leads", type=demo_leads, default=50_000, help="how many leads (50000)")
+    demo.add_argument("--days", type=demo_days, default=90, help="days of history (90)")
     demo.add_argument("--seed", type=int, default=7, help="same seed, same brokerage (7)")
     demo.add_argument(
         "--until",
@@ -67,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate = commands.add_parser("simulate", help="keep the demo brokerage alive in real time")
     simulate.add_argument(
         "--rate",
-        type=positive_float,
+        type=events_per_second,
         default=2.0,
         help="platform and phone events per second, on average (2)",
     )
@@ -76,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--seconds", type=positive_float, default=None, help="stop after this long (default: never)"
     )
     simulate.add_argument(
-        "--tick", type=positive_float, default=1.0, help="seconds between writes (1)"
+        "--tick", type=pause_seconds, default=1.0, help="seconds between writes (1)"
     )
     simulate.add_argument(
         "--via-api",
@@ -146,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--watch", action="store_true", help="keep delivering until stopped (Ctrl-C)")
     send.add_argument(
         "--every",
-        type=positive_float,
+        type=pause_seconds,
         default=None,
         metavar="SECONDS",
         help="with --watch: seconds between rounds (30)",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from alembic import command as alembic_command
@@ -20,10 +20,13 @@ from crm.errors import UserError
 from crm.models import Lead
 
 WATCH_EVERY_S = 30.0
+# A demo may end this far past the machine's clock (another machine's clock, a time zone slip).
+UNTIL_AHEAD = timedelta(days=1)
+EARLIEST_DEMO_DAY = datetime(1970, 1, 2, tzinfo=timezone.utc)
 
 
 def init(args: argparse.Namespace) -> int:
-    engine = create_crm_engine()
+    engine = create_crm_engine(create=True)
     check_reachable(engine)
     before, head = schema_revisions(engine)
     if before == head:
@@ -35,9 +38,9 @@ def init(args: argparse.Namespace) -> int:
 
 
 def demo(args: argparse.Namespace) -> int:
-    engine = create_crm_engine()
+    until = demo_until(args.until, args.days) if args.until else None
+    engine = create_crm_engine(create=False)
     require_current_schema(engine)
-    until = parse_utc(args.until) if args.until else None
     leads = count_leads(engine)
     if leads:
         if args.if_empty:
@@ -57,7 +60,7 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def demo_passwords(args: argparse.Namespace) -> int:
-    engine = create_crm_engine()
+    engine = create_crm_engine(create=False)
     require_current_schema(engine)
     _print_demo_passwords(engine, "new passwords: the old ones no longer work")
     return 0
@@ -78,7 +81,7 @@ def _print_demo_passwords(engine: sa.Engine, note: str) -> None:
 def staff(args: argparse.Namespace) -> int:
     from crm import staff as accounts
 
-    engine = create_crm_engine()
+    engine = create_crm_engine(create=False)
     require_current_schema(engine)
     what = args.staff_command
     if what == "list":
@@ -169,7 +172,7 @@ def _team_id(engine: sa.Engine, name: str | None) -> int | None:
 
 
 def simulate(args: argparse.Namespace) -> int:
-    engine = create_crm_engine()
+    engine = create_crm_engine(create=False)
     require_current_schema(engine)
     if not count_leads(engine):
         raise UserError("the CRM has no leads to simulate: run `python -m crm demo` first.")
@@ -196,7 +199,7 @@ def simulate(args: argparse.Namespace) -> int:
 
 
 def status(args: argparse.Namespace) -> int:
-    engine = create_crm_engine()
+    engine = create_crm_engine(create=False)
     check_reachable(engine)
     current, head = schema_revisions(engine)
     print(f"CRM: {describe(engine)}")
@@ -213,7 +216,7 @@ def send_emails(args: argparse.Namespace) -> int:
         raise UserError("--every is the pause between rounds of --watch: add --watch, or drop it")
     # The settings are checked before the database: a typo answers at once, wherever the CRM is.
     settings = SmtpSettings.from_environment()
-    engine = create_crm_engine()
+    engine = create_crm_engine(create=False)
     require_current_schema(engine)
     policy = RetryPolicy(max_attempts=args.max_attempts)
     every = (args.every or WATCH_EVERY_S) if args.watch else None
@@ -229,10 +232,27 @@ def count_leads(engine: sa.Engine) -> int:
 def parse_utc(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(timezone.utc)
+    except (ValueError, OverflowError):  # OverflowError: the year 1 east of Greenwich
         raise UserError(
             f"--until {text!r} is not a time: give an ISO time like 2026-11-26T18:00:00Z"
         ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+
+
+def demo_until(text: str, days: int) -> datetime:
+    """The end of the demo's history: a time up to now, whose ``days`` of history begin after
+    1970 (the generator counts from the Unix epoch)."""
+    until = parse_utc(text)
+    if until > datetime.now(timezone.utc) + UNTIL_AHEAD:
+        raise UserError(
+            f"--until {text} is in the future: the demo writes history, which ends at the "
+            "latest now; give an earlier time, or leave --until out for now."
+        )
+    if until - timedelta(days=days) < EARLIEST_DEMO_DAY:
+        raise UserError(
+            f"--until {text} with --days {days} would begin the history before 1970: give a "
+            "later time or fewer days."
+        )
+    return until

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
@@ -15,6 +16,8 @@ DATA_DIR = REPO_ROOT / "data"
 DEFAULT_CRM_PATH = DATA_DIR / "crm.sqlite"
 
 EXAMPLE_URLS = "sqlite:///data/crm.sqlite or postgresql://user@host:5432/crm"
+# The password in a URL that does not parse: "://user:password@" (the last @ ends it).
+PASSWORD = re.compile(r"(://[^:/@]*:).*@")
 
 
 def crm_database_url(raw: str | None = None) -> URL:
@@ -29,7 +32,13 @@ def crm_database_url(raw: str | None = None) -> URL:
         url = make_url(raw)
     except ArgumentError:
         raise UserError(
-            f"CRM_DATABASE_URL {raw!r} is not a database URL: set it like {EXAMPLE_URLS}"
+            f"CRM_DATABASE_URL {_without_password(raw)!r} is not a database URL: set it like "
+            f"{EXAMPLE_URLS}"
+        ) from None
+    except ValueError:  # the port is not a number
+        raise UserError(
+            f"CRM_DATABASE_URL {_without_password(raw)!r} has a port that is not a number: set "
+            f"it like {EXAMPLE_URLS}"
         ) from None
     backend = url.get_backend_name()
     if backend == "postgresql":
@@ -63,3 +72,8 @@ def crm_replica_url() -> URL | None:
     if url.get_backend_name() != "postgresql":
         raise UserError("CRM_REPLICA_URL must name a PostgreSQL replica (postgresql://...)")
     return url
+
+
+def _without_password(raw: str) -> str:
+    """A URL that did not parse, for a message: any password replaced by ***."""
+    return PASSWORD.sub(r"\1***@", raw)

@@ -11,28 +11,49 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from crm.config import crm_database_url
+from crm.config import DEFAULT_CRM_PATH, crm_database_url
 from crm.errors import UserError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
-def create_crm_engine(url: URL | str | None = None) -> Engine:
+def create_crm_engine(url: URL | str | None = None, *, create: bool = True) -> Engine:
     """An engine for the CRM at ``url`` (default: from the environment).
 
     SQLite gets WAL (readers never block the writer), a busy timeout, enforced foreign keys, and
     explicit transactions: ``engine.connect().execution_options(sqlite_begin="IMMEDIATE")``
     takes the write lock at BEGIN, so two writers queue instead of failing half-way.
+
+    A SQLite file that does not exist is created on first use only with ``create`` (``crm
+    init``), and its folder only for the embedded default (``data/``): a mistyped path is
+    answered with one line, not with new folders and an empty CRM.
     """
     if not isinstance(url, URL):
         url = crm_database_url(url)
     if url.get_backend_name() == "sqlite":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        _check_sqlite_path(Path(url.database), create)
         engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         _configure_sqlite(engine)
         return engine
     return sa.create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+
+
+def _check_sqlite_path(path: Path, create: bool) -> None:
+    if path.exists():
+        return
+    if not create:
+        raise UserError(
+            f"there is no CRM at {path.absolute()} (CRM_DATABASE_URL): check the path, or "
+            "create the CRM there with `python -m crm init`."
+        )
+    if path.resolve() == DEFAULT_CRM_PATH.resolve():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    elif not path.parent.is_dir():
+        raise UserError(
+            f"the folder {path.parent.absolute()} of CRM_DATABASE_URL does not exist: check the "
+            "path, or create the folder first."
+        )
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -39,12 +39,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from crm.models import Base
 from crm.settings import CallingHours
+from crm.time_zones import find_zone
 
 LEADS = Base.metadata.tables["leads"]
 STAFF = Base.metadata.tables["staff"]
@@ -110,7 +111,7 @@ def plan_end_of_shift(
     skipped: list[tuple[LeadRef, str]] = []
     for row in rows:
         zone_name = (row.time_zone or "").strip() or "UTC"
-        zone = _zone(zone_name)
+        zone = find_zone(zone_name)
         local_callback = None
         if row.callback_at is not None:
             local_callback = row.callback_at.astimezone(zone or timezone.utc)
@@ -150,11 +151,3 @@ def _left_off(row: sa.Row, local_callback: datetime, hours: CallingHours) -> str
     if not row.am_active:
         return f"its AM {row.am_name} is inactive: assign it to an active AM"
     return None
-
-
-def _zone(name: str) -> ZoneInfo | None:
-    # A directory ("America") is an OSError, a malformed key a ValueError.
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return None

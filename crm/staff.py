@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 
@@ -22,6 +21,7 @@ from crm.actions.text import check_text
 from crm.auth import EMAIL_MAX_CHARS, hash_password, normal_email
 from crm.errors import UserError
 from crm.models import DESKS, ROLES, CrmSetting, Lead, Staff, Team, utcnow
+from crm.time_zones import is_time_zone
 
 STAFF = Staff.__table__
 LEADS = Lead.__table__
@@ -330,12 +330,8 @@ def check_role(role: str, desk: str | None) -> None:
 
 
 def check_time_zone(zone: str) -> None:
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ActionRefused(
-            f"{zone!r} is not a time zone: use an IANA name like Europe/London."
-        ) from None
+    if not is_time_zone(zone):
+        raise ActionRefused(f"{zone!r} is not a time zone: use an IANA name like Europe/London.")
 
 
 def _check_team(connection: sa.Connection, team_id: int | None, desk: str | None) -> None:

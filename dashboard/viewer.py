@@ -43,6 +43,7 @@ ACTIVITY_KEY = "starboard.last_activity"
 # Why the last session ended, shown once on the sign-in page.
 NOTICE_KEY = "starboard.sign_in_notice"
 DEFAULT_IDLE_MINUTES = 60
+MAX_IDLE_MINUTES = 7 * 24 * 60  # a week; more is a mistake (and inf is no time at all)
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,7 @@ ENDED = {
 
 
 def idle_notice() -> str:
-    minutes = int(idle_limit().total_seconds() // 60)
-    return f"You were signed out after {minutes} minutes without a click: sign in again."
+    return f"You were signed out after {idle_words(idle_limit())} without a click: sign in again."
 
 
 def _browser_staff_id() -> int | None:
@@ -196,12 +196,20 @@ def idle_limit() -> timedelta:
         minutes = float(text)
     except ValueError:
         minutes = 0
-    if not minutes > 0:
+    if not 0 < minutes <= MAX_IDLE_MINUTES:  # NaN and inf too
         raise UserError(
-            f"STARBOARD_IDLE_MINUTES {text!r} is not a positive number of minutes: set it like "
-            f"{DEFAULT_IDLE_MINUTES}."
+            f"STARBOARD_IDLE_MINUTES {text!r} is not a number of minutes above 0 and up to "
+            f"{MAX_IDLE_MINUTES:,} (a week): set it like {DEFAULT_IDLE_MINUTES}."
         )
     return timedelta(minutes=minutes)
+
+
+def idle_words(limit: timedelta) -> str:
+    """The idle limit in words: "60 minutes", "1.5 minutes", "30 seconds" (never "0 minutes"
+    for a limit under a minute)."""
+    seconds = limit.total_seconds()
+    amount, unit = (seconds, "second") if seconds < 60 else (seconds / 60, "minute")
+    return f"{amount:g} {unit}{'' if amount == 1 else 's'}"
 
 
 def routed() -> None:

@@ -7,7 +7,7 @@ import time
 
 import duckdb
 
-from crm.__main__ import OneLineParser, positive_float
+from crm.__main__ import OneLineParser, pause_seconds
 from crm.errors import UserError
 
 
@@ -23,7 +23,7 @@ def build_parser() -> OneLineParser:
     watch = commands.add_parser("watch", help="run again and again until stopped (Ctrl-C)")
     watch.add_argument(
         "--every",
-        type=positive_float,
+        type=pause_seconds,
         default=30.0,
         help="seconds from the start of one run to the start of the next (30)",
     )
@@ -109,7 +109,7 @@ def _crm_source():
     from etl.extract import CrmSource
 
     replica = crm_replica_url()
-    engine = create_crm_engine(replica)
+    engine = create_crm_engine(replica, create=False)
     require_current_schema(engine)
     # Close our own connections first: the extractor brings its own driver.
     engine.dispose()

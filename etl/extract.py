@@ -30,10 +30,11 @@ Both databases land the same DuckDB types, per CRM column type:
 ==================  =========================  ================================================
 CRM column          DuckDB                     on the way
 ==================  =========================  ================================================
-Integer             INTEGER
-BigInteger          BIGINT
-Boolean             BOOLEAN                    SQLite: from 0/1
-String, Enum, Text  VARCHAR
+Integer             INTEGER                    SQLite: any value but an integer → NULL
+BigInteger          BIGINT                     as Integer
+Boolean             BOOLEAN                    SQLite: from 0/1; not an integer → NULL
+String, Enum, Text  VARCHAR                    SQLite: a blob as its text; bytes that are not
+                                               UTF-8 → U+FFFD (DuckDB refuses to store them)
 JSON                JSON                       SQLite: from text; not JSON → NULL
 Date                DATE                       SQLite: from 'YYYY-MM-DD'; not a date → NULL
 UTCDateTime         TIMESTAMP WITH TIME ZONE   SQLite: from 'YYYY-MM-DD HH:MM:SS.ffffff', read as
@@ -48,7 +49,10 @@ Numeric(p, s)       DECIMAL(p,s)               as Money; on SQLite from the text
 ==================  =========================  ================================================
 
 Values that do not convert land as NULL (``TRY_CAST``) instead of failing the load: staging
-then quarantines the rows whose required values are missing. Typing the SQLite text here costs
+then quarantines the rows whose required values are missing. SQLite keeps whatever a program
+writes, of any type, in any column: the query reads an integer column's other values as NULL,
+since the driver types each column from its first batch and fails the whole read on a later
+batch of another type. Typing the SQLite text here costs
 less than nothing: DuckDB writes a timestamp faster than the 26 characters spelling it
 (measured: 0.7 s instead of 1.0-1.2 s for 0.8 M sessions).
 """
@@ -344,7 +348,7 @@ class CrmSource:
                 duck,
                 target,
                 casts,
-                connection.cursor.fetch_record_batch(),
+                _valid_utf8(connection.cursor.fetch_record_batch()),
                 where=f"{TEMPLATE_COLUMN} = 0",
                 into=into,
             )
@@ -646,6 +650,37 @@ def _put_unless_stopped(out: queue.Queue, item, stop: threading.Event) -> bool:
     return False
 
 
+def _valid_utf8(reader: pa.RecordBatchReader) -> pa.RecordBatchReader:
+    """The batches, with text that is not UTF-8 mended. SQLite keeps any bytes a program writes
+    as text, and DuckDB refuses to store such a value, failing the whole run: each byte that
+    does not decode becomes U+FFFD, as a browser would show it. (PostgreSQL checks its text.)"""
+    strings = [i for i, field in enumerate(reader.schema) if pa.types.is_string(field.type)]
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for batch in reader:
+            try:
+                batch.validate(full=True)
+            except pa.ArrowInvalid:
+                batch = _mend_utf8(batch, strings)
+            yield batch
+
+    return pa.RecordBatchReader.from_batches(reader.schema, batches()) if strings else reader
+
+
+def _mend_utf8(batch: pa.RecordBatch, strings: list[int]) -> pa.RecordBatch:
+    for index in strings:
+        column = batch.column(index)
+        try:
+            column.validate(full=True)
+        except pa.ArrowInvalid:
+            raw = column.cast(pa.binary()).to_pylist()
+            mended = [None if v is None else v.decode("utf-8", "replace") for v in raw]
+            batch = batch.set_column(
+                index, batch.schema.field(index), pa.array(mended, pa.string())
+            )
+    return batch
+
+
 def _block_ranges(pages: int, streams: int) -> list[str]:
     """``ctid`` conditions that split a table of ``pages`` blocks into ranges for ``streams``
     readers; the last range is open so that no row is left out, whatever the size."""
@@ -728,11 +763,16 @@ def _postgresql_cast(column: sa.Column) -> str:
 def _sqlite_column(column: sa.Column) -> str:
     name = _quote(column.name)
     kind = _stored_type(column, _SQLITE)
-    if isinstance(kind, sa.Integer | sa.Boolean | sa.String):
-        return name
-    # A column declared NUMERIC, DATE or JSON has numeric affinity: SQLite keeps a value that
-    # looks like a number as an integer or a float, the rest as text. As text the column has
-    # one type again, spelled as SQLite holds it.
+    if isinstance(kind, sa.Integer | sa.Boolean):
+        if column.primary_key:  # the rowid: an integer, always
+            return name
+        # SQLite keeps whatever another program writes (text, a real, a blob), and the driver
+        # fails the whole read on a batch whose type differs from the first one's: any value
+        # but an integer is read as NULL, and staging quarantines the row.
+        return f"CASE WHEN typeof({name}) = 'integer' THEN {name} END"
+    # Text, blobs a program wrote into a text column among it (which would make the batch
+    # binary), and the columns of numeric affinity (NUMERIC, DATE, JSON), where SQLite keeps
+    # what looks like a number as an integer or a float: all as text, one type again.
     return f"CAST({name} AS TEXT)"
 
 

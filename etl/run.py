@@ -61,6 +61,9 @@ STAGED_TABLES = (
     "crm_settings",
 )
 FUTURE_TOLERANCE = timedelta(minutes=5)
+# Before this, a time is a mistake (a year typed 0206, -infinity, the Unix epoch): one such call
+# or registration would start the daily marts' calendars there, a row per AM per day since.
+PAST_BEFORE = datetime(2000, 1, 1, tzinfo=timezone.utc)
 MEMORY_LIMIT = "2GB"
 # An incremental run that lands up to SMALL_RUN_ROWS works within SMALL_RUN_MEMORY, from buffers
 # the block allocator keeps for the process's life: on these VMs fresh memory is at times what
@@ -114,7 +117,7 @@ CREATE TABLE IF NOT EXISTS quarantine (
 class TableResult:
     landed: int = 0  # new row versions: rows read again as staging has them are not counted
     unchanged: int = 0  # rows read again (the overlap for late commits) as staging has them
-    quarantined: int = 0
+    quarantined: int = 0  # held in the snapshot's quarantine after the run, orphans included
     deleted: int = 0
     watermark: datetime | None = None
     seconds: float = 0.0
@@ -214,8 +217,7 @@ def models(*layers: str) -> list[tuple[str, str]]:
 @contextmanager
 def etl_lock(paths: WarehousePaths):
     """One ETL at a time per warehouse. The kernel drops the lock if the holder dies."""
-    paths.work.mkdir(parents=True, exist_ok=True)
-    with open(paths.lock, "a+") as handle:
+    with _open_lock(paths) as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -227,6 +229,28 @@ def etl_lock(paths: WarehousePaths):
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _open_lock(paths: WarehousePaths):
+    """The lock file, in the warehouse's folder made if need be; a ``UserError`` when
+    ``WAREHOUSE_PATH`` names something else than a warehouse, or a place this user cannot
+    write (checked before anything is written)."""
+    link = paths.link
+    if link.exists() and not link.is_symlink():
+        kind = "a folder" if link.is_dir() else "a file"
+        raise UserError(
+            f"WAREHOUSE_PATH {link} is {kind}, not a Starboard warehouse (a link to the newest "
+            "snapshot, which the ETL makes): point WAREHOUSE_PATH at a new name."
+        )
+    try:
+        paths.home.mkdir(parents=True, exist_ok=True)
+        paths.work.mkdir(parents=True, exist_ok=True)
+        return open(paths.lock, "a+")
+    except OSError as error:
+        raise UserError(
+            f"cannot write the warehouse at {link} (WAREHOUSE_PATH): "
+            f"{error.strerror or error}; point WAREHOUSE_PATH at a folder this user may write."
+        ) from None
 
 
 def open_base(paths: WarehousePaths) -> duckdb.DuckDBPyConnection:
@@ -377,6 +401,13 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
         "(SELECT max(as_of) FROM etl_runs WHERE status = 'succeeded')::timestamptz",
     )
     run_sql(base, "SET VARIABLE future_after = ?::timestamptz", [as_of + FUTURE_TOLERANCE])
+    run_sql(base, "SET VARIABLE past_before = ?::timestamptz", [PAST_BEFORE])
+    # The times a page can show (Python's years 1-9999): not ±infinity, which PostgreSQL keeps.
+    run_sql(
+        base,
+        "SET VARIABLE earliest = timestamptz '0001-01-01 00:00:00+00'; "
+        "SET VARIABLE latest = timestamptz '9999-12-31 23:59:59.999999+00'",
+    )
 
     tables = Base.metadata.tables
     # Before any table is read: a row committed after its table's read was stamped no earlier.
@@ -501,6 +532,7 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
             # The reader tables that follow each commit on their own: into the log, which the
             # snapshot's checkpoint before publishing writes out once.
             run_sql(base, f"SET checkpoint_threshold = '{DEFERRED_CHECKPOINT}'")
+            _count_quarantine(base, snapshot, reader_tables["quarantine"], summary)
             run_sql(
                 base,
                 f"UPDATE {snapshot.base_table('etl_runs')} SET status = 'succeeded', "
@@ -619,6 +651,27 @@ def _vacuum_due(base, full: bool, landed: int) -> bool:
         [str(0 if due else since)],
     )
     return due
+
+
+def _count_quarantine(base, snapshot: SnapshotWriter, quarantine: str, summary) -> None:
+    """Count, per table, what readers will find in the snapshot's ``quarantine``: the rows left
+    out for a bad value and those whose lead or AM is missing alike, whichever run found
+    them. The run line and the run log say these, so that they never hide a row."""
+    run_sql(
+        base,
+        "CREATE OR REPLACE TEMP TABLE quarantined AS "
+        f"SELECT table_name, count(*) AS held FROM ({quarantine}) GROUP BY table_name",
+    )
+    held = dict(run_sql(base, "SELECT table_name, held FROM quarantined"))
+    for name, result in summary.tables.items():
+        result.quarantined = held.get(name, 0)
+    run_sql(
+        base,
+        f"UPDATE {snapshot.base_table('etl_run_tables')} AS counted SET rows_quarantined = "
+        "coalesce((SELECT held FROM quarantined WHERE table_name = counted.table_name), 0) "
+        "WHERE run_id = ?",
+        [summary.run_id],
+    )
 
 
 def _record_failure(base, run_id: int, error: BaseException, clock) -> None:

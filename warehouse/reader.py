@@ -65,13 +65,25 @@ class Warehouse:
                 except duckdb.IOException:
                     # Removed between reading the link and opening it: a newer one is there.
                     target = self._newest()
-                    database = duckdb.connect(target, read_only=True)
+                    database = self._open(target)
                 database.execute("SET TimeZone = 'UTC'").fetchall()
                 if self._current is not None:
                     self._retire(self._current)
                 self._current = _Snapshot(target, database)
             self._current.readers += 1
             return self._current
+
+    def _open(self, target: str) -> duckdb.DuckDBPyConnection:
+        """The snapshot ``target``, read-only; ``WarehouseMissing`` when it is no DuckDB file
+        (WAREHOUSE_PATH naming another file), as for no warehouse at all: a page says so."""
+        try:
+            return duckdb.connect(target, read_only=True)
+        except duckdb.IOException as error:
+            reason = str(error).strip().splitlines()[0]
+            raise WarehouseMissing(
+                f"no warehouse at {self.paths.link} ({reason}): point WAREHOUSE_PATH at a new "
+                "name and run `python -m etl run` to build it there"
+            ) from None
 
     def _release(self, snapshot: _Snapshot) -> None:
         with self._lock:

@@ -8,9 +8,18 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from crm.actions import mail
-from crm.actions.core import LEADS, Action, ActionRefused, ActionResult, run_action, seen_versions
+from crm.actions.core import (
+    LEADS,
+    Action,
+    ActionRefused,
+    ActionResult,
+    run_action,
+    seen_versions,
+    whole,
+)
 from crm.actions.leads import assign_leads
 from crm.models import CALL_OUTCOMES, Call
+from crm.time_zones import find_zone
 
 CALLS = Call.__table__
 OUTBOX = mail.OUTBOX
@@ -42,10 +51,10 @@ def log_call(
     ``callback_at`` is the wall-clock time in the lead's own time zone (naive), or an aware
     time; it is stored in UTC and must be in the future.
     """
+    lead_id = whole(lead_id, "lead id")
     if outcome not in CALL_OUTCOMES:
         raise ActionRefused(f"{outcome!r} is not a call outcome: use one of {CALL_OUTCOMES}.")
-    if isinstance(duration_s, bool) or not isinstance(duration_s, int):
-        raise ActionRefused(f"call duration {duration_s!r} is not a whole number of seconds.")
+    duration_s = whole(duration_s, "call duration in seconds")
     if not 0 <= duration_s <= MAX_CALL_S:
         raise ActionRefused(f"a call of {duration_s:,} seconds? Give the duration in seconds.")
     if outcome in NOT_REACHED and callback_at is None:
@@ -55,7 +64,7 @@ def log_call(
     seen = seen_versions({lead_id: version})
 
     def work(action: Action) -> str:
-        am = action.account_manager(actor_id)
+        am = action.account_manager(action.actor_id)
         rows = action.lock_leads(
             seen,
             LEADS.c.ftd_at,
@@ -67,9 +76,10 @@ def log_call(
         lead = rows[lead_id]
         callback = None
         if callback_at is not None:
+            zone = _lead_zone(lead_id, lead.time_zone)
             callback = callback_utc(callback_at, lead.time_zone)
             if callback <= action.now:
-                shown = callback.astimezone(ZoneInfo(lead.time_zone))
+                shown = callback.astimezone(zone)
                 raise ActionRefused(
                     f"the callback {shown:%Y-%m-%d %H:%M} ({lead.time_zone}) is in the past: "
                     "pick a later time."
@@ -78,7 +88,7 @@ def log_call(
             CALLS.insert().returning(CALLS.c.id),
             {
                 "lead_id": lead_id,
-                "am_id": actor_id,
+                "am_id": action.actor_id,
                 "started_at": action.now,
                 "duration_s": duration_s,
                 "outcome": outcome,
@@ -92,13 +102,13 @@ def log_call(
             assign_leads(
                 action,
                 rows,
-                am_id=actor_id,
+                am_id=action.actor_id,
                 reason="follow_up",
                 note=None,
                 changes={"callback_at": callback},
                 audit_extra=call,
             )
-            when = callback.astimezone(ZoneInfo(lead.time_zone))
+            when = callback.astimezone(zone)
             return (
                 f"{outcome.replace('_', ' ')}: callback {when:%a %d %b %H:%M} in the lead's time "
                 f"({lead.time_zone}); lead {lead_id} assigned to {am.name} for follow-up."
@@ -144,7 +154,11 @@ def callback_utc(moment: datetime, zone_name: str) -> datetime:
     """
     if moment.tzinfo is not None:
         return moment.astimezone(timezone.utc)
-    zone = ZoneInfo(zone_name)
+    zone = find_zone(zone_name)
+    if zone is None:
+        raise ActionRefused(
+            f"{zone_name!r} is not a time zone: a wall-clock time cannot be placed in it."
+        )
     utc = moment.replace(tzinfo=zone).astimezone(timezone.utc)
     if utc.astimezone(zone).replace(tzinfo=None) != moment:
         raise ActionRefused(
@@ -152,6 +166,18 @@ def callback_utc(moment: datetime, zone_name: str) -> datetime:
             "then): pick another time."
         )
     return utc
+
+
+def _lead_zone(lead_id: int, name: str) -> ZoneInfo:
+    """The lead's zone, which a callback is set and shown in; refused when it has none (a zone
+    another program wrote, which the warehouse shows blank)."""
+    zone = find_zone(name)
+    if zone is None:
+        raise ActionRefused(
+            f"lead {lead_id}'s time zone {name!r} is not a time zone, so no callback can be set "
+            "in its local time: log the call without one, and have the lead's zone corrected."
+        )
+    return zone
 
 
 def _reach_you_waiting(connection: sa.Connection, lead_id: int) -> bool:

@@ -177,6 +177,8 @@ def run_action(
     """
     now = _utc(now or utcnow())
     _check_action_id(action_id)
+    if actor_id is not None:
+        actor_id = whole(actor_id, "staff id")
     who = (actor_id, integration_id)
     if isinstance(target, sa.Connection):
         return _run(target, action, work, action_id, who, now, staff)
@@ -489,6 +491,19 @@ class Action:
 
 
 # Input checks ----------------------------------------------------------------------------------
+
+
+def whole(value: Any, what: str, *, none: bool = False) -> int | None:
+    """An id, version or count as a plain ``int`` (None stays None with ``none``); refused
+    when it is not a whole number.
+
+    Ids taken from a dataframe are numpy integers, which the database drivers do not take as
+    numbers (SQLite binds one as a blob, which matches no row) and JSON does not write."""
+    if value is None and none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise ActionRefused(f"{what} {value!r} is not a whole number.")
+    return int(value)
 
 
 def seen_versions(leads: Any, limit: int = BULK_LIMIT) -> dict[int, int]:

@@ -14,6 +14,7 @@ from crm.actions.core import (
     clean_note,
     run_action,
     seen_versions,
+    whole,
 )
 from crm.actions.leads import assign_leads
 from crm.actions.text import printable
@@ -37,6 +38,8 @@ def assign_failed_deposit(
 ) -> ActionResult:
     """Assign the lead of a declined deposit to an AM, with a note stating the decline reason
     (and the manager's words after it), so the AM can help the client deposit."""
+    deposit_id = whole(deposit_id, "deposit id")
+    am_id = whole(am_id, "account manager", none=True)
     extra = clean_note(note, required=False)
 
     def work(action: Action) -> str:
@@ -88,6 +91,8 @@ def assign_for_upsale(
     now: datetime | None = None,
 ) -> ActionResult:
     """A self deposit: assign its lead to an AM for upsale, as a high-priority lead."""
+    deposit_id = whole(deposit_id, "deposit id")
+    am_id = whole(am_id, "account manager", none=True)
     text = clean_note(note, required=False)
 
     def work(action: Action) -> str:
@@ -133,6 +138,7 @@ def record_on_target_board(
 
     The lead itself does not change, so no version is checked.
     """
+    deposit_id = whole(deposit_id, "deposit id")
 
     def work(action: Action) -> str:
         deposit = _deposit(action, deposit_id)
@@ -193,6 +199,8 @@ def approve_compliance(
     now: datetime | None = None,
 ) -> ActionResult:
     """Compliance approved after a deposit: the client goes to a retention AM."""
+    lead_id = whole(lead_id, "lead id")
+    am_id = whole(am_id, "account manager", none=True)
 
     def work(action: Action) -> str:
         rows = action.lock_leads(

@@ -20,6 +20,7 @@ from crm.actions.core import (
     ids_text,
     run_action,
     seen_versions,
+    whole,
 )
 from crm.models import ASSIGNMENT_REASONS, AppliedAction, Assignment, AuditLog, Note
 
@@ -48,6 +49,7 @@ def assign(
     The retention reason moves the leads to the retention desk; any other keeps each on its
     desk, and the AM must work on that desk. Every assignment is kept in ``assignments``.
     """
+    am_id = whole(am_id, "account manager", none=True)
     _check_reason(reason)
     seen = seen_versions(leads)
     note = clean_note(note, required=False)
@@ -145,6 +147,7 @@ def add_note(
     now: datetime | None = None,
 ) -> ActionResult:
     """A note on a lead. It changes no state of the lead, so it checks no version."""
+    lead_id = whole(lead_id, "lead id")
     text = clean_note(body, required=True)
 
     def work(action: Action) -> str:

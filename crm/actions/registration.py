@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 
@@ -20,6 +19,7 @@ from crm.actions.core import (
     run_action,
 )
 from crm.actions.text import check_text
+from crm.time_zones import is_time_zone
 
 REQUIRED = ("first_name", "last_name", "email", "phone", "country", "time_zone", "language")
 # What a new lead is, whatever the caller passes: nobody owns or has touched it yet.
@@ -119,10 +119,8 @@ def _check(number: int, person: Mapping) -> None:
             check_text(value, f"registration {number}: {field.replace('_', ' ')}")
     if "@" not in person["email"]:
         raise ActionRefused(f"registration {number}: {person['email']!r} is not an email address.")
-    try:
-        ZoneInfo(person["time_zone"])
-    except (ZoneInfoNotFoundError, ValueError):
+    if not is_time_zone(person["time_zone"]):
         raise ActionRefused(
             f"registration {number}: {person['time_zone']!r} is not a time zone; use an IANA "
             "name like Europe/London."
-        ) from None
+        )

@@ -7,7 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from functools import partial
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -415,6 +417,56 @@ def test_lead_ids_from_a_dataframe_are_taken(floor):
     assert result.versions == {ids["owned"]: 3}
 
 
+# Every action, with each id and version as numpy integers, as a page takes them from a dataframe
+# (issue 26: a numpy lead id got "there is no lead 18": SQLite bound it as a blob).
+NUMPY_CALLS = {
+    "add_note": lambda ids, n: partial(
+        actions.add_note,
+        actor_id=n(ids["Maria"]), lead_id=n(ids["owned"]), body="Call after 6."
+    ),
+    "log_call": lambda ids, n: partial(
+        actions.log_call,
+        actor_id=n(ids["Alice"]), lead_id=n(ids["owned"]), version=n(2), outcome="no_answer",
+        duration_s=n(30), callback_at=datetime(2026, 3, 11, 10, 0),
+    ),
+    "assign": lambda ids, n: partial(
+        actions.assign,
+        actor_id=n(ids["Maria"]), leads={n(ids["new1"]): n(1)}, am_id=n(ids["Bob"]),
+        reason="new_lead",
+    ),
+    "star": lambda ids, n: partial(
+        actions.star, actor_id=n(ids["Maria"]), leads={n(ids["owned"]): n(2)}
+    ),
+    "assign_failed_deposit": lambda ids, n: partial(
+        actions.assign_failed_deposit,
+        actor_id=n(ids["Maria"]), deposit_id=n(ids["declined"]), am_id=n(ids["Bob"]),
+        version=n(3),
+    ),
+    "assign_for_upsale": lambda ids, n: partial(
+        actions.assign_for_upsale,
+        actor_id=n(ids["Maria"]), deposit_id=n(ids["self"]), am_id=n(ids["Bob"]), version=n(1)
+    ),
+    "record_on_target_board": lambda ids, n: partial(
+        actions.record_on_target_board,
+        actor_id=n(ids["Maria"]), deposit_id=n(ids["owned_deposit"])
+    ),
+    "approve_compliance": lambda ids, n: partial(
+        actions.approve_compliance,
+        actor_id=n(ids["Maria"]), lead_id=n(ids["client"]), version=n(1), am_id=n(ids["Rita"])
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", NUMPY_CALLS)
+def test_numpy_ids_are_taken_by_every_action(floor, name):
+    engine, ids = floor
+    first = NUMPY_CALLS[name](ids, np.int64)(engine, action_id="n", now=NOW)
+    assert not first.replayed
+    assert counts(engine)["applied_actions"] == 1
+    # The result names plain ids, which session state and JSON keep.
+    assert all(type(lead_id) is int and type(v) is int for lead_id, v in first.versions.items())
+
+
 def test_an_empty_end_of_shift_changes_nothing(floor):
     engine, ids = floor
     result = actions.end_of_shift(
@@ -465,6 +517,37 @@ def test_no_answer_sets_the_callback_in_the_leads_zone_and_assigns_for_follow_up
         f"no answer: callback Wed 11 Mar 10:00 in the lead's time (Asia/Tokyo); lead "
         f"{ids['owned']} assigned to Alice for follow-up."
     )
+
+
+def test_a_callback_on_a_lead_whose_zone_is_not_a_zone_is_refused(floor):
+    """Another program wrote a zone that is none: the callback, set in the lead's local time,
+    is refused in one line (not a ZoneInfoNotFoundError); a call without one is logged."""
+    engine, ids = floor
+    with engine.begin() as connection:
+        connection.execute(
+            T["leads"]
+            .update()
+            .where(T["leads"].c.id == ids["owned"])
+            .values(time_zone="Mars/Olympus_Mons")
+        )
+    local, utc = datetime(2026, 3, 11, 10, 0), datetime(2026, 3, 11, 1, 0, tzinfo=timezone.utc)
+    for callback in (local, utc):
+        refused(
+            engine,
+            lambda callback=callback: actions.log_call(
+                engine, actor_id=ids["Alice"], action_id="c", lead_id=ids["owned"], version=2,
+                outcome="no_answer", duration_s=30, callback_at=callback, now=NOW,
+            ),
+            rf"lead {ids['owned']}'s time zone 'Mars/Olympus_Mons' is not a time zone, so no "
+            "callback can be set",
+        )  # fmt: skip
+    with pytest.raises(ActionRefused, match="'Mars/Olympus_Mons' is not a time zone"):
+        actions.callback_utc(datetime(2026, 3, 11, 10, 0), "Mars/Olympus_Mons")
+    result = actions.log_call(
+        engine, actor_id=ids["Alice"], action_id="c", lead_id=ids["owned"], version=2,
+        outcome="connected", duration_s=30, now=NOW,
+    )  # fmt: skip
+    assert result.message == f"connected call logged for lead {ids['owned']}."
 
 
 def test_a_callback_across_the_clocks_change_is_stored_in_utc(floor):
@@ -732,6 +815,8 @@ def test_a_registration_creates_the_lead_and_queues_the_welcome_mail(floor):
         ({"email": ""}, "registration 1 has no email"),
         ({"email": "zoe.example.com"}, "is not an email address"),
         ({"time_zone": "Mars/Olympus"}, "'Mars/Olympus' is not a time zone"),
+        ({"time_zone": "America"}, "'America' is not a time zone"),  # a folder of the database
+        ({"time_zone": "localtime"}, "'localtime' is not a time zone"),  # this machine's zone
     ],
 )
 def test_registration_refusals(floor, change, match):

@@ -11,6 +11,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
+import duckdb
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -107,6 +108,19 @@ def test_every_lead_time_zone_is_a_real_iana_zone_across_regions(demo):
     regions = {zone.split("/")[0] for zone in zones}
     assert {"Europe", "America", "Asia", "Africa"} <= regions
     assert "Asia/Dubai" in zones or "Asia/Riyadh" in zones  # the Middle East
+
+
+def test_every_zone_the_demo_and_simulator_give_is_one_the_crm_and_warehouse_take():
+    """Leads (the demo and the simulator draw from the markets) and teams: a zone that the
+    action layer refuses, or that DuckDB does not know, would leave the lead's local time blank."""
+    from crm.demo import reference
+    from crm.time_zones import is_time_zone
+
+    zones = {zone for market in reference.MARKETS for zone in market.time_zones}
+    zones |= {zone for _name, _desk, zone in reference.TEAMS}
+    warehouse = {name for (name,) in duckdb.sql("SELECT name FROM pg_timezone_names()").fetchall()}
+    assert [zone for zone in sorted(zones) if not is_time_zone(zone)] == []
+    assert sorted(zones - warehouse) == []
 
 
 def test_deposits_are_long_tailed_in_several_currencies(demo):

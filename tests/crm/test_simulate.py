@@ -447,13 +447,27 @@ def test_sqlite_and_postgresql_get_the_same_rows(
     try:
         for engine in engines:
             build_crm(engine)
-            run_ticks(engine, ticks=30, rate=3.0, seed=8, dt=5.0)
+            last, _ = run_ticks(engine, ticks=30, rate=3.0, seed=8, dt=5.0)
         for table in ("leads", "platform_sessions", "calls", "deposit_attempts", "email_outbox"):
-            assert rows_of(engines[0], table) == rows_of(engines[1], table), table
+            assert simulated_rows(engines[0], table, last) == simulated_rows(
+                engines[1], table, last
+            ), table
     finally:
         for engine in engines:
             engine.dispose()
         postgres_server.drop_database(name)
+
+
+def simulated_rows(engine: sa.Engine, table: str, last: datetime) -> list[tuple]:
+    """The rows, with the simulated clock's stamps as they are and the database's own marked
+    as such: a row a tick writes twice keeps its ``updated_at`` the second time, so the database
+    stamps it (migration 0007) from its own clock, which each database reads apart."""
+    stamped = T[table].c.keys().index("updated_at")
+    return [
+        tuple("stamped by the database" if i == stamped and value > last else value
+              for i, value in enumerate(row))
+        for row in rows_of(engine, table)
+    ]  # fmt: skip
 
 
 def twin_engine(engine: sa.Engine, request: pytest.FixtureRequest, tmp_path: Path):

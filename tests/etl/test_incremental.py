@@ -731,3 +731,83 @@ def test_a_transaction_open_during_a_run_reaches_the_warehouse_when_it_commits(
     full = warehouse_paths(tmp_path / "full.duckdb")
     etl(crm_engine, full, full=True, moment=stamp + timedelta(minutes=17))
     assert snapshot(paths) == snapshot(full)
+
+
+def test_changes_made_outside_starboard_reach_the_warehouse(crm_engine, tmp_path):
+    """Another program writes the CRM with plain UPDATEs that leave updated_at alone: the
+    database stamps the rows (migration 0007), so incremental runs pick the changes up and give
+    what a full run gives."""
+    build_small_crm(crm_engine)
+    paths = warehouse_paths(tmp_path / "incremental.duckdb")
+    began = utcnow()
+    etl(crm_engine, paths, moment=began)
+    first_edits = [
+        "UPDATE leads SET balance = '123.45', am_id = 4 WHERE id = 1",
+        "UPDATE calls SET outcome = 'no_answer' WHERE id = 1",
+        "UPDATE deposit_attempts SET status = 'declined', decline_reason = 'card expired' "
+        "WHERE id = 4",
+        "UPDATE staff SET name = 'Bea Brook-Ames' WHERE id = 3",
+    ]
+    second_edits = [
+        "UPDATE support_tickets SET status = 'closed' WHERE id = 2",
+        "UPDATE am_targets SET target_ftds = 5 WHERE id = 2",
+        "UPDATE platform_sessions SET logout_at = last_seen_at WHERE id = 2",
+        "UPDATE notes SET body = 'call back on Friday' WHERE id = 1",
+    ]
+    for minutes, edits in ((1, first_edits), (2, second_edits)):
+        with crm_engine.begin() as connection:
+            for edit in edits:
+                connection.exec_driver_sql(edit)
+        etl(crm_engine, paths, moment=began + timedelta(minutes=minutes))
+    full = warehouse_paths(tmp_path / "full.duckdb")
+    etl(crm_engine, full, full=True, moment=began + timedelta(minutes=2))
+    assert snapshot(paths) == snapshot(full)
+    reader = Warehouse(paths)
+    try:
+        seen = reader.sql(
+            "SELECT (SELECT balance FROM mart_lead_priority WHERE lead_id = 1), "
+            "(SELECT am_name FROM mart_lead_priority WHERE lead_id = 1), "
+            "(SELECT status FROM mart_support_tickets WHERE ticket_id = 2), "
+            "(SELECT count(*) FROM mart_activity_log WHERE summary = 'call back on Friday')"
+        ).to_pylist()[0]
+    finally:
+        reader.close()
+    assert list(seen.values()) == [Decimal("123.45"), "Cid Cole", "closed", 1]
+
+
+def test_the_run_counts_every_row_readers_find_in_quarantine(crm_engine, tmp_path):
+    """The run line and the run log count what the snapshot's quarantine holds, orphans too.
+    The small brokerage holds 5 (lead 5, call 7, deposits 6 and 7, lead 5's session 8). Cara
+    (lead 3) is broken: she and her 10 rows (sessions 4-6, call 5, deposits 3-4, assignment 4,
+    mail 3, tickets 3-4) make 16. On SQLite Dan (lead 4) is also deleted with the foreign keys
+    off, as another program may: his session 7, mail 4 and ticket 5 become orphans (his call 7
+    and deposits 6-7 were quarantined already): 19."""
+    build_small_crm(crm_engine)
+    paths = warehouse_paths(tmp_path / "wh.duckdb")
+    etl(crm_engine, paths)
+    with crm_engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # outside a transaction, where SQLite takes it
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
+        with connection.begin():
+            connection.execute(
+                sa.update(T["leads"]).where(T["leads"].c.id == 3).values(email="broken")
+            )
+            if sqlite:
+                connection.execute(sa.delete(T["leads"]).where(T["leads"].c.id == 4))
+    summary = etl(crm_engine, paths, moment=AS_OF + timedelta(minutes=1))
+    expected = 19 if sqlite else 16
+    reader = Warehouse(paths)
+    try:
+        held = reader.sql("SELECT count(*) AS n FROM quarantine").to_pylist()[0]["n"]
+        logged = reader.sql(
+            "SELECT rows_quarantined FROM etl_runs ORDER BY run_id DESC LIMIT 1"
+        ).to_pylist()[0]["rows_quarantined"]
+        per_table = reader.sql(
+            "SELECT sum(rows_quarantined) AS n FROM etl_run_tables WHERE run_id = $run",
+            {"run": summary.run_id},
+        ).to_pylist()[0]["n"]
+    finally:
+        reader.close()
+    assert (summary.quarantined, held, logged, per_table) == (expected,) * 4
+    assert f"{expected} quarantined" in summary.line()

@@ -319,8 +319,15 @@ def test_bad_rows_are_quarantined_with_their_reason_and_counted(small_warehouse)
         ("platform_sessions", "8"): "lead 5 is missing or quarantined",
     }
     summary = small_warehouse.summary
-    assert summary.quarantined == 4  # the orphan is listed, not counted as a bad row
-    assert "4 quarantined" in summary.line()
+    assert summary.quarantined == 5  # every row readers find in quarantine, the orphan too
+    assert "5 quarantined" in summary.line()
+    run = rows(small_warehouse, "SELECT rows_quarantined FROM etl_runs")[-1]
+    assert run["rows_quarantined"] == 5
+    tables = by_key(rows(small_warehouse, "SELECT * FROM etl_run_tables"), "table_name")
+    held = {
+        name: row["rows_quarantined"] for name, row in tables.items() if row["rows_quarantined"]
+    }
+    assert held == {"leads": 1, "calls": 1, "deposit_attempts": 2, "platform_sessions": 1}
 
 
 def test_run_is_logged_with_rows_and_watermarks(small_warehouse):
@@ -349,7 +356,7 @@ def test_run_is_logged_with_rows_and_watermarks(small_warehouse):
         ("America/New_York", "08:00", False),  # EDT since 8 March: before 09:00
         ("America/Sao_Paulo", "09:00", True),  # UTC-3: 09:00 is the first minute inside
         ("Asia/Kolkata", "17:30", True),  # UTC+5:30
-        (None, "12:00", True),  # no zone: UTC
+        (None, None, None),  # a zone the warehouse does not know: no local time
     ],
 )
 def test_snapshots_carry_local_time_and_calling_hours_macros(small_warehouse, zone, local, inside):

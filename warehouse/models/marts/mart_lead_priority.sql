@@ -59,7 +59,10 @@ joined as (
         list_min(list_transform(live_sessions, lambda s: s.login_at)) as online_since,
         leads.balance,
         leads.currency,
-        cast(round(leads.balance * currencies.usd_rate, 2) as decimal(18, 2)) as balance_usd,
+        -- NULL where it would not fit (an absurd balance or rate): one lead never fails the run.
+        try_cast(
+            round(cast(leads.balance as decimal(38, 2)) * currencies.usd_rate, 2) as decimal(18, 2)
+        ) as balance_usd,
         coalesce(activity.deposits, 0) as deposits,
         cast(coalesce(activity.deposit_usd, 0) as decimal(18, 2)) as deposit_usd,
         activity.last_deposit_at,

@@ -20,8 +20,12 @@ final as (
         *,
         case
             when period_start is null or period_end is null or period_end < period_start
-                then 'target period missing or reversed'
+                or period_start < date '0001-01-01' or period_end > date '9999-12-31'
+                then 'target period missing, reversed or endless'
             when target_usd is null or target_usd < 0 then 'target amount missing or negative'
+            when target_usd > 1000000000 then 'target amount over 1,000,000,000 USD'
+            when target_ftds is null then 'target_ftds missing or not a whole number'
+            when am_id is null then 'am_id missing or not a whole number'
         end as quarantine_reason
     from typed
 )

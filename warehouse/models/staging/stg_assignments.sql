@@ -25,6 +25,15 @@ final as (
         case
             when assigned_at is null then 'assigned_at missing or not a time'
             when assigned_at > getvariable('future_after') then 'assigned_at in the future'
+            when assigned_at < getvariable('past_before') then 'assigned_at before 2000'
+            when reason is null or reason not in (
+                'new_lead', 'follow_up', 'failed_deposit', 'upsale', 'retention', 'reassignment'
+            ) then 'unknown reason ' || coalesce(reason, 'NULL')
+            when to_desk is null or to_desk not in ('conversion', 'retention')
+                then 'unknown desk ' || coalesce(to_desk, 'NULL')
+            when from_desk not in ('conversion', 'retention') then 'unknown desk ' || from_desk
+            when lead_id is null then 'lead_id missing or not a whole number'
+            when to_am_id is null then 'to_am_id missing or not a whole number'
         end as quarantine_reason
     from typed
 )

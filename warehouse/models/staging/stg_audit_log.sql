@@ -21,7 +21,9 @@ final as (
     select
         *,
         case
-            when acted_at is null then 'at missing or not a time'
+            when acted_at is null
+                or acted_at not between getvariable('earliest') and getvariable('latest')
+                then 'at missing or not a time'
         end as quarantine_reason
     from typed
 )

@@ -21,9 +21,13 @@ final as (
         case
             when started_at is null then 'started_at missing or not a time'
             when started_at > getvariable('future_after') then 'started_at in the future'
+            when started_at < getvariable('past_before') then 'started_at before 2000'
             when duration_s is null or duration_s < 0 then 'duration missing or negative'
-            when outcome not in ('connected', 'no_answer', 'busy', 'voicemail', 'wrong_number')
+            when outcome is null
+                or outcome not in ('connected', 'no_answer', 'busy', 'voicemail', 'wrong_number')
                 then 'unknown outcome ' || coalesce(outcome, 'NULL')
+            when lead_id is null then 'lead_id missing or not a whole number'
+            when am_id is null then 'am_id missing or not a whole number'
         end as quarantine_reason
     from typed
 )

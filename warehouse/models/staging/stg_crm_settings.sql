@@ -14,7 +14,17 @@ typed as (
 final as (
     select
         *,
-        cast(null as varchar) as quarantine_reason
+        -- Pages read the calling hours as HH:MM-HH:MM (crm.settings.CallingHours); without
+        -- them they use 09:00-20:00.
+        case
+            when setting_key = 'calling_hours' and not (
+                regexp_full_match(
+                    coalesce(setting_value, ''),
+                    '([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]'
+                )
+                and split_part(setting_value, '-', 1) < split_part(setting_value, '-', 2)
+            ) then 'calling hours ' || coalesce(setting_value, 'NULL') || ' are not HH:MM-HH:MM'
+        end as quarantine_reason
     from typed
 )
 

@@ -29,10 +29,23 @@ final as (
         case
             when amount is null or amount <= 0 then 'amount missing or not positive'
             when amount_usd is null or amount_usd < 0 then 'USD amount missing or negative'
-            when currency not in (select currency from stg_currencies)
-                then 'unknown currency ' || coalesce(currency, 'NULL')
+            -- Beyond any deposit: two such would overflow the sums of a day (DECIMAL(18,2)).
+            when amount_usd > 1000000000 then 'USD amount over 1,000,000,000'
+            -- Any currency the CRM lists (see stg_leads).
+            when currency not in (
+                select currency from stg_currencies
+                union all select row_key from quarantine where table_name = 'currencies'
+            ) then 'unknown currency ' || coalesce(currency, 'NULL')
             when created_at is null then 'created_at missing or not a time'
             when created_at > getvariable('future_after') then 'created_at in the future'
+            when created_at < getvariable('past_before') then 'created_at before 2000'
+            when method is null or method not in ('card', 'wire', 'e_wallet', 'crypto')
+                then 'unknown method ' || coalesce(method, 'NULL')
+            when status is null or status not in ('approved', 'declined', 'pending')
+                then 'unknown status ' || coalesce(status, 'NULL')
+            when lead_id is null then 'lead_id missing or not a whole number'
+            when is_self_deposit is null then 'is_self_deposit missing or not true or false'
+            when is_ftd is null then 'is_ftd missing or not true or false'
         end as quarantine_reason
     from typed
 )

@@ -24,6 +24,15 @@ final as (
         case
             when queued_at is null then 'created_at missing or not a time'
             when queued_at > getvariable('future_after') then 'created_at in the future'
+            when queued_at < getvariable('past_before') then 'created_at before 2000'
+            when template is null or template not in ('welcome', 'reach_you')
+                then 'unknown template ' || coalesce(template, 'NULL')
+            when status is null or status not in ('queued', 'sent', 'failed')
+                then 'unknown status ' || coalesce(status, 'NULL')
+            when lead_id is null then 'lead_id missing or not a whole number'
+            when attempts is null then 'attempts missing or not a whole number'
+            when sent_at not between getvariable('earliest') and getvariable('latest')
+                then 'sent_at not a time'
         end as quarantine_reason
     from typed
 )

@@ -20,6 +20,9 @@ final as (
         case
             when created_at is null then 'created_at missing or not a time'
             when created_at > getvariable('future_after') then 'created_at in the future'
+            when created_at < getvariable('past_before') then 'created_at before 2000'
+            when lead_id is null then 'lead_id missing or not a whole number'
+            when author_id is null then 'author_id missing or not a whole number'
         end as quarantine_reason
     from typed
 )

@@ -21,7 +21,13 @@ final as (
         case
             when login_at is null then 'login_at missing or not a time'
             when login_at > getvariable('future_after') then 'login_at in the future'
+            when login_at < getvariable('past_before') then 'login_at before 2000'
+            when last_seen_at is null then 'last_seen_at missing or not a time'
+            when last_seen_at > getvariable('future_after') then 'last_seen_at in the future'
             when last_seen_at < login_at then 'last seen before login'
+            when lead_id is null then 'lead_id missing or not a whole number'
+            when logout_at not between getvariable('earliest') and getvariable('latest')
+                then 'logout_at not a time'
         end as quarantine_reason
     from typed
 )

@@ -22,8 +22,11 @@ final as (
     select
         *,
         case
-            when role not in ('admin', 'sales_manager', 'lead_manager', 'account_manager', 'executive')
+            when role is null
+                or role not in ('admin', 'sales_manager', 'lead_manager', 'account_manager', 'executive')
                 then 'unknown role ' || coalesce(role, 'NULL')
+            when desk not in ('conversion', 'retention') then 'unknown desk ' || desk
+            when is_active is null then 'is_active missing or not true or false'
         end as quarantine_reason
     from typed
 )

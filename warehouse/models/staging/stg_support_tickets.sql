@@ -23,6 +23,14 @@ final as (
         case
             when opened_at is null then 'opened_at missing or not a time'
             when opened_at > getvariable('future_after') then 'opened_at in the future'
+            when opened_at < getvariable('past_before') then 'opened_at before 2000'
+            when priority is null or priority not in ('low', 'normal', 'high', 'urgent')
+                then 'unknown priority ' || coalesce(priority, 'NULL')
+            when status is null or status not in ('open', 'pending', 'closed')
+                then 'unknown status ' || coalesce(status, 'NULL')
+            when lead_id is null then 'lead_id missing or not a whole number'
+            when closed_at not between getvariable('earliest') and getvariable('latest')
+                then 'closed_at not a time'
         end as quarantine_reason
     from typed
 )

@@ -20,7 +20,12 @@ final as (
         *,
         case
             when amount_usd is null or amount_usd <= 0 then 'amount missing or not positive'
+            when amount_usd > 1000000000 then 'amount over 1,000,000,000 USD'
+            when recorded_at is null then 'recorded_at missing or not a time'
+            when am_id is null then 'am_id missing or not a whole number'
+            when deposit_id is null then 'deposit_id missing or not a whole number'
             when recorded_at > getvariable('future_after') then 'recorded_at in the future'
+            when recorded_at < getvariable('past_before') then 'recorded_at before 2000'
         end as quarantine_reason
     from typed
 )

@@ -16,7 +16,8 @@ final as (
     select
         *,
         case
-            when desk not in ('conversion', 'retention') then 'unknown desk ' || coalesce(desk, 'NULL')
+            when desk is null or desk not in ('conversion', 'retention')
+                then 'unknown desk ' || coalesce(desk, 'NULL')
         end as quarantine_reason
     from typed
 )
