@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -80,18 +80,58 @@ _TYPES = {
 }
 
 
+# The times a live read takes: the ETL quarantines a time before 2000 or one that is no time
+# (PostgreSQL's infinities, which the driver cannot load; a text on SQLite).
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(9999, 12, 31, tzinfo=timezone.utc)
+# What a bad value raises when it is made a Python or Arrow value.
+_BAD_VALUE = (ValueError, TypeError, ArithmeticError, OverflowError, pa.ArrowException)
+
+
 @cache
-def _statement(name: str, schema: pa.Schema) -> sa.TextClause:
+def _statement(name: str, schema: pa.Schema | None) -> sa.TextClause:
+    statement = sa.text((QUERIES_DIR / f"{name}.sql").read_text())
+    if schema is None:
+        return statement
     typed = {field.name: _TYPES[field.type] for field in schema if field.type in _TYPES}
-    return sa.text((QUERIES_DIR / f"{name}.sql").read_text()).columns(**typed)
+    return statement.columns(**typed)
 
 
 def _read(engine: sa.Engine, name: str, schema: pa.Schema, **params: datetime) -> list[dict]:
-    statement = _statement(name, schema).bindparams(
-        *(sa.bindparam(key, type_=UTCDateTime()) for key in params)
-    )
+    """The rows of ``crm/queries/<name>.sql`` as ``schema`` types them. A row holding a value
+    that is not of its type (written by another program: a text in a money column on SQLite)
+    is left out, as the ETL quarantines it, instead of failing the read for every viewer."""
+    params = {"earliest": EARLIEST, "latest": LATEST, **params}
+    binds = [sa.bindparam(key, type_=UTCDateTime()) for key in params]
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(_statement(name, schema).bindparams(*binds), params)
+            kept = [dict(row) for row in rows.mappings()]
+        pa.Table.from_pylist(kept, schema=schema)
+        return kept
+    except _BAD_VALUE:
+        pass
+    # The slow way, only when some row is bad: each row typed on its own.
     with engine.connect() as connection:
-        return [dict(row) for row in connection.execute(statement, params).mappings()]
+        rows = connection.execute(_statement(name, None).bindparams(*binds), params)
+        raw = [dict(row) for row in rows.mappings()]
+    dialect = engine.dialect
+    processors = {
+        field.name: _TYPES[field.type].result_processor(dialect, None)
+        for field in schema
+        if field.type in _TYPES
+    }
+    kept = []
+    for row in raw:
+        try:
+            for column, process in processors.items():
+                if process is not None:
+                    row[column] = process(row[column])
+            pa.Table.from_pylist([row], schema=schema)
+        except _BAD_VALUE:
+            continue
+        kept.append(row)
+    return kept
 
 
 def online_leads(engine: sa.Engine, now: datetime) -> pa.Table:

@@ -1,13 +1,18 @@
 -- live_online: the leads online now, read from the CRM itself (not the warehouse): a platform
 -- session not logged out and seen at or after seen_after (5 minutes before now), since the
 -- earliest login among such sessions. One row per lead, with the lead's owner, desk, status
--- and balance as the CRM has them now. The `last_seen_at` index finds the sessions.
+-- and balance as the CRM has them now. The `last_seen_at` index finds the sessions. Times
+-- outside [earliest, latest) are left out as the ETL quarantines them (PostgreSQL's infinity
+-- cannot even be loaded by the driver; on SQLite a text that is no time sorts after digits).
 -- Materialized first: grouping straight from the table, SQLite walks the lead_id index
 -- (for the order) over every session instead of the few seen lately.
 with recent as materialized (
     select lead_id, login_at, last_seen_at
     from platform_sessions
     where last_seen_at >= :seen_after
+      and last_seen_at < :latest
+      and login_at >= :earliest
+      and login_at < :latest
       and logout_at is null
 ),
 

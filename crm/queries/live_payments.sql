@@ -1,10 +1,14 @@
 -- live_payments: the deposit attempts the CRM wrote or changed at or after `since` (by
 -- `updated_at`, indexed), as mart_payments has them, for the payment options log's live tail.
 -- An attempt of an unknown currency, which the ETL quarantines, is left out here too (and
--- crm/live.py leaves out the amounts it refuses: money is text on SQLite).
+-- crm/live.py leaves out the amounts it refuses: money is text on SQLite); so is a creation
+-- time outside [earliest, latest), as in live_online.
 with changed as (
     select * from deposit_attempts
     where updated_at >= :since
+      and updated_at < :latest
+      and created_at >= :earliest
+      and created_at < :latest
 ),
 
 final as (

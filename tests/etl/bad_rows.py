@@ -310,8 +310,12 @@ def fix_rows(engine: sa.Engine, fixed: list[tuple[str, str, Bad]]) -> None:
     """Put the good value back in each row, with a plain UPDATE again."""
     with engine.begin() as connection:
         for table, key, kind in fixed:
-            good = good_row(kind.table, int(key)).get(kind.column)  # absent: NULL
-            key_column = T[table].c.id if "id" in T[table].c else T[table].c.key
+            # A currency's or a setting's key is a text; their good values do not depend on it.
+            row_id = int(key) if key.isdigit() else FIRST_ID
+            good = good_row(kind.table, row_id).get(kind.column)  # absent: NULL
+            key_column = next(
+                T[table].c[name] for name in ("id", "code", "key") if name in T[table].c
+            )
             connection.execute(
                 sa.update(T[table])
                 .where(key_column == type(key_column.type.python_type())(key))

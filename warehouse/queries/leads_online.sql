@@ -8,7 +8,17 @@
 -- `online_seconds` is the time since the live session's login, at $now; `local_time` and
 -- `inside_calling_hours` as in leads_report.
 with matched as (
-    select live_online.*, leads.priority_score
+    -- The CRM's zone as staging keeps it: one the warehouse does not know is blank (a lead's
+    -- local time then unknown) instead of failing the page for everyone.
+    select
+        live_online.* replace (
+            case
+                when trim(live_online.time_zone) = '' then 'UTC'
+                when live_online.time_zone in (select name from pg_timezone_names())
+                    then live_online.time_zone
+            end as time_zone
+        ),
+        leads.priority_score
     from live_online
     left join mart_lead_priority as leads using (lead_id)
     where ($am_id is null or live_online.am_id = $am_id)
