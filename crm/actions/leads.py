@@ -407,7 +407,9 @@ def _status_after(status: str, reason: str) -> str:
     if reason == "retention":
         return "retention"
     if reason == "follow_up":
-        return "follow_up"
+        # A client who has deposited stays converted (or on retention) while an AM chases a
+        # callback: the funnel does not step back because a call went unanswered.
+        return status if status in ("converted", "retention") else "follow_up"
     # A new lead (or one given up on) becomes work again; a further stage is kept.
     return "assigned" if status in ("new", "lost") else status
 

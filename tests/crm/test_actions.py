@@ -519,6 +519,25 @@ def test_no_answer_sets_the_callback_in_the_leads_zone_and_assigns_for_follow_up
     )
 
 
+@pytest.mark.parametrize("status", ["converted", "retention"])
+def test_no_answer_from_a_client_keeps_the_client_s_status(floor, status):
+    """A client who has deposited and misses a call stays converted (or on retention): the
+    callback is set and the AM follows up, but the funnel does not step back to follow-up."""
+    engine, ids = floor
+    with engine.begin() as connection:
+        connection.execute(
+            T["leads"].update().where(T["leads"].c.id == ids["owned"]).values(status=status)
+        )
+    actions.log_call(
+        engine, actor_id=ids["Alice"], action_id="c", lead_id=ids["owned"], version=2,
+        outcome="no_answer", duration_s=30, callback_at=datetime(2026, 3, 11, 10, 0), now=NOW,
+    )  # fmt: skip
+    row = lead(engine, ids["owned"])
+    assert (row.status, row.callback_at) == (status, datetime(2026, 3, 11, 1, tzinfo=timezone.utc))
+    (history,) = rows(engine, "assignments")
+    assert (history.to_am_id, history.reason) == (ids["Alice"], "follow_up")
+
+
 def test_a_callback_on_a_lead_whose_zone_is_not_a_zone_is_refused(floor):
     """Another program wrote a zone that is none: the callback, set in the lead's local time,
     is refused in one line (not a ZoneInfoNotFoundError); a call without one is logged."""
