@@ -79,13 +79,25 @@ def add_form() -> None:
         name.text_input("Full name", key="staff.add.name")
         email.text_input("Work email", key="staff.add.email")
         role, desk, team = st.columns(3)
-        role.selectbox("Role", ROLES, format_func=ROLE_NAMES.get, key="staff.add.role")
+        # No role is preselected: one click must not make an admin (as for a role change).
+        role.selectbox(
+            "Role",
+            ROLES,
+            index=None,
+            placeholder="Choose a role",
+            format_func=ROLE_NAMES.get,
+            key="staff.add.role",
+        )
         desk.selectbox("Desk (AMs)", [NO_DESK, *DESKS], key="staff.add.desk")
         team.selectbox("Team (AMs)", [NO_TEAM, *_teams()], key="staff.add.team")
         zone, password = st.columns(2)
         zone.text_input("Time zone", value="UTC", key="staff.add.zone")
         password.text_input(
             "Password (10 characters or more)", type="password", key="staff.add.password"
+        )
+        st.checkbox(
+            "If admin: yes, every page, every action, and these accounts",
+            key="staff.add.admin_confirmed",
         )
         st.form_submit_button("Add", on_click=_add)
 
@@ -188,13 +200,22 @@ def _add() -> None:
     state = st.session_state
     team = _choice(state["staff.add.team"], NO_TEAM)
     password = state.get("staff.add.password") or None
+    role = state.get("staff.add.role")
+    if role is None:
+        state[ERROR_KEY] = "Choose the person's role: nothing was added."
+        return
+    if role == "admin" and not state.get("staff.add.admin_confirmed"):
+        state[ERROR_KEY] = (
+            "A new admin gets every right: tick the box to confirm it. Nothing was added."
+        )
+        return
     _act(
         lambda engine, actor_id: staff.add_staff(
             engine,
             actor_id=actor_id,
             name=state["staff.add.name"],
             email=state["staff.add.email"],
-            role=state["staff.add.role"],
+            role=role,
             desk=_choice(state["staff.add.desk"], NO_DESK),
             team_id=_teams()[team] if team else None,
             time_zone=(state["staff.add.zone"] or "").strip() or "UTC",

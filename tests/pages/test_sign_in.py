@@ -462,6 +462,35 @@ def test_a_role_change_starts_from_the_current_role_and_admin_needs_a_confirmati
     assert staff_role_of(crm, ALAN) == ("admin", None)
 
 
+def test_adding_a_person_needs_a_role_chosen_and_an_admin_confirmed(crm):
+    at = signed_in(app(), ADA).run()
+    at.switch_page("pages/staff.py").run()
+    assert at.selectbox(key="staff.add.role").value is None  # not "admin"
+
+    def add(role: str | None, confirmed: bool = False) -> None:
+        at.text_input(key="staff.add.name").input("Nora New")
+        at.text_input(key="staff.add.email").input("nora@b.example")
+        if role is not None:
+            at.selectbox(key="staff.add.role").select(role)
+        if confirmed:
+            at.checkbox(key="staff.add.admin_confirmed").check()
+        at.text_input(key="staff.add.password").input("nora's long password")
+        next(button for button in at.button if button.label == "Add").click().run()
+
+    add(None)
+    assert [error.value for error in at.error] == ["Choose the person's role: nothing was added."]
+    add("admin")
+    assert [error.value for error in at.error] == [
+        "A new admin gets every right: tick the box to confirm it. Nothing was added."
+    ]
+    with crm.connect() as connection:
+        emails = connection.execute(sa.select(T["staff"].c.email)).scalars().all()
+    assert "nora@b.example" not in emails
+    add("admin", confirmed=True)
+    assert not at.error
+    assert [message.value for message in at.success] == ["Nora New added as an admin (staff 8)."]
+
+
 def test_another_role_than_admin_needs_no_confirmation(crm):
     at = signed_in(app(), ADA).run()
     at.switch_page("pages/staff.py").run()
