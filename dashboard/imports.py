@@ -164,13 +164,16 @@ def report() -> None:
     frame = pd.DataFrame([row.__dict__ for row in result.rows])
     frame["order"] = frame["outcome"].map({"invalid": 0, "duplicate": 1, "new": 2})
     frame = frame.sort_values(["order", "row"]).drop(columns="order")
+    # Blank, not "None", where a row has no record in the CRM (invalid, or not written).
+    frame["record_id"] = [None if pd.isna(v) else f"{int(v)}" for v in frame["record_id"]]
+    frame = frame.fillna("")
     st.dataframe(
         frame,
         hide_index=True,
         key="import.report.table",
         column_config={
             "row": st.column_config.NumberColumn("Row", format="%d"),
-            "record_id": st.column_config.NumberColumn("Id in the CRM", format="%d"),
+            "record_id": st.column_config.TextColumn("Id in the CRM"),
             "key": "Its id in the file",
             "outcome": "Outcome",
             "reason": "Reason",

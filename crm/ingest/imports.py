@@ -13,7 +13,7 @@ import csv
 import io
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -111,6 +111,12 @@ def run_import(
             transaction.rollback()
             raise
     report.rows.sort(key=lambda row: row.row)
+    if not report.written:
+        # A rolled-back row's id names nobody, and soon someone else: a new row that was not
+        # written has none (a duplicate's is the record that was already there).
+        report.rows = [
+            replace(row, record_id=None) if row.outcome == "new" else row for row in report.rows
+        ]
     if report.written and kind == "lead":
         _apply_waiting(engine, [row.record_id for row in report.rows if row.outcome == "new"])
     return report

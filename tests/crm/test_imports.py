@@ -48,7 +48,7 @@ def write_leads(path, rows: int = 1_000) -> None:
 
 def test_one_bad_row_in_1000_writes_nothing_with_all_or_nothing(crm_engine, run_crm, tmp_path):
     seed_currencies(crm_engine)
-    path = tmp_path / "fair.csv"
+    path, report = tmp_path / "fair.csv", tmp_path / "report.csv"
     write_leads(path)
     result = run_crm(
         "import",
@@ -57,11 +57,16 @@ def test_one_bad_row_in_1000_writes_nothing_with_all_or_nothing(crm_engine, run_
         "--source",
         "trade_fair",
         "--all-or-nothing",
+        "--report",
+        str(report),
         url=crm_engine.url,
     )
     assert result.returncode == 1, result.stderr
     assert f"row {BAD_ROW}: email: is not an email address" in result.stdout
     assert "999 new, 0 duplicate, 1 invalid; nothing was written" in result.stdout
+    # The ids the rolled-back rows had name nobody (later, someone else): the report has none.
+    rows = list(csv.DictReader(report.open(encoding="utf-8")))
+    assert [row["record_id"] for row in rows] == [""] * 1_000
     assert count(crm_engine, "leads") == 0
     assert count(crm_engine, "email_outbox") == 0
     assert count(crm_engine, "audit_log") == 0
