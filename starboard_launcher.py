@@ -8,8 +8,10 @@ and one ETL run (full the first time, incremental after) so the dashboard opens 
 
 Then the parts that run beside each other until Ctrl-C: the ETL's watch loop, the simulator
 (only on a demo CRM, where it keeps the demo alive; ``--no-simulator`` or
-``STARBOARD_SIMULATOR=0`` turns it off) and the Streamlit dashboard. ``running_parts`` lists
-them; another part is one more line there.
+``STARBOARD_SIMULATOR=0`` turns it off) and the Streamlit dashboard: ``--workers N``
+(default: the machine's cores) dashboard processes on loopback ports behind Debian's nginx on
+the dashboard's port (``deploy/nginx.py``), or one process on that port when N is 1 or nginx
+is not installed. ``running_parts`` lists them; another part is one more line there.
 
 Every child runs in a session (process group) of its own, so Ctrl-C in the terminal reaches
 only this supervisor, which then stops them all the same way: SIGTERM to each child's process
@@ -25,7 +27,9 @@ import argparse
 import contextlib
 import ctypes
 import os
+import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -38,6 +42,8 @@ REPO_ROOT = Path(__file__).resolve().parent
 DEFAULT_PORT = 8501
 DEFAULT_API_PORT = 8502
 STOP_TIMEOUT_S = 15.0
+# The proxy's configuration and logs (./start --workers N).
+PROXY_FOLDER = "data/nginx"
 POLL_S = 0.2
 # The dashboard as users get it: no browser opened on the server, no usage statistics sent
 # anywhere, and the viewer's toolbar (no Deploy or Rerun buttons).
@@ -52,6 +58,7 @@ STREAMLIT_OPTIONS = {
 class Part:
     name: str  # as messages name it
     arguments: tuple[str, ...]  # after `python -m`
+    env: tuple[tuple[str, str], ...] = ()  # added to this process's environment
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -82,6 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=positive_int,
         default=None,
         help=f"the ingest API's port (default: STARBOARD_API_PORT, else {DEFAULT_API_PORT})",
+    )
+    parser.add_argument(
+        "--workers",
+        type=positive_int,
+        default=None,
+        help="dashboard processes behind Debian's nginx on the one port (default: the "
+        "machine's cores; one process, no proxy, when nginx is not installed)",
     )
     parser.add_argument(
         "--no-api", action="store_true", help="do not run the ingest API (python -m api)"
@@ -126,7 +140,11 @@ def set_up_steps(args: argparse.Namespace) -> list[tuple[str, ...]]:
 
 
 def running_parts(
-    args: argparse.Namespace, port: int, simulator: bool, api_port: int | None = None
+    args: argparse.Namespace,
+    port: int,
+    simulator: bool,
+    api_port: int | None = None,
+    workers: Workers | None = None,
 ) -> list[Part]:
     """What runs beside each other once the CRM and the warehouse are ready."""
     parts = [Part("ETL watch loop", ("etl", "watch", "--every", f"{args.etl_every:g}"))]
@@ -141,10 +159,75 @@ def running_parts(
     # made-up addresses should not be tried against whatever listens on localhost).
     if os.environ.get("SMTP_HOST", "").strip():
         parts.append(Part("e-mail sender", ("crm", "send-emails", "--watch")))
-    options = {**STREAMLIT_OPTIONS, "server.port": str(port)}
     dashboard = ("streamlit", "run", "dashboard_server.py")
-    parts.append(Part("dashboard", dashboard + tuple(f"--{k}={v}" for k, v in options.items())))
+    if workers is None or len(workers.ports) == 1:
+        options = {**STREAMLIT_OPTIONS, "server.port": str(port)}
+        parts.append(Part("dashboard", dashboard + _options(options)))
+        return parts
+    for number, worker_port in enumerate(workers.ports, start=1):
+        # On loopback only: users reach a worker through the proxy, which writes the
+        # X-Forwarded-For the worker believes (from 127.0.0.1 alone).
+        options = {
+            **STREAMLIT_OPTIONS,
+            "server.port": str(worker_port),
+            "server.address": "127.0.0.1",
+        }
+        parts.append(Part(f"dashboard worker {number}", dashboard + _options(options), workers.env))
+    upstream = ",".join(str(worker_port) for worker_port in workers.ports)
+    proxy = ("deploy.nginx", "--port", str(port), "--upstream", upstream, "--folder", PROXY_FOLDER)
+    parts.append(Part("proxy (nginx)", proxy))
     return parts
+
+
+def _options(options: dict[str, str]) -> tuple[str, ...]:
+    return tuple(f"--{name}={value}" for name, value in options.items())
+
+
+@dataclass(frozen=True)
+class Workers:
+    """The dashboard processes behind the proxy: their loopback ports and what they share."""
+
+    ports: tuple[int, ...]
+    env: tuple[tuple[str, str], ...] = ()
+
+
+def plan_workers(args: argparse.Namespace) -> tuple[Workers | None, str | None]:
+    """How many dashboard processes to run (``--workers``, default the machine's cores), and
+    the line that says why there is one only when more were asked for. Several need nginx."""
+    wanted = args.workers if getattr(args, "workers", None) else (os.cpu_count() or 1)
+    if wanted == 1:
+        return None, None
+    from deploy.nginx import nginx_path
+
+    if nginx_path() is None:
+        return None, (
+            f"starboard: no nginx (apt-get install nginx-light): one dashboard process "
+            f"instead of {wanted}."
+        )
+    env = {
+        # The proxy, on this machine, is the only peer whose X-Forwarded-For counts.
+        "STARBOARD_TRUST_FORWARDED_FOR": "127.0.0.1",
+        # Streamlit signs its cookies (XSRF, st.login's) with this: every worker must accept
+        # what another one signed. One secret per start unless the setting gives one.
+        "STREAMLIT_SERVER_COOKIE_SECRET": os.environ.get("STREAMLIT_SERVER_COOKIE_SECRET")
+        or secrets.token_hex(32),
+    }
+    return Workers(tuple(_free_ports(wanted)), tuple(env.items())), None
+
+
+def _free_ports(count: int) -> list[int]:
+    # Held open together so that no two are the same; a race with another program for a port
+    # between here and the worker's start is named by the worker's own error line.
+    probes = []
+    try:
+        for _ in range(count):
+            probe = socket.socket()
+            probe.bind(("127.0.0.1", 0))
+            probes.append(probe)
+        return [probe.getsockname()[1] for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
 
 
 def dashboard_port(args: argparse.Namespace) -> int:
@@ -224,6 +307,7 @@ class Supervisor:
         process = subprocess.Popen(
             [sys.executable, "-m", *part.arguments],
             cwd=REPO_ROOT,
+            env={**os.environ, **dict(part.env)} if part.env else None,
             start_new_session=True,
             preexec_fn=_die_with_parent,
         )
@@ -308,11 +392,16 @@ def main(argv: list[str] | None = None) -> int:
         if supervisor.stop_signal is not None:
             print("starboard: stopped.", file=sys.stderr)
             return 0
-        for part in running_parts(args, port, simulator, ingest_port):
+        workers, alone = plan_workers(args)
+        if alone:
+            print(alone, flush=True)
+        for part in running_parts(args, port, simulator, ingest_port, workers):
             supervisor.start(part)
         api_text = f"ingest API: http://localhost:{ingest_port}/docs · " if ingest_port else ""
+        processes = f" ({len(workers.ports)} processes behind nginx)" if workers else ""
         print(
-            f"starboard: running. Dashboard: http://localhost:{port} · {api_text}ETL every "
+            f"starboard: running. Dashboard: http://localhost:{port}{processes} · {api_text}"
+            "ETL every "
             f"{args.etl_every:g} s · simulator {'on' if simulator else 'off'} · Ctrl-C stops "
             "every part.",
             flush=True,

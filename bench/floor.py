@@ -14,7 +14,7 @@ a second (an argon2 check costs the server most of a core-second); the measured 
 once everyone is in. Click → content is the time from the click to its run's
 ``script_finished``; server CPU and RSS are read from /proc of the server's process(es).
 
-``--serve`` starts ``streamlit run dashboard_app.py`` on a free port for the run (the CRM and
+``--serve`` starts ``streamlit run dashboard_server.py`` on a free port for the run (the CRM and
 warehouse of the environment: CRM_DATABASE_URL, WAREHOUSE_PATH) and stops it after. With
 ``--url`` the server is yours; give its pid(s) with ``--server-pid``, or the process listening
 on the URL's port is found. ``accounts`` gives every active AM and manager of a *demo* CRM a new

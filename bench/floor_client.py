@@ -9,15 +9,19 @@ with ``ForwardMsg``s: ``new_session`` when a run starts, ``navigation`` (the pag
 Click → content here is the time from sending the rerun to that run's ``script_finished``.
 
 Sign-in is ``sign_in`` alone: it fills the sign-in form's two inputs by their keys and presses
-its submit button, as a person does; when sign-in changes (persistent sessions), only it
-changes.
+its submit button, as a person does. Served by ``dashboard_server.py``, a right password sends
+the browser to the session route (an ``auth_redirect``): the tab follows it over HTTP, keeps
+the session cookie it sets and opens again with it, as the browser's reload does. A tab keeps
+its cookies (and, behind ``./start --workers``, the proxy's worker cookie from its first GET).
 """
 
 from __future__ import annotations
 
 import asyncio
+import http.client
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import pyarrow as pa
 import websockets
@@ -80,25 +84,55 @@ class StreamlitTab:
         self._reader: asyncio.Task | None = None
         self._pending: _Pending | None = None
         self._closed_reason: str | None = None
+        self.cookies: dict[str, str] = {}
+        self.redirect: str | None = None  # where the last run sent the browser
 
     async def open(self) -> Run:
-        """Connect and run the app's first page, as a new tab does."""
+        """Load the page and connect, then run the app's first page, as a new tab does."""
+        await asyncio.to_thread(self.get, "/")
         ws_url = self.url.replace("http://", "ws://").replace("https://", "wss://")
+        headers = {"Origin": self.url}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         self._ws = await websockets.connect(
             f"{ws_url}/_stcore/stream",
             subprotocols=["streamlit"],
+            additional_headers=headers,
             max_size=None,
             open_timeout=self.timeout,
             ping_interval=None,
         )
+        self._closed_reason = None
         self._reader = asyncio.create_task(self._read())
         return await self.rerun("")
+
+    def get(self, path: str) -> int:
+        """GET ``path`` as the browser does (not following a redirect), keeping the cookies
+        the answer sets; its status."""
+        parts = urlsplit(self.url)
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=self.timeout)
+        headers = {}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        try:
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            response.read()
+        finally:
+            connection.close()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            self.cookies[name.strip()] = rest.split(";")[0]
+        return response.status
 
     async def close(self) -> None:
         if self._ws is not None:
             await self._ws.close()
         if self._reader is not None:
             self._reader.cancel()
+            # Its end is over before the tab opens again (it notes why the connection closed).
+            await asyncio.gather(self._reader, return_exceptions=True)
+            self._reader = None
 
     async def rerun(
         self,
@@ -171,7 +205,9 @@ class StreamlitTab:
     def _take(self, message: ForwardMsg) -> None:
         kind = message.WhichOneof("type")
         pending = self._pending
-        if kind == "new_session":
+        if kind == "auth_redirect":
+            self.redirect = message.auth_redirect.url
+        elif kind == "new_session":
             self.page_hash = message.new_session.page_script_hash
             if not message.metadata.run.fragment_ids:
                 self.fragments.clear()
@@ -245,6 +281,16 @@ async def sign_in(tab: StreamlitTab, email: str, password: str) -> Run:
     )
     if run.error_alerts:
         raise FloorError(f"sign-in refused: {run.error_alerts[0]}")
+    if tab.redirect:
+        # The session route: its cookie, then the page again with it (the browser's reload).
+        target, tab.redirect = tab.redirect, None
+        status = await asyncio.to_thread(tab.get, target)
+        if status != 303 or "starboard_session" not in tab.cookies:
+            raise FloorError(f"the session route answered {status} without a session cookie")
+        await tab.close()
+        elapsed = run.seconds
+        run = await tab.open()
+        run.seconds += elapsed
     if all(name == "Sign in" for name in tab.page_names.values()):
         raise FloorError("sign-in gave no page")
     return run

@@ -115,7 +115,11 @@ def serve(url: str | None, pids: list[int], app_dir: Path = REPO, log_name: str 
             "-m",
             "streamlit",
             "run",
-            "dashboard_app.py",
+            # What ./start serves (the cookie route, the headers); a checkout from before it
+            # existed serves the router itself.
+            "dashboard_server.py"
+            if (app_dir / "dashboard_server.py").is_file()
+            else "dashboard_app.py",
             "--server.port",
             str(port),
             "--server.address",

@@ -27,7 +27,7 @@ import pandas as pd
 import streamlit as st
 
 from crm import models
-from dashboard import actions, formats, periods, widgets
+from dashboard import actions, exports, formats, periods, widgets
 from dashboard.data import calling_hours, query, viewer_time_zone
 
 ROW_LIMIT = 1000
@@ -153,6 +153,7 @@ def show(
     noun: str = "leads",
     selectable: bool = True,
     starred_only: bool = False,
+    export_to: exports.Latest | None = None,
 ) -> pd.DataFrame:
     """Show ``rows`` (a lead query's result) as a table of ``columns`` (names from
     ``COLUMNS``; the lead, local time, calling hours, last contact and ranking reasons are
@@ -164,8 +165,12 @@ def show(
 
     The rows show the changes this session's actions made that the warehouse does not hold
     yet (``actions.overlay``; ``starred_only`` leaves out the leads unstarred since).
+    In a self-refreshing fragment, ``export_to`` takes the table for export buttons drawn
+    outside it (``exports.latest_buttons``) instead of drawing them here at every refresh.
     """
     rows = actions.overlay(rows, starred_only=starred_only)
+    if export_to is not None:
+        export_to.frame = None
     if rows.empty:
         if int(query("lead_total").iloc[0, 0]) == 0:
             st.info(f"Nothing to show yet: the warehouse holds no leads. This page shows {shows}.")
@@ -209,5 +214,8 @@ def show(
         st.dataframe(shown, column_config=config, hide_index=True, key=key)
 
     labels = {column: config[column]["label"] for column in order}
-    widgets.csv_export(shown.rename(columns=labels), file_name, key=f"{key}.export")
+    if export_to is not None:
+        export_to.frame = shown.rename(columns=labels)
+    else:
+        exports.buttons(shown.rename(columns=labels), file_name, key=f"{key}.export")
     return rows.iloc[selected]

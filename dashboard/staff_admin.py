@@ -17,7 +17,7 @@ from crm.errors import UserError
 from crm.models import DESKS, ROLES
 from dashboard.access import ROLE_NAMES
 from dashboard.formats import plain
-from dashboard.viewer import crm_engine, current_viewer
+from dashboard.viewer import crm_engine, current_viewer, read_viewer_again
 
 MESSAGE_KEY = "staff.message"
 ERROR_KEY = "staff.error"
@@ -193,6 +193,8 @@ def _act(change: Callable[..., ActionResult]) -> None:
     except UserError as error:
         st.session_state[ERROR_KEY] = str(error)
         return
+    finally:
+        read_viewer_again()  # the change may be the admin's own role or account
     st.session_state[MESSAGE_KEY] = result.message
 
 

@@ -23,6 +23,7 @@ from urllib.parse import urlencode, urlsplit
 import sqlalchemy as sa
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from crm import sessions
 from crm.config import crm_database_url
@@ -42,6 +43,8 @@ METHOD_KEY = "starboard.sign_in_method"
 ACTIVITY_KEY = "starboard.last_activity"
 # Why the last session ended, shown once on the sign-in page.
 NOTICE_KEY = "starboard.sign_in_notice"
+# Where current_viewer keeps the person read in this run (on Streamlit's ScriptRunContext).
+_HELD_VIEWER = "_starboard_viewer"
 DEFAULT_IDLE_MINUTES = 60
 MAX_IDLE_MINUTES = 7 * 24 * 60  # a week; more is a mistake (and inf is no time at all)
 
@@ -69,8 +72,26 @@ def crm_engine() -> sa.Engine:
 
 def current_viewer() -> Viewer | None:
     """The signed-in, active staff member, read from the CRM now; None when nobody is (and the
-    session is signed out when it has been idle too long or the person is no longer active)."""
+    session is signed out when it has been idle too long or the person is no longer active).
+
+    Read once per run (a click, a fragment's refresh): a page asks at every query, 8-12 times
+    a view, and the answer cannot change within one run that the next click would not see.
+    """
     ensure_routed()
+    ctx = get_script_run_ctx()
+    # A run's cursors are a new dict at every run (ScriptRunContext.reset, a fragment's
+    # rerun): the person read in this run is kept beside them, and an older run's never counts.
+    run = ctx.cursors if ctx is not None else None
+    held = getattr(ctx, _HELD_VIEWER, None)
+    if run is not None and held is not None and held[0] is run:
+        return held[1]
+    person = _read_viewer()
+    if run is not None and person is not None:
+        setattr(ctx, _HELD_VIEWER, (run, person))
+    return person
+
+
+def _read_viewer() -> Viewer | None:
     staff_id = _browser_staff_id() if connection.has_browser() else _in_process_staff_id()
     if staff_id is None:
         return None
@@ -181,10 +202,19 @@ def sign_out(notice: str | None = None, *, end_session: bool = True) -> None:
     and here, forgetting the person and everything the session held."""
     if end_session and connection.has_browser():
         sessions.end(crm_engine(), connection.session_cookie(), "signed_out")
+    read_viewer_again()
     for key in list(st.session_state.keys()):
         del st.session_state[key]
     if notice:
         st.session_state[NOTICE_KEY] = notice
+
+
+def read_viewer_again() -> None:
+    """The next ``current_viewer()`` of this run reads the CRM again (after a staff change,
+    which may be the viewer's own role)."""
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        setattr(ctx, _HELD_VIEWER, None)
 
 
 def idle_limit() -> timedelta:

@@ -5,9 +5,6 @@ tests and callbacks can reach it.
 
 from __future__ import annotations
 
-import csv
-import io
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -15,15 +12,12 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from dashboard import formats, periods
+from dashboard import exports, formats, periods
 from dashboard.data import query, viewer_time_zone
 from warehouse.reader import WarehouseMissing
 
 ALL_TEAMS = "All teams"
 ALL_AMS = "All AMs"
-# What makes a spreadsheet read a cell as a formula (OWASP's list, and the full-width signs
-# some spreadsheets also take).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 GET_DATA = (
     "To get data, fill the CRM (`python -m crm demo` loads the demo brokerage) "
     "and run `python -m etl run`."
@@ -135,72 +129,10 @@ def kpi_tiles(tiles: list[Tile], current: dict, previous: dict, against: str) ->
         )
 
 
-def neutralise_formulas(frame: pd.DataFrame, *, one_line: bool = False) -> pd.DataFrame:
-    """A copy in which no text cell can run as a spreadsheet formula (prefixed with '), and no
-    control character is left; ``one_line``: line breaks become spaces too (for CSV, which
-    some readers split at every line break, quoted or not)."""
-    keep = "\t" if one_line else "\n\t"
-
-    def safe(value):
-        if not isinstance(value, str):
-            return value
-        # A carriage return ends a record for some readers, and the part after it would start
-        # a row of its own, where "=" runs.
-        value = "".join(
-            character if character in keep or unicodedata.category(character) != "Cc" else " "
-            for character in value.replace("\r\n", "\n").replace("\r", "\n")
-        )
-        return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-    copy = frame.copy()
-    for column in copy.columns:
-        if copy[column].dtype == object or pd.api.types.is_string_dtype(copy[column]):
-            copy[column] = copy[column].map(safe)
-    return copy
-
-
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """``frame`` as CSV: every value quoted, on one line, and unable to run as a formula."""
-    text = neutralise_formulas(frame, one_line=True).to_csv(index=False, quoting=csv.QUOTE_ALL)
-    return text.encode("utf-8")
-
-
-def excel_bytes(frame: pd.DataFrame) -> bytes:
-    """``frame`` as an .xlsx workbook, text neutralised and every cell written as a value
-    (XlsxWriter would otherwise turn a string that starts with = into a live formula)."""
-    safe = neutralise_formulas(frame)
-    for column in safe.columns:
-        # Excel has no time zones: write the wall-clock time the page showed.
-        if isinstance(safe[column].dtype, pd.DatetimeTZDtype):
-            safe[column] = safe[column].dt.tz_localize(None)
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(
-        buffer,
-        engine="xlsxwriter",
-        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}},
-    ) as writer:
-        safe.to_excel(writer, index=False, sheet_name="Starboard")
-    return buffer.getvalue()
-
-
 def csv_export(frame: pd.DataFrame, file_name: str, key: str) -> None:
-    """Downloads of exactly ``frame`` as CSV and Excel, safe to open in a spreadsheet.
-    ``file_name`` ends in .csv; the workbook takes the same name with .xlsx."""
-    csv_column, excel_column, _ = st.columns([1, 1, 4])
-    csv_column.download_button(
-        "Export CSV",
-        csv_bytes(frame),
-        file_name=file_name,
-        mime="text/csv",
-        key=key,
-    )
-    excel_column.download_button(
-        "Export Excel",
-        excel_bytes(frame),
-        file_name=file_name.removesuffix(".csv") + ".xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key=f"{key}.xlsx",
-    )
+    """Downloads of exactly ``frame`` as CSV and Excel, safe to open in a spreadsheet and built
+    only when clicked (``dashboard.exports``)."""
+    exports.buttons(frame, file_name, key)
 
 
 def bars_per_am(agents: pd.DataFrame, columns: list[str], unit: str, key: str) -> None:

@@ -9,8 +9,15 @@ What the proxy adds to what the app does itself (``dashboard/server.py``), SECUR
   server name or version (``server_tokens off``; Uvicorn's Server header is not passed on);
 - Streamlit's runtime metrics and agent API are not served to the outside;
 - websockets pass through (Upgrade), with long read timeouts for a shift-long session;
-- with several dashboard processes, a browser's websocket keeps to one of them (hash of its
-  XSRF cookie, which Streamlit sets before the websocket opens).
+- with several dashboard processes (``./start --workers N``), a browser keeps to one of them:
+  Streamlit holds a session's state in the process that runs it, and a reload resumes it
+  there. The proxy gives a browser without one a ``starboard_worker`` cookie (a random key,
+  no secret; HttpOnly) and picks the process by a consistent hash of it. Streamlit's own XSRF
+  cookie cannot serve: it is re-masked at every /_stcore/health answer, which the page asks
+  for before each websocket, so its value changes under the browser.
+
+``python -m deploy.nginx --port P --upstream 8601,8602 --folder data/nginx`` writes the
+configuration and runs nginx in the foreground (what ./start runs as its proxy part).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from pathlib import Path
 from dashboard.server import HIDDEN_PATHS, security_headers
 
 NGINX = "/usr/sbin/nginx"
+WORKER_COOKIE = "starboard_worker"
 START_TIMEOUT_S = 20
 
 
@@ -55,10 +63,25 @@ def render(settings: ProxySettings) -> str:
     upstreams = "\n".join(
         f"        server {settings.upstream_host}:{port};" for port in settings.upstream_ports
     )
-    affinity = (
-        "        hash $cookie__streamlit_xsrf consistent;\n"
-        if len(settings.upstream_ports) > 1
+    several = len(settings.upstream_ports) > 1
+    affinity = "        hash $starboard_worker consistent;\n" if several else ""
+    worker_cookie = (
+        f"""
+    # A browser's worker: its cookie's key, or a new random one that the answer sets.
+    map $cookie_{WORKER_COOKIE} $starboard_worker {{
+        "" $request_id;
+        default $cookie_{WORKER_COOKIE};
+    }}
+    map $cookie_{WORKER_COOKIE} $starboard_worker_cookie {{
+        "" "{WORKER_COOKIE}=$request_id; Path=/; HttpOnly; SameSite=Lax";
+        default "";
+    }}
+"""
+        if several
         else ""
+    )
+    set_worker_cookie = (
+        "        add_header Set-Cookie $starboard_worker_cookie always;\n" if several else ""
     )
     headers = {**dict(security_headers()), **settings.extra_headers}
     hide = "\n".join(f"        proxy_hide_header {name};" for name in headers)
@@ -78,7 +101,10 @@ events {{
 
 http {{
     server_tokens off;
-    access_log {folder / "access.log"};
+    # Which dashboard process answered each request ($upstream_addr): how the test sees that
+    # a browser keeps to its process.
+    log_format starboard '$remote_addr [$time_local] "$request" $status $upstream_addr';
+    access_log {folder / "access.log"} starboard;
     client_body_temp_path {folder / "client_body"};
     proxy_temp_path {folder / "proxy"};
     fastcgi_temp_path {folder / "fastcgi"};
@@ -91,7 +117,7 @@ http {{
         default upgrade;
         '' close;
     }}
-
+{worker_cookie}
     upstream starboard_dashboard {{
 {affinity}{upstreams}
     }}
@@ -102,7 +128,7 @@ http {{
 
 {hide}
 {add}
-
+{set_worker_cookie}
 {hidden}
 
         location / {{
@@ -151,7 +177,8 @@ class Proxy:
     def config_path(self) -> Path:
         return self.settings.folder / "nginx.conf"
 
-    def start(self) -> Proxy:
+    def command(self) -> list[str]:
+        """Write the configuration, have nginx check it, and give the command that runs it."""
         folder = self.settings.folder
         folder.mkdir(parents=True, exist_ok=True)
         self.config_path.write_text(render(self.settings))
@@ -162,8 +189,12 @@ class Proxy:
         )
         if check.returncode != 0:
             raise RuntimeError(f"nginx refused its configuration: {check.stderr.strip()}")
+        return [self.nginx, "-p", str(folder), "-c", str(self.config_path)]
+
+    def start(self) -> Proxy:
+        command = self.command()
         self.process = subprocess.Popen(
-            [self.nginx, "-p", str(folder), "-c", str(self.config_path)],
+            command,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
@@ -204,3 +235,38 @@ class Proxy:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the configuration and become nginx (in the foreground: ./start stops it with
+    SIGTERM to its process group, like every other part)."""
+    import argparse
+    import os
+
+    parser = argparse.ArgumentParser(prog="python -m deploy.nginx")
+    parser.add_argument("--port", type=int, required=True, help="where users connect")
+    parser.add_argument("--listen", default="0.0.0.0", help="the address to listen on")
+    parser.add_argument("--upstream", required=True, help="the dashboard ports: 8601,8602")
+    parser.add_argument("--folder", type=Path, required=True, help="configuration and logs")
+    args = parser.parse_args(argv)
+    nginx = nginx_path()
+    if nginx is None:
+        print("error: nginx is not installed: apt-get install nginx-light", flush=True)
+        return 1
+    settings = ProxySettings(
+        listen_port=args.port,
+        upstream_ports=tuple(int(port) for port in args.upstream.split(",")),
+        folder=args.folder.resolve(),
+        listen_host=args.listen,
+    )
+    try:
+        command = Proxy(settings, nginx).command()
+    except RuntimeError as error:
+        print(f"error: {error}", flush=True)
+        return 1
+    os.execv(command[0], command)
+    return 0  # not reached: exec replaced this process
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

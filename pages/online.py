@@ -3,7 +3,7 @@ on its own every few seconds."""
 
 import streamlit as st
 
-from dashboard import lead_table, widgets
+from dashboard import exports, lead_table, widgets
 from dashboard.data import LIVE_REFRESH_S, live_leads_online
 
 REFRESH_S = LIVE_REFRESH_S
@@ -39,6 +39,7 @@ def online_leads(team_id: int | None, am_id: int | None) -> None:
         COLUMNS,
         key="online.table",
         file_name="online.csv",
+        export_to=exports.latest("online.table.export"),
         shows="the clients logged in to the platform now, with their AM and local time",
         noun="leads online",
         selectable=False,
@@ -46,3 +47,5 @@ def online_leads(team_id: int | None, am_id: int | None) -> None:
 
 
 online_leads(team.id, am.id)
+# Outside the fragment: drawn once per page run, they export the table shown at the click.
+exports.latest_buttons("online.table.export", "online.csv")

@@ -3,7 +3,7 @@ last deposit, time online, last call), refreshed on its own every few seconds; a
 
 import streamlit as st
 
-from dashboard import actions, lead_table, widgets
+from dashboard import actions, exports, lead_table, widgets
 from dashboard.data import LIVE_REFRESH_S, live_leads_online
 
 REFRESH_S = LIVE_REFRESH_S
@@ -56,6 +56,7 @@ def online_leads(team_id: int | None, am_id: int | None) -> None:
         COLUMNS,
         key="online_advanced.table",
         file_name="online-advanced.csv",
+        export_to=exports.latest("online_advanced.table.export"),
         shows="the clients logged in to the platform now, with balance, last deposit, time "
         "online and last call",
         noun="leads online",
@@ -69,3 +70,5 @@ def online_leads(team_id: int | None, am_id: int | None) -> None:
 
 
 online_leads(team.id, am.id)
+# Outside the fragment: drawn once per page run, they export the table shown at the click.
+exports.latest_buttons("online_advanced.table.export", "online-advanced.csv")

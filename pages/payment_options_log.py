@@ -4,7 +4,7 @@ few seconds with the attempts the CRM took since the ETL's last run."""
 
 import streamlit as st
 
-from dashboard import formats, widgets
+from dashboard import exports, formats, widgets
 from dashboard.data import LIVE_REFRESH_S, live_payments
 
 REFRESH_S = LIVE_REFRESH_S
@@ -56,6 +56,8 @@ scope = dict(first_day=period.first, last_day=period.last, method=None if method
 # the newest snapshot with the attempts the CRM took since (read once a tick for everyone).
 @st.fragment(run_every=REFRESH_S)
 def live_log() -> None:
+    exported = exports.latest("payments.export")
+    exported.frame = None
     totals, read_at = live_payments("payment_totals", **scope)
     widgets.live_freshness_line("every deposit attempt and decision", read_at)
     st.caption(f"refreshes every {REFRESH_S} s")
@@ -92,7 +94,9 @@ def live_log() -> None:
     st.dataframe(shown, column_config=ATTEMPT_COLUMNS, hide_index=True, key="payments.attempts")
     if len(attempts) == LIMIT:
         st.caption(f"the newest {LIMIT:,} attempts; choose fewer days, a method or a status")
-    widgets.csv_export(shown, f"payments-{period.first}-{period.last}.csv", key="payments.export")
+    exported.frame = shown
 
 
 live_log()
+# Outside the fragment: drawn once per page run, they export the attempts shown at the click.
+exports.latest_buttons("payments.export", f"payments-{period.first}-{period.last}.csv")

@@ -233,3 +233,53 @@ def test_start_runs_every_part_and_ctrl_c_stops_them_all(tmp_path, launchers):
     assert "starboard: the ETL watch loop stopped on its own (killed by SIGKILL)" in output
     assert "Traceback" not in output, output
     assert left_behind(pids) == set(), output
+
+
+def commands(pids: set[int]) -> list[str]:
+    found = []
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            found.append((Path("/proc") / str(pid) / "cmdline").read_text().replace("\0", " "))
+    return found
+
+
+@pytest.mark.e2e
+def test_workers_run_behind_nginx_on_the_one_port_and_ctrl_c_stops_them(tmp_path, launchers):
+    from deploy.nginx import nginx_path
+
+    if nginx_path() is None:
+        pytest.skip("no nginx: install it with `apt-get install nginx-light`")
+    started = Launcher(
+        tmp_path, "--leads", "300", "--days", "5", "--workers", "2", "--no-simulator", "--no-api"
+    )
+    launchers.append(started)
+    started.wait_until(lambda: dashboard_answers(started.port), "the proxy answering HTTP")
+    running = commands(descendants(started.process.pid))
+    assert len([c for c in running if "streamlit run dashboard_server.py" in c]) == 2
+    assert len([c for c in running if "--server.address=127.0.0.1" in c]) == 2
+    assert [c for c in running if c.startswith("nginx: master")]
+    with urllib.request.urlopen(f"http://127.0.0.1:{started.port}/") as answer:
+        assert answer.headers["Server"] == "nginx"
+        assert answer.headers["X-Frame-Options"] == "DENY"
+    assert "(2 processes behind nginx)" in started.output()
+    pids = descendants(started.process.pid)
+
+    assert started.stop(signal.SIGINT) == 0
+    output = started.output()
+    assert "Traceback" not in output, output
+    assert left_behind(pids) == set(), output
+
+
+def test_without_nginx_one_process_and_one_line(monkeypatch):
+    import argparse
+
+    import deploy.nginx
+    from starboard_launcher import plan_workers
+
+    monkeypatch.setattr(deploy.nginx, "nginx_path", lambda: None)
+    workers, line = plan_workers(argparse.Namespace(workers=3))
+    assert workers is None
+    assert line == (
+        "starboard: no nginx (apt-get install nginx-light): one dashboard process instead of 3."
+    )
+    assert plan_workers(argparse.Namespace(workers=1)) == (None, None)

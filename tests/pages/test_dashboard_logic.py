@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from dashboard import periods
+from dashboard.exports import neutralise_formulas
 from dashboard.periods import Period
-from dashboard.widgets import neutralise_formulas
 
 TUESDAY = date(2026, 3, 10)
 

@@ -11,7 +11,7 @@ import pytest
 
 from dashboard import formats, server
 from dashboard.connection import LOOPBACK, address_of, trusted_proxies
-from dashboard.widgets import csv_bytes
+from dashboard.exports import csv_bytes
 
 PROXY = trusted_proxies("10.0.0.5")
 

@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from crm.db import create_crm_engine
+from dashboard import exports
 from dashboard.data import LIVE_TICK_S
 from etl.extract import CrmSource
 from etl.run import run_etl
@@ -128,3 +129,18 @@ def test_missing_warehouse_says_how_to_build_it(open_page, tmp_path, page):
     assert not at.exception
     assert "run `python -m etl run` to build it" in at.info[0].value
     assert not at.dataframe
+
+
+@pytest.mark.parametrize(("page", "key"), [(ONLINE, "online"), (ADVANCED, "online_advanced")])
+def test_the_export_takes_the_table_the_last_refresh_showed(open_page, small_warehouse, page, key):
+    # The buttons sit outside the refreshing fragment (issue 27: no export built at each
+    # refresh); what they export is the table the fragment showed last.
+    at = open_page(page, small_warehouse, now="2026-03-10T12:02:30+00:00")
+    assert [button.label for button in at.get("download_button")] == [
+        "Export CSV",
+        "Export Excel",
+    ]
+    shown = at.session_state[f"{key}.table.export.latest"].frame
+    text = exports.csv_bytes(shown).decode("utf-8")
+    assert '"Ana Lima"' in text
+    assert len(text.splitlines()) == 2  # the header and Ana

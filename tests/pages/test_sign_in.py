@@ -329,6 +329,27 @@ def test_a_demoted_then_deactivated_person_loses_access_at_the_next_click(crm):
     assert STAFF_KEY not in at.session_state
 
 
+def test_the_role_is_read_from_the_crm_once_a_click(crm):
+    # A page asks who is looking at every query (All leads: about 10 times a view); one read
+    # a click is enough, and the next click reads again (the test above).
+    at = signed_in(app(), SAL).run()
+    at.switch_page("pages/all_leads.py").run()
+    reads = []
+
+    def count(_connection, _cursor, statement, *_):
+        if "FROM staff" in statement and "WHERE staff.id" in statement:
+            reads.append(statement)
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", count)
+    try:
+        at.run()
+        assert len(reads) == 1
+        at.run()
+        assert len(reads) == 2
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", count)
+
+
 def test_sign_out_is_one_click_and_forgets_the_session(crm):
     at = signed_in(app(), MIA).run()
     at.switch_page("pages/sales_dashboard.py").run()
