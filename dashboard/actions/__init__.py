@@ -35,7 +35,12 @@ How every widget acts:
 """
 
 from dashboard.actions.calls import CALL_OUTCOMES, call_outcome_form
-from dashboard.actions.changes import CHANGES_KEY, overlay, with_newly_starred
+from dashboard.actions.changes import (
+    CHANGES_KEY,
+    overlay,
+    per_am_with_changes,
+    with_newly_starred,
+)
 from dashboard.actions.common import SIGN_IN
 from dashboard.actions.deposits import failed_deposit_review, new_deposit_review
 from dashboard.actions.leads import LEAD_REASONS, assign_form, note_form, star_buttons, undo_form
@@ -53,6 +58,7 @@ __all__ = [
     "new_deposit_review",
     "note_form",
     "overlay",
+    "per_am_with_changes",
     "star_buttons",
     "undo_form",
     "with_newly_starred",

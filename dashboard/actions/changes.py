@@ -72,7 +72,12 @@ def overlay(rows: pd.DataFrame, *, starred_only: bool = False) -> pd.DataFrame:
                     if column in rows:
                         _set(rows, position, column, value)
     if starred_only and "is_starred" in rows:
-        rows = rows[rows["is_starred"].fillna(False).astype(bool)]
+        kept = rows["is_starred"].fillna(False).astype(bool)
+        dropped = int((~kept).sum())
+        rows = rows[kept]
+        if dropped and "matched" in rows and not rows.empty:
+            # The count above the list ("N of M shown") counts the unstarred leads out too.
+            rows = rows.assign(matched=rows["matched"] - dropped)
     return rows
 
 
@@ -99,6 +104,70 @@ def with_newly_starred(
     rows = pd.concat([starred, extra], ignore_index=True) if not starred.empty else extra
     rows["matched"] = len(rows)
     return rows
+
+
+def per_am_with_changes(
+    per_am: pd.DataFrame, clock: dict, *, team_id: int | None, am_id: int | None
+) -> pd.DataFrame:
+    """``per_am`` (a ``starred_per_am`` result) with the stars this session changed since the
+    warehouse's snapshot counted in: each changed lead leaves its AM's counts as the snapshot
+    had it and joins them as the CRM holds it now, so the counts agree with the list below."""
+    pending = {
+        lead_id: changes[-1] for lead_id, changes in _changes()["lead_id"].items() if changes
+    }
+    if not pending:
+        return per_am
+    snapshot = query("leads_by_id", **clock, lead_ids=sorted(pending))
+    if snapshot.empty:
+        return per_am
+    as_of = _snapshot_as_of()
+    due_by = pd.Timestamp(clock["now"]) + pd.Timedelta(days=1)
+    counts = {_am_key(row["am_id"]): dict(row) for row in per_am.to_dict("records")}
+
+    def due(callback) -> int:
+        return int(not pd.isna(callback) and utc(callback) <= utc(due_by))
+
+    for row in snapshot.to_dict("records"):
+        change = pending[int(row["lead_id"])]
+        if change.covered(row["version"], as_of):
+            continue
+        callable_now = int(bool(row["inside_calling_hours"]))
+        before = counts.get(_am_key(row["am_id"]))
+        if bool(row["is_starred"]) and before is not None:
+            before["starred"] -= 1
+            before["callable_now"] -= callable_now
+            before["callbacks_due"] -= due(row["callback_at"])
+        now = change.values
+        in_scope = (am_id is None or now.get("am_id") == am_id) and (
+            team_id is None or now.get("team_id") == team_id
+        )
+        if now.get("is_starred") and in_scope:
+            after = counts.setdefault(
+                _am_key(now.get("am_id")),
+                {
+                    "am_id": now.get("am_id"),
+                    "am_name": now.get("am_name"),
+                    "team_name": now.get("team_name"),
+                    "starred": 0,
+                    "callable_now": 0,
+                    "callbacks_due": 0,
+                },
+            )
+            after["starred"] += 1
+            after["callable_now"] += callable_now
+            after["callbacks_due"] += due(now.get("callback_at"))
+    rows = [row for row in counts.values() if row["starred"] > 0]
+    if not rows:
+        return per_am.iloc[0:0]
+    result = pd.DataFrame(rows, columns=per_am.columns)
+    result["_name"] = result["am_name"].fillna("\uffff")
+    result = result.sort_values(["starred", "_name"], ascending=[False, True], kind="stable")
+    return result.drop(columns="_name").reset_index(drop=True)
+
+
+def _am_key(am_id) -> int:
+    # The starred leads without an AM form one row, as in the warehouse's query.
+    return -1 if am_id is None or pd.isna(am_id) else int(am_id)
 
 
 def _newly_starred(shown: pd.DataFrame, *, team_id: int | None, am_id: int | None) -> list[int]:

@@ -16,11 +16,14 @@ from dashboard.actions.common import (
     SIGN_IN,
     act,
     am_choice,
+    am_name,
     header,
     lead_count,
     one_row,
+    ownership,
     seen_versions,
     show_error,
+    star_choice,
     submit,
     words,
 )
@@ -32,11 +35,17 @@ LEAD_REASONS = ("new_lead", "follow_up", "reassignment", "retention")
 
 
 def assign_form(
-    selected: pd.DataFrame, *, key: str, reasons: tuple[str, ...] = LEAD_REASONS
+    selected: pd.DataFrame,
+    *,
+    key: str,
+    reasons: tuple[str, ...] = LEAD_REASONS,
+    star: bool = False,
 ) -> None:
     """Assign the selected leads (``lead_id``, ``version``, ``desk``) to an active AM of their
     desk (the retention desk for the retention reason), with a reason and an optional note; up
-    to ``crm.actions.BULK_LIMIT`` at once. Undo of the viewer's bulk assignments below it."""
+    to ``crm.actions.BULK_LIMIT`` at once; "star for the AM now" on by default with ``star``
+    (urgent work: a live online lead). Leads another AM owns are shown with their owner before
+    they are taken. Undo of the viewer's bulk assignments below it."""
     viewer = current_viewer()
     count = len(selected)
     why_not = None
@@ -54,13 +63,19 @@ def assign_form(
         desks = set(selected["desk"].dropna()) if "desk" in selected else set()
         desk = "retention" if reason == "retention" else (desks.pop() if len(desks) == 1 else None)
         with am_column:
-            am_choice(f"{key}.am", desk, viewer, disabled)
+            am_id = am_choice(f"{key}.am", desk, viewer, disabled)
+        taking = 0
+        if not disabled and reason != "retention":
+            taking = ownership(
+                selected, am_id, am_name(desk, am_id), taking_reason=crm_actions.TAKE_REASON
+            )
         st.text_input(
-            "Note (optional)",
+            "Note (why you take them)" if taking else "Note (optional)",
             key=f"{key}.note",
             max_chars=crm_actions.NOTE_MAX_CHARS,
             disabled=disabled,
         )
+        star_choice(key, star, disabled)
         submit(
             f"Assign {lead_count(count)}" if count else "Assign",
             key,
@@ -85,6 +100,7 @@ def _assign(key: str, action_id: str, seen: dict[int, int]) -> None:
             am_id=state.get(f"{key}.am"),
             reason=state.get(f"{key}.reason"),
             note=state.get(f"{key}.note"),
+            star=bool(state.get(f"{key}.star")),
         )
 
     if act(key, action_id, perform) is not None:

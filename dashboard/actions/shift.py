@@ -10,7 +10,7 @@ from crm import actions as crm_actions
 from crm import settings as crm_settings
 from crm.errors import UserError
 from crm.shift import ShiftPlan, plan_end_of_shift
-from dashboard import periods
+from dashboard import formats, periods
 from dashboard.actions.changes import lead_zone
 from dashboard.actions.common import SIGN_IN, act, header, lead_count, show_error, submit
 from dashboard.viewer import crm_engine, current_viewer
@@ -18,23 +18,31 @@ from dashboard.viewer import crm_engine, current_viewer
 PREVIEW_ROWS = 200
 
 
-def end_of_shift_form(*, key: str) -> None:
-    """End of shift for the whole floor: a preview of the plan (the viewer's day, now, the
-    CRM's calling hours), then a confirm that applies exactly that plan in one transaction."""
+def end_of_shift_form(
+    *, key: str, team_id: int | None = None, am_id: int | None = None, scope: str | None = None
+) -> None:
+    """End of shift for the whole floor, one team (``team_id``) or one AM (``am_id``), named
+    ``scope``: a preview of the plan (the viewer's day, now, the CRM's calling hours) per AM,
+    then a confirm that applies exactly that plan in one transaction."""
     viewer = current_viewer()
+    scope = scope or "the whole floor"
     with st.container(border=True):
-        disabled = header("End of shift", viewer, None)
+        disabled = header(formats.plain(f"End of shift for {scope}"), viewer, None)
         st.caption(
-            "Unstars the leads starred now and stars the leads whose callback falls tomorrow "
-            "inside the calling hours of the lead's own day. Preview it, then confirm."
+            "Unstars the leads starred now, stars the leads whose callback falls tomorrow "
+            "inside the calling hours of the lead's own day, and stars again the missed "
+            "callbacks (fell due, nobody called). Preview it, then confirm."
         )
+        # A plan previewed for another team or AM is not this one.
+        if st.session_state.get(f"{key}.scope") != (team_id, am_id):
+            st.session_state.pop(f"{key}.plan", None)
         preview_column, confirm_column, cancel_column = st.columns(3)
         preview_column.button(
             "Preview end of shift",
             key=f"{key}.preview",
             disabled=disabled,
             on_click=_preview_shift,
-            args=(key,),
+            args=(key, team_id, am_id, scope),
         )
         plan: ShiftPlan | None = st.session_state.get(f"{key}.plan")
         with confirm_column:
@@ -57,7 +65,7 @@ def end_of_shift_form(*, key: str) -> None:
             _show_plan(plan, st.session_state.get(f"{key}.hours"))
 
 
-def _preview_shift(key: str) -> None:
+def _preview_shift(key: str, team_id: int | None, am_id: int | None, scope: str) -> None:
     st.session_state.pop(f"{key}.error", None)
     try:
         viewer = current_viewer()
@@ -65,20 +73,46 @@ def _preview_shift(key: str) -> None:
             raise UserError(SIGN_IN)
         with crm_engine().connect() as connection:
             hours = crm_settings.calling_hours(connection)
-            plan = plan_end_of_shift(connection, lead_zone(viewer.time_zone), periods.now(), hours)
+            plan = plan_end_of_shift(
+                connection,
+                lead_zone(viewer.time_zone),
+                periods.now(),
+                hours,
+                team_id=team_id,
+                am_id=am_id,
+                scope=scope,
+            )
     except UserError as error:
         st.session_state[f"{key}.error"] = str(error)
         return
     st.session_state[f"{key}.plan"] = plan
+    st.session_state[f"{key}.scope"] = (team_id, am_id)
     st.session_state[f"{key}.hours"] = str(hours)
 
 
 def _show_plan(plan: ShiftPlan, hours: str | None) -> None:
     st.caption(
-        f"End of shift of {plan.day:%a %d %b}, calling hours {hours}: "
-        f"{lead_count(len(plan.unstar))} to unstar, {lead_count(len(plan.star))} to star, "
+        f"End of shift of {plan.day:%a %d %b} for {formats.plain(plan.scope)}, calling hours "
+        f"{hours}: {lead_count(len(plan.unstar))} to unstar, {lead_count(len(plan.star))} to "
+        f"star, {len(plan.carried):,} missed callback{'' if len(plan.carried) == 1 else 's'} "
+        "carried over, "
         f"{lead_count(len(plan.skipped))} skipped."
     )
+    per_am = pd.DataFrame(plan.per_am(), columns=["am_name", "unstar", "star", "carried"])
+    if not per_am.empty:
+        st.dataframe(
+            per_am,
+            column_config={
+                "am_name": st.column_config.TextColumn("AM"),
+                "unstar": st.column_config.NumberColumn("To unstar", format="%d"),
+                "star": st.column_config.NumberColumn("To star", format="%d"),
+                "carried": st.column_config.NumberColumn(
+                    "Missed callbacks carried over", format="%d"
+                ),
+            },
+            hide_index=True,
+            key="shift.per_am",
+        )
     callback = st.column_config.DatetimeColumn(
         "Callback (lead's time)", format="ddd YYYY-MM-DD HH:mm"
     )
@@ -91,6 +125,7 @@ def _show_plan(plan: ShiftPlan, hours: str | None) -> None:
     }
     for title, leads, key in (
         ("To star for tomorrow", plan.star, "star"),
+        ("Missed callbacks carried over", plan.carried, "carried"),
         ("To unstar", plan.unstar, "unstar"),
     ):
         st.markdown(f"{title}: {len(leads):,}")
