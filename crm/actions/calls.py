@@ -68,7 +68,8 @@ def log_call(
     time; it is stored in UTC and must be in the future.
 
     A call this AM logged on the lead within ``REPLACE_WINDOW`` is refused (``RecentCall``)
-    unless ``replaces`` names it: the first call is then deleted and this one stands instead.
+    unless ``replaces`` names it: the first call is then deleted (with the "reach you" mail it
+    queued, if still unsent) and this one stands instead.
     """
     lead_id = whole(lead_id, "lead id")
     replaces = whole(replaces, "call replaced", none=True)
@@ -226,6 +227,17 @@ def _replaced_call(action: Action, lead_id: int, replaces: int | None) -> int | 
         seconds = int((action.now - recent.started_at).total_seconds())
         raise RecentCall(lead_id, recent.id, recent.outcome, seconds)
     action.connection.execute(CALLS.delete().where(CALLS.c.id == recent.id))
+    # A wrong number it logged queued the "reach you" mail in the same action: unsent, it goes
+    # with the call it followed.
+    if recent.outcome == "wrong_number":
+        action.connection.execute(
+            OUTBOX.delete().where(
+                OUTBOX.c.lead_id == lead_id,
+                OUTBOX.c.template == "reach_you",
+                OUTBOX.c.status == "queued",
+                OUTBOX.c.created_at == recent.started_at,
+            )
+        )
     return recent.id
 
 

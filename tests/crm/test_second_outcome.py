@@ -91,3 +91,19 @@ def test_a_call_the_dialer_reported_needs_no_confirmation(crm_engine):
         outcome="connected", duration_s=30, now=NOW + timedelta(seconds=5),
     )  # fmt: skip
     assert len(rows(crm_engine, "calls")) == 2
+
+
+def test_replacing_a_wrong_number_takes_back_its_unsent_mail(crm_engine):
+    ids = build_floor(crm_engine)
+    first = actions.log_call(
+        crm_engine, actor_id=ids["Alice"], action_id="w", lead_id=ids["owned"], version=2,
+        outcome="wrong_number", now=NOW,
+    )  # fmt: skip
+    assert len(rows(crm_engine, "email_outbox")) == 1
+    actions.log_call(
+        crm_engine, actor_id=ids["Alice"], action_id="c", lead_id=ids["owned"], version=3,
+        outcome="connected", duration_s=60, replaces=first.details["call_id"],
+        now=NOW + timedelta(seconds=20),
+    )  # fmt: skip
+    assert rows(crm_engine, "email_outbox") == []
+    assert [call.outcome for call in rows(crm_engine, "calls")] == ["connected"]
