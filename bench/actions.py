@@ -124,6 +124,8 @@ def measure(url: str, singles: int, bulks: int, bulk_size: int, seed: int, wait_
             leads=leads,
             am_id=rng.choice(ams),
             reason="reassignment",
+            # Owned leads are taken from their AM: that needs a note saying why.
+            note="benchmark: spreading the load",
         )
         return time.perf_counter() - began
 

@@ -3,12 +3,16 @@
 ``calling_hours``: the local hours of the lead's own day in which an AM may call, written
 ``HH:MM-HH:MM`` (start included, end excluded). Pages show whether a lead is inside them now;
 end of shift stars the leads whose contact falls inside them tomorrow.
+
+``working_days``: the days of the lead's own week on which the floor calls, written
+``Mon-Fri`` (a range) or ``Sun,Mon,Tue,Wed,Thu`` (a list); Monday to Friday when none is set.
+The default callback falls on the lead's next working day (``default_callback``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, datetime, time, timedelta, tzinfo
 
 import sqlalchemy as sa
 
@@ -16,6 +20,10 @@ from crm.errors import UserError
 from crm.models import CrmSetting
 
 CALLING_HOURS = "calling_hours"
+WORKING_DAYS = "working_days"
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+# The morning hour a callback is set for by default, when the calling hours allow it.
+CALLBACK_HOUR = time(10, 0)
 
 
 @dataclass(frozen=True)
@@ -63,3 +71,65 @@ def calling_hours(connection: sa.Connection) -> CallingHours:
         sa.select(CrmSetting.value).where(CrmSetting.key == CALLING_HOURS)
     ).scalar_one_or_none()
     return CallingHours.parse(text) if text else DEFAULT_CALLING_HOURS
+
+
+@dataclass(frozen=True)
+class WorkingDays:
+    """The weekdays the floor calls on (0 Monday ... 6 Sunday), in the lead's own week."""
+
+    days: frozenset[int]
+
+    @classmethod
+    def parse(cls, text: str) -> WorkingDays:
+        """``"Mon-Fri"`` or ``"Sun,Mon,Tue,Wed,Thu"`` → WorkingDays; a one-line UserError for
+        anything else."""
+        days: set[int] = set()
+        try:
+            for part in text.split(","):
+                first, _, last = (piece.strip().title() for piece in part.partition("-"))
+                start = DAY_NAMES.index(first)
+                end = DAY_NAMES.index(last) if last else start
+                # A range may wrap round the week's end ("Sun-Thu").
+                days.update((start + step) % 7 for step in range((end - start) % 7 + 1))
+        except ValueError:
+            raise UserError(
+                f"working days {text!r} are not days of the week: write them like Mon-Fri or "
+                "Sun,Mon,Tue,Wed,Thu"
+            ) from None
+        return cls(frozenset(days))
+
+    def __str__(self) -> str:
+        return ",".join(DAY_NAMES[day] for day in sorted(self.days))
+
+    def contains(self, day: date) -> bool:
+        return day.weekday() in self.days
+
+    def next_after(self, day: date) -> date:
+        """The first working day after ``day``."""
+        for step in range(1, 8):
+            candidate = day + timedelta(days=step)
+            if self.contains(candidate):
+                return candidate
+        raise AssertionError("WorkingDays holds at least one day")
+
+
+DEFAULT_WORKING_DAYS = WorkingDays(frozenset(range(5)))
+
+
+def working_days(connection: sa.Connection) -> WorkingDays:
+    """The CRM's working days, or Monday to Friday when none are set."""
+    text = connection.execute(
+        sa.select(CrmSetting.value).where(CrmSetting.key == WORKING_DAYS)
+    ).scalar_one_or_none()
+    return WorkingDays.parse(text) if text else DEFAULT_WORKING_DAYS
+
+
+def default_callback(
+    now: datetime, zone: tzinfo, hours: CallingHours, days: WorkingDays
+) -> datetime:
+    """The callback a form offers first, on the lead's wall clock (naive): the lead's next
+    working day after today, at 10:00, or at the calling hours' start when 10:00 is outside
+    them."""
+    day = days.next_after(now.astimezone(zone).date())
+    clock = CALLBACK_HOUR if hours.contains(CALLBACK_HOUR) else hours.start
+    return datetime.combine(day, clock)

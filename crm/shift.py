@@ -25,6 +25,13 @@ The rules, exactly:
   would leave those stars on for good.
 - **Skipped, with the reason**: a lead with a callback on its tomorrow that is not starred: outside
   the calling hours, no owning AM, an inactive AM, or a time zone that is not an IANA zone.
+- **Carried over** (missed callbacks): a lead whose callback fell due before ``now`` and that
+  nobody has called since (no call at or after the callback), when the callback fell due in the
+  last day (``MISSED_WINDOW``) or the lead is starred still (carried before, so it stays until
+  someone calls). It is starred again, like tomorrow's board, so the work is not lost; with no
+  active AM it is skipped instead, with the reason.
+- **Scope**: the whole floor, one team (the leads its AMs own) or one AM; the leads nobody owns
+  belong to the floor's run only.
 
 Cost: one SELECT over the leads that are starred or have a callback in the next 50 hours. A
 lead's tomorrow starts after ``now`` (at its next local midnight) and ends within 24 + 25 hours
@@ -32,12 +39,14 @@ of it whatever the zone, so that UTC window holds every zone's tomorrow and the 
 decision is made in Python on that small set. On 1 M leads on PostgreSQL the query scans the
 table (about 0.5 s on the shared test machine) because ``leads`` has no index on ``callback_at``
 or ``is_starred``; with ``(callback_at)`` and ``(id) WHERE is_starred`` it is a bitmap OR of the
-two (under 40 ms).
+two (under 40 ms). The window reaches one day back too, for the missed callbacks, and their
+latest calls are read by ``calls.lead_id`` (indexed) in chunks of 500: not measured at 1 M leads
+yet.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -50,8 +59,12 @@ from crm.time_zones import find_zone
 LEADS = Base.metadata.tables["leads"]
 STAFF = Base.metadata.tables["staff"]
 
+CALLS = Base.metadata.tables["calls"]
+
 # Every zone's tomorrow ends at most one day plus one long (25 h) day after now.
 TOMORROW_HORIZON = timedelta(hours=50)
+# A callback that fell due this long before the end of shift, not called since, is carried over.
+MISSED_WINDOW = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,8 @@ class LeadRef:
     name: str
     time_zone: str
     local_callback: datetime | None
+    am_id: int | None = None
+    am_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,21 +88,40 @@ class ShiftPlan:
     star: list[LeadRef]
     skipped: list[tuple[LeadRef, str]]
     day: date | None = None
+    carried: list[LeadRef] = field(default_factory=list)
+    scope: str = "the whole floor"
+
+    def per_am(self) -> list[tuple[str, int, int, int]]:
+        """``(AM, to unstar, to star, carried over)`` per AM, by name; "no AM" last."""
+        counts: dict[str, list[int]] = {}
+        for column, leads in enumerate((self.unstar, self.star, self.carried)):
+            for lead in leads:
+                counts.setdefault(lead.am_name or "", [0, 0, 0])[column] += 1
+        ordered = sorted(counts, key=lambda name: (name == "", name))
+        return [(name or "no AM", *counts[name]) for name in ordered]
 
 
 def plan_end_of_shift(
-    connection: sa.Connection, manager_zone: ZoneInfo, now: datetime, hours: CallingHours
+    connection: sa.Connection,
+    manager_zone: ZoneInfo,
+    now: datetime,
+    hours: CallingHours,
+    *,
+    team_id: int | None = None,
+    am_id: int | None = None,
+    scope: str = "the whole floor",
 ) -> ShiftPlan:
     """The end-of-shift plan at ``now`` for calling ``hours``: only reads the CRM.
 
     ``manager_zone`` names the day being closed (``ShiftPlan.day``); who is due tomorrow depends
-    on each lead's own zone, never on the manager's.
+    on each lead's own zone, never on the manager's. ``team_id`` or ``am_id`` narrow it to the
+    leads of one team's AMs or of one AM (``scope`` names it for the preview).
     """
     if now.tzinfo is None:
         raise ValueError(f"naive datetime {now!r}: pass a timezone-aware time")
     now = now.astimezone(timezone.utc)
-    window = LEADS.c.callback_at.between(now, now + TOMORROW_HORIZON)
-    rows = connection.execute(
+    window = LEADS.c.callback_at.between(now - MISSED_WINDOW, now + TOMORROW_HORIZON)
+    statement = (
         sa.select(
             LEADS.c.id,
             LEADS.c.version,
@@ -104,10 +138,20 @@ def plan_end_of_shift(
         # "= true" rather than "IS TRUE", which a partial index on starred leads cannot serve.
         .where(sa.or_(LEADS.c.is_starred == sa.true(), window))
         .order_by(LEADS.c.id)
-    ).all()
+    )
+    if am_id is not None:
+        statement = statement.where(LEADS.c.am_id == am_id)
+    if team_id is not None:
+        statement = statement.where(STAFF.c.team_id == team_id)
+    rows = connection.execute(statement).all()
+    called = _last_calls(
+        connection,
+        [row.id for row in rows if row.callback_at is not None and row.callback_at <= now],
+    )
 
     star: list[LeadRef] = []
     unstar: list[LeadRef] = []
+    carried: list[LeadRef] = []
     skipped: list[tuple[LeadRef, str]] = []
     for row in rows:
         zone_name = (row.time_zone or "").strip() or "UTC"
@@ -116,9 +160,21 @@ def plan_end_of_shift(
         if row.callback_at is not None:
             local_callback = row.callback_at.astimezone(zone or timezone.utc)
         lead = LeadRef(
-            row.id, row.version, f"{row.first_name} {row.last_name}", zone_name, local_callback
+            row.id,
+            row.version,
+            f"{row.first_name} {row.last_name}",
+            zone_name,
+            local_callback,
+            row.am_id,
+            row.am_name,
         )
-        if zone is None:
+        if _missed(row, now, called.get(row.id)):
+            reason = _no_owner(row)
+            if reason is None:
+                carried.append(lead)
+                continue
+            skipped.append((lead, f"its callback was missed, but {reason}"))
+        elif zone is None:
             if local_callback is not None and now <= local_callback <= now + TOMORROW_HORIZON:
                 skipped.append((lead, f"its time zone {zone_name!r} is not an IANA zone: fix it"))
         elif local_callback is not None and local_callback.date() == _tomorrow(now, zone):
@@ -131,8 +187,43 @@ def plan_end_of_shift(
             unstar.append(lead)
 
     star.sort(key=lambda lead: (lead.local_callback, lead.lead_id))
+    carried.sort(key=lambda lead: (lead.local_callback, lead.lead_id))
     day = now.astimezone(manager_zone).date()
-    return ShiftPlan(unstar=unstar, star=star, skipped=skipped, day=day)
+    return ShiftPlan(
+        unstar=unstar, star=star, skipped=skipped, day=day, carried=carried, scope=scope
+    )
+
+
+def _missed(row: sa.Row, now: datetime, last_call: datetime | None) -> bool:
+    """Whether the lead's callback fell due and nobody called it since (see the rules)."""
+    if row.callback_at is None or row.callback_at > now:
+        return False
+    if not row.is_starred and row.callback_at < now - MISSED_WINDOW:
+        return False
+    return last_call is None or last_call < row.callback_at
+
+
+def _last_calls(connection: sa.Connection, lead_ids: list[int]) -> dict[int, datetime]:
+    """The latest call on each of ``lead_ids`` (by anyone), up to now."""
+    latest: dict[int, datetime] = {}
+    for start in range(0, len(lead_ids), 500):
+        chunk = lead_ids[start : start + 500]
+        latest.update(
+            connection.execute(
+                sa.select(CALLS.c.lead_id, sa.func.max(CALLS.c.started_at))
+                .where(CALLS.c.lead_id.in_(chunk))
+                .group_by(CALLS.c.lead_id)
+            ).all()
+        )
+    return latest
+
+
+def _no_owner(row: sa.Row) -> str | None:
+    if row.am_id is None:
+        return "no AM owns it, so a star would show it to nobody: assign it first"
+    if not row.am_active:
+        return f"its AM {row.am_name} is inactive: assign it to an active AM"
+    return None
 
 
 def _tomorrow(now: datetime, zone: ZoneInfo) -> date:
@@ -146,8 +237,4 @@ def _left_off(row: sa.Row, local_callback: datetime, hours: CallingHours) -> str
             f"its callback at {local_callback:%H:%M} (its local time) is outside the calling "
             f"hours {hours}"
         )
-    if row.am_id is None:
-        return "no AM owns it, so a star would show it to nobody: assign it first"
-    if not row.am_active:
-        return f"its AM {row.am_name} is inactive: assign it to an active AM"
-    return None
+    return _no_owner(row)

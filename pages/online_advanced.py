@@ -63,7 +63,7 @@ def online_leads(team_id: int | None, am_id: int | None) -> None:
     )
     assign_column, other_column = st.columns(2)
     with assign_column:
-        actions.assign_form(selected, key="online_advanced.assign")
+        actions.assign_form(selected, key="online_advanced.assign", star=True)
     with other_column:
         actions.star_buttons(selected, key="online_advanced.stars")
         actions.note_form(selected, key="online_advanced.note")

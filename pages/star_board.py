@@ -37,6 +37,8 @@ widgets.freshness_line(run)
 hours = calling_hours()
 scope = dict(team_id=team.id, am_id=am.id, **lead_table.clock())
 per_am = query("starred_per_am", **scope)
+# This session's stars since the ETL's run count at once, as in the list below.
+per_am = actions.per_am_with_changes(per_am, lead_table.clock(), team_id=team.id, am_id=am.id)
 leads = query("starred_leads", **scope, limit=lead_table.ROW_LIMIT)
 leads = actions.with_newly_starred(leads, lead_table.clock(), team_id=team.id, am_id=am.id)
 
@@ -44,7 +46,10 @@ if per_am.empty and leads.empty:
     widgets.empty_state(SHOWS)
 else:
     st.subheader("Starred per AM")
-    st.caption(f"calling hours {hours} of each lead's own day; counts as of the ETL's run")
+    st.caption(
+        f"calling hours {hours} of each lead's own day; counts as of the ETL's run, with your "
+        "changes since"
+    )
     st.dataframe(
         per_am[list(PER_AM_COLUMNS)],
         column_config=PER_AM_COLUMNS,
@@ -54,7 +59,9 @@ else:
 
 # End of shift sits above the list it changes.
 with st.container(key="star.end_of_shift"):
-    actions.end_of_shift_form(key="star.shift")
+    # For the team or AM the filters show, or the whole floor.
+    scope = am.name if am.id is not None else (f"team {team.name}" if team.id else None)
+    actions.end_of_shift_form(key="star.shift", team_id=team.id, am_id=am.id, scope=scope)
 if per_am.empty and leads.empty:
     st.stop()
 

@@ -7,7 +7,7 @@ with an ``ActionResult`` or raises ``ActionRefused`` (``LeadChanged`` when someo
 a lead meanwhile) with a one-line message, having written nothing.
 """
 
-from crm.actions.calls import callback_utc, log_call
+from crm.actions.calls import REPLACE_WINDOW, RecentCall, callback_utc, log_call
 from crm.actions.core import (
     BULK_LIMIT,
     NOTE_MAX_CHARS,
@@ -30,36 +30,40 @@ from crm.actions.ingest_leads import ingest_leads
 from crm.actions.ingest_platform import record_platform_event
 from crm.actions.leads import (
     END_OF_SHIFT_LIMIT,
-    UNDO_WINDOW,
     LeadRef,
     ShiftPlan,
     add_note,
     assign,
     end_of_shift,
     star,
-    undo_assignment,
-    undoable_assignments,
     unstar,
 )
+from crm.actions.ownership import TAKE_REASON
 from crm.actions.registration import register_leads
-from crm.actions.settings import set_calling_hours
+from crm.actions.reviews import assign_failed_deposits, record_on_target_boards
+from crm.actions.settings import set_calling_hours, set_working_days
+from crm.actions.undo import UNDO_WINDOW, undo_assignment, undoable_assignments
 
 __all__ = [
     "BULK_LIMIT",
     "END_OF_SHIFT_LIMIT",
     "NOTE_MAX_CHARS",
+    "REPLACE_WINDOW",
+    "TAKE_REASON",
     "UNDO_WINDOW",
     "ActionRefused",
     "ActionResult",
     "FieldRefused",
     "LeadChanged",
     "LeadRef",
+    "RecentCall",
     "ShiftPlan",
     "add_note",
     "apply_waiting",
     "approve_compliance",
     "assign",
     "assign_failed_deposit",
+    "assign_failed_deposits",
     "assign_for_upsale",
     "callback_utc",
     "dismiss_waiting",
@@ -71,9 +75,11 @@ __all__ = [
     "record_call",
     "record_deposit_event",
     "record_on_target_board",
+    "record_on_target_boards",
     "record_platform_event",
     "register_leads",
     "set_calling_hours",
+    "set_working_days",
     "star",
     "undo_assignment",
     "undoable_assignments",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -27,6 +27,21 @@ OUTBOX = mail.OUTBOX
 # Not reached: the AM sets a callback and the lead is assigned to them for follow-up.
 NOT_REACHED = ("no_answer", "busy", "voicemail")
 MAX_CALL_S = 24 * 3600
+# A second outcome an AM logs on one lead this soon after the first is most likely the same call
+# entered twice: it is written only once the AM confirms it replaces the first.
+REPLACE_WINDOW = timedelta(minutes=1)
+
+
+class RecentCall(ActionRefused):
+    """The AM logged a call on this lead less than ``REPLACE_WINDOW`` ago: a second outcome
+    must say it replaces that one (``replaces=call_id``)."""
+
+    def __init__(self, lead_id: int, call_id: int, outcome: str, seconds: int):
+        self.lead_id, self.call_id, self.outcome = lead_id, call_id, outcome
+        super().__init__(
+            f"you logged {outcome.replace('_', ' ')} on lead {lead_id} {seconds} s ago: nothing "
+            "was saved; confirm that this call replaces it, or leave the first as it is."
+        )
 
 
 def log_call(
@@ -39,6 +54,7 @@ def log_call(
     outcome: str,
     duration_s: int = 0,
     callback_at: datetime | None = None,
+    replaces: int | None = None,
     now: datetime | None = None,
 ) -> ActionResult:
     """Log the signed-in AM's call to a lead (as seen at ``version``) and what follows.
@@ -50,8 +66,13 @@ def log_call(
 
     ``callback_at`` is the wall-clock time in the lead's own time zone (naive), or an aware
     time; it is stored in UTC and must be in the future.
+
+    A call this AM logged on the lead within ``REPLACE_WINDOW`` is refused (``RecentCall``)
+    unless ``replaces`` names it: the first call is then deleted (with the "reach you" mail it
+    queued, if still unsent) and this one stands instead.
     """
     lead_id = whole(lead_id, "lead id")
+    replaces = whole(replaces, "call replaced", none=True)
     if outcome not in CALL_OUTCOMES:
         raise ActionRefused(f"{outcome!r} is not a call outcome: use one of {CALL_OUTCOMES}.")
     duration_s = whole(duration_s, "call duration in seconds")
@@ -74,6 +95,7 @@ def log_call(
             LEADS.c.phone,
         )
         lead = rows[lead_id]
+        replaced = _replaced_call(action, lead_id, replaces)
         callback = None
         if callback_at is not None:
             zone = _lead_zone(lead_id, lead.time_zone)
@@ -98,6 +120,9 @@ def log_call(
         ).scalar_one()
         action.details["call_id"] = call_id
         call = {"call_id": call_id, "outcome": outcome}
+        if replaced is not None:
+            call["replaced_call_id"] = replaced
+            action.details["replaced_call_id"] = replaced
         if outcome in NOT_REACHED:
             assign_leads(
                 action,
@@ -178,6 +203,42 @@ def _lead_zone(lead_id: int, name: str) -> ZoneInfo:
             "in its local time: log the call without one, and have the lead's zone corrected."
         )
     return zone
+
+
+def _replaced_call(action: Action, lead_id: int, replaces: int | None) -> int | None:
+    """The AM's call on the lead within ``REPLACE_WINDOW``, deleted when ``replaces`` names it
+    (its id, then), refused when it does not; None when there is none."""
+    recent = action.connection.execute(
+        sa.select(CALLS.c.id, CALLS.c.outcome, CALLS.c.started_at)
+        .where(
+            CALLS.c.lead_id == lead_id,
+            CALLS.c.am_id == action.actor_id,
+            # Logged by the AM here, not reported by the dialer (which has its own id).
+            CALLS.c.external_id.is_(None),
+            CALLS.c.started_at > action.now - REPLACE_WINDOW,
+            CALLS.c.started_at <= action.now,
+        )
+        .order_by(CALLS.c.started_at.desc(), CALLS.c.id.desc())
+        .limit(1)
+    ).first()
+    if recent is None:
+        return None
+    if replaces != recent.id:
+        seconds = int((action.now - recent.started_at).total_seconds())
+        raise RecentCall(lead_id, recent.id, recent.outcome, seconds)
+    action.connection.execute(CALLS.delete().where(CALLS.c.id == recent.id))
+    # A wrong number it logged queued the "reach you" mail in the same action: unsent, it goes
+    # with the call it followed.
+    if recent.outcome == "wrong_number":
+        action.connection.execute(
+            OUTBOX.delete().where(
+                OUTBOX.c.lead_id == lead_id,
+                OUTBOX.c.template == "reach_you",
+                OUTBOX.c.status == "queued",
+                OUTBOX.c.created_at == recent.started_at,
+            )
+        )
+    return recent.id
 
 
 def _reach_you_waiting(connection: sa.Connection, lead_id: int) -> bool:

@@ -87,6 +87,7 @@ ACTION_ROLES: dict[str, tuple[str, ...]] = {
     "approve_compliance": MANAGERS,
     "register": MANAGERS,
     "set_calling_hours": MANAGERS,
+    "set_working_days": MANAGERS,
     **dict.fromkeys(INGEST_ACTIONS, MANAGERS),
     **dict.fromkeys(COMMAND_LINE_ACTIONS, (ADMIN,)),
 }
@@ -385,10 +386,12 @@ class Action:
         rows: Mapping[int, sa.Row],
         changes: Mapping[int, Mapping[str, Any]],
         audit_extra: Mapping[int, dict] | None = None,
+        audited_as: str | None = None,
     ) -> None:
         """Write ``changes`` (the same columns for every lead) to leads read by ``lock_leads``,
         each only if still at the version read, and audit each: before, after (with
-        ``audit_extra``'s references, e.g. the assignment row, beside the state)."""
+        ``audit_extra``'s references, e.g. the assignment row, beside the state), under the
+        action's name or ``audited_as`` (the star of an assign-and-star)."""
         if not changes:
             return
         columns = sorted(next(iter(changes.values())))
@@ -430,7 +433,7 @@ class Action:
             if audit_extra and lead_id in audit_extra:
                 after.update(jsonable(audit_extra[lead_id]))
             self.versions[lead_id] = after["version"]
-            self.audit(lead_id, before, after)
+            self.audit(lead_id, before, after, audited_as=audited_as)
 
     def changed(self, lead_id: int, seen: int, current: int | None) -> LeadChanged:
         """The conflict for ``lead_id``, naming who changed it last when the audit says."""
@@ -445,7 +448,13 @@ class Action:
 
     # Audit -----------------------------------------------------------------------------------
 
-    def audit(self, lead_id: int | None, before: dict | None, after: dict | None) -> None:
+    def audit(
+        self,
+        lead_id: int | None,
+        before: dict | None,
+        after: dict | None,
+        audited_as: str | None = None,
+    ) -> None:
         if lead_id is not None:
             self.leads_touched.add(lead_id)
         self._audit.append(
@@ -453,7 +462,7 @@ class Action:
                 "action_id": self.action_id,
                 "actor_id": self.actor_id,
                 "integration_id": self.integration_id,
-                "action": self.action,
+                "action": audited_as or self.action,
                 "lead_id": lead_id,
                 "before": before,
                 "after": after,

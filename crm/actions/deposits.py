@@ -17,6 +17,7 @@ from crm.actions.core import (
     whole,
 )
 from crm.actions.leads import assign_leads
+from crm.actions.ownership import check_taking, on_the_list, taken_words
 from crm.actions.text import printable
 from crm.models import DepositAttempt, Staff, TargetBoardEntry
 
@@ -34,39 +35,38 @@ def assign_failed_deposit(
     am_id: int,
     version: int,
     note: str | None = None,
+    star: bool = False,
     now: datetime | None = None,
 ) -> ActionResult:
     """Assign the lead of a declined deposit to an AM, with a note stating the decline reason
-    (and the manager's words after it), so the AM can help the client deposit."""
+    (and the manager's words after it), so the AM can help the client deposit; with ``star``,
+    on the AM's list now. Taking the lead from another AM needs the manager's own words."""
     deposit_id = whole(deposit_id, "deposit id")
     am_id = whole(am_id, "account manager", none=True)
     extra = clean_note(note, required=False)
 
     def work(action: Action) -> str:
-        deposit = _deposit(action, deposit_id)
+        deposit = find_deposit(action, deposit_id)
         if deposit.status != "declined":
             raise ActionRefused(
                 f"deposit {deposit_id} was {deposit.status}, not declined: nothing to follow up."
             )
-        # The provider wrote the reason: a stray control character in it must not refuse the
-        # manager's follow-up.
-        reason = printable(deposit.decline_reason or "no reason given")
-        stated = (
-            f"Deposit of {deposit.amount} {deposit.currency} by {deposit.method.replace('_', ' ')}"
-            f" ({deposit.provider}) declined: {reason}."
-        )
-        text = clean_note(f"{stated} {extra}" if extra else stated, required=True)
+        text = decline_note(deposit, extra)
         rows = action.lock_leads(seen_versions({deposit.lead_id: version}), LEADS.c.ftd_at)
-        am = assign_leads(
+        am = action.account_manager(am_id)
+        taken = check_taking(action, rows, am, None, extra)
+        assign_leads(
             action,
             rows,
             am_id=am_id,
             reason="failed_deposit",
             note=text,
             audit_extra={"deposit_id": deposit_id},
+            star=star,
         )
         action.details["note"] = text
-        return f"lead {deposit.lead_id} assigned to {am.name} with the decline reason."
+        message = f"lead {deposit.lead_id} assigned to {am.name} with the decline reason"
+        return message + on_the_list(action, rows, am, star) + taken_words(taken, am) + "."
 
     return run_action(
         target,
@@ -88,15 +88,17 @@ def assign_for_upsale(
     am_id: int,
     version: int,
     note: str | None = None,
+    star: bool = False,
     now: datetime | None = None,
 ) -> ActionResult:
-    """A self deposit: assign its lead to an AM for upsale, as a high-priority lead."""
+    """A self deposit: assign its lead to an AM for upsale, as a high-priority lead; with
+    ``star``, on the AM's list now. Taking the lead from another AM needs a note."""
     deposit_id = whole(deposit_id, "deposit id")
     am_id = whole(am_id, "account manager", none=True)
     text = clean_note(note, required=False)
 
     def work(action: Action) -> str:
-        deposit = _deposit(action, deposit_id)
+        deposit = find_deposit(action, deposit_id)
         _refuse_unless_approved(deposit)
         if not deposit.is_self_deposit:
             raise ActionRefused(
@@ -104,7 +106,9 @@ def assign_for_upsale(
                 "that AM's target board instead."
             )
         rows = action.lock_leads(seen_versions({deposit.lead_id: version}), LEADS.c.ftd_at)
-        am = assign_leads(
+        am = action.account_manager(am_id)
+        taken = check_taking(action, rows, am, None, text)
+        assign_leads(
             action,
             rows,
             am_id=am_id,
@@ -112,8 +116,10 @@ def assign_for_upsale(
             note=text,
             changes={"priority": "high"},
             audit_extra={"deposit_id": deposit_id},
+            star=star,
         )
-        return f"lead {deposit.lead_id} assigned to {am.name} for upsale, high priority."
+        message = f"lead {deposit.lead_id} assigned to {am.name} for upsale, high priority"
+        return message + on_the_list(action, rows, am, star) + taken_words(taken, am) + "."
 
     return run_action(
         target,
@@ -141,47 +147,8 @@ def record_on_target_board(
     deposit_id = whole(deposit_id, "deposit id")
 
     def work(action: Action) -> str:
-        deposit = _deposit(action, deposit_id)
-        _refuse_unless_approved(deposit)
-        if deposit.is_self_deposit or deposit.am_id is None:
-            raise ActionRefused(
-                f"deposit {deposit_id} is a self deposit: assign it for upsale instead."
-            )
-        am_name = action.connection.scalar(
-            sa.select(STAFF.c.name).where(STAFF.c.id == deposit.am_id)
-        )
-        recorded = action.connection.scalar(
-            sa.select(BOARD.c.recorded_at).where(BOARD.c.deposit_id == deposit_id)
-        )
-        if recorded is not None:
-            raise ActionRefused(
-                f"deposit {deposit_id} is already on {am_name}'s target board (since "
-                f"{recorded:%Y-%m-%d %H:%M} UTC)."
-            )
-        entry_id = action.connection.execute(
-            BOARD.insert().returning(BOARD.c.id),
-            {
-                "am_id": deposit.am_id,
-                "deposit_id": deposit_id,
-                "amount_usd": deposit.amount_usd,
-                "recorded_by_id": action.actor_id,
-                "recorded_at": action.now,
-                "created_at": action.now,
-                "updated_at": action.now,
-            },
-        ).scalar_one()
-        action.audit(
-            deposit.lead_id,
-            None,
-            {
-                "target_board_entry_id": entry_id,
-                "am_id": deposit.am_id,
-                "deposit_id": deposit_id,
-                "amount_usd": str(deposit.amount_usd),
-            },
-        )
-        action.details["target_board_entry_id"] = entry_id
-        return f"{deposit.amount_usd:,.2f} USD recorded on {am_name}'s target board."
+        amount_usd, am_name = record_deposit(action, deposit_id)
+        return f"{amount_usd:,.2f} USD recorded on {am_name}'s target board."
 
     return run_action(
         target, "record_on_target_board", work, action_id=action_id, actor_id=actor_id, now=now
@@ -234,7 +201,63 @@ def approve_compliance(
     )
 
 
-def _deposit(action: Action, deposit_id: int) -> sa.Row:
+def record_deposit(action: Action, deposit_id: int):
+    """Record the approved deposit ``deposit_id`` of an AM-owned account on its AM's target
+    board, once; returns (its USD amount, the AM's name)."""
+    deposit = find_deposit(action, deposit_id)
+    _refuse_unless_approved(deposit)
+    if deposit.is_self_deposit or deposit.am_id is None:
+        raise ActionRefused(
+            f"deposit {deposit_id} is a self deposit: assign it for upsale instead."
+        )
+    am_name = action.connection.scalar(sa.select(STAFF.c.name).where(STAFF.c.id == deposit.am_id))
+    recorded = action.connection.scalar(
+        sa.select(BOARD.c.recorded_at).where(BOARD.c.deposit_id == deposit_id)
+    )
+    if recorded is not None:
+        raise ActionRefused(
+            f"deposit {deposit_id} is already on {am_name}'s target board (since "
+            f"{recorded:%Y-%m-%d %H:%M} UTC)."
+        )
+    entry_id = action.connection.execute(
+        BOARD.insert().returning(BOARD.c.id),
+        {
+            "am_id": deposit.am_id,
+            "deposit_id": deposit_id,
+            "amount_usd": deposit.amount_usd,
+            "recorded_by_id": action.actor_id,
+            "recorded_at": action.now,
+            "created_at": action.now,
+            "updated_at": action.now,
+        },
+    ).scalar_one()
+    action.audit(
+        deposit.lead_id,
+        None,
+        {
+            "target_board_entry_id": entry_id,
+            "am_id": deposit.am_id,
+            "deposit_id": deposit_id,
+            "amount_usd": str(deposit.amount_usd),
+        },
+    )
+    action.details["target_board_entry_id"] = entry_id
+    return deposit.amount_usd, am_name
+
+
+def decline_note(deposit: sa.Row, extra: str | None) -> str:
+    """The note of a failed deposit's assignment: the decline first, the manager's words after."""
+    # The provider wrote the reason: a stray control character in it must not refuse the
+    # manager's follow-up.
+    reason = printable(deposit.decline_reason or "no reason given")
+    stated = (
+        f"Deposit of {deposit.amount} {deposit.currency} by {deposit.method.replace('_', ' ')}"
+        f" ({deposit.provider}) declined: {reason}."
+    )
+    return clean_note(f"{stated} {extra}" if extra else stated, required=True)
+
+
+def find_deposit(action: Action, deposit_id: int) -> sa.Row:
     deposit = action.connection.execute(
         sa.select(DEPOSITS).where(DEPOSITS.c.id == deposit_id)
     ).first()

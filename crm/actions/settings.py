@@ -1,4 +1,4 @@
-"""Settings of the sales floor that managers change: the calling hours."""
+"""Settings of the sales floor that managers change: the calling hours, the working days."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from crm.actions.core import Action, ActionRefused, ActionResult, run_action
 from crm.errors import UserError
 from crm.models import CrmSetting
-from crm.settings import CALLING_HOURS, CallingHours
+from crm.settings import CALLING_HOURS, WORKING_DAYS, CallingHours, WorkingDays
 
 SETTINGS = CrmSetting.__table__
 
@@ -29,28 +29,48 @@ def set_calling_hours(
         raise ActionRefused(str(error)) from None
 
     def work(action: Action) -> str:
-        before = action.connection.scalar(
-            sa.select(SETTINGS.c.value).where(SETTINGS.c.key == CALLING_HOURS)
-        )
-        if before is None:
-            action.connection.execute(
-                SETTINGS.insert().values(
-                    key=CALLING_HOURS, value=str(parsed), updated_at=action.now
-                )
-            )
-        else:
-            action.connection.execute(
-                SETTINGS.update()
-                .where(SETTINGS.c.key == CALLING_HOURS)
-                .values(value=str(parsed), updated_at=action.now)
-            )
-        action.audit(
-            None,
-            None if before is None else {CALLING_HOURS: before},
-            {CALLING_HOURS: str(parsed)},
-        )
+        _write(action, CALLING_HOURS, str(parsed))
         return f"calling hours set to {parsed}, in each lead's own time zone."
 
     return run_action(
         target, "set_calling_hours", work, action_id=action_id, actor_id=actor_id, now=now
     )
+
+
+def set_working_days(
+    target: sa.Engine | sa.Connection,
+    *,
+    actor_id: int,
+    action_id: str,
+    days: str,
+    now: datetime | None = None,
+) -> ActionResult:
+    """Set the days of the lead's week the floor calls on (``Mon-Fri``, ``Sun,Mon,Tue``)."""
+    try:
+        parsed = WorkingDays.parse(days)
+    except UserError as error:
+        raise ActionRefused(str(error)) from None
+
+    def work(action: Action) -> str:
+        _write(action, WORKING_DAYS, str(parsed))
+        return f"working days set to {parsed}, in each lead's own week."
+
+    return run_action(
+        target, "set_working_days", work, action_id=action_id, actor_id=actor_id, now=now
+    )
+
+
+def _write(action: Action, key: str, value: str) -> None:
+    """Set the setting ``key`` to ``value`` and audit it (before and after)."""
+    before = action.connection.scalar(sa.select(SETTINGS.c.value).where(SETTINGS.c.key == key))
+    if before is None:
+        action.connection.execute(
+            SETTINGS.insert().values(key=key, value=value, updated_at=action.now)
+        )
+    else:
+        action.connection.execute(
+            SETTINGS.update()
+            .where(SETTINGS.c.key == key)
+            .values(value=value, updated_at=action.now)
+        )
+    action.audit(None, None if before is None else {key: before}, {key: value})

@@ -50,6 +50,7 @@ ALLOWED = {
     "approve_compliance": MANAGERS,
     "register": MANAGERS,
     "set_calling_hours": MANAGERS,
+    "set_working_days": MANAGERS,
     "add_note": MANAGERS | {"account_manager"},
     "log_call": {"account_manager"},
     "staff_add": {"admin"},
@@ -105,8 +106,9 @@ def take(action: str, engine, ids, actor_id):
         )
     if action == "assign_for_upsale":
         return actions.assign_for_upsale(
-            engine, **who, deposit_id=ids["self"], am_id=ids["Bob"], version=1
-        )
+            engine, **who, deposit_id=ids["self"], am_id=ids["Bob"], version=1,
+            note="Alice is on leave",
+        )  # fmt: skip
     if action == "record_on_target_board":
         return actions.record_on_target_board(engine, **who, deposit_id=ids["owned_deposit"])
     if action == "approve_compliance":
@@ -121,6 +123,8 @@ def take(action: str, engine, ids, actor_id):
         return actions.register_leads(engine, [person], **who)
     if action == "set_calling_hours":
         return actions.set_calling_hours(engine, **who, hours="08:00-18:00")
+    if action == "set_working_days":
+        return actions.set_working_days(engine, **who, days="Sun-Thu")
     if action == "add_note":
         return actions.add_note(engine, **who, lead_id=ids["owned"], body="Prefers mornings.")
     if action == "log_call":

@@ -53,7 +53,9 @@ def test_assign_many_sets_owner_status_history_and_audit(floor):
         note="  hot leads from the webinar ",
         now=NOW,
     )
-    assert result.message == "2 leads assigned to Bob (new lead)."
+    assert result.message == (
+        "2 leads assigned to Bob (new lead), not on Bob's list yet: star them to put them there."
+    )
     assert result.versions == {ids["new1"]: 2, ids["new2"]: 4}
     assert not result.replayed
     assert state(lead(engine, ids["new1"])) == (
@@ -149,14 +151,14 @@ def test_a_stale_version_is_a_conflict_and_nothing_of_the_action_is_written(floo
     # Bob's manager saw 'owned' at version 2; Maria reassigns it first.
     actions.assign(
         engine, actor_id=ids["Maria"], action_id="first", leads={ids["owned"]: 2},
-        am_id=ids["Bob"], reason="reassignment", now=NOW,
+        am_id=ids["Bob"], reason="reassignment", note="Alice is away", now=NOW,
     )  # fmt: skip
     before = counts(engine)
     with pytest.raises(LeadChanged) as raised:
         actions.assign(
             engine, actor_id=ids["Maria"], action_id="second",
             leads={ids["new1"]: 1, ids["owned"]: 2}, am_id=ids["Alice"], reason="reassignment",
-            now=NOW,
+            note="Alice is back", now=NOW,
         )  # fmt: skip
     assert raised.value.lead_id == ids["owned"]
     assert str(raised.value) == (
@@ -444,7 +446,8 @@ NUMPY_CALLS = {
     ),
     "assign_for_upsale": lambda ids, n: partial(
         actions.assign_for_upsale,
-        actor_id=n(ids["Maria"]), deposit_id=n(ids["self"]), am_id=n(ids["Bob"]), version=n(1)
+        actor_id=n(ids["Maria"]), deposit_id=n(ids["self"]), am_id=n(ids["Bob"]), version=n(1),
+        note="Alice is on leave",
     ),
     "record_on_target_board": lambda ids, n: partial(
         actions.record_on_target_board,
@@ -639,7 +642,7 @@ def test_a_wrong_number_queues_the_reach_you_mail_once(floor):
     assert (mail.subject, mail.body, mail.created_at) == (expected.subject, expected.body, NOW)
     again = actions.log_call(
         engine, actor_id=ids["Alice"], action_id="w2", lead_id=ids["owned"], version=3,
-        outcome="wrong_number", now=NOW,
+        outcome="wrong_number", now=NOW + timedelta(minutes=2),
     )  # fmt: skip
     assert "already queued" in again.message
     assert len(rows(engine, "email_outbox")) == 1
@@ -661,7 +664,10 @@ def test_a_failed_deposit_is_assigned_with_a_note_stating_the_decline(floor):
         "Deposit of 250.00 EUR by card (Stripe) declined: insufficient funds. "
         "She wants to try a wire.",
     )  # fmt: skip
-    assert result.message == f"lead {ids['new2']} assigned to Bob with the decline reason."
+    assert result.message == (
+        f"lead {ids['new2']} assigned to Bob with the decline reason, not on Bob's list yet: "
+        "star it to put it there."
+    )
     assert state(lead(engine, ids["new2"])) == (
         ids["Bob"], "conversion", "assigned", False, "normal", 4,
     )  # fmt: skip
@@ -688,10 +694,16 @@ def test_an_approved_deposit_is_no_failed_deposit(floor):
 
 def test_a_self_deposit_is_assigned_for_upsale_with_high_priority(floor):
     engine, ids = floor
-    actions.assign_for_upsale(
+    result = actions.assign_for_upsale(
         engine, actor_id=ids["Maria"], action_id="u", deposit_id=ids["self"],
-        am_id=ids["Bob"], version=1, now=NOW,
+        am_id=ids["Bob"], version=1, note="Alice is on leave", now=NOW,
     )  # fmt: skip
+    # Alice owned the client and earned its 1,080.00 USD deposit: taken, with the credit rule.
+    assert result.message == (
+        f"lead {ids['client']} assigned to Bob for upsale, high priority, not on Bob's list "
+        "yet: star it to put it there; taken from Alice: deposits made so far stay credited to "
+        "Alice, deposits from now on are credited to Bob."
+    )
     assert state(lead(engine, ids["client"])) == (
         ids["Bob"], "conversion", "converted", False, "high", 2,
     )  # fmt: skip
@@ -884,7 +896,7 @@ def test_undo_restores_the_leads_not_changed_since_and_names_the_others(floor):
     bulk = actions.assign(
         engine, actor_id=ids["Maria"], action_id="bulk",
         leads={ids["new1"]: 1, ids["new2"]: 3, ids["owned"]: 2}, am_id=ids["Bob"],
-        reason="reassignment", now=NOW,
+        reason="reassignment", note="Alice is away", now=NOW,
     )  # fmt: skip
     actions.star(
         engine, actor_id=ids["Maria"], action_id="later",

@@ -107,6 +107,7 @@ def test_parallel_assignments_lose_no_update_and_the_audit_replays_to_the_final_
                     leads={lead_id: seen},
                     am_id=rng.choice(ams),
                     reason="reassignment",
+                    note="spread the load",
                     now=NOW,
                 )
             except LeadChanged as conflict:

@@ -118,7 +118,10 @@ def test_assign_writes_the_lead_its_assignment_and_audit_and_shows_at_once(
 
     assert not at.exception
     assert not at.error
-    assert toasts(at) == ["1 lead assigned to Alan Ames (new lead)."]
+    assert toasts(at) == [
+        "1 lead assigned to Alan Ames (new lead), not on Alan Ames's list yet: star it to put it "
+        "there."
+    ]
     assert lead(crm, 4) | {"callback_at": None} == {
         "am_id": ALAN,
         "desk": "conversion",
@@ -181,13 +184,17 @@ def test_a_double_click_writes_once(open_page, writable_crm, crm):
     submit(at, "all_leads.assign").click().run()
     assert at.session_state["all_leads.assign.action_id"] != clicked_with
     # The second click of a double click, reaching the server before the page was drawn
-    # again, carries the id the button was drawn with.
+    # again, carries the id the button was drawn with, from a page where Dan was selected
+    # (the page drawn after the first click clears the selection).
     at.session_state["all_leads.assign.action_id"] = clicked_with
-    at.run()
+    select(at, "all_leads.table", 3)
     submit(at, "all_leads.assign").click().run()
 
     assert not at.error
-    assert toasts(at) == ["1 lead assigned to Bea Brook (new lead)."]
+    assert toasts(at) == [
+        "1 lead assigned to Bea Brook (new lead), not on Bea Brook's list yet: star it to put it "
+        "there."
+    ]
     assert len(audit(crm)) == 1
     assert one(crm, "select count(*) as n from assignments")["n"] == 6
     assert lead(crm, 4)["version"] == 2
@@ -230,12 +237,18 @@ def test_undo_a_bulk_assignment_of_this_shift(open_page, writable_crm, crm):
     select(at, "all_leads.table", 0, 1)  # Ben (Bea's) and Ana (Alan's)
     at.selectbox(key="all_leads.assign.reason").select("reassignment")
     at.selectbox(key="all_leads.assign.am").select(ALAN).run()
+    at.text_input(key="all_leads.assign.note").input("Bea is on leave")
     submit(at, "all_leads.assign").click().run()
-    assert toasts(at) == ["2 leads assigned to Alan Ames (reassignment)."]
+    message = (
+        "2 leads assigned to Alan Ames (reassignment), 1 lead not on Alan Ames's list yet: star "
+        "it to put it there; taken from Bea Brook: deposits made so far stay credited to Bea "
+        "Brook, deposits from now on are credited to Alan Ames."
+    )
+    assert toasts(at) == [message]
     assert shown(at, "all_leads.table")["am_name"].tolist()[:2] == ["Alan Ames", "Alan Ames"]
 
     undo = at.selectbox(key="all_leads.assign.undo.chosen")
-    assert undo.options == ["12:00 · 2 leads assigned to Alan Ames (reassignment)."]
+    assert undo.options == [f"12:00 · {message}"]
     submit(at, "all_leads.assign.undo").click().run()
 
     assert not at.error
@@ -343,7 +356,9 @@ def test_failed_deposit_goes_to_its_am_with_the_decline_reason(open_page, writab
     submit(at, review).click().run()
 
     assert not at.error
-    assert toasts(at) == ["lead 2 assigned to Bea Brook with the decline reason."]
+    assert toasts(at) == [
+        "lead 2 assigned to Bea Brook with the decline reason, starred: on Bea Brook's list now."
+    ]
     note = (
         "Deposit of 300.00 USD by card (Nuvei) declined: 3-D Secure failed. "
         "Suggest a card with 3-D Secure set up."
@@ -370,30 +385,38 @@ def test_self_deposit_assigned_for_upsale_with_high_priority(open_page, writable
     ).run()
     select(at, "new_deposits.self", 0)  # deposit 3: Cara's self deposit
     review = "new_deposits.self.review"
-    # Cara is on the retention desk: Cid alone.
-    assert at.selectbox(key=f"{review}.am").options == ["Cid Cole"]
-    at.selectbox(key=f"{review}.am").select(CID)
+    # Cara is on the retention desk: Cid alone, her owner, chosen already; starred by default.
+    assert at.selectbox(key=f"{review}.3.am").options == ["Cid Cole"]
+    assert at.selectbox(key=f"{review}.3.am").value == CID
+    assert at.checkbox(key=f"{review}.star").value is True
     submit(at, review).click().run()
 
     assert not at.error
-    assert toasts(at) == ["lead 3 assigned to Cid Cole for upsale, high priority."]
+    assert toasts(at) == [
+        "lead 3 assigned to Cid Cole for upsale, high priority, starred: on Cid Cole's list now."
+    ]
     assert lead(crm, 3) | {"callback_at": None} == {
         "am_id": CID,
         "desk": "retention",
         "status": "retention",
-        "is_starred": 0,
-        "starred_by_id": None,
+        "is_starred": 1,
+        "starred_by_id": MIA,
         "priority": "high",
         "callback_at": None,
-        "version": 2,
+        "version": 3,
     }
     assert all_rows(crm, "select lead_id, to_am_id, reason from assignments where id > 5") == [
         {"lead_id": 3, "to_am_id": CID, "reason": "upsale"}
     ]
-    (entry,) = audit(crm)
-    assert (entry["action"], entry["after"]["priority"], entry["after"]["deposit_id"]) == (
+    upsale, star = audit(crm)
+    assert (upsale["action"], upsale["after"]["priority"], upsale["after"]["deposit_id"]) == (
         "assign_for_upsale",
         "high",
+        3,
+    )
+    assert (star["action"], star["after"]["is_starred"], star["after"]["version"]) == (
+        "star",
+        True,
         3,
     )
     assert bool(shown(at, "new_deposits.self").iloc[0]["is_upsale_assigned"]) is True
@@ -423,7 +446,8 @@ def test_owned_deposit_recorded_on_the_ams_target_board(open_page, writable_crm,
     )
     table = shown(at, "new_deposits.owned").set_index("deposit_id")
     assert bool(table.loc[1, "on_target_board"]) is True
-    # A second, deliberate click (a new action id) is refused: once per deposit.
+    # A second, deliberate click (selected again, a new action id) is refused: once per deposit.
+    select(at, "new_deposits.owned", 0)
     submit(at, "new_deposits.owned.review").click().run()
     assert [error.value for error in at.error] == [
         "deposit 1 is already on Alan Ames's target board (since 2026-03-10 12:00 UTC)."
@@ -460,11 +484,12 @@ def test_end_of_shift_preview_then_confirm(open_page, writable_crm, crm):
     # 10:00 is inside 09:00-20:00: starred. Cara's 22:00 is not: skipped, saying why.
     assert not at.exception
     assert (
-        "End of shift of Tue 10 Mar, calling hours 09:00-20:00: 1 lead to unstar, 1 lead to "
-        "star, 1 lead skipped." in captions(at)
+        "End of shift of Tue 10 Mar for the whole floor, calling hours 09:00-20:00: 1 lead to "
+        "unstar, 1 lead to star, 0 missed callbacks carried over, 1 lead skipped." in captions(at)
     )
-    # The tables under the per-AM counts: to star, to unstar, skipped.
-    star, unstar, skipped = (table.value for table in at.dataframe[1:4])
+    # Per AM: Alan gets Ana's star, Bea loses Ben's; then to star, to unstar, skipped.
+    per_am, star, unstar, skipped = (table.value for table in at.dataframe[1:5])
+    assert per_am.values.tolist() == [["Alan Ames", 0, 1, 0], ["Bea Brook", 1, 0, 0]]
     assert star[["lead_name", "time_zone"]].values.tolist() == [["Ana Lima", "America/Sao_Paulo"]]
     assert star.iloc[0]["callback_local"] == pd.Timestamp("2026-03-11 10:00")
     assert unstar["lead_name"].tolist() == ["Ben Hall"]

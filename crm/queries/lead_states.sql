@@ -1,0 +1,20 @@
+-- lead_states: the state of the leads lead_ids as the CRM holds it now, one row per lead,
+-- with its owner's name and team: what a page lays over its rows after an action, until the
+-- warehouse holds the change. Read by the leads' primary key.
+select
+    leads.id as lead_id,
+    leads.am_id,
+    staff.name as am_name,
+    staff.team_id,
+    teams.name as team_name,
+    leads.desk,
+    leads.status,
+    leads.is_starred,
+    leads.priority,
+    leads.callback_at,
+    leads.time_zone,
+    leads.version
+from leads
+left join staff on staff.id = leads.am_id
+left join teams on teams.id = staff.team_id
+where leads.id in :lead_ids

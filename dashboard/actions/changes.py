@@ -1,0 +1,243 @@
+"""The state a page shows before the ETL catches up: each action's changes, kept in session
+state and laid over the warehouse's rows (``overlay``, ``with_newly_starred``) until a
+snapshot holds them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pandas as pd
+import sqlalchemy as sa
+import streamlit as st
+
+from crm import actions as crm_actions
+from crm import reads
+from dashboard.data import query
+
+CHANGES_KEY = "starboard.changed_leads"
+
+
+@dataclass(frozen=True)
+class Change:
+    """New values of a lead (or of a deposit row) since the warehouse's snapshot.
+
+    A lead's change carries the lead's ``version`` after it: the snapshot holds it once its
+    row has that version or a later one. A change that bumps no version (a note, a target
+    board entry) is held by the first snapshot whose CRM read came after it (``at``).
+    """
+
+    at: datetime
+    version: int | None
+    values: dict
+
+    def covered(self, row_version, as_of: pd.Timestamp | None) -> bool:
+        if self.version is not None:
+            return not pd.isna(row_version) and int(row_version) >= self.version
+        return as_of is not None and as_of > pd.Timestamp(self.at)
+
+
+def _changes() -> dict[str, dict[int, list[Change]]]:
+    return st.session_state.setdefault(CHANGES_KEY, {"lead_id": {}, "deposit_id": {}})
+
+
+def _snapshot_as_of() -> pd.Timestamp | None:
+    runs = query("freshness")
+    if runs.empty:
+        return None
+    return utc(runs.iloc[0]["as_of"])
+
+
+def overlay(rows: pd.DataFrame, *, starred_only: bool = False) -> pd.DataFrame:
+    """``rows`` (a lead or deposit query's result) with the changes this session made that the
+    warehouse does not hold yet; ``starred_only`` leaves out the leads unstarred since (the
+    star board, My leads). Changes the warehouse now holds are forgotten."""
+    changes = st.session_state.get(CHANGES_KEY)
+    if rows.empty or not changes or not any(changes.values()):
+        return rows
+    as_of = _snapshot_as_of()
+    rows = rows.copy()
+    for id_column, by_id in changes.items():
+        if id_column not in rows or not by_id:
+            continue
+        for position, row_id in enumerate(rows[id_column].tolist()):
+            pending = by_id.get(int(row_id))
+            if not pending:
+                continue
+            version = rows["version"].iloc[position] if "version" in rows else None
+            pending[:] = [change for change in pending if not change.covered(version, as_of)]
+            for change in pending:
+                for column, value in change.values.items():
+                    if column in rows:
+                        _set(rows, position, column, value)
+    if starred_only and "is_starred" in rows:
+        kept = rows["is_starred"].fillna(False).astype(bool)
+        dropped = int((~kept).sum())
+        rows = rows[kept]
+        if dropped and "matched" in rows and not rows.empty:
+            # The count above the list ("N of M shown") counts the unstarred leads out too.
+            rows = rows.assign(matched=rows["matched"] - dropped)
+    return rows
+
+
+def _set(rows: pd.DataFrame, position: int, column: str, value) -> None:
+    values = rows[column].tolist()
+    values[position] = value
+    try:
+        rows[column] = pd.Series(values, index=rows.index, dtype=rows[column].dtype)
+    except (TypeError, ValueError):
+        # e.g. an owner given to a column of ids that held no missing value: any dtype will do.
+        rows[column] = pd.Series(values, index=rows.index)
+
+
+def with_newly_starred(
+    starred: pd.DataFrame, clock: dict, *, team_id: int | None, am_id: int | None
+) -> pd.DataFrame:
+    """``starred`` (a ``starred_leads`` result) with the leads this session starred since the
+    warehouse's snapshot, of the team or AM the page shows (None: any), read with the same
+    ``clock`` (``lead_table.clock()``): a star or an end of shift shows at once."""
+    missing = _newly_starred(starred, team_id=team_id, am_id=am_id)
+    if not missing:
+        return starred
+    extra = query("leads_by_id", **clock, lead_ids=missing)
+    rows = pd.concat([starred, extra], ignore_index=True) if not starred.empty else extra
+    rows["matched"] = len(rows)
+    return rows
+
+
+def per_am_with_changes(
+    per_am: pd.DataFrame, clock: dict, *, team_id: int | None, am_id: int | None
+) -> pd.DataFrame:
+    """``per_am`` (a ``starred_per_am`` result) with the stars this session changed since the
+    warehouse's snapshot counted in: each changed lead leaves its AM's counts as the snapshot
+    had it and joins them as the CRM holds it now, so the counts agree with the list below."""
+    pending = {
+        lead_id: changes[-1] for lead_id, changes in _changes()["lead_id"].items() if changes
+    }
+    if not pending:
+        return per_am
+    snapshot = query("leads_by_id", **clock, lead_ids=sorted(pending))
+    if snapshot.empty:
+        return per_am
+    as_of = _snapshot_as_of()
+    due_by = pd.Timestamp(clock["now"]) + pd.Timedelta(days=1)
+    counts = {_am_key(row["am_id"]): dict(row) for row in per_am.to_dict("records")}
+
+    def due(callback) -> int:
+        return int(not pd.isna(callback) and utc(callback) <= utc(due_by))
+
+    for row in snapshot.to_dict("records"):
+        change = pending[int(row["lead_id"])]
+        if change.covered(row["version"], as_of):
+            continue
+        callable_now = int(bool(row["inside_calling_hours"]))
+        before = counts.get(_am_key(row["am_id"]))
+        if bool(row["is_starred"]) and before is not None:
+            before["starred"] -= 1
+            before["callable_now"] -= callable_now
+            before["callbacks_due"] -= due(row["callback_at"])
+        now = change.values
+        in_scope = (am_id is None or now.get("am_id") == am_id) and (
+            team_id is None or now.get("team_id") == team_id
+        )
+        if now.get("is_starred") and in_scope:
+            after = counts.setdefault(
+                _am_key(now.get("am_id")),
+                {
+                    "am_id": now.get("am_id"),
+                    "am_name": now.get("am_name"),
+                    "team_name": now.get("team_name"),
+                    "starred": 0,
+                    "callable_now": 0,
+                    "callbacks_due": 0,
+                },
+            )
+            after["starred"] += 1
+            after["callable_now"] += callable_now
+            after["callbacks_due"] += due(now.get("callback_at"))
+    rows = [row for row in counts.values() if row["starred"] > 0]
+    if not rows:
+        return per_am.iloc[0:0]
+    result = pd.DataFrame(rows, columns=per_am.columns)
+    result["_name"] = result["am_name"].fillna("\uffff")
+    result = result.sort_values(["starred", "_name"], ascending=[False, True], kind="stable")
+    return result.drop(columns="_name").reset_index(drop=True)
+
+
+def _am_key(am_id) -> int:
+    # The starred leads without an AM form one row, as in the warehouse's query.
+    return -1 if am_id is None or pd.isna(am_id) else int(am_id)
+
+
+def _newly_starred(shown: pd.DataFrame, *, team_id: int | None, am_id: int | None) -> list[int]:
+    listed = set(shown["lead_id"].tolist()) if not shown.empty else set()
+    found = []
+    for lead_id, pending in _changes()["lead_id"].items():
+        if lead_id in listed or not pending:
+            continue
+        state = pending[-1].values
+        if not state.get("is_starred"):
+            continue
+        if am_id is not None and state.get("am_id") != am_id:
+            continue
+        if team_id is not None and state.get("team_id") != team_id:
+            continue
+        found.append(lead_id)
+    return sorted(found)
+
+
+def remember(engine: sa.Engine, result: crm_actions.ActionResult, at: datetime) -> None:
+    """Keep the new state of the leads ``result`` changed, as the CRM holds it now."""
+    if not result.versions:
+        return
+    by_lead = _changes()["lead_id"]
+    for lead_id, values in _lead_state(engine, list(result.versions)).items():
+        by_lead.setdefault(lead_id, []).append(Change(at, values["version"], values))
+
+
+def remember_rows(column: str, ids: list[int], at: datetime, values: dict) -> None:
+    by_id = _changes()[column]
+    for row_id in ids:
+        by_id.setdefault(int(row_id), []).append(Change(at, None, values))
+
+
+def _lead_state(engine: sa.Engine, lead_ids: list[int]) -> dict[int, dict]:
+    with engine.connect() as connection:
+        rows = reads.lead_states(connection, lead_ids)
+    state = {}
+    for row in rows:
+        callback_at = row["callback_at"]
+        callback = pd.Timestamp(callback_at) if callback_at is not None else pd.NaT
+        local = pd.NaT
+        if callback_at is not None:
+            local = pd.Timestamp(callback_at.astimezone(lead_zone(row["time_zone"])))
+            local = local.tz_localize(None)
+        state[row["lead_id"]] = {
+            "am_id": row["am_id"],
+            "am_name": row["am_name"],
+            "team_id": row["team_id"],
+            "team_name": row["team_name"],
+            "desk": row["desk"],
+            "status": row["status"],
+            "is_starred": bool(row["is_starred"]),
+            "priority": row["priority"],
+            "callback_at": callback,
+            "callback_local": local,
+            "version": row["version"],
+        }
+    return state
+
+
+def lead_zone(name: str | None) -> ZoneInfo:
+    """The lead's zone; UTC for an empty or unknown one."""
+    try:
+        return ZoneInfo((name or "").strip() or "UTC")
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return ZoneInfo("UTC")
+
+
+def utc(moment) -> pd.Timestamp:
+    """``moment`` as an aware UTC timestamp (a naive one is UTC)."""
+    moment = pd.Timestamp(moment)
+    return moment.tz_localize("UTC") if moment.tzinfo is None else moment

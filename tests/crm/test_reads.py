@@ -1,0 +1,42 @@
+"""The CRM reads behind the action widgets (crm/reads.py), on SQLite and PostgreSQL, against the
+floor of ``actions_floor`` (values written out there by hand)."""
+
+from __future__ import annotations
+
+from crm import actions, reads
+from tests.crm.actions_floor import NOW, build_floor
+
+
+def test_active_account_managers_of_a_desk_and_of_every_desk(crm_engine):
+    ids = build_floor(crm_engine)
+    with crm_engine.connect() as connection:
+        conversion = reads.active_account_managers(connection, "conversion")
+        every_desk = reads.active_account_managers(connection, None)
+    # Carl (conversion) left; Maria and Eve are not AMs.
+    assert conversion == {ids["Alice"]: "Alice", ids["Bob"]: "Bob"}
+    assert every_desk == {ids["Alice"]: "Alice", ids["Bob"]: "Bob", ids["Rita"]: "Rita"}
+
+
+def test_lead_states_read_back_what_an_action_wrote(crm_engine):
+    ids = build_floor(crm_engine)
+    actions.assign(
+        crm_engine,
+        actor_id=ids["Maria"],
+        action_id="a1",
+        leads={ids["new1"]: 1},
+        am_id=ids["Bob"],
+        reason="new_lead",
+        now=NOW,
+    )
+    with crm_engine.connect() as connection:
+        states = reads.lead_states(connection, [ids["new1"], ids["kept"]])
+        assert reads.lead_states(connection, []) == []
+    by_lead = {state["lead_id"]: state for state in states}
+    assert set(by_lead) == {ids["new1"], ids["kept"]}
+    new1 = by_lead[ids["new1"]]
+    assert (new1["am_id"], new1["am_name"], new1["team_name"]) == (ids["Bob"], "Bob", "Conversion")
+    assert (new1["status"], new1["is_starred"], new1["version"]) == ("assigned", False, 2)
+    kept = by_lead[ids["kept"]]
+    assert (kept["am_name"], kept["desk"], kept["version"]) == ("Rita", "retention", 5)
+    assert kept["callback_at"] is None
+    assert isinstance(kept["is_starred"], bool)
