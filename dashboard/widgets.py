@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from dashboard import formats, periods
+from dashboard import definitions, formats, periods
 from dashboard.data import query, viewer_time_zone
 from warehouse.reader import WarehouseMissing
 
@@ -131,7 +131,7 @@ def kpi_tiles(tiles: list[Tile], current: dict, previous: dict, against: str) ->
             tile.label,
             formats.tile(now, tile.kind),
             formats.change(now, before, tile.kind),
-            help=f"{against}: {show[tile.kind](before)}",
+            help=f"{definitions.HELP.get(tile.column, '')} {against}: {show[tile.kind](before)}",
         )
 
 
@@ -203,14 +203,33 @@ def csv_export(frame: pd.DataFrame, file_name: str, key: str) -> None:
     )
 
 
+TOP_AMS = 15  # bars a chart shows before it folds the rest into "others"
+
+
+def top_with_others(
+    frame: pd.DataFrame, label: str, columns: list[str], n: int = TOP_AMS
+) -> pd.DataFrame:
+    """The ``n`` rows with the most of ``columns[0]``, largest first, and one row "others (k)"
+    summing the ``k`` rows after them (none when there are not more than ``n``)."""
+    ranked = frame.sort_values(columns[0], ascending=False, kind="stable")[[label, *columns]]
+    top, rest = ranked.head(n), ranked.iloc[n:]
+    if rest.empty:
+        return top.reset_index(drop=True)
+    others = pd.DataFrame([{label: f"others ({len(rest)})", **rest[columns].sum().to_dict()}])
+    return pd.concat([top, others], ignore_index=True)
+
+
 def bars_per_am(agents: pd.DataFrame, columns: list[str], unit: str, key: str) -> None:
-    """Grouped bars, one group per AM, one bar per column (e.g. calls beside connected)."""
+    """Grouped bars, one group per AM, one bar per column (e.g. calls beside connected): the
+    top AMs by the first column, largest first, the rest summed as "others"."""
+    shown = top_with_others(agents, "am_name", columns)
     figure = px.bar(
-        agents,
+        shown,
         x="am_name",
         y=columns,
         barmode="group",
         labels={"am_name": "AM", "value": unit, "variable": ""},
+        category_orders={"am_name": shown["am_name"].tolist()},
     )
     st.plotly_chart(figure, key=key)
 
