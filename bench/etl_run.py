@@ -290,8 +290,14 @@ def pages_b_cases(today, now) -> dict[str, tuple[str, dict]]:
             "payment_attempts",
             dict(**week, method=None, status=None, limit=1000),
         ),
-        "target_board (today)": ("target_board", dict(day=today, team_id=None, am_id=None)),
-        "target_totals (today)": ("target_totals", dict(day=today, team_id=None, am_id=None)),
+        "target_board (today)": (
+            "target_board",
+            dict(day=today, now=now, team_id=None, am_id=None),
+        ),
+        "target_totals (today)": (
+            "target_totals",
+            dict(day=today, now=now, team_id=None, am_id=None),
+        ),
     }
 
 

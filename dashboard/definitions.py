@@ -44,6 +44,14 @@ HELP = {
         "same-day ratio that can pass 100 %, not a conversion."
     ),
     "failed_deposits": "Deposit attempts the provider declined, on the day it declined them.",
+    "board": (
+        "A deposit on an AM's target board counts as it is now: only while approved, at its "
+        "current USD amount, against the target whose period holds the day it was approved."
+    ),
+    "expected_progress": (
+        "The share of the target expected by now: the period's working days (Monday to "
+        "Friday) and working hours (09:00-18:00 UTC) gone, over all of them."
+    ),
     "reporting_day": "A reporting day is a UTC calendar date (00:00 to 24:00 UTC).",
     "so_far": (
         "A day still running is compared with the days before it up to the same minute, "

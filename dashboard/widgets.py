@@ -122,10 +122,21 @@ class Tile:
     kind: str  # count, usd or ratio
 
 
+TILES_PER_ROW = 3  # wider rows clipped a 7-figure USD total ("1,711,86…")
+
+
+def tile_columns(count: int, per_row: int = TILES_PER_ROW) -> list:
+    """Room for ``count`` metric tiles, in rows of at most ``per_row``, so that none is clipped."""
+    slots = []
+    for first in range(0, count, per_row):
+        slots.extend(st.columns(per_row)[: min(per_row, count - first)])
+    return slots
+
+
 def kpi_tiles(tiles: list[Tile], current: dict, previous: dict, against: str) -> None:
     """One ``st.metric`` per tile, with the change from ``previous``."""
     show = {"count": formats.count, "usd": formats.usd, "ratio": formats.percent}
-    for column, tile in zip(st.columns(len(tiles)), tiles, strict=True):
+    for column, tile in zip(tile_columns(len(tiles)), tiles, strict=True):
         now, before = current[tile.column], previous[tile.column]
         column.metric(
             tile.label,

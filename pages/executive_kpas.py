@@ -46,16 +46,15 @@ def shown(item: kpas.Comparison, field: str) -> str:
     return formats.figure(getattr(item, field), kind)
 
 
-for row in (comparisons[i : i + 3] for i in range(0, len(comparisons), 3)):
-    for column, item in zip(st.columns(3), row, strict=False):
-        against = "yesterday" if running else "last_week"
-        others = "; ".join(f"{name}: {shown(item, field)}" for name, field in columns.items())
-        column.metric(
-            item.label,
-            formats.tile(item.day, item.kind),
-            formats.change(item.day, getattr(item, against), item.kind),
-            help=f"{definitions.HELP[item.kpa]} — {others}",
-        )
+against = "yesterday" if running else "last_week"
+for column, item in zip(widgets.tile_columns(len(comparisons)), comparisons, strict=True):
+    others = "; ".join(f"{name}: {shown(item, field)}" for name, field in columns.items())
+    column.metric(
+        item.label,
+        formats.tile(item.day, item.kind),
+        formats.change(item.day, getattr(item, against), item.kind),
+        help=f"{definitions.HELP[item.kpa]} — {others}",
+    )
 if running:
     st.caption(
         f"Today so far, to {until}, against yesterday and {day:%A} last week, each to {until} "
@@ -71,9 +70,10 @@ credit = query("deposit_credit", first_day=day, last_day=day)
 self_deposits = credit.iloc[1]
 st.caption(
     f"Deposits count every approved deposit, on the day it was approved. Of the whole day's, "
-    f"not credited to an AM (self deposits): {formats.count(self_deposits['deposits'])} "
-    f"deposits, {formats.usd(self_deposits['deposit_usd'])}, "
-    f"{formats.count(self_deposits['ftds'])} FTDs — the sales dashboard leaves these out."
+    "not credited to an AM (self deposits): "
+    f"{formats.things(self_deposits['deposits'], 'deposit')}, "
+    f"{formats.usd(self_deposits['deposit_usd'])}, "
+    f"{formats.things(self_deposits['ftds'], 'FTD')} — the sales dashboard leaves these out."
 )
 
 table = pd.DataFrame(

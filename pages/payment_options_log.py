@@ -22,7 +22,7 @@ METHOD_COLUMNS = {
     "approval_rate": st.column_config.NumberColumn(
         "Approval rate", format="percent", help="approved / (approved + declined)"
     ),
-    "approved_usd": st.column_config.NumberColumn("Approved USD", format="%.2f USD"),
+    "approved_usd": st.column_config.NumberColumn("Approved USD", format="dollar"),
 }
 ATTEMPT_COLUMNS = {
     "created_at": st.column_config.DatetimeColumn("Time", format="YYYY-MM-DD HH:mm:ss"),
@@ -34,7 +34,7 @@ ATTEMPT_COLUMNS = {
     "decline_reason": st.column_config.TextColumn("Decline reason"),
     "amount": st.column_config.NumberColumn("Amount", format="%.2f"),
     "currency": st.column_config.TextColumn("Currency"),
-    "amount_usd": st.column_config.NumberColumn("Amount USD", format="%.2f USD"),
+    "amount_usd": st.column_config.NumberColumn("Amount USD", format="dollar"),
     "is_ftd": st.column_config.CheckboxColumn("FTD", help=definitions.HELP["ftds"]),
     "deposit_id": st.column_config.NumberColumn("Deposit", format="%d"),
 }
@@ -44,7 +44,7 @@ DISAGREEMENT_COLUMNS = {
     "lead_name": st.column_config.TextColumn("Lead"),
     "am_name": st.column_config.TextColumn("AM"),
     "status": st.column_config.TextColumn("Status"),
-    "amount_usd": st.column_config.NumberColumn("Amount USD", format="%.2f USD"),
+    "amount_usd": st.column_config.NumberColumn("Amount USD", format="dollar"),
     "is_ftd": st.column_config.CheckboxColumn("FTD"),
     "crm_is_ftd": st.column_config.CheckboxColumn("CRM's FTD flag"),
     "reason": st.column_config.TextColumn("Why they differ"),
@@ -85,15 +85,15 @@ def live_log() -> None:
         ("Approval rate", formats.percent(totals["approval_rate"])),
         ("Approved USD", formats.usd(totals["approved_usd"])),
     ]
-    for column, (label, value) in zip(st.columns(len(tiles)), tiles, strict=True):
+    for column, (label, value) in zip(widgets.tile_columns(len(tiles)), tiles, strict=True):
         column.metric(label, value)
     credit = query("deposit_credit", first_day=period.first, last_day=period.last)
     st.caption(
         "Approved deposits by credit, each on the day it was approved (as of the ETL's last "
         "run): "
         + "; ".join(
-            f"{row['credit']}: {formats.count(row['deposits'])} deposits, "
-            f"{formats.usd(row['deposit_usd'])}, {formats.count(row['ftds'])} FTDs"
+            f"{row['credit']}: {formats.things(row['deposits'], 'deposit')}, "
+            f"{formats.usd(row['deposit_usd'])}, {formats.things(row['ftds'], 'FTD')}"
             for row in credit.to_dict("records")
         )
         + f". {definitions.HELP['credit']}"

@@ -30,7 +30,7 @@ AM_COLUMNS = {
     "deposits": st.column_config.NumberColumn(
         "Deposits", format="%d", help=definitions.HELP["deposits"]
     ),
-    "deposit_usd": st.column_config.NumberColumn("Deposit USD", format="%.2f USD"),
+    "deposit_usd": st.column_config.NumberColumn("Deposit USD", format="dollar"),
     "ftds": st.column_config.NumberColumn("FTDs", format="%d", help=definitions.HELP["ftds"]),
     "failed_deposits": st.column_config.NumberColumn("Failed deposits", format="%d"),
     "assigned_leads": st.column_config.NumberColumn("Leads assigned", format="%d"),
@@ -86,8 +86,9 @@ if team.id is None and am.id is None:
         "Deposits and FTDs here are those credited to an AM (the lead's owner at the time of "
         "the deposit). Not credited to an AM (self deposits), left out above but counted on "
         f"the executive KPAs and the payment options log: "
-        f"{formats.count(self_deposits['deposits'])} deposits, "
-        f"{formats.usd(self_deposits['deposit_usd'])}, {formats.count(self_deposits['ftds'])} FTDs."
+        f"{formats.things(self_deposits['deposits'], 'deposit')}, "
+        f"{formats.usd(self_deposits['deposit_usd'])}, "
+        f"{formats.things(self_deposits['ftds'], 'FTD')}."
     )
 
 calls_chart, ratio_chart, deposits_chart, funnel_chart = st.tabs(

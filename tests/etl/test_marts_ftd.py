@@ -174,3 +174,23 @@ def test_funnel_ftd_is_the_approval_of_the_warehouse_ftd(ftd_warehouse):
         3: at("02-03 10:00"),
         4: at("03-10 11:00"),
     }
+
+
+@pytest.mark.parametrize(
+    "moment, expected",
+    [
+        ("2026-02-27 12:00", 0.0),  # before the period
+        ("2026-03-02 08:00", 0.0),  # the first working day, before 09:00
+        ("2026-03-02 13:30", 0.0227),  # half of its 09:00-18:00: 0.5 / 22
+        ("2026-03-07 15:00", 0.2273),  # a Saturday: the week's 5 days / 22
+        ("2026-03-10 12:00", 0.2879),  # 6 days and a third / 22
+        ("2026-04-02 10:00", 1.0),  # after the period
+    ],
+)
+def test_expected_share_of_a_march_target(ftd_warehouse, moment, expected):
+    (row,) = rows(
+        ftd_warehouse,
+        "SELECT round(expected_share(DATE '2026-03-01', DATE '2026-03-31', "
+        f"TIMESTAMPTZ '{moment}+00'), 4) AS share",
+    )
+    assert row["share"] == expected

@@ -113,7 +113,7 @@ def test_today_at_ten_against_yesterday_at_ten(open_page, ftd_warehouse):
         "FTDs": ("1", "+1"),
     }
     assert "Not credited to an AM (self deposits), left out above" in captions(at)
-    assert "1 deposits, 40.00 USD, 1 FTDs." in captions(at)
+    assert "1 deposit, 40.00 USD, 1 FTD." in captions(at)
 
 
 def test_yesterday_and_last_30_days(open_page, small_warehouse):
