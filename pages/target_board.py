@@ -66,7 +66,8 @@ for column, (label, value), help_ in zip(
 shown = targets[list(TARGET_COLUMNS)]
 st.dataframe(shown, column_config=TARGET_COLUMNS, hide_index=True, key="targets.board")
 st.caption(
-    f"{definitions.HELP['board']} Days left are those after the chosen day; "
-    f"{definitions.HELP['expected_progress']}"
+    f"{definitions.HELP['board']} Days left are those after the chosen day. "
+    f"Expected by now: {definitions.HELP['expected_progress'][0].lower()}"
+    f"{definitions.HELP['expected_progress'][1:]}"
 )
 widgets.csv_export(shown, f"target-board-{day}.csv", key="targets.export")
