@@ -290,8 +290,14 @@ def pages_b_cases(today, now) -> dict[str, tuple[str, dict]]:
             "payment_attempts",
             dict(**week, method=None, status=None, limit=1000),
         ),
-        "target_board (today)": ("target_board", dict(day=today, team_id=None, am_id=None)),
-        "target_totals (today)": ("target_totals", dict(day=today, team_id=None, am_id=None)),
+        "target_board (today)": (
+            "target_board",
+            dict(day=today, now=now, team_id=None, am_id=None),
+        ),
+        "target_totals (today)": (
+            "target_totals",
+            dict(day=today, now=now, team_id=None, am_id=None),
+        ),
     }
 
 
@@ -319,6 +325,7 @@ def page_query_cases(today, now, lead_ids=tuple(range(1, 51))) -> dict[str, tupl
     report = dict(team_id=None, am_id=None, desk=None, status=None, search=None, new_leads=False)
     scope = dict(team_id=None, am_id=None, limit=1000, **clock)
     week = dict(first_day=today - timedelta(days=6), last_day=today)
+    midnight = datetime.combine(today, datetime.min.time(), tzinfo=timezone.utc)
     cases.update(
         {
             "leads_report (all)": ("leads_report", {**report, **scope}),
@@ -365,6 +372,17 @@ def page_query_cases(today, now, lead_ids=tuple(range(1, 51))) -> dict[str, tupl
                     first_day=today - timedelta(days=29), last_day=today, team_id=None, am_id=None
                 ),
             ),
+            # Issue 23: today so far against yesterday to the same minute; credit; FTD flags.
+            "kpa_window (yesterday to now's minute)": (
+                "kpa_window",
+                dict(start=midnight - timedelta(days=1), end=now - timedelta(days=1)),
+            ),
+            "sales_window (today so far, all teams)": (
+                "sales_window",
+                dict(start=midnight, end=now, team_id=None, am_id=None),
+            ),
+            "deposit_credit (7 days)": ("deposit_credit", week),
+            "ftd_disagreements (7 days)": ("ftd_disagreements", week),
         }
     )
     return cases

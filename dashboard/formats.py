@@ -14,6 +14,11 @@ def count(value) -> str:
     return "–" if _missing(value) else f"{value:,.0f}"
 
 
+def things(value, word: str) -> str:
+    """A count and its noun, singular for one: "1 deposit", "2 deposits", "0 FTDs"."""
+    return f"{count(value)} {word}" if value == 1 else f"{count(value)} {word}s"
+
+
 def usd(value) -> str:
     return "–" if _missing(value) else f"{value:,.2f} USD"
 

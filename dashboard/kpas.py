@@ -1,4 +1,6 @@
-"""The executive KPAs: a day against the same weekday last week and its 4-week average.
+"""The executive KPAs: a full day against the same weekday last week and its 4-week average;
+a day still running (today) against yesterday and the same weekday last week to the same
+minute, never against whole days.
 
 Counts are averaged over the same weekdays the warehouse holds (days before the data begins are
 left out, not counted as zeros); a ratio's average is pooled (the sum of its numerators over the
@@ -8,7 +10,7 @@ sum of its denominators), so a quiet day does not weigh as much as a busy one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 import pandas as pd
 
@@ -28,7 +30,8 @@ COUNTS = {
 RATIOS = {
     # KPA: (label, numerator, denominator)
     "call_ratio": ("Call ratio", "connected_calls", "calls"),
-    "conversion_rate": ("Conversion rate", "ftds", "registrations"),
+    "cohort_conversion": ("Cohort conversion (7 days)", "cohort_ftds", "registrations"),
+    "conversion_rate": ("FTDs per registration (same day)", "ftds", "registrations"),
 }
 KPAS = {**COUNTS, **{name: label for name, (label, _, _) in RATIOS.items()}}
 
@@ -39,7 +42,8 @@ class Comparison:
     label: str
     day: float | None
     last_week: float | None
-    average: float | None
+    average: float | None = None
+    yesterday: float | None = None
 
     @property
     def kind(self) -> str:
@@ -80,5 +84,35 @@ def compare(kpa_days: pd.DataFrame, day: date) -> list[Comparison]:
     weeks = kpa_days[days.isin(before)]
     return [
         Comparison(kpa, label, _value(on, kpa), _value(last_week, kpa), _value(weeks, kpa))
+        for kpa, label in KPAS.items()
+    ]
+
+
+def so_far_windows(moment: datetime) -> dict[str, tuple[datetime, datetime]]:
+    """The windows a day still running at ``moment`` is compared in: today from midnight (UTC)
+    to ``moment``, and yesterday and the same weekday last week each to the same minute."""
+    moment = moment.astimezone(timezone.utc).replace(second=0, microsecond=0)
+    midnight = datetime.combine(moment.date(), time(0), tzinfo=timezone.utc)
+    return {
+        when: (midnight - back, moment - back)
+        for when, back in (
+            ("today", timedelta(0)),
+            ("yesterday", timedelta(days=1)),
+            ("last_week", timedelta(weeks=1)),
+        )
+    }
+
+
+def compare_so_far(windows: dict[str, pd.DataFrame]) -> list[Comparison]:
+    """Each KPA of today so far, of yesterday and of the same weekday last week to the same
+    minute; ``windows`` holds one ``kpa_window`` row for each of ``so_far_windows``' keys."""
+    return [
+        Comparison(
+            kpa,
+            label,
+            _value(windows["today"], kpa),
+            _value(windows["last_week"], kpa),
+            yesterday=_value(windows["yesterday"], kpa),
+        )
         for kpa, label in KPAS.items()
     ]

@@ -82,3 +82,20 @@ def resolve(choice: str, on: date, custom: tuple[date, date] | None = None) -> P
 def same_weekday_before(day: date, weeks: int) -> list[date]:
     """The same weekday in each of the ``weeks`` weeks before ``day``, newest first."""
     return [day - timedelta(weeks=n) for n in range(1, weeks + 1)]
+
+
+def running_until(period: Period) -> tuple[datetime, datetime] | None:
+    """When ``period`` ends today and today is still running: its moments from its first
+    midnight to now (to the minute, UTC); else None (the period is whole days)."""
+    moment = now().astimezone(timezone.utc).replace(second=0, microsecond=0)
+    if period.last != today() or moment.date() != period.last:
+        return None
+    return datetime.combine(period.first, datetime.min.time(), tzinfo=timezone.utc), moment
+
+
+def same_minute(period: Period, moment: datetime) -> tuple[datetime, datetime]:
+    """``period``'s moments from its first midnight to the time of day of ``moment`` on its last
+    day (UTC): a period before a running one, cut where the running one is."""
+    first = datetime.combine(period.first, datetime.min.time(), tzinfo=timezone.utc)
+    last = datetime.combine(period.last, moment.time(), tzinfo=timezone.utc)
+    return first, last

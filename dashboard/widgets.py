@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from dashboard import exports, formats, periods
+from dashboard import definitions, exports, formats, periods
 from dashboard.data import query, viewer_time_zone
 from warehouse.reader import WarehouseMissing
 
@@ -116,16 +116,27 @@ class Tile:
     kind: str  # count, usd or ratio
 
 
+TILES_PER_ROW = 3  # wider rows clipped a 7-figure USD total ("1,711,86…")
+
+
+def tile_columns(count: int, per_row: int = TILES_PER_ROW) -> list:
+    """Room for ``count`` metric tiles, in rows of at most ``per_row``, so that none is clipped."""
+    slots = []
+    for first in range(0, count, per_row):
+        slots.extend(st.columns(per_row)[: min(per_row, count - first)])
+    return slots
+
+
 def kpi_tiles(tiles: list[Tile], current: dict, previous: dict, against: str) -> None:
     """One ``st.metric`` per tile, with the change from ``previous``."""
     show = {"count": formats.count, "usd": formats.usd, "ratio": formats.percent}
-    for column, tile in zip(st.columns(len(tiles)), tiles, strict=True):
+    for column, tile in zip(tile_columns(len(tiles)), tiles, strict=True):
         now, before = current[tile.column], previous[tile.column]
         column.metric(
             tile.label,
             formats.tile(now, tile.kind),
             formats.change(now, before, tile.kind),
-            help=f"{against}: {show[tile.kind](before)}",
+            help=f"{definitions.HELP.get(tile.column, '')} {against}: {show[tile.kind](before)}",
         )
 
 
@@ -135,14 +146,33 @@ def csv_export(frame: pd.DataFrame, file_name: str, key: str) -> None:
     exports.buttons(frame, file_name, key)
 
 
+TOP_AMS = 15  # bars a chart shows before it folds the rest into "others"
+
+
+def top_with_others(
+    frame: pd.DataFrame, label: str, columns: list[str], n: int = TOP_AMS
+) -> pd.DataFrame:
+    """The ``n`` rows with the most of ``columns[0]``, largest first, and one row "others (k)"
+    summing the ``k`` rows after them (none when there are not more than ``n``)."""
+    ranked = frame.sort_values(columns[0], ascending=False, kind="stable")[[label, *columns]]
+    top, rest = ranked.head(n), ranked.iloc[n:]
+    if rest.empty:
+        return top.reset_index(drop=True)
+    others = pd.DataFrame([{label: f"others ({len(rest)})", **rest[columns].sum().to_dict()}])
+    return pd.concat([top, others], ignore_index=True)
+
+
 def bars_per_am(agents: pd.DataFrame, columns: list[str], unit: str, key: str) -> None:
-    """Grouped bars, one group per AM, one bar per column (e.g. calls beside connected)."""
+    """Grouped bars, one group per AM, one bar per column (e.g. calls beside connected): the
+    top AMs by the first column, largest first, the rest summed as "others"."""
+    shown = top_with_others(agents, "am_name", columns)
     figure = px.bar(
-        agents,
+        shown,
         x="am_name",
         y=columns,
         barmode="group",
         labels={"am_name": "AM", "value": unit, "variable": ""},
+        category_orders={"am_name": shown["am_name"].tolist()},
     )
     st.plotly_chart(figure, key=key)
 

@@ -1,11 +1,12 @@
-"""F13 Executive KPAs: the day at a glance, against the same weekday last week and its
-4-week average, with each KPA's trend over 8 weeks."""
+"""F13 Executive KPAs: the day at a glance with each KPA's trend over 8 weeks. A full day is
+compared with the same weekday last week and its 4-week average; today, still running, with
+yesterday and the same weekday last week to the same minute."""
 
 import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from dashboard import formats, kpas, periods, widgets
+from dashboard import definitions, formats, kpas, periods, widgets
 from dashboard.data import query
 
 st.title("Executive KPAs")
@@ -22,39 +23,69 @@ if history.empty:
     )
     st.stop()
 
-comparisons = kpas.compare(history, day)
+moment = periods.now()
+running = day == periods.today() == moment.date()
+if running:
+    windows = kpas.so_far_windows(moment)
+    until = f"{windows['today'][1]:%H:%M} UTC"
+    comparisons = kpas.compare_so_far(
+        {when: query("kpa_window", start=a, end=b) for when, (a, b) in windows.items()}
+    )
+    columns = {
+        f"Today to {until}": "day",
+        f"Yesterday to {until}": "yesterday",
+        f"Same weekday last week to {until}": "last_week",
+    }
+else:
+    comparisons = kpas.compare(history, day)
+    columns = {"Day": "day", "Same weekday last week": "last_week", "4-week average": "average"}
 
 
-for row in (comparisons[:4], comparisons[4:]):
-    for column, item in zip(st.columns(len(row)), row, strict=True):
-        column.metric(
-            item.label,
-            formats.tile(item.day, item.kind),
-            formats.change(item.day, item.last_week, item.kind),
-            help=f"same weekday last week: {formats.figure(item.last_week, item.kind)}; "
-            f"4-week average: {formats.figure(item.average, item.average_kind)}",
-        )
+def shown(item: kpas.Comparison, field: str) -> str:
+    kind = item.average_kind if field == "average" else item.kind
+    return formats.figure(getattr(item, field), kind)
+
+
+against = "yesterday" if running else "last_week"
+for column, item in zip(widgets.tile_columns(len(comparisons)), comparisons, strict=True):
+    others = "; ".join(f"{name}: {shown(item, field)}" for name, field in columns.items())
+    column.metric(
+        item.label,
+        formats.tile(item.day, item.kind),
+        formats.change(item.day, getattr(item, against), item.kind),
+        help=f"{definitions.HELP[item.kpa]} — {others}",
+    )
+if running:
+    st.caption(
+        f"Today so far, to {until}, against yesterday and {day:%A} last week, each to {until} "
+        f"(the change shown is against yesterday). {definitions.HELP['so_far']}"
+    )
+else:
+    st.caption(
+        f"{day:%A} {day} against {periods.same_weekday_before(day, 1)[0]} and the average of "
+        f"the same weekday over the {kpas.WEEKS} weeks before (ratios pooled over those days)."
+    )
+
+credit = query("deposit_credit", first_day=day, last_day=day)
+self_deposits = credit.iloc[1]
 st.caption(
-    f"{day:%A} {day} against {periods.same_weekday_before(day, 1)[0]} and the average of the "
-    f"same weekday over the {kpas.WEEKS} weeks before (ratios pooled over those days)."
+    f"Deposits count every approved deposit, on the day it was approved. Of the whole day's, "
+    "not credited to an AM (self deposits): "
+    f"{formats.things(self_deposits['deposits'], 'deposit')}, "
+    f"{formats.usd(self_deposits['deposit_usd'])}, "
+    f"{formats.things(self_deposits['ftds'], 'FTD')} — the sales dashboard leaves these out."
 )
 
 table = pd.DataFrame(
-    {
-        "KPA": [item.label for item in comparisons],
-        "Day": [formats.figure(item.day, item.kind) for item in comparisons],
-        "Same weekday last week": [
-            formats.figure(item.last_week, item.kind) for item in comparisons
-        ],
-        "4-week average": [formats.figure(item.average, item.average_kind) for item in comparisons],
-    }
+    {"KPA": [item.label for item in comparisons]}
+    | {name: [shown(item, field) for item in comparisons] for name, field in columns.items()}
 )
 st.dataframe(table, hide_index=True, key="kpa.table")
 widgets.csv_export(table, f"kpas-{day}.csv", key="kpa.export")
 
 st.subheader("Trend, last 8 weeks")
 for pair in (list(kpas.KPAS.items())[i : i + 2] for i in range(0, len(kpas.KPAS), 2)):
-    for column, (kpa, label) in zip(st.columns(2), pair, strict=True):
+    for column, (kpa, label) in zip(st.columns(2), pair, strict=False):
         figure = px.line(history, x="day", y=kpa, title=label, labels={"day": "", kpa: ""})
         if kpa in kpas.RATIOS:
             figure.update_yaxes(tickformat=".0%")

@@ -4,13 +4,13 @@ few seconds with the attempts the CRM took since the ETL's last run."""
 
 import streamlit as st
 
-from dashboard import exports, formats, widgets
-from dashboard.data import LIVE_REFRESH_S, live_payments
+from dashboard import definitions, exports, formats, widgets
+from dashboard.data import LIVE_REFRESH_S, live_payments, query
 
 REFRESH_S = LIVE_REFRESH_S
 ALL = "All"
 METHODS = ("card", "wire", "e_wallet", "crypto")
-STATUSES = ("approved", "declined", "pending")
+STATUSES = ("approved", "declined", "pending", "refunded", "charged_back")
 LIMIT = 1000
 METHOD_COLUMNS = {
     "method": st.column_config.TextColumn("Method"),
@@ -22,7 +22,7 @@ METHOD_COLUMNS = {
     "approval_rate": st.column_config.NumberColumn(
         "Approval rate", format="percent", help="approved / (approved + declined)"
     ),
-    "approved_usd": st.column_config.NumberColumn("Approved USD", format="%.2f USD"),
+    "approved_usd": st.column_config.NumberColumn("Approved USD", format="dollar"),
 }
 ATTEMPT_COLUMNS = {
     "created_at": st.column_config.DatetimeColumn("Time", format="YYYY-MM-DD HH:mm:ss"),
@@ -34,9 +34,20 @@ ATTEMPT_COLUMNS = {
     "decline_reason": st.column_config.TextColumn("Decline reason"),
     "amount": st.column_config.NumberColumn("Amount", format="%.2f"),
     "currency": st.column_config.TextColumn("Currency"),
-    "amount_usd": st.column_config.NumberColumn("Amount USD", format="%.2f USD"),
-    "is_ftd": st.column_config.CheckboxColumn("FTD"),
+    "amount_usd": st.column_config.NumberColumn("Amount USD", format="dollar"),
+    "is_ftd": st.column_config.CheckboxColumn("FTD", help=definitions.HELP["ftds"]),
     "deposit_id": st.column_config.NumberColumn("Deposit", format="%d"),
+}
+DISAGREEMENT_COLUMNS = {
+    "counted_at": st.column_config.DatetimeColumn("Decided", format="YYYY-MM-DD HH:mm:ss"),
+    "deposit_id": st.column_config.NumberColumn("Deposit", format="%d"),
+    "lead_name": st.column_config.TextColumn("Lead"),
+    "am_name": st.column_config.TextColumn("AM"),
+    "status": st.column_config.TextColumn("Status"),
+    "amount_usd": st.column_config.NumberColumn("Amount USD", format="dollar"),
+    "is_ftd": st.column_config.CheckboxColumn("FTD"),
+    "crm_is_ftd": st.column_config.CheckboxColumn("CRM's FTD flag"),
+    "reason": st.column_config.TextColumn("Why they differ"),
 }
 
 st.title("Payment options log")
@@ -76,8 +87,19 @@ def live_log() -> None:
         ("Approval rate", formats.percent(totals["approval_rate"])),
         ("Approved USD", formats.usd(totals["approved_usd"])),
     ]
-    for column, (label, value) in zip(st.columns(len(tiles)), tiles, strict=True):
+    for column, (label, value) in zip(widgets.tile_columns(len(tiles)), tiles, strict=True):
         column.metric(label, value)
+    credit = query("deposit_credit", first_day=period.first, last_day=period.last)
+    st.caption(
+        "Approved deposits by credit, each on the day it was approved (as of the ETL's last "
+        "run): "
+        + "; ".join(
+            f"{row['credit']}: {formats.things(row['deposits'], 'deposit')}, "
+            f"{formats.usd(row['deposit_usd'])}, {formats.things(row['ftds'], 'FTD')}"
+            for row in credit.to_dict("records")
+        )
+        + f". {definitions.HELP['credit']}"
+    )
 
     st.subheader("By method and provider")
     methods = live_payments("payment_methods", **scope)[0][list(METHOD_COLUMNS)]
@@ -100,3 +122,20 @@ def live_log() -> None:
 live_log()
 # Outside the fragment: drawn once per page run, they export the attempts shown at the click.
 exports.latest_buttons("payments.export", f"payments-{period.first}-{period.last}.csv")
+
+st.subheader("Data quality: FTD flags")
+disagreements = query("ftd_disagreements", first_day=period.first, last_day=period.last)
+st.caption(
+    f"{definitions.HELP['ftds']} The CRM flags FTDs itself; where its flag and this rule "
+    "disagree (a double submit flagged twice, a reversed FTD, an FTD left unflagged), the "
+    "figures follow the rule and the attempt is listed here."
+)
+if disagreements.empty:
+    st.success("The CRM's FTD flags agree with the rule in these days.")
+else:
+    st.dataframe(
+        widgets.in_viewer_zone(disagreements, "counted_at")[list(DISAGREEMENT_COLUMNS)],
+        column_config=DISAGREEMENT_COLUMNS,
+        hide_index=True,
+        key="payments.ftd_disagreements",
+    )

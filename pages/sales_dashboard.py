@@ -4,7 +4,7 @@ period before, and the conversion funnel of the period's registrations."""
 import plotly.express as px
 import streamlit as st
 
-from dashboard import formats, widgets
+from dashboard import definitions, formats, periods, widgets
 from dashboard.data import query
 from dashboard.widgets import Tile
 
@@ -21,11 +21,17 @@ AM_COLUMNS = {
     "team_name": st.column_config.TextColumn("Team"),
     "calls": st.column_config.NumberColumn("Calls", format="%d"),
     "connected_calls": st.column_config.NumberColumn("Connected", format="%d"),
-    "call_ratio": st.column_config.NumberColumn("Call ratio", format="percent"),
-    "talk_seconds": st.column_config.NumberColumn("Talk time", format="duration"),
-    "deposits": st.column_config.NumberColumn("Deposits", format="%d"),
-    "deposit_usd": st.column_config.NumberColumn("Deposit USD", format="%.2f USD"),
-    "ftds": st.column_config.NumberColumn("FTDs", format="%d"),
+    "call_ratio": st.column_config.NumberColumn(
+        "Call ratio", format="percent", help=definitions.HELP["call_ratio"]
+    ),
+    "talk_seconds": st.column_config.NumberColumn(
+        "Talk time", format="duration", help=definitions.HELP["talk_seconds"]
+    ),
+    "deposits": st.column_config.NumberColumn(
+        "Deposits", format="%d", help=definitions.HELP["deposits"]
+    ),
+    "deposit_usd": st.column_config.NumberColumn("Deposit USD", format="dollar"),
+    "ftds": st.column_config.NumberColumn("FTDs", format="%d", help=definitions.HELP["ftds"]),
     "failed_deposits": st.column_config.NumberColumn("Failed deposits", format="%d"),
     "assigned_leads": st.column_config.NumberColumn("Leads assigned", format="%d"),
 }
@@ -51,13 +57,39 @@ if agents.empty:
     )
     st.stop()
 
-totals = query("sales_totals", **scope).iloc[0].to_dict()
-previous = (
-    query("sales_totals", **scope | dict(first_day=before.first, last_day=before.last))
-    .iloc[0]
-    .to_dict()
-)
-widgets.kpi_tiles(TILES, totals, previous, f"previous period {before.label()}")
+running = periods.running_until(period)
+if running is None:
+    totals = query("sales_totals", **scope).iloc[0].to_dict()
+    previous = (
+        query("sales_totals", **scope | dict(first_day=before.first, last_day=before.last))
+        .iloc[0]
+        .to_dict()
+    )
+    against = f"previous period {before.label()}"
+else:
+    # Today is still running: the period before is cut at the same minute of its last day.
+    filters = dict(team_id=team.id, am_id=am.id)
+    (start, end), (start_before, end_before) = running, periods.same_minute(before, running[1])
+    totals = query("sales_window", start=start, end=end, **filters).iloc[0].to_dict()
+    previous = (
+        query("sales_window", start=start_before, end=end_before, **filters).iloc[0].to_dict()
+    )
+    against = f"previous period {before.label()} to {end_before:%H:%M} UTC"
+    st.caption(
+        f"These days so far, to {end:%H:%M} UTC, against {before.label()} to the same minute. "
+        f"{definitions.HELP['so_far']}"
+    )
+widgets.kpi_tiles(TILES, totals, previous, against)
+if team.id is None and am.id is None:
+    self_deposits = query("deposit_credit", first_day=period.first, last_day=period.last).iloc[1]
+    st.caption(
+        "Deposits and FTDs here are those credited to an AM (the lead's owner at the time of "
+        "the deposit). Not credited to an AM (self deposits), left out above but counted on "
+        f"the executive KPAs and the payment options log: "
+        f"{formats.things(self_deposits['deposits'], 'deposit')}, "
+        f"{formats.usd(self_deposits['deposit_usd'])}, "
+        f"{formats.things(self_deposits['ftds'], 'FTD')}."
+    )
 
 calls_chart, ratio_chart, deposits_chart, funnel_chart = st.tabs(
     ["Calls per AM", "Call ratio per day", "Deposits per AM", "Conversion funnel"]

@@ -3,7 +3,7 @@ recorded against it on the AM's target tracking board."""
 
 import streamlit as st
 
-from dashboard import formats, periods, widgets
+from dashboard import definitions, formats, periods, widgets
 from dashboard.data import query
 
 TARGET_COLUMNS = {
@@ -12,8 +12,15 @@ TARGET_COLUMNS = {
     "progress": st.column_config.ProgressColumn(
         "Progress", format="percent", min_value=0, max_value=1, help="recorded / target USD"
     ),
-    "recorded_usd": st.column_config.NumberColumn("Recorded USD", format="%.2f USD"),
-    "target_usd": st.column_config.NumberColumn("Target USD", format="%.2f USD"),
+    "expected_progress": st.column_config.ProgressColumn(
+        "Expected by now",
+        format="percent",
+        min_value=0,
+        max_value=1,
+        help=definitions.HELP["expected_progress"],
+    ),
+    "recorded_usd": st.column_config.NumberColumn("Recorded USD", format="dollar"),
+    "target_usd": st.column_config.NumberColumn("Target USD", format="dollar"),
     "recorded_deposits": st.column_config.NumberColumn("Deposits recorded", format="%d"),
     "recorded_ftds": st.column_config.NumberColumn("FTDs recorded", format="%d"),
     "target_ftds": st.column_config.NumberColumn("FTD target", format="%d"),
@@ -33,7 +40,7 @@ with right:
     am = widgets.am_filter("targets.am", team)
 widgets.freshness_line(run)
 
-scope = dict(day=day, team_id=team.id, am_id=am.id)
+scope = dict(day=day, now=periods.now(), team_id=team.id, am_id=am.id)
 targets = query("target_board", **scope)
 if targets.empty:
     widgets.empty_state(
@@ -48,14 +55,19 @@ tiles = [
     ("Target USD", formats.usd(totals["target_usd"])),
     ("Recorded USD", formats.usd(totals["recorded_usd"])),
     ("Progress", formats.percent(totals["progress"])),
+    ("Expected by now", formats.percent(totals["expected_progress"])),
 ]
-for column, (label, value) in zip(st.columns(len(tiles)), tiles, strict=True):
-    column.metric(label, value)
+helps = [None, None, definitions.HELP["board"], None, definitions.HELP["expected_progress"]]
+for column, (label, value), help_ in zip(
+    widgets.tile_columns(len(tiles)), tiles, helps, strict=True
+):
+    column.metric(label, value, help=help_)
 
 shown = targets[list(TARGET_COLUMNS)]
 st.dataframe(shown, column_config=TARGET_COLUMNS, hide_index=True, key="targets.board")
 st.caption(
-    "A deposit counts against the target whose period holds the day it was made (UTC); "
-    "days left are those after the chosen day."
+    f"{definitions.HELP['board']} Days left are those after the chosen day. "
+    f"Expected by now: {definitions.HELP['expected_progress'][0].lower()}"
+    f"{definitions.HELP['expected_progress'][1:]}"
 )
 widgets.csv_export(shown, f"target-board-{day}.csv", key="targets.export")

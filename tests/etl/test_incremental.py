@@ -95,6 +95,9 @@ changes = st.lists(
                 "record_on_board",
                 "redate_board_deposit",
                 "update_target",
+                "reverse_deposit",
+                "decide_deposit",
+                "correct_board_amount",
             ]
         ),
         st.integers(min_value=0, max_value=10_000),
@@ -274,10 +277,38 @@ def apply(connection, kind: str, n: int) -> None:
             n,
             among=board.all(),
             created_at=AS_OF - timedelta(days=n % 40),
+            decided_at=AS_OF - timedelta(days=n % 40),
         )
     elif kind == "update_target":
         update_nth(
             connection, "am_targets", n, target_usd=Decimal(100 + n % 900), target_ftds=n % 4
+        )
+    elif kind == "reverse_deposit":  # refunded, charged back, or approved again; flag flipped
+        update_nth(
+            connection,
+            "deposit_attempts",
+            n,
+            status=["refunded", "charged_back", "approved"][n % 3],
+            decided_at=AS_OF - timedelta(minutes=n % 600),
+            is_ftd=n % 2 == 0,
+        )
+    elif kind == "decide_deposit":  # approved later: moves its day and maybe the lead's FTD
+        update_nth(
+            connection,
+            "deposit_attempts",
+            n,
+            status="approved",
+            decline_reason=None,
+            decided_at=AS_OF - timedelta(hours=n % 72),
+        )
+    elif kind == "correct_board_amount":  # a board deposit's amount corrected
+        board = connection.execute(sa.select(T["target_board_entries"].c.deposit_id)).scalars()
+        update_nth(
+            connection,
+            "deposit_attempts",
+            n,
+            among=board.all(),
+            amount_usd=Decimal(n % 700) + Decimal("0.35"),
         )
     elif kind == "rename_staff":  # an AM's name shows on their leads' rows everywhere
         connection.execute(
@@ -337,6 +368,9 @@ def test_incremental_equals_full_on_a_fixed_walk(crm_engine, tmp_path):
         ("rename_staff", 1),
         ("record_on_board", 2),
         ("update_target", 0),
+        ("reverse_deposit", 0),  # Ana's FTD refunded: her FTD gone
+        ("decide_deposit", 5),  # Ben's decline approved 41 h before AS_OF: his FTD
+        ("correct_board_amount", 0),
     ]
     with crm_engine.begin() as connection:
         for kind, n in walk:
@@ -363,6 +397,10 @@ def test_incremental_equals_full_on_a_fixed_walk(crm_engine, tmp_path):
         ("rename_staff", 0),
         ("update_ticket", 1),
         ("rename_lead", 5),
+        ("reverse_deposit", 0),
+        ("reverse_deposit", 2),
+        ("decide_deposit", 5),
+        ("correct_board_amount", 0),
     ],
 )
 def test_one_change_alone_reaches_the_warehouse(crm_engine, tmp_path, kind, n):
@@ -381,8 +419,9 @@ def test_one_change_alone_reaches_the_warehouse(crm_engine, tmp_path, kind, n):
 
 def test_a_board_entry_and_its_deposit_changed_in_one_run(crm_engine, tmp_path):
     """Both sides of the target board's join move at once (int_target_board_day's third part):
-    Cid's entry of 55.00 on deposit 4 (03-10, his March target) is written up to 80.00, and the
-    deposit is redated to 02-14, into his February target."""
+    Cid's entry of 55.00 on deposit 4 (03-10, his March target) is written up to 70.00, and the
+    deposit is corrected to 80.00 and redated (attempted and approved) to 02-14, into his
+    February target. The board counts the deposit as it is now: 80.00, in February."""
     build_small_crm(crm_engine)
     paths = warehouse_paths(tmp_path / "incremental.duckdb")
     etl(crm_engine, paths)
@@ -391,12 +430,17 @@ def test_a_board_entry_and_its_deposit_changed_in_one_run(crm_engine, tmp_path):
         connection.execute(
             sa.update(entries)
             .where(entries.c.id == 1)
-            .values(amount_usd=Decimal("80.00"), updated_at=utcnow())
+            .values(amount_usd=Decimal("70.00"), updated_at=utcnow())
         )
         connection.execute(
             sa.update(deposits)
             .where(deposits.c.id == 4)
-            .values(created_at=at("02-14 12:00"), updated_at=utcnow())
+            .values(
+                amount_usd=Decimal("80.00"),
+                created_at=at("02-14 12:00"),
+                decided_at=at("02-14 12:00"),
+                updated_at=utcnow(),
+            )
         )
     etl(crm_engine, paths)
     reader = Warehouse(paths)

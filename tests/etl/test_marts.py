@@ -199,8 +199,11 @@ def test_payments_one_row_per_good_attempt(small_warehouse):
         "amount_usd": D("200.00"),
         "is_self_deposit": False,
         "is_ftd": True,
+        "crm_is_ftd": True,
         "on_target_board": False,
         "created_at": at("03-09 15:00"),
+        "decided_at": at("03-09 15:00"),
+        "counted_at": at("03-09 15:00"),
         "reviewed_at": None,
         "upsale_assigned_at": None,
     }

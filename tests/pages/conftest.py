@@ -18,6 +18,7 @@ from crm.db import create_crm_engine
 from dashboard.viewer import ACTIVITY_KEY, STAFF_KEY
 from etl.extract import CrmSource
 from etl.run import run_etl
+from tests.etl.ftd_crm import add_ftd_cases
 from tests.etl.small_crm import AS_OF, build_small_crm
 from warehouse import warehouse_paths
 
@@ -57,6 +58,14 @@ def build_warehouse(
 @pytest.fixture(scope="session")
 def small_warehouse(migrated_sqlite_template, tmp_path_factory) -> Path:
     return build_warehouse(migrated_sqlite_template, tmp_path_factory.mktemp("small"), True)
+
+
+@pytest.fixture(scope="session")
+def ftd_warehouse(migrated_sqlite_template, tmp_path_factory) -> Path:
+    """The small brokerage with the FTD cases of tests/etl/ftd_crm.py."""
+    return build_warehouse(
+        migrated_sqlite_template, tmp_path_factory.mktemp("ftd"), True, prepare=add_ftd_cases
+    )
 
 
 @pytest.fixture(scope="session")

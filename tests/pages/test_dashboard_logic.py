@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pandas as pd
 import pytest
 
-from dashboard import periods
+from dashboard import definitions, kpas, periods
 from dashboard.exports import neutralise_formulas
 from dashboard.periods import Period
+from dashboard.widgets import top_with_others
 
 TUESDAY = date(2026, 3, 10)
 
@@ -93,3 +94,47 @@ def test_the_freshness_line_says_how_far_behind_the_replica_was(monkeypatch, lag
     line = at.caption[0].value
     assert line.startswith("data as of 12:00:00 (30 s ago)")
     assert (shown in line) if shown else ("replica" not in line)
+
+
+def test_bars_show_the_top_ams_largest_first_and_the_rest_as_others():
+    agents = pd.DataFrame(
+        {
+            "am_name": ["Ann", "Bob", "Cy", "Di", "Ed"],
+            "calls": [3, 9, 1, 9, 5],
+            "ftds": [1, 2, 0, 0, 4],
+        }
+    )
+    shown = top_with_others(agents, "am_name", ["calls", "ftds"], n=3)
+    # Bob and Di tie on 9 calls: kept in their order; Ann (3) and Cy (1) fold into others.
+    assert shown.to_dict("records") == [
+        {"am_name": "Bob", "calls": 9, "ftds": 2},
+        {"am_name": "Di", "calls": 9, "ftds": 0},
+        {"am_name": "Ed", "calls": 5, "ftds": 4},
+        {"am_name": "others (2)", "calls": 4, "ftds": 1},
+    ]
+    assert top_with_others(agents, "am_name", ["calls"], n=5)["am_name"].tolist() == [
+        "Bob", "Di", "Ed", "Ann", "Cy",
+    ]  # fmt: skip
+
+
+def test_so_far_windows_cut_yesterday_and_last_week_at_the_same_minute():
+    moment = datetime(2026, 3, 10, 10, 0, 42, tzinfo=timezone.utc)
+    assert kpas.so_far_windows(moment) == {
+        "today": (
+            datetime(2026, 3, 10, tzinfo=timezone.utc),
+            datetime(2026, 3, 10, 10, 0, tzinfo=timezone.utc),
+        ),
+        "yesterday": (
+            datetime(2026, 3, 9, tzinfo=timezone.utc),
+            datetime(2026, 3, 9, 10, 0, tzinfo=timezone.utc),
+        ),
+        "last_week": (
+            datetime(2026, 3, 3, tzinfo=timezone.utc),
+            datetime(2026, 3, 3, 10, 0, tzinfo=timezone.utc),
+        ),
+    }
+
+
+def test_every_kpa_tile_has_its_rule_in_one_sentence():
+    for kpa in kpas.KPAS:
+        assert definitions.HELP[kpa].endswith(".") and definitions.HELP[kpa].count(". ") == 0

@@ -18,44 +18,33 @@ from tests.pages.conftest import captions, metrics
 PAGE = "pages/executive_kpas.py"
 
 
-def test_today_against_the_same_weekday_last_week(open_page, small_warehouse):
+def test_today_so_far_against_yesterday_to_the_same_minute(open_page, small_warehouse):
+    """At 12:00 on 03-10 (the run's moment) today so far is the whole of the data; yesterday to
+    12:00 is Ben's registration and Bea's unanswered call of 10:00 only (Ben's decline at 12:00
+    and Ana's FTD at 15:00 come later), and Tuesday 03-03 to 12:00 is quiet."""
     at = open_page(PAGE, small_warehouse)
     assert not at.exception
     assert at.title[0].value == "Executive KPAs"
     assert at.date_input(key="kpa.day").value == date(2026, 3, 10)
-    # Tuesday 03-10 against Tuesday 03-03, a day with nothing (no calls: no ratio to compare).
     assert metrics(at) == {
-        "Registrations": ("1", "+1"),
+        "Registrations": ("1", "+0"),
         "FTDs": ("0", "+0"),
         "Deposits": ("1", "+1"),
         "Deposit USD": ("55.00", "+55.00 USD"),
-        "Calls": ("3", "+3"),
+        "Calls": ("3", "+2"),
         "Connected calls": ("1", "+1"),
-        "Call ratio": ("33.3 %", ""),
-        "Conversion rate": ("0.0 %", ""),
+        "Call ratio": ("33.3 %", "+33.3 pp"),
+        "Cohort conversion (7 days)": ("0.0 %", "+0.0 pp"),
+        "FTDs per registration (same day)": ("0.0 %", "+0.0 pp"),
     }
     table = at.dataframe[0].value.set_index("KPA")
-    # 03-03, 02-24, 02-17, 02-10: all quiet.
-    assert table["Same weekday last week"].tolist() == [
-        "0",
-        "0",
-        "0",
-        "0.00 USD",
-        "0",
-        "0",
-        "–",
-        "–",
-    ]
-    assert table["4-week average"].tolist() == [
-        "0.00",
-        "0.00",
-        "0.00",
-        "0.00 USD",
-        "0.00",
-        "0.00",
-        "–",
-        "–",
-    ]
+    assert table["Yesterday to 12:00 UTC"].tolist() == [
+        "1", "0", "0", "0.00 USD", "1", "0", "0.0 %", "0.0 %", "0.0 %",
+    ]  # fmt: skip
+    assert table["Same weekday last week to 12:00 UTC"].tolist() == [
+        "0", "0", "0", "0.00 USD", "0", "0", "–", "–", "–",
+    ]  # fmt: skip
+    assert "Today so far, to 12:00 UTC, against yesterday and Tuesday last week" in captions(at)
     assert "data as of 12:00:00 (" in captions(at)
     assert "reporting days are UTC dates" in captions(at)
 
@@ -73,8 +62,17 @@ def test_changing_the_day_changes_the_figures(open_page, small_warehouse):
         "Calls": ("2", "+2"),
         "Connected calls": ("1", "+1"),
         "Call ratio": ("50.0 %", ""),
-        "Conversion rate": ("100.0 %", ""),
+        "Cohort conversion (7 days)": ("0.0 %", ""),
+        "FTDs per registration (same day)": ("100.0 %", ""),
     }
+    table = at.dataframe[0].value.set_index("KPA")
+    # 03-02, 02-23, 02-16, 02-09: all quiet.
+    assert table["Same weekday last week"].tolist() == [
+        "0", "0", "0", "0.00 USD", "0", "0", "–", "–", "–",
+    ]  # fmt: skip
+    assert table["4-week average"].tolist() == [
+        "0.00", "0.00", "0.00", "0.00 USD", "0.00", "0.00", "–", "–", "–",
+    ]  # fmt: skip
 
 
 def test_four_week_average_counts_only_days_the_warehouse_holds(open_page, small_warehouse):
@@ -91,7 +89,9 @@ def test_four_week_average_counts_only_days_the_warehouse_holds(open_page, small
     assert table.loc["FTDs", "4-week average"] == "1.00"
     assert table.loc["Deposit USD", "4-week average"] == "110.00 USD"
     assert table.loc["Deposit USD", "Same weekday last week"] == "110.00 USD"
-    assert table.loc["Conversion rate", "4-week average"] == "–"  # no registrations on 02-03
+    assert (
+        table.loc["FTDs per registration (same day)", "4-week average"] == "–"
+    )  # no registrations on 02-03
 
 
 def test_missing_warehouse_says_how_to_build_it(open_page, tmp_path):
@@ -107,3 +107,28 @@ def test_empty_crm_says_what_the_page_shows_and_how_to_get_data(open_page, empty
     assert "Nothing to show yet" in at.info[0].value
     assert "python -m crm demo" in at.markdown[0].value
     assert not at.metric
+
+
+def test_at_ten_the_tiles_compare_with_yesterday_at_ten(open_page, ftd_warehouse):
+    """The FTD cases (tests/etl/ftd_crm.py) at 10:00 on 03-10. Today to 10:00: Dan registered
+    (09:30); approved: Cara's 22.00 (00:10), Ben's 60.00 FTD (07:00), Cara's 55.00 (09:30);
+    Alan's voicemail (08:00) and Cid's connected call (09:00). Yesterday to 10:00: Ben's
+    registration (09:00) only (Bea's call is at 10:00 itself). Against the whole of yesterday
+    the changes would be FTDs +0, deposits +1, -263.00 USD, calls +0."""
+    at = open_page(PAGE, ftd_warehouse, now="2026-03-10T10:00:00+00:00")
+    assert not at.exception
+    assert metrics(at) == {
+        "Registrations": ("1", "+0"),
+        "FTDs": ("1", "+1"),
+        "Deposits": ("3", "+3"),
+        "Deposit USD": ("137.00", "+137.00 USD"),
+        "Calls": ("2", "+2"),
+        "Connected calls": ("1", "+1"),
+        "Call ratio": ("50.0 %", ""),
+        # Dan's FTD (11:00) is after 10:00; Ben's (03-10 07:00) after yesterday 10:00.
+        "Cohort conversion (7 days)": ("0.0 %", "+0.0 pp"),
+        "FTDs per registration (same day)": ("100.0 %", "+100.0 pp"),
+    }
+    assert "Today so far, to 10:00 UTC" in captions(at)
+    # Dan's 40.00 self deposit (11:00) is the day's only deposit credited to no AM.
+    assert "not credited to an AM (self deposits): 1 deposit, 40.00 USD, 1 FTD" in captions(at)

@@ -107,3 +107,24 @@ def test_empty_crm_says_what_the_page_shows_and_how_to_get_data(open_page, empty
     assert "every deposit attempt" in at.info[0].value
     assert "python -m crm demo" in at.markdown[0].value
     assert not at.metric
+
+
+def test_ftd_flags_the_rule_does_not_follow_and_the_deposits_credited_to_no_am(
+    open_page, ftd_warehouse
+):
+    """The FTD cases (tests/etl/ftd_crm.py), last 7 days (03-04..03-10). Approved: Ana's 200.00
+    twice (03-09), Cara's 55.00 and 22.00, Ben's 60.00 (03-10) credited to AMs: 5 deposits,
+    537.00 USD, 2 FTDs (Ana's first, Ben's 60.00); Dan's 40.00 self deposit, his FTD, to none.
+    The CRM flags disagree on 8 (Ana's second), 9 (Ben's charged back) and 10 (Ben's FTD)."""
+    at = open_page(PAGE, ftd_warehouse)
+    assert not at.exception
+    shown = captions(at)
+    assert "credited to an AM: 5 deposits, 537.00 USD, 2 FTDs" in shown
+    assert "not credited to an AM (self deposits): 1 deposit, 40.00 USD, 1 FTD" in shown
+    (flags,) = [frame.value for frame in at.dataframe if "reason" in frame.value.columns]
+    assert flags[["deposit_id", "is_ftd", "crm_is_ftd"]].values.tolist() == [
+        [9, False, True],  # charged back 03-10 08:00
+        [10, True, False],  # approved 03-10 07:00
+        [8, False, True],  # approved 03-09 15:01
+    ]
+    assert flags["reason"].tolist()[0] == "flagged by the CRM, but charged back"

@@ -74,23 +74,46 @@ def test_team_filter_keeps_only_that_teams_ams(open_page, small_warehouse):
     ]
 
 
-def test_today_against_yesterday(open_page, small_warehouse):
+def test_today_so_far_against_yesterday_to_the_same_minute(open_page, small_warehouse):
+    """At 12:00 on 03-10, today so far (3 calls, Cid's connected, his 55.00) is compared with
+    03-09 to 12:00: Bea's unanswered call of 10:00 only (Alan's call at 14:00 and his FTD at
+    15:00 come later). Against the whole of 03-09 it would be calls +1, -145.00 USD, FTDs -1."""
     at = open_page(PAGE, small_warehouse)
     at.selectbox(key="sales.range").select("Today").run()
     assert not at.exception
-    # 03-10: 3 calls, Cid's connected, his 55.00;  03-09: 2 calls, 1 connected, Alan's 200.00 FTD.
     assert tiles(at) == {
-        "Calls": ("3", "+1"),
-        "Connected calls": ("1", "+0"),
-        "Call ratio": ("33.3 %", "-16.7 pp"),
-        "Deposits": ("1", "+0"),
-        "Deposit USD": ("55.00", "-145.00 USD"),
-        "FTDs": ("0", "-1"),
+        "Calls": ("3", "+2"),
+        "Connected calls": ("1", "+1"),
+        "Call ratio": ("33.3 %", "+33.3 pp"),
+        "Deposits": ("1", "+1"),
+        "Deposit USD": ("55.00", "+55.00 USD"),
+        "FTDs": ("0", "+0"),
     }
+    assert "These days so far, to 12:00 UTC, against 2026-03-09 to the same minute" in captions(at)
     at.selectbox(key="sales.team").select("Retention B").run()
     assert tiles(at)["Calls"] == ("1", "+1")
     assert tiles(at)["Call ratio"] == ("100.0 %", "")
     assert tiles(at)["Deposit USD"] == ("55.00", "+55.00 USD")
+
+
+def test_today_at_ten_against_yesterday_at_ten(open_page, ftd_warehouse):
+    """The FTD cases (tests/etl/ftd_crm.py) at 10:00: today Alan's voicemail (08:00), Cid's
+    connected call (09:00); credited deposits Cara's 22.00 (approved 00:10) and 55.00 (09:30)
+    to Cid, Ben's 60.00 FTD (07:00) to Bea. Yesterday to 10:00: nothing (Bea's call is at
+    10:00 itself). Dan's 40.00 at 11:00 is credited to no AM: the caption's own line."""
+    at = open_page(PAGE, ftd_warehouse, now="2026-03-10T10:00:00+00:00")
+    at.selectbox(key="sales.range").select("Today").run()
+    assert not at.exception
+    assert tiles(at) == {
+        "Calls": ("2", "+2"),
+        "Connected calls": ("1", "+1"),
+        "Call ratio": ("50.0 %", ""),
+        "Deposits": ("3", "+3"),
+        "Deposit USD": ("137.00", "+137.00 USD"),
+        "FTDs": ("1", "+1"),
+    }
+    assert "Not credited to an AM (self deposits), left out above" in captions(at)
+    assert "1 deposit, 40.00 USD, 1 FTD." in captions(at)
 
 
 def test_yesterday_and_last_30_days(open_page, small_warehouse):

@@ -29,12 +29,16 @@ def test_targets_running_today_furthest_along_first(open_page, small_warehouse):
         "Target USD": "1,500.00 USD",
         "Recorded USD": "55.00 USD",
         "Progress": "3.7 %",  # 55 / 1,500
+        # March 2026 has 22 working days; by Tuesday 03-10 12:00, 2-6 and 9 March (6) and a
+        # third of 10 March's 09:00-18:00: 6.3333 / 22.
+        "Expected by now": "28.8 %",
     }
     board = at.dataframe[0].value
     assert board["am_name"].tolist() == ["Cid Cole", "Alan Ames"]
     cid = board.iloc[0]
     assert (cid["target_usd"], cid["recorded_usd"], cid["progress"]) == (1000.0, 55.0, 0.055)
     assert (cid["recorded_deposits"], cid["target_ftds"], cid["recorded_ftds"]) == (1, 0, 0)
+    assert cid["expected_progress"] == 0.2879
     assert (cid["period_start"], cid["period_end"], cid["days_left"]) == (
         date(2026, 3, 1),
         date(2026, 3, 31),

@@ -1,6 +1,8 @@
 -- target_board: each AM's target whose period runs on $day (UTC date), optionally of one team
 -- ($team_id) or one AM ($am_id) (NULL = all), with the deposits recorded against it and the
--- days left in the period after $day; furthest along first.
+-- days left in the period after $day, and the pace: the share of the target expected by $now
+-- (working days and hours of the period gone: the macro expected_share) beside the share
+-- reached (progress); furthest along first.
 select
     am_id,
     am_name,
@@ -13,7 +15,8 @@ select
     recorded_deposits,
     target_ftds,
     recorded_ftds,
-    date_diff('day', $day, period_end) as days_left
+    date_diff('day', $day, period_end) as days_left,
+    round(expected_share(period_start, period_end, $now), 4) as expected_progress
 from mart_target_board
 where $day between period_start and period_end
   and ($team_id is null or team_id = $team_id)

@@ -3,7 +3,8 @@
 -- only whether it is on one: an entry's amount is the board's business); every attempt of a
 -- lead whose name, country, zone or desk changed (they show on the row), or that got, lost or
 -- moved a failed-deposit or upsale assignment or a note (a follow-up of the attempt); every
--- attempt of an AM who changed. Keep the columns below in step with mart_payments.
+-- attempt of an AM who changed; every attempt of a lead one of whose attempts changed (which
+-- one is the FTD depends on all of them). Keep the columns below in step with mart_payments.
 with shown as (
     select sign, lead_id, first_name, last_name, country, time_zone, desk from changes_dim_leads
 ),
@@ -33,5 +34,7 @@ select deposit_id from changes_fct_deposit_attempts
 union select deposit_id from (select * exclude (sign), sum(sign) as net from board group by all)
     where net <> 0
 union select deposit_id from fct_deposit_attempts where lead_id in (select lead_id from leads)
+union select deposit_id from fct_deposit_attempts
+    where lead_id in (select lead_id from changes_fct_deposit_attempts)
 union select deposit_id from fct_deposit_attempts
     where am_id in (select staff_id from touched_staff)

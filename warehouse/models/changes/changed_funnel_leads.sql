@@ -2,7 +2,7 @@
 -- a lead registered, deleted, re-dated or given another owner; a lead whose AM changed team
 -- (touched_leads); a lead whose first contact may have moved (an event of the activity log
 -- other than an assignment came, went or moved in time); a lead whose first-time deposit may
--- have (an approved FTD came, went or changed). Keep in step with mart_lead_funnel.
+-- have (mart_payments' FTD came, went or moved). Keep in step with mart_lead_funnel.
 with leads as (
     select sign, lead_id, registered_at, am_id from changes_dim_leads
 ),
@@ -14,9 +14,9 @@ contacts as (
 ),
 
 ftds as (
-    select sign, lead_id, deposit_id, created_at
-    from changes_fct_deposit_attempts
-    where status = 'approved' and is_ftd
+    select sign, lead_id, deposit_id, counted_at
+    from changes_mart_payments
+    where is_ftd
 ),
 
 moved as (

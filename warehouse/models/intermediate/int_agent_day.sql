@@ -3,6 +3,8 @@
 -- sums mart_agent_daily shows. Key: (am_id, day). Every figure is a sum of sign-weighted fact
 -- rows (changes_*: +1 per row on a full run; -1 for a row's old version and +1 for its new one
 -- on an incremental run), so an incremental run adds what it computes to the rows there.
+-- Deposits come from mart_payments' rows and changes: each counts on the day it was decided
+-- (approved), and an FTD is the warehouse's own (the lead's first approved deposit).
 with calls as (
     select
         am_id,
@@ -17,13 +19,13 @@ with calls as (
 deposits as (
     select
         am_id,
-        cast(created_at as date) as day,
+        cast(counted_at as date) as day,
         coalesce(sum(sign) filter (where status = 'approved'), 0) as deposits,
         coalesce(sum(sign * amount_usd) filter (where status = 'approved'), 0) as deposit_usd,
         coalesce(sum(sign) filter (where status = 'approved' and is_ftd), 0) as ftds,
         coalesce(sum(sign) filter (where status = 'declined'), 0) as failed_deposits,
         sum(sign) as deposit_rows
-    from changes_fct_deposit_attempts
+    from changes_mart_payments
     where am_id is not null
     group by all
 ),

@@ -2,6 +2,7 @@
 -- int_day: one row per reporting day (UTC) with registrations, deposits or calls: the floor's
 -- counts and sums that mart_daily_kpa shows. Key: day. Sums of sign-weighted fact rows, like
 -- int_agent_day.
+-- Deposits as in int_agent_day: on the day they were decided, FTDs the warehouse's own.
 with registrations as (
     select cast(registered_at as date) as day, sum(sign) as registrations
     from changes_dim_leads
@@ -10,13 +11,13 @@ with registrations as (
 
 deposits as (
     select
-        cast(created_at as date) as day,
+        cast(counted_at as date) as day,
         coalesce(sum(sign) filter (where status = 'approved'), 0) as deposits,
         coalesce(sum(sign * amount_usd) filter (where status = 'approved'), 0) as deposit_usd,
         coalesce(sum(sign) filter (where status = 'approved' and is_ftd), 0) as ftds,
         coalesce(sum(sign) filter (where status = 'declined'), 0) as failed_deposits,
         sum(sign) as deposit_rows
-    from changes_fct_deposit_attempts
+    from changes_mart_payments
     group by all
 ),
 

@@ -1,7 +1,19 @@
 -- mart_daily_kpa: one row per reporting day (UTC), from the first registration to the day of
 -- the run: the floor's key performance areas. Key: day.
+-- Two conversions, each labelled on the pages: the cohort (of the leads registered that day,
+-- those whose FTD came within 7 days of registering; a cohort younger than 7 days is still
+-- open) and the same-day ratio (FTDs of the day, whoever's, over registrations of the day;
+-- it may pass 1).
 with counts as (
     select * from int_day
+),
+
+cohorts as (
+    select
+        cast(registered_at as date) as day,
+        count(*) filter (where ftd_at < registered_at + interval 7 day) as cohort_ftds
+    from mart_lead_funnel
+    group by all
 ),
 
 days as (
@@ -24,9 +36,15 @@ final as (
             then round(counts.connected_calls / counts.calls, 4) end as call_ratio,
         case when counts.registrations > 0
             then round(coalesce(counts.ftds, 0) / counts.registrations, 4)
-        end as conversion_rate
+        end as conversion_rate,
+        coalesce(cohorts.cohort_ftds, 0) as cohort_ftds,
+        case when counts.registrations > 0
+            then round(coalesce(cohorts.cohort_ftds, 0) / counts.registrations, 4)
+        end as cohort_conversion,
+        days.day + 8 <= cast(getvariable('as_of') as date) as is_cohort_closed
     from days
     left join counts using (day)
+    left join cohorts using (day)
 )
 
 select * from final

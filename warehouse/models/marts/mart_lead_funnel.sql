@@ -21,12 +21,12 @@ contacts as (
     group by lead_id
 ),
 
+-- The FTD as mart_payments has it: the lead's first approved deposit, at its approval.
 ftds as (
-    select lead_id, min(created_at) as ftd_at
-    from fct_deposit_attempts
-    where status = 'approved' and is_ftd
+    select lead_id, counted_at as ftd_at
+    from mart_payments
+    where is_ftd
       and lead_id in (select lead_id from changed_funnel_leads)  -- changed only
-    group by lead_id
 ),
 
 final as (

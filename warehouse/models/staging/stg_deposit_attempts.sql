@@ -41,7 +41,8 @@ final as (
             when created_at < getvariable('past_before') then 'created_at before 2000'
             when method is null or method not in ('card', 'wire', 'e_wallet', 'crypto')
                 then 'unknown method ' || coalesce(method, 'NULL')
-            when status is null or status not in ('approved', 'declined', 'pending')
+            when status is null
+                or status not in ('approved', 'declined', 'pending', 'refunded', 'charged_back')
                 then 'unknown status ' || coalesce(status, 'NULL')
             when lead_id is null then 'lead_id missing or not a whole number'
             when is_self_deposit is null then 'is_self_deposit missing or not true or false'

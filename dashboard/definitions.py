@@ -1,0 +1,60 @@
+"""The one-sentence rule behind each figure the pages show, for their help tooltips.
+
+Written once here, for a reader in finance; warehouse/README.md's "Definitions" table says the
+same at more length. A page passes ``help=definitions.HELP[...]`` and never words a rule itself.
+"""
+
+from __future__ import annotations
+
+COHORT_DAYS = 7  # keep in step with mart_daily_kpa.sql and kpa_window.sql
+
+HELP = {
+    "registrations": "Leads who registered in the period (by their registration time).",
+    "deposits": (
+        "Approved deposits, each counted on the day (and at the moment) the provider approved "
+        "it; refunded and charged-back deposits no longer count."
+    ),
+    "deposit_usd": (
+        "The approved deposits' amounts in US dollars at the CRM's book rate, on the day each "
+        "was approved."
+    ),
+    "net_deposit_usd": "Approved deposits less refunds and chargebacks, in US dollars.",
+    "ftds": (
+        "First-time deposits: each lead's first approved deposit by approval time, at most one "
+        "per lead ever; if it is reversed, the lead's next approved deposit becomes the FTD."
+    ),
+    "self_deposits": (
+        "Deposits credited to no account manager: the lead had no owning AM when it deposited."
+    ),
+    "credit": (
+        "A deposit is credited to the account manager who owned the lead at the time of the "
+        "deposit; the sales dashboard counts only credited deposits."
+    ),
+    "calls": "Calls the account managers made, whatever their outcome.",
+    "connected_calls": "Calls that reached the lead (outcome connected).",
+    "call_ratio": "Connected calls divided by calls.",
+    "talk_seconds": "The time spent on connected calls.",
+    "cohort_conversion": (
+        f"Of the leads registered in the period, the share whose FTD came within "
+        f"{COHORT_DAYS} days of registering (a cohort younger than {COHORT_DAYS} days is still "
+        "open)."
+    ),
+    "conversion_rate": (
+        "FTDs of the period (whoever's) divided by the registrations of the same period: a "
+        "same-day ratio that can pass 100 %, not a conversion."
+    ),
+    "failed_deposits": "Deposit attempts the provider declined, on the day it declined them.",
+    "board": (
+        "A deposit on an AM's target board counts as it is now: only while approved, at its "
+        "current USD amount, against the target whose period holds the day it was approved."
+    ),
+    "expected_progress": (
+        "The share of the target expected by now: the period's working days (Monday to "
+        "Friday) and working hours (09:00-18:00 UTC) gone, over all of them."
+    ),
+    "reporting_day": "A reporting day is a UTC calendar date (00:00 to 24:00 UTC).",
+    "so_far": (
+        "A day still running is compared with the days before it up to the same minute, "
+        "never with whole days."
+    ),
+}
