@@ -79,12 +79,14 @@ def main() -> int:
         api = f"http://127.0.0.1:{port}"
         _wait(api)
         before = _counts(engine)
+        cpu_before = _server_cpu(server.pid, engine)
         with multiprocessing.Pool(args.clients) as pool:
             started = time.monotonic()
             results = pool.starmap(
                 _client, [(api, keys, n, args.seconds) for n in range(args.clients)]
             )
             elapsed = time.monotonic() - started
+        cpu_after = _server_cpu(server.pid, engine)
         latencies = sorted(ms for result in results for ms in result["latencies"])
         statuses: dict[int, int] = {}
         for result in results:
@@ -101,6 +103,12 @@ def main() -> int:
                 admin.execute(f"DROP DATABASE IF EXISTS {drop} WITH (FORCE)")
         shutil.rmtree(folder, ignore_errors=True)
     leads = sum(result["leads"] for result in results)
+    api_cpu = sum(cpu_after["api"].values()) - sum(cpu_before["api"].values())
+    db_cpu = sum(
+        seconds - cpu_before["database"].get(pid, 0.0)
+        for pid, seconds in cpu_after["database"].items()
+    )
+    client_cpu = sum(result["cpu_s"] for result in results)
     written = {table: after[table] - before[table] for table in after}
     summary = {
         "database": args.database,
@@ -113,6 +121,13 @@ def main() -> int:
         "p95_ms": round(_pct(latencies, 95), 1),
         "p99_ms": round(_pct(latencies, 99), 1),
         "statuses": statuses,
+        # CPU time per event, whatever else runs on the machine: the API's processes, the
+        # database's server processes for this CRM (PostgreSQL), and the load's clients.
+        "cpu_ms_per_event": {
+            "api": round(1000 * api_cpu / max(1, len(latencies)), 2),
+            "database": round(1000 * db_cpu / max(1, len(latencies)), 2),
+            "clients": round(1000 * client_cpu / max(1, len(latencies)), 2),
+        },
         "leads_sent": leads,
         "written": written,
         "cores": os.cpu_count(),
@@ -170,6 +185,7 @@ def _prepare(engine: sa.Engine) -> dict:
 
 def _client(api: str, keys: dict, number: int, seconds: float) -> dict:
     latencies, statuses, leads = [], {}, 0
+    cpu = time.process_time()
     client = httpx.Client(base_url=api, timeout=60)
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -258,7 +274,12 @@ def _client(api: str, keys: dict, number: int, seconds: float) -> dict:
             statuses[reply.status_code] = statuses.get(reply.status_code, 0) + 1
         leads += 1
     client.close()
-    return {"latencies": latencies, "statuses": statuses, "leads": leads}
+    return {
+        "latencies": latencies,
+        "statuses": statuses,
+        "leads": leads,
+        "cpu_s": time.process_time() - cpu,
+    }
 
 
 def _counts(engine: sa.Engine) -> dict[str, int]:
@@ -274,6 +295,48 @@ def _counts(engine: sa.Engine) -> dict[str, int]:
                 "ingest_requests",
             )
         }
+
+
+def _server_cpu(pid: int, engine: sa.Engine) -> dict[str, dict[int, float]]:
+    """CPU seconds so far of the API's processes (the server and its workers) and, on
+    PostgreSQL, of the server processes serving this CRM's database, by process id."""
+    api = {p: _cpu_of(p) for p in (pid, *_descendants(pid))}
+    database = {}
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            pids = connection.scalars(
+                sa.text(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid()"
+                )
+            ).all()
+        database = {p: _cpu_of(p) for p in pids}
+    return {"api": api, "database": database}
+
+
+def _cpu_of(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (FileNotFoundError, ProcessLookupError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 def _pct(values: list[float], percent: float) -> float:
