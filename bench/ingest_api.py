@@ -135,6 +135,7 @@ def main() -> int:
         "p95_ms": round(_pct(latencies, 95), 1),
         "p99_ms": round(_pct(latencies, 99), 1),
         "statuses": statuses,
+        "not_201": [answer for result in results for answer in result["odd"]][:5],
         # CPU time per event, whatever else runs on the machine: the API's processes, the
         # database's server processes for this CRM (PostgreSQL), and the load's clients.
         "cpu_ms_per_event": {
@@ -198,7 +199,7 @@ def _prepare(engine: sa.Engine) -> dict:
 
 
 def _client(api: str, keys: dict, number: int, seconds: float, batch: int = 1) -> dict:
-    latencies, statuses, leads, events = [], {}, 0, 0
+    latencies, statuses, leads, events, odd = [], {}, 0, 0, []
     cpu = time.process_time()
     client = httpx.Client(base_url=api, timeout=60)
     deadline = time.monotonic() + seconds
@@ -232,6 +233,8 @@ def _client(api: str, keys: dict, number: int, seconds: float, batch: int = 1) -
             reply = client.post(path, content=content, headers=headers)
             latencies.append(1000 * (time.perf_counter() - began))
             statuses[reply.status_code] = statuses.get(reply.status_code, 0) + 1
+            if reply.status_code != 201 and len(odd) < 5:
+                odd.append({"path": path, "status": reply.status_code, "answer": reply.text[:300]})
             events += len(body) if isinstance(body, list) else 1
         leads += len(rounds)
     client.close()
@@ -240,6 +243,7 @@ def _client(api: str, keys: dict, number: int, seconds: float, batch: int = 1) -
         "statuses": statuses,
         "leads": leads,
         "events": events,
+        "odd": odd,
         "cpu_s": time.process_time() - cpu,
     }
 
