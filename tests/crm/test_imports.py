@@ -158,6 +158,11 @@ def test_excel_deposits_with_a_mapping_file_and_a_dry_run(crm_engine, run_crm, t
     ]
 
 
+def by_row_id(rows: list[dict], row: int) -> int:
+    (found,) = [int(r["record_id"]) for r in rows if r["row"] == str(row)]
+    return found
+
+
 def test_a_file_of_several_chunks_is_checked_beside_the_writer_in_order(
     crm_engine, run_crm, tmp_path
 ):
@@ -201,8 +206,19 @@ def test_a_file_of_several_chunks_is_checked_beside_the_writer_in_order(
             ).scalar()
             == 0
         )
+        # Each lead's welcome mail and audit row name that lead (ids handed out in bulk).
+        assert (
+            connection.execute(
+                sa.text(
+                    "SELECT count(*) FROM email_outbox o JOIN leads l ON l.id = o.lead_id "
+                    "WHERE o.to_address = l.email"
+                )
+            ).scalar()
+            == 4_997
+        )
     rows = list(csv.DictReader(report.open(encoding="utf-8")))
     assert [row["row"] for row in rows] == [str(n) for n in range(2, 5_002)]
+    assert by_row_id(rows, 100) == first_id
     by_row = {int(row["row"]): row for row in rows}
     assert (by_row[2_500]["outcome"], by_row[4_800]["outcome"]) == ("invalid", "invalid")
     assert by_row[4_800]["reason"] == "email: is not an email address"
