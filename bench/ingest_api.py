@@ -265,8 +265,9 @@ def _lead_requests(number: int) -> list[tuple[str, str, dict]]:
                 "first_name": "Bench",
                 "last_name": "Client",
                 "email": f"{external.lower()}@example.com",
-                "phone": f"+4477009{uuid.uuid4().int % 10**5:05d}",
-                "country": "GB",
+                # São Paulo mobiles, one per lead: no two leads are duplicates by phone
+                "phone": f"+551199{number % 10}{next(_PHONES) % 10**6:06d}",
+                "country": "BR",
                 "source": "bench",
             },
         ),
