@@ -19,8 +19,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from api import endpoints
-from api.guard import Caller, RateLimiter, Refused, caller, verify_signature
+from api.guard import Caller, Keys, RateLimiter, Refused, verify_signature
 from api.request_log import RequestLog
+from crm import actions
+from crm.actions.core import _insert
 from crm.db import create_crm_engine
 from crm.ingest.validation import json_schema
 from crm.models import WebhookMessage, utcnow
@@ -38,6 +40,7 @@ naming it. See README.md, "Connecting your systems"."""
 
 def create_app(engine: sa.Engine | None = None) -> FastAPI:
     engine = engine or create_crm_engine()
+    keys = Keys(engine)
     limiter = RateLimiter()
     currencies = endpoints.Currencies(engine)
     state: dict = {}
@@ -54,9 +57,50 @@ def create_app(engine: sa.Engine | None = None) -> FastAPI:
         title="Starboard ingest API", version="1", description=DESCRIPTION, lifespan=lifespan
     )
 
-    async def handle(request: Request, endpoint: str, process: Callable) -> JSONResponse:
+    def serve(request: Request, body: bytes, endpoint: str, seen: dict) -> endpoints.Answer:
+        """Everything a request does once its body is in, in one worker thread: the key, the
+        rate, the signature and the content checked first; then one transaction that confirms
+        the key, answers a replayed webhook-id, applies the event through the actions and
+        remembers the webhook-id with it (one commit)."""
+        prepare, apply = ENDPOINTS[endpoint]
+        who, digest = keys.caller(request.headers, endpoint)
+        seen["who"] = who
+        limiter.take(who)
+        webhook_id = verify_signature(who, body, request.headers)
+        ctx = endpoints.context(who, currencies)
+        try:
+            event = prepare(_json(body), ctx, webhook_id)
+        except Refused:
+            # A replay is answered as the first time even if it would not be accepted now.
+            replayed = webhook_id and _seen_message(engine, who, webhook_id)
+            if replayed:
+                return endpoints.Answer(200, {**replayed[1], "replayed": True})
+            raise
+        for attempt in range(2):
+            try:
+                connection = engine.connect().execution_options(sqlite_begin="IMMEDIATE")
+                with connection, connection.begin():
+                    keys.confirm(connection, who, digest)
+                    if webhook_id is not None:
+                        replayed = _seen_message(connection, who, webhook_id)
+                        if replayed is not None:
+                            return endpoints.Answer(200, {**replayed[1], "replayed": True})
+                    answer = apply(connection, who, event, ctx, webhook_id)
+                    if webhook_id is not None:
+                        _remember_message(connection, who, webhook_id, answer)
+                break
+            except sa.exc.IntegrityError:
+                # The same lead, session or attempt created at this moment by another request
+                # (PostgreSQL): the second try finds it and answers as its duplicate.
+                if attempt:
+                    raise
+        if answer.new_leads:
+            actions.apply_waiting(engine, answer.new_leads)
+        return answer
+
+    async def handle(request: Request, endpoint: str) -> JSONResponse:
         started, at = time.perf_counter(), utcnow()
-        who: Caller | None = None
+        seen: dict = {}
         answer = None
         try:
             try:
@@ -65,19 +109,7 @@ def create_app(engine: sa.Engine | None = None) -> FastAPI:
                 raise Refused(400, "disconnected", "the client went away") from None
             if len(body) > MAX_BODY_BYTES:
                 raise Refused(413, "too_large", f"the body is over {MAX_BODY_BYTES // 1024} KB")
-            who = await run_in_threadpool(caller, engine, request.headers, endpoint)
-            limiter.take(who)
-            webhook_id = verify_signature(who, body, request.headers)
-            if webhook_id is not None:
-                seen = await run_in_threadpool(_seen_message, engine, who, webhook_id)
-                if seen is not None:
-                    answer = endpoints.Answer(200, {**seen[1], "replayed": True})
-            if answer is None:
-                payload = _json(body)
-                ctx = endpoints.context(who, currencies)
-                answer = await run_in_threadpool(process, engine, who, payload, ctx, webhook_id)
-                if webhook_id is not None:
-                    await run_in_threadpool(_remember_message, engine, who, webhook_id, answer)
+            answer = await run_in_threadpool(serve, request, body, endpoint, seen)
             response = JSONResponse(answer.body, status_code=answer.status)
             error = None
         except Refused as refused:
@@ -99,6 +131,7 @@ def create_app(engine: sa.Engine | None = None) -> FastAPI:
             error = "unavailable"
         log = state.get("log")
         if log is not None:
+            who = seen.get("who")
             log.add(
                 at=at,
                 integration_id=who.integration_id if who else None,
@@ -134,9 +167,7 @@ def create_app(engine: sa.Engine | None = None) -> FastAPI:
         status_code=201,
     )
     async def leads(request: Request) -> JSONResponse:
-        return await handle(
-            request, "leads", lambda e, who, body, ctx, _id: endpoints.post_lead(e, who, body, ctx)
-        )
+        return await handle(request, "leads")
 
     @app.post(
         "/v1/platform/events",
@@ -145,11 +176,7 @@ def create_app(engine: sa.Engine | None = None) -> FastAPI:
         status_code=201,
     )
     async def platform_events(request: Request) -> JSONResponse:
-        return await handle(
-            request,
-            "platform_events",
-            lambda e, who, body, ctx, _id: endpoints.post_platform_events(e, who, body, ctx),
-        )
+        return await handle(request, "platform_events")
 
     @app.post(
         "/v1/deposits",
@@ -158,7 +185,7 @@ def create_app(engine: sa.Engine | None = None) -> FastAPI:
         status_code=201,
     )
     async def deposits(request: Request) -> JSONResponse:
-        return await handle(request, "deposits", endpoints.post_deposit)
+        return await handle(request, "deposits")
 
     @app.post(
         "/v1/calls",
@@ -167,9 +194,7 @@ def create_app(engine: sa.Engine | None = None) -> FastAPI:
         status_code=201,
     )
     async def calls(request: Request) -> JSONResponse:
-        return await handle(
-            request, "calls", lambda e, who, body, ctx, _id: endpoints.post_call(e, who, body, ctx)
-        )
+        return await handle(request, "calls")
 
     return app
 
@@ -183,31 +208,53 @@ def _json(body: bytes):
         ) from None
 
 
-def _seen_message(engine: sa.Engine, who: Caller, webhook_id: str) -> tuple[int, dict] | None:
-    with engine.connect() as connection:
-        row = connection.execute(
-            sa.select(WEBHOOKS.c.status, WEBHOOKS.c.response).where(
-                WEBHOOKS.c.integration_id == who.integration_id,
-                WEBHOOKS.c.message_id == webhook_id,
-            )
-        ).first()
+def _seen_message(
+    target: sa.Engine | sa.Connection, who: Caller, webhook_id: str
+) -> tuple[int, dict] | None:
+    query = sa.select(WEBHOOKS.c.status, WEBHOOKS.c.response).where(
+        WEBHOOKS.c.integration_id == who.integration_id,
+        WEBHOOKS.c.message_id == webhook_id,
+    )
+    if isinstance(target, sa.Connection):
+        row = target.execute(query).first()
+    else:
+        with target.connect() as connection:
+            row = connection.execute(query).first()
     return None if row is None else (row.status, row.response)
 
 
-def _remember_message(engine, who: Caller, webhook_id: str, answer) -> None:
-    """The answer to this webhook-id, for its replays. Written after the event's own action:
-    a replay arriving in between finds the event's action id taken and writes nothing either."""
-    from crm.actions.core import _insert
-
-    with engine.begin() as connection:
-        connection.execute(
-            _insert(connection)(WEBHOOKS)
-            .values(
-                integration_id=who.integration_id,
-                message_id=webhook_id,
-                received_at=utcnow(),
-                status=answer.status,
-                response=answer.body,
-            )
-            .on_conflict_do_nothing()
+def _remember_message(connection: sa.Connection, who: Caller, webhook_id: str, answer) -> None:
+    """The answer to this webhook-id, for its replays, written in the event's own transaction:
+    a twin arriving meanwhile waits on the event's action id and then finds both."""
+    connection.execute(
+        _insert(connection)(WEBHOOKS)
+        .values(
+            integration_id=who.integration_id,
+            message_id=webhook_id,
+            received_at=utcnow(),
+            status=answer.status,
+            response=answer.body,
         )
+        .on_conflict_do_nothing()
+    )
+
+
+def _clean(kind: str):
+    return lambda body, ctx, _webhook_id: endpoints.clean(kind, body, ctx)
+
+
+# endpoint → (check the body, apply it on the request's transaction)
+ENDPOINTS: dict[str, tuple[Callable, Callable]] = {
+    "leads": (_clean("lead"), endpoints.post_lead),
+    "platform_events": (
+        lambda body, ctx, _webhook_id: endpoints.clean_platform_events(body, ctx),
+        endpoints.post_platform_events,
+    ),
+    "deposits": (
+        lambda body, ctx, webhook_id: endpoints.check_deposit(
+            endpoints.clean("deposit", body, ctx), webhook_id
+        ),
+        endpoints.post_deposit,
+    ),
+    "calls": (_clean("call"), endpoints.post_call),
+}

@@ -9,7 +9,7 @@ Answers: 201 applied (created), 200 a duplicate, a repeat or a late status (noth
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -18,10 +18,11 @@ from api.guard import Caller, Refused
 from crm import actions
 from crm.actions import ActionRefused, FieldRefused, event_action_id
 from crm.ingest.validation import CLEANERS, Context, Invalid
-from crm.models import Currency, utcnow
+from crm.models import Currency, InboxEvent, utcnow
 
 MAX_PLATFORM_BATCH = 100
 STATUS_CODES = {"applied": 201, "waiting": 202}
+INBOX = InboxEvent.__table__
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Answer:
     status: int
     body: dict
     event_id: str | None = None
+    new_leads: list[int] = field(default_factory=list)  # leads some inbox event waits for
 
 
 class Currencies:
@@ -69,25 +71,18 @@ def context(who: Caller, currencies: Currencies) -> Context:
     return Context(now=now, currencies=currencies.codes(now), source=who.name)
 
 
-def post_lead(engine, who: Caller, body, ctx: Context) -> Answer:
-    lead = clean("lead", body, ctx)
+def post_lead(connection, who: Caller, lead: dict, ctx: Context, _webhook_id) -> Answer:
     event_id = f"{lead['source']}:{lead['external_id']}"
-    action_id = event_action_id(who.integration_id, "lead", event_id)
-    for attempt in range(2):
-        try:
-            result = actions.ingest_leads(
-                engine, [lead], action_id=action_id, integration_id=who.integration_id, now=ctx.now
-            )
-            break
-        except sa.exc.IntegrityError:
-            # The same external id registered at this moment by another request (PostgreSQL):
-            # the second attempt finds it and answers as a duplicate.
-            if attempt:
-                raise
+    result = _apply(
+        actions.ingest_leads,
+        connection,
+        [lead],
+        action_id=event_action_id(who.integration_id, "lead", event_id),
+        integration_id=who.integration_id,
+        now=ctx.now,
+    )
     (outcome,) = result.details["results"]
     duplicate = outcome["duplicate"] or result.replayed
-    if not duplicate:
-        actions.apply_waiting(engine, [outcome["lead_id"]])
     answer = {
         "status": "duplicate" if duplicate else "applied",
         "lead_id": outcome["lead_id"],
@@ -96,17 +91,42 @@ def post_lead(engine, who: Caller, body, ctx: Context) -> Answer:
     }
     if duplicate and answer["matched_on"] is None:
         answer["matched_on"] = "external_id"
-    return Answer(200 if duplicate else 201, answer, lead["external_id"])
+    reply = Answer(200 if duplicate else 201, answer, lead["external_id"])
+    if not duplicate and _has_waiting(connection, lead):
+        reply.new_leads = [outcome["lead_id"]]
+    return reply
 
 
-def post_deposit(engine, who: Caller, body, ctx: Context, webhook_id: str | None) -> Answer:
-    event = clean("deposit", body, ctx)
+def _has_waiting(connection, lead: dict) -> bool:
+    """Whether an event waits in the inbox for this new lead (then applied after the commit)."""
+    return (
+        connection.scalar(
+            sa.select(INBOX.c.id)
+            .where(
+                INBOX.c.status == "waiting",
+                sa.or_(
+                    INBOX.c.lead_external_id == lead["external_id"],
+                    INBOX.c.lead_phone == lead["phone"],
+                ),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def check_deposit(event: dict, webhook_id: str | None) -> dict:
     event_id = event["event_id"] or webhook_id
     if event_id is None:
         raise Refused(422, "invalid", "event_id: is missing", fields={"event_id": "is missing"})
+    return {**event, "event_id": event_id}
+
+
+def post_deposit(connection, who: Caller, event: dict, ctx: Context, _webhook_id) -> Answer:
+    event_id = event["event_id"]
     result = _apply(
         actions.record_deposit_event,
-        engine,
+        connection,
         event,
         event_id=event_id,
         action_id=event_action_id(who.integration_id, "deposit", event_id),
@@ -116,11 +136,10 @@ def post_deposit(engine, who: Caller, body, ctx: Context, webhook_id: str | None
     return _answer(result, event_id)
 
 
-def post_call(engine, who: Caller, body, ctx: Context) -> Answer:
-    call = clean("call", body, ctx)
+def post_call(connection, who: Caller, call: dict, ctx: Context, _webhook_id) -> Answer:
     result = _apply(
         actions.record_call,
-        engine,
+        connection,
         call,
         action_id=event_action_id(who.integration_id, "call", call["call_id"]),
         integration_id=who.integration_id,
@@ -129,11 +148,10 @@ def post_call(engine, who: Caller, body, ctx: Context) -> Answer:
     return _answer(result, call["call_id"])
 
 
-def post_platform_events(engine, who: Caller, body, ctx: Context) -> Answer:
-    """One event, or a JSON array of up to 100: an array is applied whole or not at all."""
+def clean_platform_events(body, ctx: Context) -> dict | list[dict]:
+    """One event, or a JSON array of up to 100, each checked; every bad field named."""
     if not isinstance(body, list):
-        event = clean("platform", body, ctx)
-        return _answer(_platform(engine, who, event, ctx), event["event_id"])
+        return clean("platform", body, ctx)
     if not 1 <= len(body) <= MAX_PLATFORM_BATCH:
         raise Refused(
             422,
@@ -149,9 +167,15 @@ def post_platform_events(engine, who: Caller, body, ctx: Context) -> Answer:
             fields.update(error.fields or {})
     if fields:
         raise Refused(422, "invalid", "; ".join(f"{k}: {v}" for k, v in fields.items()), fields)
-    connection = engine.connect().execution_options(sqlite_begin="IMMEDIATE")
-    with connection, connection.begin():
-        results = [_platform(connection, who, event, ctx) for event in events]
+    return events
+
+
+def post_platform_events(connection, who: Caller, events, ctx: Context, _webhook_id) -> Answer:
+    """One event, or an array applied whole or not at all (in the request's transaction)."""
+    if not isinstance(events, list):
+        event = events
+        return _answer(_platform(connection, who, event, ctx), event["event_id"])
+    results = [_platform(connection, who, event, ctx) for event in events]
     answers = [
         _answer(result, event["event_id"]).body
         for result, event in zip(results, events, strict=True)

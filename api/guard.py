@@ -5,6 +5,7 @@ refused)."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 import threading
 import time
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from crm.integrations import ENDPOINTS, SIGNED_KINDS, authenticate
+from crm.integrations import ENDPOINTS, INTEGRATIONS, SIGNED_KINDS, authenticate
 
 KEY_HEADERS = ("x-api-key",)
 WEBHOOK_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
@@ -50,6 +51,7 @@ class Caller:
     kind: str
     rate_per_second: int
     webhook_secret: str | None
+    key_hash: str = ""  # the hash the key was verified against, confirmed in each write
 
 
 def api_key(headers) -> str | None:
@@ -59,23 +61,64 @@ def api_key(headers) -> str | None:
     return headers.get("x-api-key")
 
 
-def caller(engine: sa.Engine, headers, endpoint: str) -> Caller:
-    """The integration the request's key belongs to, allowed on ``endpoint``; else refused."""
-    key = api_key(headers)
-    if not key:
-        raise Refused(401, "unauthorized", "no API key: send it as 'Authorization: Bearer <key>'")
-    with engine.connect() as connection:
-        row = authenticate(connection, key)
-    if row is None:
-        raise Refused(401, "unauthorized", "the API key is wrong, rotated or revoked")
-    if endpoint not in ENDPOINTS[row.kind]:
-        raise Refused(
-            403,
-            "forbidden",
-            f"a {row.kind} integration may not send to this endpoint "
-            f"(it may send to: {', '.join(ENDPOINTS[row.kind])})",
+class Keys:
+    """The integrations whose keys this process has verified, by the presented key's digest.
+
+    A request whose key is here skips the lookup; it is never trusted on that alone: the
+    request's own transaction confirms the integration is still active with that key
+    (``confirm``), so a key revoked or rotated, by any process, is refused from the next
+    request on, and its entry dropped. A key not found is never kept.
+    """
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(self, engine: sa.Engine):
+        self.engine = engine
+        self._verified: dict[str, Caller] = {}
+
+    def caller(self, headers, endpoint: str) -> tuple[Caller, str]:
+        """The integration the request's key belongs to, allowed on ``endpoint``, and the key's
+        digest (for ``confirm``); else refused."""
+        key = api_key(headers)
+        if not key:
+            raise Refused(
+                401, "unauthorized", "no API key: send it as 'Authorization: Bearer <key>'"
+            )
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        who = self._verified.get(digest)
+        if who is None:
+            with self.engine.connect() as connection:
+                row = authenticate(connection, key)
+            if row is None:
+                raise Refused(401, "unauthorized", "the API key is wrong, rotated or revoked")
+            who = Caller(
+                row.id, row.name, row.kind, row.rate_per_second, row.webhook_secret, row.key_hash
+            )
+            if len(self._verified) >= self.MAX_ENTRIES:
+                self._verified.clear()
+            self._verified[digest] = who
+        if endpoint not in ENDPOINTS[who.kind]:
+            raise Refused(
+                403,
+                "forbidden",
+                f"a {who.kind} integration may not send to this endpoint "
+                f"(it may send to: {', '.join(ENDPOINTS[who.kind])})",
+            )
+        return who, digest
+
+    def confirm(self, connection: sa.Connection, who: Caller, digest: str) -> None:
+        """Refuse the request unless its integration is still active with the same key, as
+        the request's transaction sees it (one indexed row, no round trip of its own)."""
+        current = connection.scalar(
+            sa.select(INTEGRATIONS.c.id).where(
+                INTEGRATIONS.c.id == who.integration_id,
+                INTEGRATIONS.c.is_active.is_(True),
+                INTEGRATIONS.c.key_hash == who.key_hash,
+            )
         )
-    return Caller(row.id, row.name, row.kind, row.rate_per_second, row.webhook_secret)
+        if current is None:
+            self._verified.pop(digest, None)
+            raise Refused(401, "unauthorized", "the API key is wrong, rotated or revoked")
 
 
 def verify_signature(who: Caller, body: bytes, headers) -> str | None:

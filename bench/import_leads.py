@@ -81,6 +81,7 @@ def main() -> int:
             ],
             check=True,
         )
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.monotonic()
         result = subprocess.run(
             [sys.executable, "-m", "crm", "import", "leads", str(path), "--source", "fair"],
@@ -90,6 +91,9 @@ def main() -> int:
             text=True,
         )
         seconds = time.monotonic() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # CPU seconds of the command and its checking process, whatever else ran meanwhile
+        cpu_s = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     finally:
         if args.database == "postgresql":
@@ -104,6 +108,7 @@ def main() -> int:
                 "leads": args.leads,
                 "seconds": round(seconds, 1),
                 "leads_per_s": round(args.leads / seconds),
+                "cpu_s": round(cpu_s, 1),
                 "peak_mb": round(peak_mb),
                 "load_average": os.getloadavg(),
             }

@@ -10,14 +10,18 @@ or the one ``--url`` names (e.g. a copy of the 1 M-lead bench CRM, upgraded). Th
 processes (httpx, one keep-alive connection each) send one event per request, as fast as the
 server answers, for ``--seconds``: per lead a registration, a login, a heartbeat, a dialer call
 (signed) and a PSP deposit event (signed): 1 in 5 requests writes a lead and its welcome mail,
-2 in 5 a session, 1 in 5 a call, 1 in 5 a deposit. Reports events a second (every request is
-one event) and each request's latency (p50, p95, p99, as the client sees it), and checks that
-every event was answered 201 and that the CRM holds exactly what was sent.
+2 in 5 a session, 1 in 5 a call, 1 in 5 a deposit. With ``--platform-batch N`` the platform
+sends its logins and heartbeats in arrays of N (as a trading platform's bridge does), the
+others still one event per request. Reports events a second, each request's latency (p50,
+p95, p99, as the client sees it) and the CPU time per event of the API, the database and the
+clients, and checks that every event was answered 201 and that the CRM holds exactly what was
+sent.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import multiprocessing
 import os
@@ -54,6 +58,12 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="Uvicorn worker processes (2)")
+    parser.add_argument(
+        "--platform-batch",
+        type=int,
+        default=1,
+        help="the platform's events sent in arrays of this many (1: one per request)",
+    )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     url, drop = args.url, None
@@ -79,12 +89,15 @@ def main() -> int:
         api = f"http://127.0.0.1:{port}"
         _wait(api)
         before = _counts(engine)
+        cpu_before = _server_cpu(server.pid, engine)
         with multiprocessing.Pool(args.clients) as pool:
             started = time.monotonic()
             results = pool.starmap(
-                _client, [(api, keys, n, args.seconds) for n in range(args.clients)]
+                _client,
+                [(api, keys, n, args.seconds, args.platform_batch) for n in range(args.clients)],
             )
             elapsed = time.monotonic() - started
+        cpu_after = _server_cpu(server.pid, engine)
         latencies = sorted(ms for result in results for ms in result["latencies"])
         statuses: dict[int, int] = {}
         for result in results:
@@ -101,18 +114,35 @@ def main() -> int:
                 admin.execute(f"DROP DATABASE IF EXISTS {drop} WITH (FORCE)")
         shutil.rmtree(folder, ignore_errors=True)
     leads = sum(result["leads"] for result in results)
+    events = sum(result["events"] for result in results)
+    api_cpu = sum(cpu_after["api"].values()) - sum(cpu_before["api"].values())
+    db_cpu = sum(
+        seconds - cpu_before["database"].get(pid, 0.0)
+        for pid, seconds in cpu_after["database"].items()
+    )
+    client_cpu = sum(result["cpu_s"] for result in results)
     written = {table: after[table] - before[table] for table in after}
     summary = {
         "database": args.database,
         "clients": args.clients,
         "workers": args.workers,
         "seconds": round(elapsed, 1),
+        "platform_batch": args.platform_batch,
         "requests": len(latencies),
-        "events_per_s": round(len(latencies) / elapsed, 1),
+        "events": events,
+        "events_per_s": round(events / elapsed, 1),
         "p50_ms": round(_pct(latencies, 50), 1),
         "p95_ms": round(_pct(latencies, 95), 1),
         "p99_ms": round(_pct(latencies, 99), 1),
         "statuses": statuses,
+        "not_201": [answer for result in results for answer in result["odd"]][:5],
+        # CPU time per event, whatever else runs on the machine: the API's processes, the
+        # database's server processes for this CRM (PostgreSQL), and the load's clients.
+        "cpu_ms_per_event": {
+            "api": round(1000 * api_cpu / max(1, events), 2),
+            "database": round(1000 * db_cpu / max(1, events), 2),
+            "clients": round(1000 * client_cpu / max(1, events), 2),
+        },
         "leads_sent": leads,
         "written": written,
         "cores": os.cpu_count(),
@@ -168,77 +198,24 @@ def _prepare(engine: sa.Engine) -> dict:
     return keys
 
 
-def _client(api: str, keys: dict, number: int, seconds: float) -> dict:
-    latencies, statuses, leads = [], {}, 0
+def _client(api: str, keys: dict, number: int, seconds: float, batch: int = 1) -> dict:
+    latencies, statuses, leads, events, odd = [], {}, 0, 0, []
+    cpu = time.process_time()
     client = httpx.Client(base_url=api, timeout=60)
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        external = f"B{number}-{uuid.uuid4().hex[:10]}"
-        now = datetime.now(timezone.utc).isoformat()
-        session = f"s-{uuid.uuid4().hex[:12]}"
-        requests = [
-            (
-                "website",
-                "/v1/leads",
-                {
-                    "external_id": external,
-                    "first_name": "Bench",
-                    "last_name": "Client",
-                    "email": f"{external.lower()}@example.com",
-                    "phone": f"+4477009{uuid.uuid4().int % 10**5:05d}",
-                    "country": "GB",
-                    "source": "bench",
-                },
-            ),
-            (
-                "platform",
-                "/v1/platform/events",
-                {
-                    "event_id": f"{external}-l",
-                    "type": "login",
-                    "account_id": external,
-                    "session_id": session,
-                    "occurred_at": now,
-                },
-            ),
-            (
-                "platform",
-                "/v1/platform/events",
-                {
-                    "event_id": f"{external}-h",
-                    "type": "heartbeat",
-                    "account_id": external,
-                    "session_id": session,
-                    "occurred_at": now,
-                },
-            ),
-            (
-                "dialer",
-                "/v1/calls",
-                {
-                    "call_id": f"{external}-c",
-                    "agent_email": AGENT,
-                    "lead_external_id": external,
-                    "started_at": now,
-                    "duration_s": 60,
-                    "disposition": "NA",
-                },
-            ),
-            (
-                "psp",
-                "/v1/deposits",
-                {
-                    "event_id": f"{external}-d",
-                    "transaction_id": external,
-                    "lead_external_id": external,
-                    "status": "approved",
-                    "amount": "250.00",
-                    "currency": "EUR",
-                    "method": "card",
-                    "occurred_at": now,
-                },
-            ),
-        ]
+        # A round: enough leads that their platform events fill one array of ``batch``.
+        rounds = [_lead_requests(number) for _ in range(max(1, batch // 2))]
+        requests = [r for lead in rounds for r in lead if r[0] == "website"]
+        platform = [r[2] for lead in rounds for r in lead if r[0] == "platform"]
+        if batch > 1:
+            requests += [
+                ("platform", "/v1/platform/events", platform[i : i + batch])
+                for i in range(0, len(platform), batch)
+            ]
+        else:
+            requests += [("platform", "/v1/platform/events", body) for body in platform]
+        requests += [r for lead in rounds for r in lead if r[0] in ("dialer", "psp")]
         for kind, path, body in requests:
             content = json.dumps(body)
             api_key, secret = keys[kind]
@@ -256,9 +233,94 @@ def _client(api: str, keys: dict, number: int, seconds: float) -> dict:
             reply = client.post(path, content=content, headers=headers)
             latencies.append(1000 * (time.perf_counter() - began))
             statuses[reply.status_code] = statuses.get(reply.status_code, 0) + 1
-        leads += 1
+            if reply.status_code != 201 and len(odd) < 5:
+                odd.append({"path": path, "status": reply.status_code, "answer": reply.text[:300]})
+            events += len(body) if isinstance(body, list) else 1
+        leads += len(rounds)
     client.close()
-    return {"latencies": latencies, "statuses": statuses, "leads": leads}
+    return {
+        "latencies": latencies,
+        "statuses": statuses,
+        "leads": leads,
+        "events": events,
+        "odd": odd,
+        "cpu_s": time.process_time() - cpu,
+    }
+
+
+_PHONES = itertools.count()
+
+
+def _lead_requests(number: int) -> list[tuple[str, str, dict]]:
+    """One lead's five events: its registration, a login, a heartbeat, a call, a deposit."""
+    external = f"B{number}-{uuid.uuid4().hex[:10]}"
+    now = datetime.now(timezone.utc).isoformat()
+    session = f"s-{uuid.uuid4().hex[:12]}"
+    requests = [
+        (
+            "website",
+            "/v1/leads",
+            {
+                "external_id": external,
+                "first_name": "Bench",
+                "last_name": "Client",
+                "email": f"{external.lower()}@example.com",
+                # São Paulo mobiles, one per lead: no two leads are duplicates by phone
+                "phone": f"+551199{number % 10}{next(_PHONES) % 10**6:06d}",
+                "country": "BR",
+                "source": "bench",
+            },
+        ),
+        (
+            "platform",
+            "/v1/platform/events",
+            {
+                "event_id": f"{external}-l",
+                "type": "login",
+                "account_id": external,
+                "session_id": session,
+                "occurred_at": now,
+            },
+        ),
+        (
+            "platform",
+            "/v1/platform/events",
+            {
+                "event_id": f"{external}-h",
+                "type": "heartbeat",
+                "account_id": external,
+                "session_id": session,
+                "occurred_at": now,
+            },
+        ),
+        (
+            "dialer",
+            "/v1/calls",
+            {
+                "call_id": f"{external}-c",
+                "agent_email": AGENT,
+                "lead_external_id": external,
+                "started_at": now,
+                "duration_s": 60,
+                "disposition": "NA",
+            },
+        ),
+        (
+            "psp",
+            "/v1/deposits",
+            {
+                "event_id": f"{external}-d",
+                "transaction_id": external,
+                "lead_external_id": external,
+                "status": "approved",
+                "amount": "250.00",
+                "currency": "EUR",
+                "method": "card",
+                "occurred_at": now,
+            },
+        ),
+    ]
+    return requests
 
 
 def _counts(engine: sa.Engine) -> dict[str, int]:
@@ -274,6 +336,48 @@ def _counts(engine: sa.Engine) -> dict[str, int]:
                 "ingest_requests",
             )
         }
+
+
+def _server_cpu(pid: int, engine: sa.Engine) -> dict[str, dict[int, float]]:
+    """CPU seconds so far of the API's processes (the server and its workers) and, on
+    PostgreSQL, of the server processes serving this CRM's database, by process id."""
+    api = {p: _cpu_of(p) for p in (pid, *_descendants(pid))}
+    database = {}
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            pids = connection.scalars(
+                sa.text(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid()"
+                )
+            ).all()
+        database = {p: _cpu_of(p) for p in pids}
+    return {"api": api, "database": database}
+
+
+def _cpu_of(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (FileNotFoundError, ProcessLookupError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 def _pct(values: list[float], percent: float) -> float:

@@ -173,6 +173,15 @@ def _rules(connection: sa.Connection, sources: list[str]) -> dict[str, tuple[str
     }
 
 
+# Registrations lock the identities they register (external id, email, phone) until they
+# commit, so that two of one identity at once wait for each other. The locks are buckets of
+# identities: an import of 100,000 leads in one transaction would otherwise hold 300,000
+# advisory locks, far past PostgreSQL's lock table (max_locks_per_transaction × connections,
+# 6,400 by default). Two identities sharing a bucket only wait for each other, needlessly.
+IDENTITY_LOCK_SPACE = 24  # the advisory lock class of lead identities (issue 24)
+IDENTITY_BUCKETS = 1_024
+
+
 def _lock_identities(connection: sa.Connection, people: Sequence[Mapping]) -> None:
     """On PostgreSQL, two registrations of one email or phone at once wait for each other, so
     the second sees the first as its duplicate (SQLite's writers queue anyway)."""
@@ -182,10 +191,12 @@ def _lock_identities(connection: sa.Connection, people: Sequence[Mapping]) -> No
         {f"lead:{person[name]}" for person in people for name in ("email", "phone")}
         | {f"lead:{person['source']}:{person['external_id']}" for person in people}
     )
+    # In bucket order, so that two registrations never wait for each other in a circle.
     connection.execute(
         sa.text(
-            "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) "
-            "FROM unnest(cast(:keys AS text[])) AS k ORDER BY k"
+            "SELECT pg_advisory_xact_lock(:space, b) FROM (SELECT DISTINCT "
+            "cast(abs(hashtextextended(k, 0) % :buckets) AS integer) AS b "
+            "FROM unnest(cast(:keys AS text[])) AS k) AS buckets ORDER BY b"
         ),
-        {"keys": keys},
+        {"keys": keys, "space": IDENTITY_LOCK_SPACE, "buckets": IDENTITY_BUCKETS},
     )

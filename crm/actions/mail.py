@@ -10,6 +10,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from crm.actions.inserts import insert_rows
 from crm.email import render_email
 from crm.models import EmailOutbox
 
@@ -41,10 +42,4 @@ def queue(connection: sa.Connection, rows: list[dict]) -> list[int]:
     """Insert outbox rows; their ids, in order."""
     if not rows:
         return []
-    return (
-        connection.execute(
-            OUTBOX.insert().returning(OUTBOX.c.id, sort_by_parameter_order=True), rows
-        )
-        .scalars()
-        .all()
-    )
+    return insert_rows(connection, OUTBOX, rows)

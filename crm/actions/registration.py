@@ -18,6 +18,7 @@ from crm.actions.core import (
     lead_state,
     run_action,
 )
+from crm.actions.inserts import insert_rows
 from crm.actions.text import check_text
 from crm.time_zones import is_time_zone
 
@@ -83,13 +84,7 @@ def insert_leads(action: Action, people: Sequence[Mapping]) -> list[int]:
         }
         for person in people
     ]
-    lead_ids = (
-        action.connection.execute(
-            LEADS.insert().returning(LEADS.c.id, sort_by_parameter_order=True), rows
-        )
-        .scalars()
-        .all()
-    )
+    lead_ids = insert_rows(action.connection, LEADS, rows)
     mail_ids = mail.queue(
         action.connection,
         [

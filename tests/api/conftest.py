@@ -163,11 +163,11 @@ def sign(
     }
 
 
-def serve(crm_url: str, folder: Path) -> tuple[subprocess.Popen, str, object]:
+def serve(crm_url: str, folder: Path, workers: int = 1) -> tuple[subprocess.Popen, str, object]:
     port = free_port()
     log = (folder / "api.log").open("w+")
     server = subprocess.Popen(
-        [sys.executable, "-m", "api", "--port", str(port)],
+        [sys.executable, "-m", "api", "--port", str(port), "--workers", str(workers)],
         cwd=REPO_ROOT,
         env={**os.environ, "CRM_DATABASE_URL": crm_url},
         stdout=log,
@@ -196,7 +196,9 @@ def serve(crm_url: str, folder: Path) -> tuple[subprocess.Popen, str, object]:
     ],
 )
 def ingest(request, tmp_path_factory) -> Iterator[Ingest]:
-    """The API on a CRM of this module's own, on each database."""
+    """The API on a CRM of this module's own, on each database (a module may set
+    ``API_WORKERS`` for more than one Uvicorn worker process)."""
+    workers = getattr(request.module, "API_WORKERS", 1)
     folder = tmp_path_factory.mktemp(f"api-{request.param}")
     if request.param == "sqlite":
         shutil.copyfile(request.getfixturevalue("migrated_sqlite_template"), folder / "crm.sqlite")
@@ -209,7 +211,7 @@ def ingest(request, tmp_path_factory) -> Iterator[Ingest]:
         crm_url = server.url(database)
     engine = create_crm_engine(crm_url)
     keys = seed(engine)
-    process, url, log = serve(crm_url, folder)
+    process, url, log = serve(crm_url, folder, workers)
     try:
         yield Ingest(url, crm_url, engine, keys, folder)
     finally:

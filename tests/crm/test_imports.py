@@ -161,3 +161,72 @@ def test_excel_deposits_with_a_mapping_file_and_a_dry_run(crm_engine, run_crm, t
         ("T-1", "declined", "insufficient funds", "100.00"),
         ("T-2", "approved", None, "250.50"),
     ]
+
+
+def by_row_id(rows: list[dict], row: int) -> int:
+    (found,) = [int(r["record_id"]) for r in rows if r["row"] == str(row)]
+    return found
+
+
+def test_a_file_of_several_chunks_is_checked_beside_the_writer_in_order(
+    crm_engine, run_crm, tmp_path
+):
+    """5,000 rows (three chunks of 2,000: the command checks them in another process while
+    it writes): a bad row in the second and third chunks, and a row of the third chunk with
+    the email of a row of the first, which only the file's order makes the duplicate."""
+    seed_currencies(crm_engine)
+    path, report = tmp_path / "big.csv", tmp_path / "report.csv"
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["Client ID", "First name", "Surname", "E-mail", "Mobile", "Country"])
+        for n in range(5_000):
+            row = n + 2
+            email = f"client{n}@example.com"
+            if row in (2_500, 4_800):
+                email = "not-an-email"
+            if row == 4_500:
+                email = "client98@example.com"  # the email of row 100
+            writer.writerow([f"B-{n}", "Ana", "Souza", email, f"+3491{n:07d}", "ES"])
+    result = run_crm(
+        "import",
+        "leads",
+        str(path),
+        "--source",
+        "fair",
+        "--report",
+        str(report),
+        url=crm_engine.url,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "5,000 rows imported: 4,997 new, 1 duplicate, 2 invalid." in result.stdout
+    assert count(crm_engine, "leads") == 4_997
+    assert count(crm_engine, "email_outbox") == 4_997
+    with crm_engine.connect() as connection:
+        first_id = connection.execute(
+            sa.text("SELECT id FROM leads WHERE external_id = 'B-98'")
+        ).scalar()
+        assert (
+            connection.execute(
+                sa.text("SELECT count(*) FROM leads WHERE external_id = 'B-4498'")
+            ).scalar()
+            == 0
+        )
+        # Each lead's welcome mail and audit row name that lead (ids handed out in bulk).
+        assert (
+            connection.execute(
+                sa.text(
+                    "SELECT count(*) FROM email_outbox o JOIN leads l ON l.id = o.lead_id "
+                    "WHERE o.to_address = l.email"
+                )
+            ).scalar()
+            == 4_997
+        )
+    rows = list(csv.DictReader(report.open(encoding="utf-8")))
+    assert [row["row"] for row in rows] == [str(n) for n in range(2, 5_002)]
+    assert by_row_id(rows, 100) == first_id
+    by_row = {int(row["row"]): row for row in rows}
+    assert (by_row[2_500]["outcome"], by_row[4_800]["outcome"]) == ("invalid", "invalid")
+    assert by_row[4_800]["reason"] == "email: is not an email address"
+    assert by_row[4_500]["outcome"] == "duplicate"
+    assert by_row[4_500]["reason"] == f"the same email as lead {first_id}"
+    assert by_row[100]["outcome"] == "new"
