@@ -27,7 +27,7 @@ import pandas as pd
 import streamlit as st
 
 from crm import models
-from dashboard import actions, formats, periods, widgets
+from dashboard import actions, formats, navigation, periods, widgets
 from dashboard.data import calling_hours, query, viewer_time_zone
 
 ROW_LIMIT = 1000
@@ -42,6 +42,12 @@ COLUMNS = {
     "created_at": st.column_config.DatetimeColumn("Attempted", format="YYYY-MM-DD HH:mm"),
     "lead_id": st.column_config.NumberColumn("Lead #", format="%d"),
     "lead_name": st.column_config.TextColumn("Lead", pinned=True),
+    "lead_page": st.column_config.LinkColumn(
+        "Lead page",
+        display_text="Open",
+        help="the lead's page: contacts, history, actions",
+        pinned=True,
+    ),
     "country": st.column_config.TextColumn("Country"),
     "time_zone": st.column_config.TextColumn("Time zone"),
     "local_time": st.column_config.DatetimeColumn(
@@ -94,7 +100,7 @@ COLUMNS = {
     ),
 }
 # What every lead row shows, wherever the page puts the rest.
-FIRST = ("lead_name", "local_time", "inside_calling_hours")
+FIRST = ("lead_page", "lead_name", "local_time", "inside_calling_hours")
 LAST = ("last_contacted_at", "priority_score", "priority_reasons")
 MONEY = {"balance": "currency", "amount": "amount_currency"}
 SELECTED_NAMED = 5
@@ -115,7 +121,9 @@ def clock() -> dict:
 def _displayed(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """The shown columns as the user reads them (and the export writes them): money with its
     currency, UTC times in the viewer's zone."""
-    shown = rows[columns].copy()
+    shown = rows[[column for column in columns if column != "lead_page"]].copy()
+    # A link per row to the lead's page (made here: no query returns it).
+    shown.insert(0, "lead_page", [navigation.lead_url(lead_id) for lead_id in rows["lead_id"]])
     for column, currency in MONEY.items():
         if column in shown:
             shown[column] = [
@@ -208,6 +216,7 @@ def show(
     else:
         st.dataframe(shown, column_config=config, hide_index=True, key=key)
 
-    labels = {column: config[column]["label"] for column in order}
-    widgets.csv_export(shown.rename(columns=labels), file_name, key=f"{key}.export")
+    labels = {column: config[column]["label"] for column in order if column != "lead_page"}
+    exported = shown.drop(columns="lead_page").rename(columns=labels)
+    widgets.csv_export(exported, file_name, key=f"{key}.export")
     return rows.iloc[selected]
