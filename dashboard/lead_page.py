@@ -32,11 +32,12 @@ PARAM = LEAD_PARAM
 # Tall enough for 25 rows (and the header) before the table scrolls.
 ROW_PX = 35
 TABLE_ROWS = 25
+# Narrow columns for when, what and who: the details have the room of a wide page.
 TIMELINE = {
-    "When": st.column_config.DatetimeColumn("When", format="ddd D MMM YYYY, HH:mm"),
-    "What": st.column_config.TextColumn("What"),
-    "Who": st.column_config.TextColumn("Who"),
-    "Details": st.column_config.TextColumn("Details", width="large"),
+    "When": st.column_config.DatetimeColumn("When", format="ddd D MMM YYYY, HH:mm", width=150),
+    "What": st.column_config.TextColumn("What", width=120),
+    "Who": st.column_config.TextColumn("Who", width=110),
+    "Details": st.column_config.TextColumn("Details", width=600),
 }
 
 
