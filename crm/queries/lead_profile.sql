@@ -1,5 +1,6 @@
 -- lead_profile: one lead as the CRM holds it now (by its primary key), with the names of its
--- AM, the AM's team and who starred it: who the lead is and where it stands.
+-- AM, the AM's team and who starred it: who the lead is and where it stands; and the CRM's
+-- calling hours (crm_settings, blank for the default), read in the same round trip.
 select
     leads.id as lead_id,
     leads.version,
@@ -28,7 +29,8 @@ select
     leads.balance,
     leads.currency,
     leads.ftd_at,
-    leads.last_login_at
+    leads.last_login_at,
+    (select value from crm_settings where key = 'calling_hours') as calling_hours
 from leads
 left join staff as am on am.id = leads.am_id
 left join teams on teams.id = am.team_id
