@@ -15,6 +15,7 @@ Python package without Playwright's own browser downloads. Without it the test f
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -262,6 +263,10 @@ def test_a_lead_row_opens_its_lead_page_which_a_reload_keeps(tab, app_url):
 
     tab.goto(f"{app_url}/all_leads")
     sign_in(tab)
+    # Every page of an admin's is in the sidebar, none under "View more".
+    sidebar = tab.get_by_test_id("stSidebarNav")
+    assert sidebar.get_by_role("link").count() == len(PAGES)
+    assert sidebar.get_by_text(re.compile(r"^View \d+ more$")).count() == 0
     table = tab.get_by_test_id("stDataFrame").first
     table.scroll_into_view_if_needed()
     box = table.bounding_box()
