@@ -103,6 +103,8 @@ COLUMNS = {
 FIRST = ("lead_page", "lead_name", "local_time", "inside_calling_hours")
 LAST = ("last_contacted_at", "priority_score", "priority_reasons")
 MONEY = {"balance": "currency", "amount": "amount_currency"}
+# The CRM's stored choices, shown in people's words ("follow-up", "e-wallet").
+CHOICES = ("status", "desk", "priority", "method", "decline_reason")
 SELECTED_NAMED = 5
 EMPTY_SELECTION = {"selection": {"rows": [], "columns": [], "cells": []}}
 
@@ -130,10 +132,17 @@ def _displayed(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
                 "–" if pd.isna(amount) else f"{amount:,.2f} {code}"
                 for amount, code in zip(rows[column], rows[currency], strict=True)
             ]
+    for column in CHOICES:
+        if column in shown:
+            shown[column] = shown[column].map(formats.words)
     zone = viewer_time_zone()
     for column in shown:
         if isinstance(shown[column].dtype, pd.DatetimeTZDtype):
             shown[column] = shown[column].dt.tz_convert(zone)
+        elif pd.api.types.is_string_dtype(shown[column]):  # text, or Python objects
+            # Nothing to say reads blank, not "None" (a lead nobody owns has no AM).
+            values = shown[column].astype(object)
+            shown[column] = values.where(values.notna(), "")
     return shown
 
 
