@@ -90,5 +90,5 @@ if events.empty:
 shown_events = widgets.in_viewer_zone(events, "occurred_at")[list(EVENT_COLUMNS)]
 st.dataframe(shown_events, column_config=EVENT_COLUMNS, hide_index=True, key="log.events")
 if len(events) == EVENTS_LIMIT:
-    st.caption(f"the first {EVENTS_LIMIT:,} events of the day")
+    st.caption(f"the newest {EVENTS_LIMIT:,} events of the day")
 widgets.csv_export(shown_events, f"log-{am.id}-{day}.csv", key="log.events_export")
