@@ -17,10 +17,11 @@ import re
 from datetime import datetime
 
 import pandas as pd
+import sqlalchemy as sa
 import streamlit as st
 
 from crm.lead_file import LeadFile, read_lead_file
-from dashboard import access, periods
+from dashboard import access, periods, sign_in, widgets
 from dashboard import actions as lead_actions
 from dashboard.data import viewer_time_zone
 from dashboard.formats import money, plain, words
@@ -29,9 +30,6 @@ from dashboard.navigation import ACCOUNT_MANAGER, EXECUTIVE, LEAD_PARAM, MANAGER
 from dashboard.viewer import Viewer, crm_engine, current_viewer
 
 PARAM = LEAD_PARAM
-# Tall enough for 25 rows (and the header) before the table scrolls.
-ROW_PX = 35
-TABLE_ROWS = 25
 # Narrow columns for when, what and who: the details have the room of a wide page.
 TIMELINE = {
     "When": st.column_config.DatetimeColumn("When", format="ddd D MMM YYYY, HH:mm", width=150),
@@ -64,7 +62,11 @@ def show() -> None:
     if lead_id is None:
         st.info("Open a lead from any table of leads, or type its number above.")
         return
-    file = read_lead_file(crm_engine(), lead_id)
+    try:
+        file = read_lead_file(crm_engine(), lead_id)
+    except sa.exc.DBAPIError as error:
+        st.error(sign_in.crm_trouble(error))
+        return
     if file is None:
         st.error(f"error: there is no lead {lead_id}.")
         return
@@ -205,5 +207,5 @@ def _history(file: LeadFile, viewer: Viewer) -> None:
         column_config=TIMELINE,
         hide_index=True,
         key="lead.history",
-        height=ROW_PX * (min(len(events), TABLE_ROWS) + 1) + 3,
+        height=widgets.table_height(len(events)),
     )

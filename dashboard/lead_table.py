@@ -209,6 +209,7 @@ def show(
         _keep_selection_only_on_the_same_rows(rows, key)
         event = st.dataframe(
             shown,
+            height=widgets.table_height(len(shown)),
             column_config=config,
             hide_index=True,
             key=key,
@@ -223,7 +224,13 @@ def show(
             )
             st.caption(formats.plain(f"Selected: {', '.join(names[:SELECTED_NAMED])}{more}"))
     else:
-        st.dataframe(shown, column_config=config, hide_index=True, key=key)
+        st.dataframe(
+            shown,
+            column_config=config,
+            hide_index=True,
+            key=key,
+            height=widgets.table_height(len(shown)),
+        )
 
     labels = {column: config[column]["label"] for column in order if column != "lead_page"}
     exported = shown.drop(columns="lead_page").rename(columns=labels)

@@ -72,7 +72,13 @@ if tickets.empty:
     st.info("No open ticket of the chosen priorities: choose more priorities above.")
     st.stop()
 shown = widgets.in_viewer_zone(tickets, "opened_at")[list(TICKET_COLUMNS)]
-st.dataframe(shown, column_config=TICKET_COLUMNS, hide_index=True, key="support.tickets")
+st.dataframe(
+    shown,
+    column_config=TICKET_COLUMNS,
+    hide_index=True,
+    key="support.tickets",
+    height=widgets.table_height(len(shown)),
+)
 if len(tickets) == LIMIT:
     st.caption(f"the first {LIMIT:,} tickets in this order")
 widgets.csv_export(shown, "support-issues.csv", key="support.export")

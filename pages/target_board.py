@@ -53,7 +53,13 @@ for column, (label, value) in zip(st.columns(len(tiles)), tiles, strict=True):
     column.metric(label, value)
 
 shown = targets[list(TARGET_COLUMNS)]
-st.dataframe(shown, column_config=TARGET_COLUMNS, hide_index=True, key="targets.board")
+st.dataframe(
+    shown,
+    column_config=TARGET_COLUMNS,
+    hide_index=True,
+    key="targets.board",
+    height=widgets.table_height(len(shown)),
+)
 st.caption(
     "A deposit counts against the target whose period holds the day it was made (UTC); "
     "days left are those after the chosen day."

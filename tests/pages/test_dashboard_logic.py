@@ -93,3 +93,17 @@ def test_the_freshness_line_says_how_far_behind_the_replica_was(monkeypatch, lag
     line = at.caption[0].value
     assert line.startswith("data as of 12:00:00 (30 s ago)")
     assert (shown in line) if shown else ("replica" not in line)
+
+
+def test_a_table_shows_up_to_25_rows_before_it_scrolls():
+    from dashboard.widgets import table_height
+
+    # 35 px a row and the header, and the 3 px of the border.
+    assert [table_height(n) for n in (0, 1, 4, 25, 26, 1000)] == [
+        "auto",
+        73,
+        178,
+        913,
+        913,
+        913,
+    ]
