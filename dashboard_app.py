@@ -43,4 +43,5 @@ for spec in access.pages_for(person):
     )
 if not sections:
     sections[""] = [st.Page(sign_in.no_pages, title="Starboard", icon="⭐")]
-st.navigation(sections).run()
+# Every page in the sidebar: folded, it shows ten and hides the rest under "View more".
+st.navigation(sections, expanded=True).run()

@@ -33,6 +33,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -279,6 +280,49 @@ def is_demo_crm() -> bool:
     return demo == "true"
 
 
+def demo_sign_ins() -> list[tuple[str, str]]:
+    """(role, e-mail) of the demo's sign-in accounts; none on a CRM the demo did not make."""
+    import sqlalchemy as sa
+
+    from crm.db import create_crm_engine
+    from crm.staff import demo_accounts
+
+    engine = create_crm_engine()
+    try:
+        return [(account.role, account.email) for account in demo_accounts(engine)]
+    except sa.exc.SQLAlchemyError:  # the block still says where to open the dashboard
+        return []
+    finally:
+        engine.dispose()
+
+
+def ready_block(port: int, accounts: list[tuple[str, str]]) -> str:
+    """What ./start says last, once the dashboard answers: where to open it, how to sign in."""
+    rule = "─" * 72
+    lines = [rule, f"Starboard is ready: open http://localhost:{port} in a browser."]
+    if accounts:
+        lines.append("Sign in as a demo account, with the password the demo printed for it:")
+        lines += [f"  {role.replace('_', ' '):<16} {email}" for role, email in accounts]
+        lines.append("Passwords lost or scrolled away? `python -m crm demo-passwords` prints")
+        lines.append("new ones (the old ones stop working).")
+    else:
+        lines.append(
+            "Sign in with your Starboard account; an admin adds people with "
+            "`python -m crm staff add`."
+        )
+    lines += ["Ctrl-C stops every part.", rule]
+    return "\n".join(lines)
+
+
+def answers(port: int) -> bool:
+    try:
+        url = f"http://127.0.0.1:{port}/_stcore/health"
+        with urllib.request.urlopen(url, timeout=2) as reply:
+            return reply.read() == b"ok"
+    except OSError:
+        return False
+
+
 _LIBC = ctypes.CDLL(None) if sys.platform == "linux" else None
 PR_SET_PDEATHSIG = 1
 
@@ -325,6 +369,17 @@ class Supervisor:
             self.running = [item for item in self.running if item[1] is not process]
             return status
         return None
+
+    def until(self, ready) -> bool:
+        """Wait until ``ready()`` holds (True), or a signal comes or a part exits (False: then
+        ``watch`` says which)."""
+        while self.stop_signal is None:
+            if any(process.poll() is not None for _part, process in self.running):
+                return False
+            if ready():
+                return True
+            time.sleep(0.5)
+        return False
 
     def watch(self) -> int:
         """Wait for a signal (status 0) or for a part to exit on its own (status 1)."""
@@ -406,6 +461,10 @@ def main(argv: list[str] | None = None) -> int:
             "every part.",
             flush=True,
         )
+        # Said last, when the dashboard answers, so it does not scroll away under the set-up's
+        # lines (the demo prints its passwords in the middle of them).
+        if supervisor.until(lambda: answers(port)):
+            print(ready_block(port, demo_sign_ins()), flush=True)
         status = supervisor.watch()
     finally:
         supervisor.stop_all()

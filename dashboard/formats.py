@@ -87,3 +87,46 @@ def plain(text) -> str:
 
 def _escape_start(start: str) -> str:
     return f"{start}\\" if start[0].isdigit() else f"\\{start}"
+
+
+# The CRM's stored values people read differently from their code ("follow_up").
+_WORDS = {
+    "follow_up": "follow-up",
+    "e_wallet": "e-wallet",
+    "reach_you": "reach-you",
+    "charged_back": "charged back",
+    "am": "AM",
+    "ftd": "FTD",
+}
+
+
+def words(value) -> str:
+    """A stored choice (a status, reason, method, outcome) in people's words: ``follow_up`` →
+    "follow-up", ``new_lead`` → "new lead"; blank for none."""
+    if _missing(value) or value == "":
+        return ""
+    text = str(value)
+    return _WORDS.get(text, text.replace("_", " "))
+
+
+def duration(seconds) -> str:
+    """A span of time in words, to its two largest units: "45 s", "5 min 10 s", "1 h 20 min",
+    "3 d 4 h"; blank for none."""
+    if _missing(seconds):
+        return ""
+    total = max(0, round(float(seconds)))
+    days, rest = divmod(total, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, secs = divmod(rest, 60)
+    parts = [(days, "d"), (hours, "h"), (minutes, "min"), (secs, "s")]
+    while len(parts) > 1 and parts[0][0] == 0:
+        parts.pop(0)
+    shown = [f"{amount} {unit}" for amount, unit in parts[:2] if amount]
+    return " ".join(shown) or f"0 {parts[-1][1]}"
+
+
+def money(value, currency) -> str:
+    """An amount with its currency code: "1,000.00 BRL"; blank for none."""
+    if _missing(value):
+        return ""
+    return f"{value:,.2f} {currency or ''}".strip()

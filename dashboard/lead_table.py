@@ -27,7 +27,7 @@ import pandas as pd
 import streamlit as st
 
 from crm import models
-from dashboard import actions, exports, formats, periods, widgets
+from dashboard import actions, exports, formats, navigation, periods, widgets
 from dashboard.data import calling_hours, query, viewer_time_zone
 
 ROW_LIMIT = 1000
@@ -42,6 +42,12 @@ COLUMNS = {
     "created_at": st.column_config.DatetimeColumn("Attempted", format="YYYY-MM-DD HH:mm"),
     "lead_id": st.column_config.NumberColumn("Lead #", format="%d"),
     "lead_name": st.column_config.TextColumn("Lead", pinned=True),
+    "lead_page": st.column_config.LinkColumn(
+        "Lead page",
+        display_text="Open",
+        help="the lead's page: contacts, history, actions",
+        pinned=True,
+    ),
     "country": st.column_config.TextColumn("Country"),
     "time_zone": st.column_config.TextColumn("Time zone"),
     "local_time": st.column_config.DatetimeColumn(
@@ -94,9 +100,11 @@ COLUMNS = {
     ),
 }
 # What every lead row shows, wherever the page puts the rest.
-FIRST = ("lead_name", "local_time", "inside_calling_hours")
+FIRST = ("lead_page", "lead_name", "local_time", "inside_calling_hours")
 LAST = ("last_contacted_at", "priority_score", "priority_reasons")
 MONEY = {"balance": "currency", "amount": "amount_currency"}
+# The CRM's stored choices, shown in people's words ("follow-up", "e-wallet").
+CHOICES = ("status", "desk", "priority", "method", "decline_reason")
 SELECTED_NAMED = 5
 EMPTY_SELECTION = {"selection": {"rows": [], "columns": [], "cells": []}}
 
@@ -115,17 +123,26 @@ def clock() -> dict:
 def _displayed(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """The shown columns as the user reads them (and the export writes them): money with its
     currency, UTC times in the viewer's zone."""
-    shown = rows[columns].copy()
+    shown = rows[[column for column in columns if column != "lead_page"]].copy()
+    # A link per row to the lead's page (made here: no query returns it).
+    shown.insert(0, "lead_page", [navigation.lead_url(lead_id) for lead_id in rows["lead_id"]])
     for column, currency in MONEY.items():
         if column in shown:
             shown[column] = [
                 "–" if pd.isna(amount) else f"{amount:,.2f} {code}"
                 for amount, code in zip(rows[column], rows[currency], strict=True)
             ]
+    for column in CHOICES:
+        if column in shown:
+            shown[column] = shown[column].map(formats.words)
     zone = viewer_time_zone()
     for column in shown:
         if isinstance(shown[column].dtype, pd.DatetimeTZDtype):
             shown[column] = shown[column].dt.tz_convert(zone)
+        elif pd.api.types.is_string_dtype(shown[column]):  # text, or Python objects
+            # Nothing to say reads blank, not "None" (a lead nobody owns has no AM).
+            values = shown[column].astype(object)
+            shown[column] = values.where(values.notna(), "")
     return shown
 
 
@@ -197,6 +214,7 @@ def show(
         _keep_selection_only_on_the_same_rows(rows, key)
         event = st.dataframe(
             shown,
+            height=widgets.table_height(len(shown)),
             column_config=config,
             hide_index=True,
             key=key,
@@ -211,11 +229,18 @@ def show(
             )
             st.caption(formats.plain(f"Selected: {', '.join(names[:SELECTED_NAMED])}{more}"))
     else:
-        st.dataframe(shown, column_config=config, hide_index=True, key=key)
+        st.dataframe(
+            shown,
+            column_config=config,
+            hide_index=True,
+            key=key,
+            height=widgets.table_height(len(shown)),
+        )
 
-    labels = {column: config[column]["label"] for column in order}
+    labels = {column: config[column]["label"] for column in order if column != "lead_page"}
+    exported = shown.drop(columns="lead_page").rename(columns=labels)
     if export_to is not None:
-        export_to.frame = shown.rename(columns=labels)
+        export_to.frame = exported
     else:
-        exports.buttons(shown.rename(columns=labels), file_name, key=f"{key}.export")
+        exports.buttons(exported, file_name, key=f"{key}.export")
     return rows.iloc[selected]

@@ -28,11 +28,24 @@ class PageSpec:
     default: bool = False
 
 
+# The lead page's address for one lead: relative, so a link from any page (under any
+# ``server.baseUrlPath``) opens it; ``pages/lead.py`` reads the id from the URL.
+LEAD_PAGE = "lead"
+LEAD_PARAM = "lead"
+
+
+def lead_url(lead_id: int) -> str:
+    """The link to ``lead_id``'s lead page, which can be bookmarked and shared."""
+    return f"{LEAD_PAGE}?{LEAD_PARAM}={int(lead_id)}"
+
+
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("my_leads.py", "My leads", "📞", "My work", (ACCOUNT_MANAGER, *MANAGERS)),
     PageSpec("sales_dashboard.py", "Sales dashboard", "📈", "Numbers", READERS, True),
     PageSpec("executive_kpas.py", "Executive KPAs", "🎯", "Numbers", READERS),
     PageSpec("target_board.py", "Target board", "🏁", "Numbers", MANAGERS),
+    # Opened from any lead row by its link (?lead=<id>); in the sidebar too, to type a number.
+    PageSpec("lead.py", "Lead", "👤", "Leads", (ACCOUNT_MANAGER, *READERS)),
     PageSpec("all_leads.py", "All leads", "📋", "Leads", MANAGERS),
     PageSpec("online.py", "Online", "🟢", "Leads", MANAGERS),
     PageSpec("online_advanced.py", "Online advanced", "📡", "Leads", MANAGERS),

@@ -24,6 +24,20 @@ GET_DATA = (
 )
 
 
+# A table shows this many rows before it scrolls (Streamlit's own default is about 10); each row
+# and the header are 35 px tall.
+TABLE_ROWS = 25
+ROW_PX = 35
+
+
+def table_height(rows: int) -> int | str:
+    """``st.dataframe``'s height for ``rows`` rows: all of them up to ``TABLE_ROWS``, then
+    scrolling; "auto" for an empty table."""
+    if rows <= 0:
+        return "auto"
+    return ROW_PX * (min(rows, TABLE_ROWS) + 1) + 3
+
+
 def require_warehouse() -> dict | None:
     """The newest ETL run of the warehouse; without a warehouse, say how to build it and stop."""
     try:

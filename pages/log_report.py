@@ -69,7 +69,13 @@ widgets.kpi_tiles(TILES, totals, previous, f"previous period {before.label()}")
 
 st.subheader("Per AM per day")
 shown_days = days[list(DAY_COLUMNS)]
-st.dataframe(shown_days, column_config=DAY_COLUMNS, hide_index=True, key="log.days")
+st.dataframe(
+    shown_days,
+    column_config=DAY_COLUMNS,
+    hide_index=True,
+    key="log.days",
+    height=widgets.table_height(len(shown_days)),
+)
 if len(days) == DAYS_LIMIT:
     st.caption(f"the newest {DAYS_LIMIT:,} rows; choose fewer days, a team or an AM")
 widgets.csv_export(shown_days, f"log-{period.first}-{period.last}.csv", key="log.export")
@@ -88,7 +94,13 @@ if events.empty:
     st.info(plain(f"{am.name} has no call, e-mail, note or assignment on {day} (UTC)."))
     st.stop()
 shown_events = widgets.in_viewer_zone(events, "occurred_at")[list(EVENT_COLUMNS)]
-st.dataframe(shown_events, column_config=EVENT_COLUMNS, hide_index=True, key="log.events")
+st.dataframe(
+    shown_events,
+    column_config=EVENT_COLUMNS,
+    hide_index=True,
+    key="log.events",
+    height=widgets.table_height(len(shown_events)),
+)
 if len(events) == EVENTS_LIMIT:
-    st.caption(f"the first {EVENTS_LIMIT:,} events of the day")
+    st.caption(f"the newest {EVENTS_LIMIT:,} events of the day")
 widgets.csv_export(shown_events, f"log-{am.id}-{day}.csv", key="log.events_export")

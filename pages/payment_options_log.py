@@ -113,7 +113,13 @@ def live_log() -> None:
         st.info(f"No {status} attempt in these days: choose another status above.")
         return
     shown = widgets.in_viewer_zone(attempts, "created_at")[list(ATTEMPT_COLUMNS)]
-    st.dataframe(shown, column_config=ATTEMPT_COLUMNS, hide_index=True, key="payments.attempts")
+    st.dataframe(
+        shown,
+        column_config=ATTEMPT_COLUMNS,
+        hide_index=True,
+        key="payments.attempts",
+        height=widgets.table_height(len(shown)),
+    )
     if len(attempts) == LIMIT:
         st.caption(f"the newest {LIMIT:,} attempts; choose fewer days, a method or a status")
     exported.frame = shown

@@ -121,5 +121,11 @@ with funnel_chart:
     )
 
 shown = agents[list(AM_COLUMNS)]
-st.dataframe(shown, column_config=AM_COLUMNS, hide_index=True, key="sales.agents")
+st.dataframe(
+    shown,
+    column_config=AM_COLUMNS,
+    hide_index=True,
+    key="sales.agents",
+    height=widgets.table_height(len(shown)),
+)
 widgets.csv_export(shown, f"sales-{period.first}-{period.last}.csv", key="sales.export")

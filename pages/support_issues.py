@@ -14,7 +14,7 @@ OLDEST_FIRST = "Oldest first"
 LIMIT = 1000
 TICKET_COLUMNS = {
     "priority": st.column_config.TextColumn("Priority"),
-    "age_hours": st.column_config.NumberColumn("Age", format="%.1f h"),
+    "age": st.column_config.TextColumn("Age", help="since the ticket was opened"),
     "subject": st.column_config.TextColumn("Subject", width="large"),
     "lead_name": st.column_config.TextColumn("Lead"),
     "lead_am_name": st.column_config.TextColumn("Lead's AM"),
@@ -57,7 +57,9 @@ for column, row in zip(per_priority, counts.to_dict("records"), strict=True):
     column.metric(
         row["priority"].capitalize(),
         formats.count(row["tickets"]),
-        help=f"oldest open for {row['oldest_hours']:,.1f} h" if row["tickets"] else None,
+        help=f"oldest open for {formats.duration(row['oldest_hours'] * 3600)}"
+        if row["tickets"]
+        else None,
     )
 
 tickets = query(
@@ -71,8 +73,16 @@ tickets = query(
 if tickets.empty:
     st.info("No open ticket of the chosen priorities: choose more priorities above.")
     st.stop()
+# Ages in words ("4 d 4 h"), not hours with a decimal; the query's order stays.
+tickets["age"] = [formats.duration(hours * 3600) for hours in tickets["age_hours"]]
 shown = widgets.in_viewer_zone(tickets, "opened_at")[list(TICKET_COLUMNS)]
-st.dataframe(shown, column_config=TICKET_COLUMNS, hide_index=True, key="support.tickets")
+st.dataframe(
+    shown,
+    column_config=TICKET_COLUMNS,
+    hide_index=True,
+    key="support.tickets",
+    height=widgets.table_height(len(shown)),
+)
 if len(tickets) == LIMIT:
     st.caption(f"the first {LIMIT:,} tickets in this order")
 widgets.csv_export(shown, "support-issues.csv", key="support.export")

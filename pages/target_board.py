@@ -64,7 +64,13 @@ for column, (label, value), help_ in zip(
     column.metric(label, value, help=help_)
 
 shown = targets[list(TARGET_COLUMNS)]
-st.dataframe(shown, column_config=TARGET_COLUMNS, hide_index=True, key="targets.board")
+st.dataframe(
+    shown,
+    column_config=TARGET_COLUMNS,
+    hide_index=True,
+    key="targets.board",
+    height=widgets.table_height(len(shown)),
+)
 st.caption(
     f"{definitions.HELP['board']} Days left are those after the chosen day. "
     f"Expected by now: {definitions.HELP['expected_progress'][0].lower()}"

@@ -205,6 +205,14 @@ def test_start_runs_every_part_and_ctrl_c_stops_them_all(tmp_path, launchers):
     first.wait_until(lambda: len(first.children()) == 4, "four running parts")
     assert set(first.children()) == {"etl watch", "api --port", "crm simulate", "streamlit run"}
     first.wait_until(lambda: api_answers(first.api_port), "ingest API answering /health")
+    # Last, once the dashboard answers: where to open it and how to sign in.
+    first.wait_until(lambda: "Starboard is ready" in first.output(), "the ready block")
+    block = first.output().split("Starboard is ready", 1)[1]
+    assert f"open http://localhost:{first.port} in a browser." in block
+    roles = ["admin", "sales manager", "lead manager", "account manager", "executive"]
+    assert [line[2:18].strip() for line in block.splitlines()[2:7]] == roles
+    assert "`python -m crm demo-passwords` prints" in block
+    assert "etl:" not in block.split("Ctrl-C stops every part.")[0]
     pids = descendants(first.process.pid)
 
     assert first.stop(signal.SIGINT) == 0

@@ -74,7 +74,7 @@ def test_activity_log_is_every_call_note_mail_and_assignment(small_warehouse):
             "assigned: failed deposit by Mia Manager",
         ),
         ("call", 4, at("03-10 10:00"), 3, 2, "busy", "busy"),
-        ("assignment", 3, at("03-10 10:01"), 3, 2, "follow_up", "assigned: follow up by Bea Brook"),
+        ("assignment", 3, at("03-10 10:01"), 3, 2, "follow_up", "assigned: follow-up by Bea Brook"),
         ("email", 5, at("03-10 10:30"), 3, 2, "reach_you", "e-mail sent: reach you"),
     ]
 

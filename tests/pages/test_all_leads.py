@@ -35,8 +35,9 @@ def test_every_lead_ranked_with_its_context(open_page, small_warehouse):
     assert table.loc["Ana Lima", "balance_usd"] == pytest.approx(100.00)
     assert table.loc["Cara Vogel", "balance"] == "40.00 EUR"
     assert table.loc["Cara Vogel", "deposit_usd"] == pytest.approx(165.00)
+    # People's words, not the stored value follow_up (issue 22, item 9).
     assert table.loc["Ben Hall", ["status", "desk", "am_name", "team_name"]].tolist() == [
-        "follow_up",
+        "follow-up",
         "conversion",
         "Bea Brook",
         "Conversion A",
@@ -48,7 +49,8 @@ def test_every_lead_ranked_with_its_context(open_page, small_warehouse):
     # Ben's latest contact is the "reach you" mail of 10:30; Dan was never contacted.
     assert table.loc["Ben Hall", "last_contacted_at"] == pd.Timestamp("2026-03-10 10:30", tz="UTC")
     assert pd.isna(table.loc["Dan Saleh", "last_contacted_at"])
-    assert pd.isna(table.loc["Dan Saleh", "am_name"])
+    # Blank, not "None": nobody owns Dan yet.
+    assert table.loc["Dan Saleh", ["am_name", "team_name"]].tolist() == ["", ""]
 
 
 def test_local_time_and_calling_hours_at_the_moment_of_looking(open_page, small_warehouse):

@@ -138,3 +138,17 @@ def test_so_far_windows_cut_yesterday_and_last_week_at_the_same_minute():
 def test_every_kpa_tile_has_its_rule_in_one_sentence():
     for kpa in kpas.KPAS:
         assert definitions.HELP[kpa].endswith(".") and definitions.HELP[kpa].count(". ") == 0
+
+
+def test_a_table_shows_up_to_25_rows_before_it_scrolls():
+    from dashboard.widgets import table_height
+
+    # 35 px a row and the header, and the 3 px of the border.
+    assert [table_height(n) for n in (0, 1, 4, 25, 26, 1000)] == [
+        "auto",
+        73,
+        178,
+        913,
+        913,
+        913,
+    ]

@@ -6,7 +6,7 @@ work of the lead's owner when it was sent; an assignment is counted for the AM w
   03-08  Alan: call connected (Ana); assignment (Ana, new lead, by Mia)
   03-09  Alan: call connected (Ana);  Bea: call no answer (Ben), note (Ben), assignment (Ben)
   03-10  Alan: call voicemail (Ana), assignment (Ana, failed deposit, by Mia)
-         Bea: call busy 10:00, assignment 10:01 (follow up, by Bea), "reach you" e-mail 10:30
+         Bea: call busy 10:00, assignment 10:01 (follow-up, by Bea), "reach you" e-mail 10:30
          Cid: call connected (Cara)
 """
 
@@ -74,25 +74,26 @@ def test_one_ams_events_of_a_day(open_page, small_warehouse):
         "Assignments": ("2", "+2"),
     }
     assert at.selectbox(key="log.day").value == date(2026, 3, 10)
+    # Newest first.
     events = at.dataframe[1].value
-    assert events["kind"].tolist() == ["call", "assignment", "email"]
+    assert events["kind"].tolist() == ["email", "assignment", "call"]
     assert events["summary"].tolist() == [
-        "busy",
-        "assigned: follow up by Bea Brook",
         "e-mail sent: reach you",
+        "assigned: follow-up by Bea Brook",
+        "busy",
     ]
     assert events["lead_name"].tolist() == ["Ben Hall"] * 3
     assert events["occurred_at"].tolist() == [
-        pd.Timestamp(f"2026-03-10 {t}", tz="UTC") for t in ("10:00", "10:01", "10:30")
+        pd.Timestamp(f"2026-03-10 {t}", tz="UTC") for t in ("10:30", "10:01", "10:00")
     ]
     at.selectbox(key="log.day").select(date(2026, 3, 9)).run()
     events = at.dataframe[1].value
     assert events["summary"].tolist() == [
-        "assigned: new lead by Mia Manager",
-        "no answer",
         "call back after work",
+        "no answer",
+        "assigned: new lead by Mia Manager",
     ]
-    assert events["kind"].tolist() == ["assignment", "call", "note"]
+    assert events["kind"].tolist() == ["note", "call", "assignment"]
     at.selectbox(key="log.day").select(date(2026, 3, 8)).run()
     assert "Bea Brook has no call, e-mail, note or assignment on 2026-03-08" in at.info[0].value
     assert not at.exception
@@ -102,9 +103,9 @@ def test_event_times_in_the_viewers_time_zone(open_page, small_warehouse):
     at = open_page(PAGE, small_warehouse, time_zone="America/Sao_Paulo")
     at.selectbox(key="log.am").select("Alan Ames").run()
     events = at.dataframe[1].value
-    assert events["summary"].tolist() == ["voicemail", "assigned: failed deposit by Mia Manager"]
-    # 08:00 and 09:30 UTC are 05:00 and 06:30 in São Paulo (UTC-3).
-    assert [t.strftime("%H:%M") for t in events["occurred_at"]] == ["05:00", "06:30"]
+    assert events["summary"].tolist() == ["assigned: failed deposit by Mia Manager", "voicemail"]
+    # 09:30 and 08:00 UTC are 06:30 and 05:00 in São Paulo (UTC-3).
+    assert [t.strftime("%H:%M") for t in events["occurred_at"]] == ["06:30", "05:00"]
 
 
 def test_empty_crm_says_what_the_page_shows_and_how_to_get_data(open_page, empty_warehouse):
@@ -114,3 +115,31 @@ def test_empty_crm_says_what_the_page_shows_and_how_to_get_data(open_page, empty
     assert "e-mails, notes and assignments" in at.info[0].value
     assert "python -m crm demo" in at.markdown[0].value
     assert not at.metric
+
+
+def test_an_assignments_note_is_in_its_line(open_page, migrated_sqlite_template, tmp_path):
+    """The note a manager writes when assigning (a failed deposit's decline) is what the AM
+    acts on: the log report shows it with the assignment (issue 22, item 9)."""
+    import sqlalchemy as sa
+
+    from tests.pages.conftest import build_warehouse
+
+    def note_on_anas_failed_deposit(engine: sa.Engine) -> None:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text("UPDATE assignments SET note = :note WHERE id = 5"),
+                {"note": "declined:   insufficient funds\n offer a smaller first deposit"},
+            )
+
+    warehouse = build_warehouse(
+        migrated_sqlite_template, tmp_path / "noted", True, note_on_anas_failed_deposit
+    )
+    at = open_page(PAGE, warehouse)
+    at.selectbox(key="log.am").select("Alan Ames").run()
+
+    events = at.dataframe[1].value
+    assert events["summary"].tolist() == [
+        "assigned: failed deposit by Mia Manager; note: declined: insufficient funds offer a "
+        "smaller first deposit",
+        "voicemail",
+    ]

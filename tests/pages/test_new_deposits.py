@@ -57,7 +57,7 @@ def test_deposits_on_am_owned_accounts_not_on_the_board_first(open_page, small_w
     assert table.loc[4, ["amount", "provider", "method"]].tolist() == [
         "50.00 EUR",
         "Skrill",
-        "e_wallet",
+        "e-wallet",
     ]
     assert table.loc[4, "created_at"] == pd.Timestamp("2026-03-10 09:30", tz="UTC")
     assert "2 deposits" in captions(at)

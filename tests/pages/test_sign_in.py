@@ -52,10 +52,12 @@ CLIENT_PHONES = ["+447000000001", "+447000000002", "+447000000003", "+4470000000
 ALL_PAGES = {spec.file for spec in PAGES}
 # My leads arrives with the action widgets (another branch): expected wherever it exists.
 MY_LEADS = "my_leads.py"
+# The lead page (issue 22): every role opens it, an AM for their own leads only.
+LEAD = "lead.py"
 MANAGER_PAGES = ALL_PAGES - {"staff.py"} | {MY_LEADS}
 EXPECTED_PAGES = {
-    "executive": {"sales_dashboard.py", "executive_kpas.py"},
-    "account_manager": {MY_LEADS},
+    "executive": {"sales_dashboard.py", "executive_kpas.py", LEAD},
+    "account_manager": {MY_LEADS, LEAD},
     "lead_manager": MANAGER_PAGES,
     "sales_manager": MANAGER_PAGES,
     "admin": MANAGER_PAGES | {"staff.py"},

@@ -34,7 +34,8 @@ def test_open_tickets_highest_priority_first(open_page, small_warehouse):
     }
     table = at.dataframe[0].value
     assert table["ticket_id"].tolist() == [3, 1, 5, 2]
-    assert table["age_hours"].tolist() == [1.0, 23.9, 100.0, 3.0]
+    # In words: 1.0, 23.9, 100.0 and 3.0 hours.
+    assert table["age"].tolist() == ["1 h", "23 h 54 min", "4 d 4 h", "3 h"]
     first = table.iloc[0]
     assert (first["priority"], first["subject"], first["lead_name"], first["status"]) == (
         "urgent",
@@ -85,7 +86,8 @@ def test_owner_choices_are_the_owners_of_open_tickets(open_page, small_warehouse
 def test_ages_grow_with_the_clock_and_times_follow_the_viewer(open_page, small_warehouse):
     at = open_page(PAGE, small_warehouse, time_zone="Asia/Dubai", now="2026-03-11T12:00:00+00:00")
     table = at.dataframe[0].value
-    assert table["age_hours"].tolist() == [25.0, 47.9, 124.0, 27.0]
+    # 25.0, 47.9, 124.0 and 27.0 hours.
+    assert table["age"].tolist() == ["1 d 1 h", "1 d 23 h", "5 d 4 h", "1 d 3 h"]
     # 11:00 UTC is 15:00 in Dubai (UTC+4).
     assert table.iloc[0]["opened_at"].tz_localize(None) == pd.Timestamp("2026-03-10 15:00")
     assert "times in Asia/Dubai" in captions(at)

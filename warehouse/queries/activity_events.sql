@@ -1,5 +1,5 @@
--- activity_events: what one AM ($am_id) did on one UTC day ($day), event by event, in the
--- order it happened, at most $limit: the log report's detail. The time filter comes first so
+-- activity_events: what one AM ($am_id) did on one UTC day ($day), event by event, newest
+-- first, at most $limit: the log report's detail. The time filter comes first so
 -- that only that day's blocks of the large activity log are read.
 with events as (
     select *
@@ -22,5 +22,5 @@ final as (
 )
 
 select * from final
-order by occurred_at, kind, event_id
+order by occurred_at desc, kind, event_id desc
 limit $limit
