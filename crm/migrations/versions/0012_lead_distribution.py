@@ -21,7 +21,13 @@ depends_on = None
 
 REASONS = ("new_lead", "follow_up", "failed_deposit", "upsale", "retention", "reassignment")
 CHECK = "ck_assignments_reason"
-STAMPED = ("distribution_rules", "distribution_pool", "am_shifts", "am_leave", "distribution_waiting")
+STAMPED = (
+    "distribution_rules",
+    "distribution_pool",
+    "am_shifts",
+    "am_leave",
+    "distribution_waiting",
+)
 SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now') || '000'"
 UTC = crm.types.UTCDateTime(timezone=True)
 
@@ -105,7 +111,9 @@ def upgrade() -> None:
             name=op.f("fk_distribution_pool_rule_id_distribution_rules"),
             ondelete="CASCADE",
         ),
-        sa.ForeignKeyConstraint(["am_id"], ["staff.id"], name=op.f("fk_distribution_pool_am_id_staff")),
+        sa.ForeignKeyConstraint(
+            ["am_id"], ["staff.id"], name=op.f("fk_distribution_pool_am_id_staff")
+        ),
         sa.PrimaryKeyConstraint("rule_id", "am_id", name=op.f("pk_distribution_pool")),
     )
     op.create_index(op.f("ix_distribution_pool_am_id"), "distribution_pool", ["am_id"])
@@ -187,9 +195,11 @@ def _create_stamp_triggers() -> None:
 
 
 def downgrade() -> None:
-    auto = op.get_bind().exec_driver_sql(
-        "SELECT count(*) FROM assignments WHERE reason = 'auto'"
-    ).scalar_one()
+    auto = (
+        op.get_bind()
+        .exec_driver_sql("SELECT count(*) FROM assignments WHERE reason = 'auto'")
+        .scalar_one()
+    )
     if auto:
         raise RuntimeError(
             f"{auto} assignments were made by the distribution rules (reason auto), which "
@@ -197,5 +207,11 @@ def downgrade() -> None:
         )
     _set_reason_check((*REASONS, "auto"), REASONS)
     # Dropping a table drops its triggers too, on both databases.
-    for table in ("distribution_waiting", "am_leave", "am_shifts", "distribution_pool", "distribution_rules"):
+    for table in (
+        "distribution_waiting",
+        "am_leave",
+        "am_shifts",
+        "distribution_pool",
+        "distribution_rules",
+    ):
         op.drop_table(table)

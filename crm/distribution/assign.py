@@ -1,0 +1,282 @@
+"""Distribution in the CRM, inside an action's transaction: the new leads of a registration, or
+the waiting leads and the "new leads" backlog on demand.
+
+Every assignment is an ordinary one (``crm.actions.leads.assign_leads``: the assignments row,
+the lead's new owner and version, the audit) with reason ``auto`` and the decision's
+explanation as its note. A lead no one can take is kept in ``distribution_waiting`` with its
+reason, and goes first, in registration order, when its pool has someone again.
+
+Locks, always in this order so two distributions never deadlock: the leads (id order, by
+``Action.lock_leads``), then the pool rows of every AM in the rules concerned (rule, AM order;
+``FOR UPDATE`` on PostgreSQL; on SQLite the action holds the database's write lock already).
+Holding each AM's pool rows in every rule serialises everything that could give that AM a lead,
+so a cap read after the lock stays true until the commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from crm.actions.core import LEADS, STAFF, Action
+from crm.actions.leads import ASSIGNMENTS, assign_leads
+from crm.distribution.availability import calendars
+from crm.distribution.decide import Decision, Person, decide_all
+from crm.distribution.rules import LEAD_FIELDS, POOL, Rule, first_match, load_rules
+from crm.models import AmLeave, AmShift, DistributionWaiting
+
+WAITING = DistributionWaiting.__table__
+SHIFTS = AmShift.__table__
+LEAVE = AmLeave.__table__
+# Statuses of a lead someone is working and that has not converted: the open-leads cap.
+OPEN_STATUSES = ("assigned", "contacted", "follow_up")
+# New leads that count against the daily cap: given by the rules or by a manager as new.
+NEW_LEAD_REASONS = ("auto", "new_lead")
+# Waiting leads a registration takes along (oldest first) before its own: the rest wait for
+# the next registration or backlog run.
+WAITING_PER_REGISTRATION = 100
+
+
+class LiveLedger:
+    """The caps' counts read from the CRM (once per AM and day, then kept up to date as this
+    transaction assigns) and the credits of the locked pool rows."""
+
+    def __init__(self, connection: sa.Connection, credits: dict[int, dict[int, int]]):
+        self.connection = connection
+        self._credits = credits
+        self.changed: set[int] = set()
+        self._today: dict[tuple[int, datetime], int] = {}
+        self._open: dict[int, int] = {}
+
+    def credits(self, rule_id: int) -> dict[int, int]:
+        return dict(self._credits.get(rule_id, {}))
+
+    def set_credits(self, rule_id: int, credits: dict[int, int]) -> None:
+        self._credits[rule_id] = credits
+        self.changed.add(rule_id)
+
+    def received_since(self, starts: Mapping[int, datetime]) -> dict[int, int]:
+        missing = {a: s for a, s in starts.items() if (a, s) not in self._today}
+        if missing:
+            found = dict.fromkeys(missing, 0)
+            condition = sa.or_(
+                *(
+                    sa.and_(ASSIGNMENTS.c.to_am_id == am_id, ASSIGNMENTS.c.assigned_at >= start)
+                    for am_id, start in sorted(missing.items())
+                )
+            )
+            found.update(
+                self.connection.execute(
+                    sa.select(ASSIGNMENTS.c.to_am_id, sa.func.count())
+                    .where(condition, ASSIGNMENTS.c.reason.in_(NEW_LEAD_REASONS))
+                    .group_by(ASSIGNMENTS.c.to_am_id)
+                ).all()
+            )
+            for am_id, start in missing.items():
+                self._today[(am_id, start)] = found[am_id]
+        return {am_id: self._today[(am_id, start)] for am_id, start in starts.items()}
+
+    def open_leads(self, am_ids: Sequence[int]) -> dict[int, int]:
+        missing = [am_id for am_id in am_ids if am_id not in self._open]
+        if missing:
+            found = dict.fromkeys(missing, 0)
+            found.update(
+                self.connection.execute(
+                    sa.select(LEADS.c.am_id, sa.func.count())
+                    .where(
+                        LEADS.c.am_id.in_(missing),
+                        LEADS.c.ftd_at.is_(None),
+                        LEADS.c.status.in_(OPEN_STATUSES),
+                    )
+                    .group_by(LEADS.c.am_id)
+                ).all()
+            )
+            self._open.update(found)
+        return {am_id: self._open[am_id] for am_id in am_ids}
+
+    def record(self, am_id: int, lead: Mapping[str, Any], now: datetime) -> None:
+        for key in self._today:
+            if key[0] == am_id and key[1] <= now:
+                self._today[key] += 1
+        if am_id in self._open:
+            self._open[am_id] += 1
+
+
+def load_people(connection: sa.Connection, am_ids: Iterable[int]) -> dict[int, Person]:
+    """The AMs ``am_ids`` with their calendars (zone, shifts, leave)."""
+    am_ids = sorted(set(am_ids))
+    if not am_ids:
+        return {}
+    staff = connection.execute(
+        sa.select(
+            STAFF.c.id,
+            STAFF.c.name,
+            STAFF.c.role,
+            STAFF.c.desk,
+            STAFF.c.is_active,
+            STAFF.c.time_zone,
+        ).where(STAFF.c.id.in_(am_ids))
+    ).all()
+    shifts = connection.execute(sa.select(SHIFTS).where(SHIFTS.c.am_id.in_(am_ids))).all()
+    leave = connection.execute(sa.select(LEAVE).where(LEAVE.c.am_id.in_(am_ids))).all()
+    known = calendars({row.id: row.time_zone for row in staff}, shifts, leave)
+    return {
+        row.id: Person(row.id, row.name, row.role, row.desk, bool(row.is_active), known[row.id])
+        for row in staff
+    }
+
+
+def distribute_registered(action: Action, leads: Sequence[Mapping[str, Any]]) -> list[Decision]:
+    """Distribute leads just registered in ``action`` (their lead columns with ``id``), after
+    the older waiting leads of the same rules. Does nothing while no rule is switched on."""
+    rules = load_rules(action.connection, active_only=True)
+    if not rules:
+        return []
+    matched = {rule.id for lead in leads if (rule := first_match(rules, lead)) is not None}
+    older: list[int] = []
+    if matched:
+        older = list(
+            action.connection.execute(
+                sa.select(WAITING.c.lead_id)
+                .where(WAITING.c.rule_id.in_(sorted(matched)))
+                .order_by(WAITING.c.registered_at, WAITING.c.lead_id)
+                .limit(WAITING_PER_REGISTRATION)
+            ).scalars()
+        )
+    waiting = _lock_unowned(action, older) if older else []
+    new = [{**lead, "version": 1} for lead in leads]
+    return _distribute(action, rules, [*waiting, *new])
+
+
+def distribute_backlog(
+    action: Action, *, include_new: bool = False, limit: int = 10_000
+) -> list[Decision]:
+    """Distribute the waiting leads (and, with ``include_new``, every unassigned new lead), in
+    registration order, at most ``limit`` of them."""
+    rules = load_rules(action.connection, active_only=True)
+    if not rules:
+        return []
+    if include_new:
+        query = (
+            sa.select(LEADS.c.id)
+            .where(LEADS.c.am_id.is_(None), LEADS.c.status == "new")
+            .order_by(LEADS.c.registered_at, LEADS.c.id)
+        )
+    else:
+        query = sa.select(WAITING.c.lead_id).order_by(WAITING.c.registered_at, WAITING.c.lead_id)
+    lead_ids = list(action.connection.execute(query.limit(limit)).scalars())
+    return _distribute(action, rules, _lock_unowned(action, lead_ids)) if lead_ids else []
+
+
+def _lock_unowned(action: Action, lead_ids: list[int]) -> list[dict]:
+    """The leads locked; those someone assigned meanwhile leave the waiting list."""
+    columns = [LEADS.c[name] for name in LEAD_FIELDS if name != "id"]
+    rows = action.lock_leads(dict.fromkeys(lead_ids, 0), *columns, check_versions=False)
+    owned = [lead_id for lead_id, row in rows.items() if row.am_id is not None]
+    if owned:
+        action.connection.execute(WAITING.delete().where(WAITING.c.lead_id.in_(owned)))
+    leads = [dict(rows[i]._mapping) for i in lead_ids if rows[i].am_id is None]
+    return sorted(leads, key=lambda lead: (lead["registered_at"], lead["id"]))
+
+
+def _distribute(action: Action, rules: list[Rule], leads: list[dict]) -> list[Decision]:
+    connection, now = action.connection, action.now
+    concerned = {rule.id: rule for lead in leads if (rule := first_match(rules, lead))}
+    am_ids = sorted({m.am_id for rule in concerned.values() for m in rule.members})
+    credits: dict[int, dict[int, int]] = {}
+    if am_ids:
+        for row in connection.execute(
+            sa.select(POOL.c.rule_id, POOL.c.am_id, POOL.c.credit)
+            .where(POOL.c.am_id.in_(am_ids))
+            .order_by(POOL.c.rule_id, POOL.c.am_id)
+            .with_for_update()
+        ):
+            credits.setdefault(row.rule_id, {})[row.am_id] = row.credit
+    ledger = LiveLedger(connection, credits)
+    people = load_people(connection, am_ids)
+    waiting_now = {
+        row.lead_id: row
+        for row in connection.execute(
+            sa.select(WAITING.c.lead_id, WAITING.c.reason, WAITING.c.rule_id).where(
+                WAITING.c.lead_id.in_([lead["id"] for lead in leads])
+            )
+        )
+    }
+    decisions = decide_all(leads, rules, people, ledger, now)
+    waits, assigned = [], []
+    for lead, decision in zip(leads, decisions, strict=True):
+        if decision.am_id is None:
+            waits.append((lead, decision))
+        else:
+            _assign(action, lead, decision)
+            assigned.append(lead["id"])
+    _keep_waiting(connection, waits, waiting_now, now)
+    gone = [lead_id for lead_id in assigned if lead_id in waiting_now]
+    if gone:
+        connection.execute(WAITING.delete().where(WAITING.c.lead_id.in_(gone)))
+    _save_credits(connection, ledger, now)
+    return decisions
+
+
+def _assign(action: Action, lead: Mapping[str, Any], decision: Decision) -> None:
+    rows = action.lock_leads({lead["id"]: lead["version"]}, LEADS.c.ftd_at)
+    changes = None
+    if decision.rule.star:
+        changes = {"is_starred": True, "starred_by_id": action.actor_id, "starred_at": action.now}
+    assign_leads(
+        action,
+        rows,
+        am_id=decision.am_id,
+        reason="auto",
+        note=decision.explanation,
+        changes=changes,
+    )
+
+
+def _keep_waiting(connection, waits, waiting_now, now) -> None:
+    rows = [
+        {
+            "lead_id": lead["id"],
+            "rule_id": decision.rule.id if decision.rule else None,
+            "reason": decision.waiting,
+            "registered_at": lead["registered_at"],
+            "since": now,
+            "updated_at": now,
+        }
+        for lead, decision in waits
+        if (known := waiting_now.get(lead["id"])) is None
+        or (known.reason, known.rule_id) != (decision.waiting, decision.rule and decision.rule.id)
+    ]
+    if not rows:
+        return
+    insert = (postgresql if connection.dialect.name == "postgresql" else sqlite).insert(WAITING)
+    connection.execute(
+        insert.on_conflict_do_update(
+            index_elements=[WAITING.c.lead_id],
+            set_={
+                "rule_id": insert.excluded.rule_id,
+                "reason": insert.excluded.reason,
+                "updated_at": insert.excluded.updated_at,
+            },
+        ),
+        rows,
+    )
+
+
+def _save_credits(connection: sa.Connection, ledger: LiveLedger, now: datetime) -> None:
+    rows = [
+        {"b_rule": rule_id, "b_am": am_id, "b_credit": credit, "b_now": now}
+        for rule_id in sorted(ledger.changed)
+        for am_id, credit in sorted(ledger.credits(rule_id).items())
+    ]
+    if rows:
+        connection.execute(
+            POOL.update()
+            .where(POOL.c.rule_id == sa.bindparam("b_rule"), POOL.c.am_id == sa.bindparam("b_am"))
+            .values(credit=sa.bindparam("b_credit"), updated_at=sa.bindparam("b_now")),
+            rows,
+        )
