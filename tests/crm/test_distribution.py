@@ -192,3 +192,20 @@ def test_a_bad_rule_is_refused_and_nothing_written(crm_engine, options, message)
         assert (
             connection.scalar(sa.select(sa.func.count()).select_from(T["distribution_rules"])) == 0
         )
+
+
+def test_a_manager_cannot_give_the_reason_auto(crm_engine):
+    maria = add_staff(crm_engine, "Maria", role="lead_manager")
+    ravi = add_staff(crm_engine, "Ravi")
+    (lead_id,) = register(crm_engine, [person(1)]).details["lead_ids"]
+    with pytest.raises(ActionRefused, match="auto is the distribution rules' reason"):
+        actions.assign(
+            crm_engine,
+            actor_id=maria,
+            action_id="m1",
+            leads={lead_id: 1},
+            am_id=ravi,
+            reason="auto",
+            now=NOW,
+        )
+    assert owners(crm_engine) == {lead_id: None}

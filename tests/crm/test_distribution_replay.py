@@ -61,6 +61,7 @@ def test_the_replay_of_a_day_equals_what_the_live_rules_did(crm_engine):
     assert replayed == live
     # The day had all three kinds: assigned, waiting on nobody's shift, waiting at cap.
     assert len(live) > 20 and replay.waiting["nobody_on_shift"] > 0
+    assert replay.waiting["all_at_cap"] > 0
     assert replay.would_receive == replay.really_received
     with crm_engine.connect() as connection:
         waiting = dict(
