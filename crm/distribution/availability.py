@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 
 from crm.time_zones import find_zone
 
@@ -48,6 +49,12 @@ class Calendar:
     def shift_end(self, now: datetime) -> datetime | None:
         """When the shift the AM is on at ``now`` ends (local time), or None when off shift
         or on leave."""
+        # Shifts are in whole minutes: every moment of a minute has the same answer, and a
+        # replay asks about many leads a minute.
+        return self._shift_end_at(now.replace(second=0, microsecond=0))
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - calendars are few and live as long as a run
+    def _shift_end_at(self, now: datetime) -> datetime | None:
         if self.on_leave(now):
             return None
         local = self.local(now)
@@ -67,6 +74,10 @@ class Calendar:
 
     def day_start(self, now: datetime) -> datetime:
         """The start of the AM's own day at ``now``, in UTC: when "today" began for their cap."""
+        return self._day_start_at(now.replace(second=0, microsecond=0))
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - as above
+    def _day_start_at(self, now: datetime) -> datetime:
         local = self.local(now)
         midnight = datetime.combine(local.date(), time(0), tzinfo=local.tzinfo)
         return midnight.astimezone(timezone.utc)

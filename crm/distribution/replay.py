@@ -8,6 +8,7 @@ replay gave them that had not deposited by then. Rotation credits start at zero.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right, insort
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,12 +24,13 @@ from crm.distribution.rules import LEAD_FIELDS, Rule, first_match
 
 
 class MemoryLedger:
-    """The counts and credits of a replay, in memory."""
+    """The counts and credits of a replay, in memory. Leads come in time order, so each AM's
+    receipt times are sorted as they are appended: a count since a moment is a bisection."""
 
     def __init__(self):
         self._credits: dict[int, dict[int, int]] = {}
         self._received: dict[int, list[datetime]] = defaultdict(list)
-        self._open: dict[int, list[datetime | None]] = defaultdict(list)  # each lead's FTD time
+        self._deposited: dict[int, list[datetime]] = defaultdict(list)  # FTD times, sorted
         self.now: datetime | None = None
 
     def credits(self, rule_id: int) -> dict[int, int]:
@@ -39,20 +41,22 @@ class MemoryLedger:
 
     def received_since(self, starts: Mapping[int, datetime]) -> dict[int, int]:
         return {
-            am_id: sum(1 for at in self._received[am_id] if at >= start)
+            am_id: len(self._received[am_id]) - bisect_left(self._received[am_id], start)
             for am_id, start in starts.items()
         }
 
     def open_leads(self, am_ids: Sequence[int]) -> dict[int, int]:
-        now = self.now
+        # Open: received and not deposited by now.
         return {
-            am_id: sum(1 for ftd in self._open[am_id] if ftd is None or now is None or ftd > now)
+            am_id: len(self._received[am_id])
+            - (bisect_right(self._deposited[am_id], self.now) if self.now else 0)
             for am_id in am_ids
         }
 
     def record(self, am_id: int, lead: Mapping[str, Any], now: datetime) -> None:
         self._received[am_id].append(now)
-        self._open[am_id].append(lead.get("ftd_at"))
+        if lead.get("ftd_at") is not None:
+            insort(self._deposited[am_id], lead["ftd_at"])
 
 
 @dataclass
