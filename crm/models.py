@@ -48,6 +48,9 @@ INBOX_KINDS = ("call", "deposit", "platform")
 INBOX_STATUSES = ("waiting", "applied", "dismissed")
 
 
+# A lead someone is working that has not deposited: what a distribution rule's open cap counts.
+OPEN_LEADS_SQL = "ftd_at IS NULL AND status IN ('assigned', 'contacted', 'follow_up')"
+
 # SQLite only auto-numbers a column declared exactly INTEGER PRIMARY KEY.
 BigId = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 
@@ -160,6 +163,14 @@ class Lead(Timestamped, Base):
     __table_args__ = (
         sa.Index("ix_leads_external_id_source", "external_id", "source", unique=True),
         sa.Index("ix_leads_phone", "phone"),
+        # Each AM's open unconverted leads, which a distribution rule's cap counts at every
+        # registration (crm.distribution.assign.OPEN_LEADS).
+        sa.Index(
+            "ix_leads_am_id_open",
+            "am_id",
+            postgresql_where=sa.text(OPEN_LEADS_SQL),
+            sqlite_where=sa.text(OPEN_LEADS_SQL),
+        ),
     )
 
 
@@ -270,6 +281,9 @@ class Assignment(Timestamped, Base):
     reason: Mapped[str] = mapped_column(choice(ASSIGNMENT_REASONS))
     note: Mapped[str | None] = mapped_column(sa.Text)
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    # An AM's assignments of today, which a distribution rule's daily cap counts.
+    __table_args__ = (sa.Index("ix_assignments_to_am_id_assigned_at", "to_am_id", "assigned_at"),)
 
 
 class SupportTicket(Timestamped, Base):

@@ -22,18 +22,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from crm.actions.core import LEADS, STAFF, Action
+from crm.actions.core import LEAD_STATE, LEADS, STAFF, Action
 from crm.actions.leads import ASSIGNMENTS, assign_leads
 from crm.distribution.availability import calendars
 from crm.distribution.decide import Decision, Person, decide_all
 from crm.distribution.rules import LEAD_FIELDS, POOL, Rule, first_match, load_rules
-from crm.models import AmLeave, AmShift, DistributionWaiting
+from crm.models import OPEN_LEADS_SQL, AmLeave, AmShift, DistributionWaiting
 
 WAITING = DistributionWaiting.__table__
 SHIFTS = AmShift.__table__
 LEAVE = AmLeave.__table__
-# Statuses of a lead someone is working and that has not converted: the open-leads cap.
-OPEN_STATUSES = ("assigned", "contacted", "follow_up")
 # New leads that count against the daily cap: given by the rules or by a manager as new.
 NEW_LEAD_REASONS = ("auto", "new_lead")
 # Waiting leads a registration takes along (oldest first) before its own: the rest wait for
@@ -87,11 +85,9 @@ class LiveLedger:
             found.update(
                 self.connection.execute(
                     sa.select(LEADS.c.am_id, sa.func.count())
-                    .where(
-                        LEADS.c.am_id.in_(missing),
-                        LEADS.c.ftd_at.is_(None),
-                        LEADS.c.status.in_(OPEN_STATUSES),
-                    )
+                    # Written as the partial index ix_leads_am_id_open says it, so the
+                    # database reads the index alone.
+                    .where(LEADS.c.am_id.in_(missing), sa.text(OPEN_LEADS_SQL))
                     .group_by(LEADS.c.am_id)
                 ).all()
             )
@@ -106,8 +102,11 @@ class LiveLedger:
             self._open[am_id] += 1
 
 
-def load_people(connection: sa.Connection, am_ids: Iterable[int]) -> dict[int, Person]:
-    """The AMs ``am_ids`` with their calendars (zone, shifts, leave)."""
+def load_people(
+    connection: sa.Connection, am_ids: Iterable[int], into: dict | None = None
+) -> dict[int, Person]:
+    """The AMs ``am_ids`` with their calendars (zone, shifts, leave); their staff rows also
+    go ``into`` an action's staff, which the assignment checks the AM against."""
     am_ids = sorted(set(am_ids))
     if not am_ids:
         return {}
@@ -124,6 +123,9 @@ def load_people(connection: sa.Connection, am_ids: Iterable[int]) -> dict[int, P
     shifts = connection.execute(sa.select(SHIFTS).where(SHIFTS.c.am_id.in_(am_ids))).all()
     leave = connection.execute(sa.select(LEAVE).where(LEAVE.c.am_id.in_(am_ids))).all()
     known = calendars({row.id: row.time_zone for row in staff}, shifts, leave)
+    if into is not None:
+        for row in staff:
+            into.setdefault(row.id, row)
     return {
         row.id: Person(row.id, row.name, row.role, row.desk, bool(row.is_active), known[row.id])
         for row in staff
@@ -137,19 +139,20 @@ def distribute_registered(action: Action, leads: Sequence[Mapping[str, Any]]) ->
     if not rules:
         return []
     matched = {rule.id for lead in leads if (rule := first_match(rules, lead)) is not None}
-    older: list[int] = []
+    older: dict[int, sa.Row] = {}
     if matched:
-        older = list(
-            action.connection.execute(
-                sa.select(WAITING.c.lead_id)
+        older = {
+            row.lead_id: row
+            for row in action.connection.execute(
+                sa.select(WAITING.c.lead_id, WAITING.c.reason, WAITING.c.rule_id)
                 .where(WAITING.c.rule_id.in_(sorted(matched)))
                 .order_by(WAITING.c.registered_at, WAITING.c.lead_id)
                 .limit(WAITING_PER_REGISTRATION)
-            ).scalars()
-        )
-    waiting = _lock_unowned(action, older) if older else []
+            )
+        }
+    waiting = _lock_unowned(action, list(older)) if older else []
     new = [{**lead, "version": 1} for lead in leads]
-    return _distribute(action, rules, [*waiting, *new])
+    return _distribute(action, rules, [*waiting, *new], waiting_now=older)
 
 
 def distribute_backlog(
@@ -183,7 +186,11 @@ def _lock_unowned(action: Action, lead_ids: list[int]) -> list[dict]:
     return sorted(leads, key=lambda lead: (lead["registered_at"], lead["id"]))
 
 
-def _distribute(action: Action, rules: list[Rule], leads: list[dict]) -> list[Decision]:
+def _distribute(
+    action: Action, rules: list[Rule], leads: list[dict], waiting_now: dict | None = None
+) -> list[Decision]:
+    """Decide ``leads`` (with their state columns, locked or just inserted) in order and
+    write the decisions; ``waiting_now``: their rows in ``distribution_waiting``, when known."""
     connection, now = action.connection, action.now
     concerned = {rule.id: rule for lead in leads if (rule := first_match(rules, lead))}
     am_ids = sorted({m.am_id for rule in concerned.values() for m in rule.members})
@@ -197,15 +204,16 @@ def _distribute(action: Action, rules: list[Rule], leads: list[dict]) -> list[De
         ):
             credits.setdefault(row.rule_id, {})[row.am_id] = row.credit
     ledger = LiveLedger(connection, credits)
-    people = load_people(connection, am_ids)
-    waiting_now = {
-        row.lead_id: row
-        for row in connection.execute(
-            sa.select(WAITING.c.lead_id, WAITING.c.reason, WAITING.c.rule_id).where(
-                WAITING.c.lead_id.in_([lead["id"] for lead in leads])
+    people = load_people(connection, am_ids, into=action.staff)
+    if waiting_now is None:
+        waiting_now = {
+            row.lead_id: row
+            for row in connection.execute(
+                sa.select(WAITING.c.lead_id, WAITING.c.reason, WAITING.c.rule_id).where(
+                    WAITING.c.lead_id.in_([lead["id"] for lead in leads])
+                )
             )
-        )
-    }
+        }
     decisions = decide_all(leads, rules, people, ledger, now)
     waits, assigned = [], []
     for lead, decision in zip(leads, decisions, strict=True):
@@ -222,8 +230,20 @@ def _distribute(action: Action, rules: list[Rule], leads: list[dict]) -> list[De
     return decisions
 
 
+class _LeadRow(dict):
+    """A lead's state as ``assign_leads`` reads a locked row (``row.am_id``): the lead was
+    just inserted by this transaction or locked by it (``_lock_unowned``)."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 def _assign(action: Action, lead: Mapping[str, Any], decision: Decision) -> None:
-    rows = action.lock_leads({lead["id"]: lead["version"]}, LEADS.c.ftd_at)
+    state = {name: lead.get(name) for name in (*LEAD_STATE, "ftd_at")}
+    rows = {lead["id"]: _LeadRow(state)}
     changes = None
     if decision.rule.star:
         changes = {"is_starred": True, "starred_by_id": action.actor_id, "starred_at": action.now}
@@ -268,15 +288,14 @@ def _keep_waiting(connection, waits, waiting_now, now) -> None:
 
 
 def _save_credits(connection: sa.Connection, ledger: LiveLedger, now: datetime) -> None:
-    rows = [
-        {"b_rule": rule_id, "b_am": am_id, "b_credit": credit, "b_now": now}
-        for rule_id in sorted(ledger.changed)
-        for am_id, credit in sorted(ledger.credits(rule_id).items())
-    ]
-    if rows:
+    # One statement per rule, however large its pool: every available member's credit moves.
+    for rule_id in sorted(ledger.changed):
+        credits = ledger.credits(rule_id)
         connection.execute(
             POOL.update()
-            .where(POOL.c.rule_id == sa.bindparam("b_rule"), POOL.c.am_id == sa.bindparam("b_am"))
-            .values(credit=sa.bindparam("b_credit"), updated_at=sa.bindparam("b_now")),
-            rows,
+            .where(POOL.c.rule_id == rule_id, POOL.c.am_id.in_(sorted(credits)))
+            .values(
+                credit=sa.case(credits, value=POOL.c.am_id, else_=POOL.c.credit),
+                updated_at=now,
+            )
         )

@@ -30,6 +30,7 @@ STAMPED = (
 )
 SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now') || '000'"
 UTC = crm.types.UTCDateTime(timezone=True)
+OPEN_LEADS = "ftd_at IS NULL AND status IN ('assigned', 'contacted', 'follow_up')"
 
 
 def _kind(*values: str) -> sa.Enum:
@@ -172,6 +173,17 @@ def upgrade() -> None:
         op.f("ix_distribution_waiting_updated_at"), "distribution_waiting", ["updated_at"]
     )
 
+    # What the caps count at every registration: an AM's assignments today, their open leads.
+    op.create_index(
+        "ix_assignments_to_am_id_assigned_at", "assignments", ["to_am_id", "assigned_at"]
+    )
+    op.create_index(
+        "ix_leads_am_id_open",
+        "leads",
+        ["am_id"],
+        postgresql_where=sa.text(OPEN_LEADS),
+        sqlite_where=sa.text(OPEN_LEADS),
+    )
     _set_reason_check(REASONS, (*REASONS, "auto"))
     _create_stamp_triggers()
 
@@ -206,6 +218,8 @@ def downgrade() -> None:
             "migration 0009 cannot hold: keep this migration, or change those rows first."
         )
     _set_reason_check((*REASONS, "auto"), REASONS)
+    op.drop_index("ix_leads_am_id_open", "leads")
+    op.drop_index("ix_assignments_to_am_id_assigned_at", "assignments")
     # Dropping a table drops its triggers too, on both databases.
     for table in (
         "distribution_waiting",
