@@ -591,9 +591,11 @@ class DistributionRule(Timestamped, Base):
 
 
 class DistributionPoolMember(Base):
-    """An AM in a rule's pool with their weight, and the rotation state: ``credit`` is the
-    smooth weighted round robin's current weight, kept here so the rotation survives restarts
-    and is updated in the assigning transaction (which locks these rows)."""
+    """An AM in a rule's pool with their weight, and the rotation state (crm.distribution.
+    rotation): ``credit`` (what the AM is owed over the long run) and ``epoch_received`` (leads
+    received since the pool's available AMs last changed; NULL when not available then), kept
+    here so the rotation survives restarts and is updated in the assigning transaction (which
+    locks these rows)."""
 
     __tablename__ = "distribution_pool"
 
@@ -603,6 +605,7 @@ class DistributionPoolMember(Base):
     am_id: Mapped[int] = mapped_column(sa.ForeignKey("staff.id"), primary_key=True, index=True)
     weight: Mapped[int] = mapped_column(default=1)
     credit: Mapped[int] = mapped_column(default=0)
+    epoch_received: Mapped[int | None] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow, index=True
     )

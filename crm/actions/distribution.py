@@ -104,6 +104,12 @@ def save_rule(
                     POOL.insert(),
                     {"rule_id": rule_id, "am_id": am_id, "weight": weight, "credit": 0, **stamp},
                 )
+        # New weights or members: the rotation's windows start afresh (its credits stay).
+        connection.execute(
+            POOL.update()
+            .where(POOL.c.rule_id == rule_id)
+            .values(epoch_received=None, updated_at=action.now)
+        )
         action.audit(
             None,
             before,

@@ -25,7 +25,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from crm.actions.core import LEAD_STATE, LEADS, STAFF, Action
 from crm.actions.leads import ASSIGNMENTS, assign_leads
 from crm.distribution.availability import calendars
-from crm.distribution.decide import Decision, Person, decide_all
+from crm.distribution.decide import Decision, Person, decide_all, decide_queue
+from crm.distribution.rotation import Turn
 from crm.distribution.rules import LEAD_FIELDS, POOL, Rule, first_match, load_rules
 from crm.models import OPEN_LEADS_SQL, AmLeave, AmShift, DistributionWaiting
 
@@ -34,26 +35,25 @@ SHIFTS = AmShift.__table__
 LEAVE = AmLeave.__table__
 # New leads that count against the daily cap: given by the rules or by a manager as new.
 NEW_LEAD_REASONS = ("auto", "new_lead")
-# Waiting leads a registration takes along (oldest first) before its own: the rest wait for
-# the next registration or backlog run.
-WAITING_PER_REGISTRATION = 100
+# Waiting leads read and locked at a time while a registration drains its rule's queue.
+WAITING_CHUNK = 50
 
 
 class LiveLedger:
     """The caps' counts read from the CRM (once per AM and day, then kept up to date as this
     transaction assigns) and the credits of the locked pool rows."""
 
-    def __init__(self, connection: sa.Connection, credits: dict[int, dict[int, int]]):
+    def __init__(self, connection: sa.Connection, credits: dict[int, dict[int, Turn]]):
         self.connection = connection
         self._credits = credits
         self.changed: set[int] = set()
         self._today: dict[tuple[int, datetime], int] = {}
         self._open: dict[int, int] = {}
 
-    def credits(self, rule_id: int) -> dict[int, int]:
+    def credits(self, rule_id: int) -> dict[int, Turn]:
         return dict(self._credits.get(rule_id, {}))
 
-    def set_credits(self, rule_id: int, credits: dict[int, int]) -> None:
+    def set_credits(self, rule_id: int, credits: dict[int, Turn]) -> None:
         self._credits[rule_id] = credits
         self.changed.add(rule_id)
 
@@ -138,21 +138,13 @@ def distribute_registered(action: Action, leads: Sequence[Mapping[str, Any]]) ->
     rules = load_rules(action.connection, active_only=True)
     if not rules:
         return []
-    matched = {rule.id for lead in leads if (rule := first_match(rules, lead)) is not None}
-    older: dict[int, sa.Row] = {}
-    if matched:
-        older = {
-            row.lead_id: row
-            for row in action.connection.execute(
-                sa.select(WAITING.c.lead_id, WAITING.c.reason, WAITING.c.rule_id)
-                .where(WAITING.c.rule_id.in_(sorted(matched)))
-                .order_by(WAITING.c.registered_at, WAITING.c.lead_id)
-                .limit(WAITING_PER_REGISTRATION)
-            )
-        }
-    waiting = _lock_unowned(action, list(older)) if older else []
     new = [{**lead, "version": 1} for lead in leads]
-    return _distribute(action, rules, [*waiting, *new], waiting_now=older)
+    run = _Run(action, rules, new)
+    matched = sorted({rule.id for lead in new if (rule := first_match(rules, lead))})
+    for rule_id in matched:
+        run.drain_waiting(rule_id)
+    run.decide(new)
+    return run.finish()
 
 
 def distribute_backlog(
@@ -163,76 +155,129 @@ def distribute_backlog(
     rules = load_rules(action.connection, active_only=True)
     if not rules:
         return []
+    columns = [LEADS.c[name] for name in LEAD_FIELDS]
     if include_new:
         query = (
-            sa.select(LEADS.c.id)
+            sa.select(*columns)
             .where(LEADS.c.am_id.is_(None), LEADS.c.status == "new")
             .order_by(LEADS.c.registered_at, LEADS.c.id)
         )
     else:
-        query = sa.select(WAITING.c.lead_id).order_by(WAITING.c.registered_at, WAITING.c.lead_id)
-    lead_ids = list(action.connection.execute(query.limit(limit)).scalars())
-    return _distribute(action, rules, _lock_unowned(action, lead_ids)) if lead_ids else []
+        query = (
+            sa.select(*columns)
+            .select_from(WAITING.join(LEADS, LEADS.c.id == WAITING.c.lead_id))
+            .order_by(WAITING.c.registered_at, WAITING.c.lead_id)
+        )
+    # Read first (unlocked) to know the rules concerned: their pool rows are locked before
+    # the leads, the order every distribution takes.
+    seen = [dict(row._mapping) for row in action.connection.execute(query.limit(limit))]
+    if not seen:
+        return []
+    run = _Run(action, rules, seen)
+    leads = run.lock([lead["id"] for lead in seen])
+    run.decide(leads, may_be_waiting=True)
+    return run.finish()
 
 
-def _lock_unowned(action: Action, lead_ids: list[int]) -> list[dict]:
-    """The leads locked; those someone assigned meanwhile leave the waiting list."""
-    columns = [LEADS.c[name] for name in LEAD_FIELDS if name != "id"]
-    rows = action.lock_leads(dict.fromkeys(lead_ids, 0), *columns, check_versions=False)
-    owned = [lead_id for lead_id, row in rows.items() if row.am_id is not None]
-    if owned:
-        action.connection.execute(WAITING.delete().where(WAITING.c.lead_id.in_(owned)))
-    leads = [dict(rows[i]._mapping) for i in lead_ids if rows[i].am_id is None]
-    return sorted(leads, key=lambda lead: (lead["registered_at"], lead["id"]))
+class _Run:
+    """One distribution inside an action: the pool rows locked, the people and counts read,
+    the decisions made in order and then written."""
 
-
-def _distribute(
-    action: Action, rules: list[Rule], leads: list[dict], waiting_now: dict | None = None
-) -> list[Decision]:
-    """Decide ``leads`` (with their state columns, locked or just inserted) in order and
-    write the decisions; ``waiting_now``: their rows in ``distribution_waiting``, when known."""
-    connection, now = action.connection, action.now
-    concerned = {rule.id: rule for lead in leads if (rule := first_match(rules, lead))}
-    am_ids = sorted({m.am_id for rule in concerned.values() for m in rule.members})
-    credits: dict[int, dict[int, int]] = {}
-    if am_ids:
-        for row in connection.execute(
-            sa.select(POOL.c.rule_id, POOL.c.am_id, POOL.c.credit)
-            .where(POOL.c.am_id.in_(am_ids))
-            .order_by(POOL.c.rule_id, POOL.c.am_id)
-            .with_for_update()
-        ):
-            credits.setdefault(row.rule_id, {})[row.am_id] = row.credit
-    ledger = LiveLedger(connection, credits)
-    people = load_people(connection, am_ids, into=action.staff)
-    if waiting_now is None:
-        waiting_now = {
-            row.lead_id: row
+    def __init__(self, action: Action, rules: list[Rule], leads: Sequence[Mapping[str, Any]]):
+        self.action, self.rules = action, rules
+        connection = action.connection
+        concerned = {rule.id: rule for lead in leads if (rule := first_match(rules, lead))}
+        am_ids = sorted({m.am_id for rule in concerned.values() for m in rule.members})
+        credits: dict[int, dict[int, Turn]] = {}
+        if am_ids:
             for row in connection.execute(
-                sa.select(WAITING.c.lead_id, WAITING.c.reason, WAITING.c.rule_id).where(
-                    WAITING.c.lead_id.in_([lead["id"] for lead in leads])
+                sa.select(POOL.c.rule_id, POOL.c.am_id, POOL.c.credit, POOL.c.epoch_received)
+                .where(POOL.c.am_id.in_(am_ids))
+                .order_by(POOL.c.rule_id, POOL.c.am_id)
+                .with_for_update()
+            ):
+                credits.setdefault(row.rule_id, {})[row.am_id] = (row.credit, row.epoch_received)
+        self.ledger = LiveLedger(connection, credits)
+        self.people = load_people(connection, am_ids, into=action.staff)
+        self.decided: list[tuple[dict, Decision]] = []
+        self.waiting_rows: dict[int, Any] = {}
+
+    def lock(self, lead_ids: list[int]) -> list[dict]:
+        """The leads locked, in registration order; those someone assigned meanwhile leave the
+        waiting list."""
+        columns = [LEADS.c[name] for name in LEAD_FIELDS if name != "id"]
+        rows = self.action.lock_leads(dict.fromkeys(lead_ids, 0), *columns, check_versions=False)
+        owned = [lead_id for lead_id, row in rows.items() if row.am_id is not None]
+        if owned:
+            self.action.connection.execute(WAITING.delete().where(WAITING.c.lead_id.in_(owned)))
+        leads = [dict(rows[i]._mapping) for i in lead_ids if rows[i].am_id is None]
+        return sorted(leads, key=lambda lead: (lead["registered_at"], lead["id"]))
+
+    def drain_waiting(self, rule_id: int) -> None:
+        """The rule's waiting leads, oldest first, until one has to wait again (its pool is
+        full: the rest would wait too, and stay as they are)."""
+        connection, after = self.action.connection, None
+        while True:
+            query = (
+                sa.select(
+                    WAITING.c.lead_id,
+                    WAITING.c.reason,
+                    WAITING.c.rule_id,
+                    WAITING.c.registered_at,
+                )
+                .where(WAITING.c.rule_id == rule_id)
+                .order_by(WAITING.c.registered_at, WAITING.c.lead_id)
+                .limit(WAITING_CHUNK)
+            )
+            if after is not None:
+                query = query.where(
+                    sa.tuple_(WAITING.c.registered_at, WAITING.c.lead_id) > sa.tuple_(*after)
+                )
+            rows = connection.execute(query).all()
+            if not rows:
+                return
+            self.waiting_rows.update((row.lead_id, row) for row in rows)
+            leads = self.lock([row.lead_id for row in rows])
+            decisions = decide_queue(leads, self.rules, self.people, self.ledger, self.action.now)
+            self.decided.extend(zip(leads, decisions, strict=False))
+            if decisions and decisions[-1].am_id is None:
+                return
+            after = (rows[-1].registered_at, rows[-1].lead_id)
+
+    def decide(self, leads: list[dict], *, may_be_waiting: bool = False) -> None:
+        """Decide ``leads`` in order; ``may_be_waiting``: some are on the waiting list."""
+        if may_be_waiting:
+            self.waiting_rows.update(
+                (row.lead_id, row)
+                for row in self.action.connection.execute(
+                    sa.select(WAITING.c.lead_id, WAITING.c.reason, WAITING.c.rule_id).where(
+                        WAITING.c.lead_id.in_([lead["id"] for lead in leads])
+                    )
                 )
             )
-        }
-    decisions = decide_all(leads, rules, people, ledger, now)
-    waits, assigned = [], []
-    for lead, decision in zip(leads, decisions, strict=True):
-        if decision.am_id is None:
-            waits.append((lead, decision))
-        else:
-            _assign(action, lead, decision)
-            assigned.append(lead["id"])
-    _keep_waiting(connection, waits, waiting_now, now)
-    gone = [lead_id for lead_id in assigned if lead_id in waiting_now]
-    if gone:
-        connection.execute(WAITING.delete().where(WAITING.c.lead_id.in_(gone)))
-    _save_credits(connection, ledger, now)
-    return decisions
+        decisions = decide_all(leads, self.rules, self.people, self.ledger, self.action.now)
+        self.decided.extend(zip(leads, decisions, strict=True))
+
+    def finish(self) -> list[Decision]:
+        action, now = self.action, self.action.now
+        waits, assigned = [], []
+        for lead, decision in self.decided:
+            if decision.am_id is None:
+                waits.append((lead, decision))
+            else:
+                _assign(action, lead, decision)
+                assigned.append(lead["id"])
+        _keep_waiting(action.connection, waits, self.waiting_rows, now)
+        gone = [lead_id for lead_id in assigned if lead_id in self.waiting_rows]
+        if gone:
+            action.connection.execute(WAITING.delete().where(WAITING.c.lead_id.in_(gone)))
+        _save_credits(action.connection, self.ledger, now)
+        return [decision for _, decision in self.decided]
 
 
 class _LeadRow(dict):
     """A lead's state as ``assign_leads`` reads a locked row (``row.am_id``): the lead was
-    just inserted by this transaction or locked by it (``_lock_unowned``)."""
+    just inserted by this transaction or locked by it (``_Run.lock``)."""
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -295,7 +340,16 @@ def _save_credits(connection: sa.Connection, ledger: LiveLedger, now: datetime) 
             POOL.update()
             .where(POOL.c.rule_id == rule_id, POOL.c.am_id.in_(sorted(credits)))
             .values(
-                credit=sa.case(credits, value=POOL.c.am_id, else_=POOL.c.credit),
+                credit=sa.case(
+                    {a: credit for a, (credit, _) in credits.items()},
+                    value=POOL.c.am_id,
+                    else_=POOL.c.credit,
+                ),
+                epoch_received=sa.case(
+                    {a: received for a, (_, received) in credits.items()},
+                    value=POOL.c.am_id,
+                    else_=POOL.c.epoch_received,
+                ),
                 updated_at=now,
             )
         )

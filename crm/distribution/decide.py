@@ -45,9 +45,9 @@ class Decision:
 
 
 class Ledger(Protocol):
-    def credits(self, rule_id: int) -> dict[int, int]: ...
+    def credits(self, rule_id: int) -> dict[int, rotation.Turn]: ...
 
-    def set_credits(self, rule_id: int, credits: dict[int, int]) -> None: ...
+    def set_credits(self, rule_id: int, credits: dict[int, rotation.Turn]) -> None: ...
 
     def received_since(self, starts: Mapping[int, datetime]) -> dict[int, int]:
         """New leads each AM received since their day began (``starts``: AM → UTC time)."""
@@ -139,4 +139,22 @@ def decide_all(
             if decision.waiting and pool is not None:
                 full[pool] = decision
         decisions.append(decision)
+    return decisions
+
+
+def decide_queue(
+    queue: Sequence[Mapping[str, Any]],
+    rules: Sequence[Rule],
+    people: Mapping[int, Person],
+    ledger: Ledger,
+    now: datetime,
+) -> list[Decision]:
+    """Waiting leads of one rule, oldest first, decided until one has to wait again: its pool
+    is full then, and the leads after it wait as they were (not decided again)."""
+    decisions = []
+    for lead in queue:
+        decision = decide(lead, rules, people, ledger, now)
+        decisions.append(decision)
+        if decision.am_id is None:
+            break
     return decisions

@@ -18,8 +18,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from crm.actions.core import LEADS
-from crm.distribution.assign import WAITING_PER_REGISTRATION, load_people
-from crm.distribution.decide import Decision, Person, decide_all
+from crm.distribution.assign import load_people
+from crm.distribution.decide import Decision, Person, decide_all, decide_queue
+from crm.distribution.rotation import Turn
 from crm.distribution.rules import LEAD_FIELDS, Rule, first_match
 
 
@@ -28,15 +29,15 @@ class MemoryLedger:
     receipt times are sorted as they are appended: a count since a moment is a bisection."""
 
     def __init__(self):
-        self._credits: dict[int, dict[int, int]] = {}
+        self._credits: dict[int, dict[int, Turn]] = {}
         self._received: dict[int, list[datetime]] = defaultdict(list)
         self._deposited: dict[int, list[datetime]] = defaultdict(list)  # FTD times, sorted
         self.now: datetime | None = None
 
-    def credits(self, rule_id: int) -> dict[int, int]:
+    def credits(self, rule_id: int) -> dict[int, Turn]:
         return dict(self._credits.get(rule_id, {}))
 
-    def set_credits(self, rule_id: int, credits: dict[int, int]) -> None:
+    def set_credits(self, rule_id: int, credits: dict[int, Turn]) -> None:
         self._credits[rule_id] = credits
 
     def received_since(self, starts: Mapping[int, datetime]) -> dict[int, int]:
@@ -77,8 +78,9 @@ def replay_leads(
     people: Mapping[int, Person],
     ledger: MemoryLedger | None = None,
 ) -> list[Decision]:
-    """Every decision for ``leads`` (in registration order), each at its ``registered_at``; a
-    lead that waits is decided again at a later registration of its rule, so it can appear
+    """Every decision for ``leads`` (in registration order), each at its ``registered_at``, as
+    the live hook makes them: the rule's waiting leads first, oldest first, until one has to
+    wait again, then the lead. A lead that waits can be decided again later, so it can appear
     more than once: its last decision is the one that stands."""
     ledger = ledger or MemoryLedger()
     waiting: dict[int, list[Mapping[str, Any]]] = defaultdict(list)  # rule id → leads
@@ -87,17 +89,15 @@ def replay_leads(
         now = lead["registered_at"]
         ledger.now = now
         rule = first_match(rules, lead)
-        older = waiting[rule.id][:WAITING_PER_REGISTRATION] if rule is not None else []
-        batch = [*older, lead]
-        made = decide_all(batch, rules, people, ledger, now)
-        decisions.extend(made)
-        if rule is not None:
-            left = [w for w, d in zip(older, made, strict=False) if d.am_id is None]
-            rest = waiting[rule.id][len(older) :]
-            waiting[rule.id] = left + rest
-        last = made[-1]
-        if last.am_id is None and last.rule is not None:
-            waiting[last.rule.id].append(lead)
+        if rule is not None and waiting[rule.id]:
+            drained = decide_queue(waiting[rule.id], rules, people, ledger, now)
+            decisions.extend(drained)
+            assigned = sum(d.am_id is not None for d in drained)
+            waiting[rule.id] = waiting[rule.id][assigned:]
+        (decision,) = decide_all([lead], rules, people, ledger, now)
+        decisions.append(decision)
+        if decision.am_id is None and decision.rule is not None:
+            waiting[decision.rule.id].append(lead)
     return decisions
 
 

@@ -105,6 +105,7 @@ def upgrade() -> None:
         sa.Column("am_id", sa.Integer(), nullable=False),
         sa.Column("weight", sa.Integer(), nullable=False),
         sa.Column("credit", sa.Integer(), nullable=False),
+        sa.Column("epoch_received", sa.Integer(), nullable=True),
         sa.Column("updated_at", UTC, nullable=False),
         sa.ForeignKeyConstraint(
             ["rule_id"],
