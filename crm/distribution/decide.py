@@ -31,6 +31,7 @@ class Person:
     desk: str | None
     is_active: bool
     calendar: Calendar
+    row: Any = None  # the staff row, as crm.actions.core.Action.account_manager reads it
 
 
 @dataclass(frozen=True)

@@ -99,23 +99,21 @@ def first_match(rules: Iterable[Rule], lead: Mapping[str, Any]) -> Rule | None:
 
 
 def load_rules(connection: sa.Connection, *, active_only: bool = False) -> list[Rule]:
-    """Every rule with its pool, in position order (one query: it runs at every
-    registration)."""
-    query = (
-        sa.select(RULES, POOL.c.am_id.label("pool_am_id"), POOL.c.weight.label("pool_weight"))
-        .select_from(RULES.outerjoin(POOL, POOL.c.rule_id == RULES.c.id))
-        .order_by(RULES.c.position, RULES.c.id, POOL.c.am_id)
-    )
+    """Every rule with its pool, in position order."""
+    query = sa.select(RULES).order_by(RULES.c.position, RULES.c.id)
     if active_only:
         query = query.where(RULES.c.is_active)
-    rules: dict[int, Any] = {}
-    members: dict[int, list[Member]] = {}
-    for row in connection.execute(query):
-        if row.id not in rules:
-            rules[row.id], members[row.id] = row, []
-        if row.pool_am_id is not None:
-            members[row.id].append(Member(row.pool_am_id, row.pool_weight))
-    return [rule_from_row(row, members[rule_id]) for rule_id, row in rules.items()]
+    rows = connection.execute(query).all()
+    if not rows:
+        return []
+    members: dict[int, list[Member]] = {row.id: [] for row in rows}
+    for row in connection.execute(
+        sa.select(POOL.c.rule_id, POOL.c.am_id, POOL.c.weight)
+        .where(POOL.c.rule_id.in_(list(members)))
+        .order_by(POOL.c.rule_id, POOL.c.am_id)
+    ):
+        members[row.rule_id].append(Member(row.am_id, row.weight))
+    return [rule_from_row(row, members[row.id]) for row in rows]
 
 
 def rule_from_row(row: Any, members: Iterable[Member]) -> Rule:
