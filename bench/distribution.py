@@ -5,7 +5,7 @@
 
 Copies the 1 M-lead CRM ``starboard_bench`` (401 AMs, 1.7 M assignments) to a throwaway
 database, upgrades it, and sets up nine rules (the eight commonest languages, a pool of 20 AMs
-each, and a fallback of every conversion AM), every AM on shift all week, caps of 200 new leads a
+each, and a fallback pool of 40), every AM on shift all week, caps of 200 new leads a
 day and 10,000 open leads (so both cap counts are read). Then it measures:
 
 1. a registration of one lead (``crm.actions.register_leads``, committed), rules off and on,
@@ -49,6 +49,7 @@ SOURCE = "starboard_bench"
 DATABASE = os.environ.get("BENCH_DISTRIBUTION_DB", "starboard_bench_distribution")
 LANGUAGES = ("en", "es", "ar", "pt", "de", "it", "fr", "pl")
 POOL = 20
+FALLBACK = 40
 ALL_WEEK = [Shift(day, 0, 1440) for day in range(7)]
 WARM_UP = 20
 
