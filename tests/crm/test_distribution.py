@@ -209,3 +209,20 @@ def test_a_manager_cannot_give_the_reason_auto(crm_engine):
             now=NOW,
         )
     assert owners(crm_engine) == {lead_id: None}
+
+
+def test_a_change_to_rules_or_shifts_applies_from_the_next_registration(crm_engine):
+    # The rules and calendars are kept between registrations: each change must be seen.
+    ravi, anna = add_staff(crm_engine, "Ravi"), add_staff(crm_engine, "Anna")
+    for am in (ravi, anna):
+        shifts(crm_engine, am)
+    rule(crm_engine, "All", {ravi: 1})
+    (first,) = register(crm_engine, [person(1)]).details["lead_ids"]
+    rule(crm_engine, "All", {anna: 1})  # the pool is now Anna alone
+    (second,) = register(crm_engine, [person(2)]).details["lead_ids"]
+    shifts(crm_engine, anna, [])  # every day off
+    (third,) = register(crm_engine, [person(3)]).details["lead_ids"]
+    dist.switch_rule(crm_engine, actor_id=None, action_id="off", name="All", on=False, now=NOW)
+    (fourth,) = register(crm_engine, [person(4)]).details["lead_ids"]
+    assert owners(crm_engine) == {first: ravi, second: anna, third: None, fourth: None}
+    assert waiting(crm_engine) == {third: "nobody_on_shift"}
