@@ -172,6 +172,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     _ingest_parsers(commands)
 
+    from crm.distribution.cli import add_parsers as distribution_parsers
+
+    distribution_parsers(commands)
+
     send = commands.add_parser(
         "send-emails",
         help="deliver the queued mail over SMTP (SMTP_HOST, SMTP_PORT, SMTP_TLS, ...)",
@@ -282,6 +286,10 @@ def run(args: argparse.Namespace) -> int:
     # Imported here so that `--help` and argument errors answer at once.
     from crm import commands
 
+    if args.command == "distribution":
+        from crm.distribution.commands import run as distribution
+
+        return distribution(args)
     if args.command in ("integrations", "inbox", "import"):
         from crm.ingest import commands as ingest_commands
 

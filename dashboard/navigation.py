@@ -52,6 +52,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("last_logged_in.py", "Last logged in", "🕑", "Leads", MANAGERS),
     PageSpec("star_board.py", "Star board", "⭐", "Leads", MANAGERS),
     PageSpec("import_data.py", "Import", "📥", "Leads", MANAGERS),
+    PageSpec("distribution.py", "Distribution", "🔀", "Leads", MANAGERS),
     PageSpec("failed_deposits.py", "Failed deposits", "⛔", "Deposits", MANAGERS),
     PageSpec("new_deposits.py", "New deposits", "💰", "Deposits", MANAGERS),
     PageSpec("payment_options_log.py", "Payment options log", "💳", "Deposits", MANAGERS),

@@ -55,8 +55,10 @@ LEAD_STATE = (
 INGEST_ACTIONS = frozenset(
     {"ingest_leads", "platform_event", "deposit_event", "dialer_call", "inbox_dismiss"}
 )
+# Lead distribution (issue 25): managers on the page, or the command line and its watcher.
+DISTRIBUTION_ACTIONS = frozenset({"distribution_rule", "distribution_shifts", "distribute"})
 # Actions the trading platform (or an import) takes with no person behind them.
-PLATFORM_ACTIONS = frozenset({"register", *INGEST_ACTIONS})
+PLATFORM_ACTIONS = frozenset({"register", *INGEST_ACTIONS, *DISTRIBUTION_ACTIONS})
 # Managing the integrations of the ingest API (crm/integrations.py): admins, or the command line.
 INTEGRATION_ADMIN_ACTIONS = frozenset(
     {"integration_add", "integration_rotate", "integration_revoke", "staff_set_extension"}
@@ -89,6 +91,7 @@ ACTION_ROLES: dict[str, tuple[str, ...]] = {
     "set_calling_hours": MANAGERS,
     "set_working_days": MANAGERS,
     **dict.fromkeys(INGEST_ACTIONS, MANAGERS),
+    **dict.fromkeys(DISTRIBUTION_ACTIONS, MANAGERS),
     **dict.fromkeys(COMMAND_LINE_ACTIONS, (ADMIN,)),
 }
 # Roles that act only on the leads they own.

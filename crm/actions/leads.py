@@ -323,9 +323,14 @@ def _status_after(status: str, reason: str) -> str:
 
 
 def _check_reason(reason: str) -> None:
+    if reason == "auto":
+        raise ActionRefused(
+            "auto is the distribution rules' reason: pick the reason for your assignment."
+        )
     if reason not in ASSIGNMENT_REASONS:
         raise ActionRefused(
-            f"{reason!r} is not a reason to assign: use one of {', '.join(ASSIGNMENT_REASONS)}."
+            f"{reason!r} is not a reason to assign: use one of "
+            f"{', '.join(r for r in ASSIGNMENT_REASONS if r != 'auto')}."
         )
 
 

@@ -20,6 +20,7 @@ from crm.actions.core import (
 )
 from crm.actions.inserts import insert_rows
 from crm.actions.text import check_text
+from crm.distribution.assign import distribute_registered
 from crm.time_zones import is_time_zone
 
 REQUIRED = ("first_name", "last_name", "email", "phone", "country", "time_zone", "language")
@@ -102,6 +103,10 @@ def insert_leads(action: Action, people: Sequence[Mapping]) -> list[int]:
     for lead_id, row, mail_id in zip(lead_ids, rows, mail_ids, strict=True):
         action.versions[lead_id] = 1
         action.audit(lead_id, None, {**lead_state(row), "email_id": mail_id})
+    # The distribution rules (issue 25) assign them in the same transaction, when switched on.
+    distribute_registered(
+        action, [{**row, "id": lead_id} for lead_id, row in zip(lead_ids, rows, strict=True)]
+    )
     return lead_ids
 
 

@@ -9,9 +9,9 @@ import pytest
 from dashboard.navigation import ACCOUNT_MANAGER, ADMIN, PAGES
 from tests.pages.conftest import ALAN, MIA, captions
 
-# Each page that reads the warehouse as a manager (Mia: all but Staff, Import and Lead, which
-# read the CRM only), and My leads as an AM.
-READS_NO_WAREHOUSE = {"import_data.py", "lead.py"}
+# Each page that reads the warehouse as a manager (Mia: all but Staff, Import, Distribution and
+# Lead, which read the CRM only), and My leads as an AM.
+READS_NO_WAREHOUSE = {"import_data.py", "distribution.py", "lead.py"}
 OPENINGS = [
     (spec.file, MIA)
     for spec in PAGES

@@ -27,7 +27,8 @@ final as (
             when assigned_at > getvariable('future_after') then 'assigned_at in the future'
             when assigned_at < getvariable('past_before') then 'assigned_at before 2000'
             when reason is null or reason not in (
-                'new_lead', 'follow_up', 'failed_deposit', 'upsale', 'retention', 'reassignment'
+                'new_lead', 'follow_up', 'failed_deposit', 'upsale', 'retention', 'reassignment',
+                'auto'
             ) then 'unknown reason ' || coalesce(reason, 'NULL')
             when to_desk is null or to_desk not in ('conversion', 'retention')
                 then 'unknown desk ' || coalesce(to_desk, 'NULL')

@@ -1,0 +1,223 @@
+"""Benchmark: lead distribution (issue 25) on PostgreSQL at brokerage scale.
+
+    flock /work/wt/bench.lock .venv/bin/python bench/distribution.py
+    flock /work/wt/bench.lock .venv/bin/python bench/distribution.py --registrations 500
+
+Copies the 1 M-lead CRM ``starboard_bench`` (401 AMs, 1.7 M assignments) to a throwaway
+database, upgrades it, and sets up nine rules (the eight commonest languages, a pool of 20 AMs
+each, and a fallback pool of 40), every AM on shift all week, caps of 200 new leads a
+day and 10,000 open leads (so both cap counts are read). Then it measures:
+
+1. a registration of one lead (``crm.actions.register_leads``, committed), rules off and on,
+   and the time the distribution itself takes inside it (the hook timed in place);
+2. the "new leads" backlog: the oldest 10,000 unassigned new leads distributed in one action;
+3. a replay of the busiest month's registrations under the rules (nothing written).
+
+Then drops the copy. Targets: distribution adds < 10 ms p95 to a registration; the backlog
+in < 10 s; the replay of a month in < 30 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import psycopg
+import sqlalchemy as sa
+from alembic import command as alembic_command
+from psycopg import sql
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from crm import actions  # noqa: E402
+from crm.actions import distribution as dist  # noqa: E402
+from crm.actions import registration  # noqa: E402
+from crm.db import alembic_config, create_crm_engine  # noqa: E402
+from crm.distribution.availability import Shift  # noqa: E402
+from crm.distribution.replay import replay_period  # noqa: E402
+from crm.distribution.rules import load_rules  # noqa: E402
+from crm.models import Lead, Staff  # noqa: E402
+
+SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
+SOURCE = "starboard_bench"
+DATABASE = os.environ.get("BENCH_DISTRIBUTION_DB", "starboard_bench_distribution")
+LANGUAGES = ("en", "es", "ar", "pt", "de", "it", "fr", "pl")
+POOL = 20
+FALLBACK = 40
+ALL_WEEK = [Shift(day, 0, 1440) for day in range(7)]
+WARM_UP = 20
+
+
+def admin(statement: sql.Composable) -> None:
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as connection:
+        connection.execute(statement)
+
+
+def copy_source(source: str = SOURCE) -> str:
+    admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE)))
+    admin(
+        sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY").format(
+            sql.Identifier(DATABASE), sql.Identifier(source)
+        )
+    )
+    return f"{SERVER}/{DATABASE}"
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def set_up(engine: sa.Engine) -> None:
+    with engine.connect() as connection:
+        ams = connection.scalars(
+            sa.select(Staff.id)
+            .where(Staff.role == "account_manager", Staff.is_active, Staff.desk == "conversion")
+            .order_by(Staff.id)
+        ).all()
+    for am_id in ams:
+        dist.set_shifts(engine, actor_id=None, action_id=f"s{am_id}", am_id=am_id, shifts=ALL_WEEK)
+    for number, language in enumerate(LANGUAGES):
+        pool = {ams[(number * POOL + i) % len(ams)]: 1 + i % 3 for i in range(POOL)}
+        dist.save_rule(
+            engine,
+            actor_id=None,
+            action_id=f"r{language}",
+            name=f"lang-{language}",
+            pool=pool,
+            segment={"languages": [language]},
+            daily_cap=200,
+            open_cap=10_000,
+        )
+    # The fallback: a team of 40 (a pool of every AM would read every AM's counts at each
+    # registration; see BENCHMARKS.md).
+    dist.save_rule(
+        engine,
+        actor_id=None,
+        action_id="rall",
+        name="everyone",
+        pool=dict.fromkeys(ams[-FALLBACK:], 1),
+        daily_cap=200,
+        open_cap=10_000,
+    )
+
+
+def switch_all(engine: sa.Engine, on: bool) -> None:
+    with engine.connect() as connection:
+        names = [rule.name for rule in load_rules(connection)]
+    for name in names:
+        dist.switch_rule(engine, actor_id=None, action_id=actions.new_action_id(), name=name, on=on)
+
+
+def person(number: int, language: str) -> dict:
+    return {
+        "first_name": f"Bench{number}",
+        "last_name": "Lead",
+        "email": f"bench{number}@example.com",
+        "phone": f"+35799{number:06d}",
+        "country": "CY",
+        "time_zone": "Asia/Nicosia",
+        "language": language,
+        "source": "google",
+    }
+
+
+def registrations(engine: sa.Engine, count: int, offset: int) -> dict:
+    """Milliseconds per registration (committed), and inside each the distribution's."""
+    inside: list[float] = []
+    hook = registration.distribute_registered
+
+    def timed(action, leads):
+        began = time.perf_counter()
+        try:
+            return hook(action, leads)
+        finally:
+            inside.append((time.perf_counter() - began) * 1000)
+
+    registration.distribute_registered = timed
+    whole: list[float] = []
+    try:
+        for n in range(WARM_UP + count):
+            language = LANGUAGES[n % 10] if n % 10 < len(LANGUAGES) else "ja"
+            began = time.perf_counter()
+            actions.register_leads(
+                engine,
+                [person(offset + n, language)],
+                action_id=actions.new_action_id(),
+                actor_id=None,
+            )
+            whole.append((time.perf_counter() - began) * 1000)
+    finally:
+        registration.distribute_registered = hook
+    whole, inside = whole[WARM_UP:], inside[WARM_UP:]
+    return {
+        "registration_p50_ms": round(percentile(whole, 0.5), 2),
+        "registration_p95_ms": round(percentile(whole, 0.95), 2),
+        "distribution_p50_ms": round(percentile(inside, 0.5), 2),
+        "distribution_p95_ms": round(percentile(inside, 0.95), 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--registrations", type=int, default=300)
+    parser.add_argument("--backlog", type=int, default=10_000)
+    parser.add_argument("--keep", action="store_true", help="keep the copy afterwards")
+    parser.add_argument("--source", default=SOURCE, help=f"the CRM to copy ({SOURCE})")
+    args = parser.parse_args()
+    url = copy_source(args.source)
+    engine = create_crm_engine(url)
+    results: dict = {"leads": None}
+    try:
+        began = time.perf_counter()
+        alembic_command.upgrade(alembic_config(engine), "head")
+        results["migration_s"] = round(time.perf_counter() - began, 2)
+        with engine.connect() as connection:
+            results["leads"] = connection.scalar(sa.select(sa.func.count()).select_from(Lead))
+            results["staff"] = connection.scalar(sa.select(sa.func.count()).select_from(Staff))
+        set_up(engine)
+        results["off"] = registrations(engine, args.registrations, 0)
+        switch_all(engine, True)
+        results["on"] = registrations(engine, args.registrations, 100_000)
+
+        began = time.perf_counter()
+        backlog = dist.run_backlog(
+            engine, actor_id=None, action_id="backlog", include_new=True, limit=args.backlog
+        )
+        results["backlog_s"] = round(time.perf_counter() - began, 2)
+        results["backlog"] = backlog.details
+
+        with engine.connect() as connection:
+            month = connection.execute(
+                sa.select(sa.func.date_trunc("month", Lead.registered_at).label("m"))
+                .group_by(sa.text("m"))
+                .order_by(sa.func.count().desc())
+                .limit(1)
+            ).scalar_one()
+            start = month.astimezone(timezone.utc)
+            end = (start + timedelta(days=32)).replace(day=1)
+            rules = load_rules(connection)
+            began = time.perf_counter()
+            replay = replay_period(connection, rules, start, end)
+            results["replay_s"] = round(time.perf_counter() - began, 2)
+        results["replay_month"] = f"{start:%Y-%m}"
+        results["replay_registrations"] = len({d.lead_id for d in replay.decisions})
+        results["replay_decisions"] = len(replay.decisions)
+    finally:
+        engine.dispose()
+        if not args.keep:
+            admin(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE))
+            )
+    results["at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

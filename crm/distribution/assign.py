@@ -1,0 +1,392 @@
+"""Distribution in the CRM, inside an action's transaction: the new leads of a registration, or
+the waiting leads and the "new leads" backlog on demand.
+
+Every assignment is an ordinary one (``crm.actions.leads.assign_leads``: the assignments row,
+the lead's new owner and version, the audit) with reason ``auto`` and the decision's
+explanation as its note. A lead no one can take is kept in ``distribution_waiting`` with its
+reason, and goes first, in registration order, when its pool has someone again.
+
+Locks, always in this order so two distributions never deadlock: the leads (id order, by
+``Action.lock_leads``), then the pool rows of every AM in the rules concerned (rule, AM order;
+``FOR UPDATE`` on PostgreSQL; on SQLite the action holds the database's write lock already).
+Holding each AM's pool rows in every rule serialises everything that could give that AM a lead,
+so a cap read after the lock stays true until the commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from crm.actions.core import LEAD_STATE, LEADS, STAFF, Action
+from crm.actions.leads import ASSIGNMENTS, assign_leads
+from crm.distribution.availability import calendars
+from crm.distribution.decide import Decision, Person, decide_all, decide_queue
+from crm.distribution.rotation import Turn
+from crm.distribution.rules import LEAD_FIELDS, POOL, RULES, Rule, first_match, load_rules
+from crm.models import OPEN_LEADS_SQL, AmLeave, AmShift, DistributionWaiting
+
+WAITING = DistributionWaiting.__table__
+SHIFTS = AmShift.__table__
+LEAVE = AmLeave.__table__
+# New leads that count against the daily cap: given by the rules or by a manager as new.
+NEW_LEAD_REASONS = ("auto", "new_lead")
+# Waiting leads read and locked at a time while a registration drains its rule's queue.
+WAITING_CHUNK = 50
+
+
+class LiveLedger:
+    """The caps' counts read from the CRM (once per AM and day, then kept up to date as this
+    transaction assigns) and the credits of the locked pool rows."""
+
+    def __init__(self, connection: sa.Connection, credits: dict[int, dict[int, Turn]]):
+        self.connection = connection
+        self._credits = credits
+        self.changed: set[int] = set()
+        self._today: dict[tuple[int, datetime], int] = {}
+        self._open: dict[int, int] = {}
+
+    def credits(self, rule_id: int) -> dict[int, Turn]:
+        return dict(self._credits.get(rule_id, {}))
+
+    def set_credits(self, rule_id: int, credits: dict[int, Turn]) -> None:
+        self._credits[rule_id] = credits
+        self.changed.add(rule_id)
+
+    def received_since(self, starts: Mapping[int, datetime]) -> dict[int, int]:
+        missing = {a: s for a, s in starts.items() if (a, s) not in self._today}
+        if missing:
+            found = dict.fromkeys(missing, 0)
+            condition = sa.or_(
+                *(
+                    sa.and_(ASSIGNMENTS.c.to_am_id == am_id, ASSIGNMENTS.c.assigned_at >= start)
+                    for am_id, start in sorted(missing.items())
+                )
+            )
+            found.update(
+                self.connection.execute(
+                    sa.select(ASSIGNMENTS.c.to_am_id, sa.func.count())
+                    .where(condition, ASSIGNMENTS.c.reason.in_(NEW_LEAD_REASONS))
+                    .group_by(ASSIGNMENTS.c.to_am_id)
+                ).all()
+            )
+            for am_id, start in missing.items():
+                self._today[(am_id, start)] = found[am_id]
+        return {am_id: self._today[(am_id, start)] for am_id, start in starts.items()}
+
+    def open_leads(self, am_ids: Sequence[int]) -> dict[int, int]:
+        missing = [am_id for am_id in am_ids if am_id not in self._open]
+        if missing:
+            found = dict.fromkeys(missing, 0)
+            found.update(
+                self.connection.execute(
+                    sa.select(LEADS.c.am_id, sa.func.count())
+                    # Written as the partial index ix_leads_am_id_open says it, so the
+                    # database reads the index alone.
+                    .where(LEADS.c.am_id.in_(missing), sa.text(OPEN_LEADS_SQL))
+                    .group_by(LEADS.c.am_id)
+                ).all()
+            )
+            self._open.update(found)
+        return {am_id: self._open[am_id] for am_id in am_ids}
+
+    def record(self, am_id: int, lead: Mapping[str, Any], now: datetime) -> None:
+        for key in self._today:
+            if key[0] == am_id and key[1] <= now:
+                self._today[key] += 1
+        if am_id in self._open:
+            self._open[am_id] += 1
+
+
+def load_people(connection: sa.Connection, am_ids: Iterable[int]) -> dict[int, Person]:
+    """The AMs ``am_ids`` with their calendars (zone, shifts, leave)."""
+    am_ids = sorted(set(am_ids))
+    if not am_ids:
+        return {}
+    staff = connection.execute(
+        sa.select(
+            STAFF.c.id,
+            STAFF.c.name,
+            STAFF.c.role,
+            STAFF.c.desk,
+            STAFF.c.is_active,
+            STAFF.c.time_zone,
+        ).where(STAFF.c.id.in_(am_ids))
+    ).all()
+    shifts = connection.execute(sa.select(SHIFTS).where(SHIFTS.c.am_id.in_(am_ids))).all()
+    leave = connection.execute(sa.select(LEAVE).where(LEAVE.c.am_id.in_(am_ids))).all()
+    known = calendars({row.id: row.time_zone for row in staff}, shifts, leave)
+    return {
+        row.id: Person(
+            row.id, row.name, row.role, row.desk, bool(row.is_active), known[row.id], row
+        )
+        for row in staff
+    }
+
+
+# The switched-on rules and their AMs' calendars, per CRM, with the token they were read at:
+# read again only when a rule, pool, shift, leave or staff row changed (or went).
+_SETUP: dict[str, tuple[tuple, list[Rule], dict[int, Person]]] = {}
+
+
+def _setup_token(connection: sa.Connection) -> tuple:
+    parts = []
+    for table in (RULES, SHIFTS, LEAVE, STAFF):
+        parts.append(sa.select(sa.func.count()).select_from(table).scalar_subquery())
+        parts.append(sa.select(sa.func.max(table.c.updated_at)).scalar_subquery())
+    # The pools by their members and weights: their rows' stamps move with every rotation.
+    parts.append(sa.select(sa.func.count()).select_from(POOL).scalar_subquery())
+    parts.append(
+        sa.select(sa.func.sum(POOL.c.weight * (POOL.c.am_id + POOL.c.rule_id))).scalar_subquery()
+    )
+    return tuple(connection.execute(sa.select(*parts)).one())
+
+
+def active_setup(action: Action) -> tuple[list[Rule], dict[int, Person]]:
+    """The switched-on rules and the calendars of their AMs, from the cache while nothing of
+    them changed: a registration then reads one small row instead of five tables."""
+    connection = action.connection
+    key = connection.engine.url.render_as_string(hide_password=True)
+    token = _setup_token(connection)
+    cached = _SETUP.get(key)
+    if cached is None or cached[0] != token:
+        rules = load_rules(connection, active_only=True)
+        people = load_people(connection, {m.am_id for rule in rules for m in rule.members})
+        cached = _SETUP[key] = (token, rules, people)
+    return cached[1], cached[2]
+
+
+def distribute_registered(action: Action, leads: Sequence[Mapping[str, Any]]) -> list[Decision]:
+    """Distribute leads just registered in ``action`` (their lead columns with ``id``), after
+    the older waiting leads of the same rules. Does nothing while no rule is switched on."""
+    rules, people = active_setup(action)
+    if not rules:
+        return []
+    new = [{**lead, "version": 1} for lead in leads]
+    run = _Run(action, rules, people, new)
+    matched = sorted({rule.id for lead in new if (rule := first_match(rules, lead))})
+    for rule_id in matched:
+        run.drain_waiting(rule_id)
+    run.decide(new)
+    return run.finish()
+
+
+def distribute_backlog(
+    action: Action, *, include_new: bool = False, limit: int = 10_000
+) -> list[Decision]:
+    """Distribute the waiting leads (and, with ``include_new``, every unassigned new lead), in
+    registration order, at most ``limit`` of them."""
+    rules, people = active_setup(action)
+    if not rules:
+        return []
+    columns = [LEADS.c[name] for name in LEAD_FIELDS]
+    if include_new:
+        query = (
+            sa.select(*columns)
+            .where(LEADS.c.am_id.is_(None), LEADS.c.status == "new")
+            .order_by(LEADS.c.registered_at, LEADS.c.id)
+        )
+    else:
+        query = (
+            sa.select(*columns)
+            .select_from(WAITING.join(LEADS, LEADS.c.id == WAITING.c.lead_id))
+            .order_by(WAITING.c.registered_at, WAITING.c.lead_id)
+        )
+    # Read first (unlocked) to know the rules concerned: their pool rows are locked before
+    # the leads, the order every distribution takes.
+    seen = [dict(row._mapping) for row in action.connection.execute(query.limit(limit))]
+    if not seen:
+        return []
+    run = _Run(action, rules, people, seen)
+    leads = run.lock([lead["id"] for lead in seen])
+    run.decide(leads, may_be_waiting=True)
+    return run.finish()
+
+
+class _Run:
+    """One distribution inside an action: the pool rows locked, the people and counts read,
+    the decisions made in order and then written."""
+
+    def __init__(
+        self,
+        action: Action,
+        rules: list[Rule],
+        people: dict[int, Person],
+        leads: Sequence[Mapping[str, Any]],
+    ):
+        self.action, self.rules, self.people = action, rules, people
+        connection = action.connection
+        concerned = {rule.id: rule for lead in leads if (rule := first_match(rules, lead))}
+        am_ids = sorted({m.am_id for rule in concerned.values() for m in rule.members})
+        credits: dict[int, dict[int, Turn]] = {}
+        if am_ids:
+            for row in connection.execute(
+                sa.select(POOL.c.rule_id, POOL.c.am_id, POOL.c.credit, POOL.c.epoch_received)
+                .where(POOL.c.am_id.in_(am_ids))
+                .order_by(POOL.c.rule_id, POOL.c.am_id)
+                .with_for_update()
+            ):
+                credits.setdefault(row.rule_id, {})[row.am_id] = (row.credit, row.epoch_received)
+        self.ledger = LiveLedger(connection, credits)
+        # The AMs' staff rows serve the assignment's own check of the AM.
+        for am_id in am_ids:
+            if am_id in people:
+                action.staff.setdefault(am_id, people[am_id].row)
+        self.decided: list[tuple[dict, Decision]] = []
+        self.waiting_rows: dict[int, Any] = {}
+
+    def lock(self, lead_ids: list[int]) -> list[dict]:
+        """The leads locked, in registration order; those someone assigned meanwhile leave the
+        waiting list."""
+        columns = [LEADS.c[name] for name in LEAD_FIELDS if name != "id"]
+        rows = self.action.lock_leads(dict.fromkeys(lead_ids, 0), *columns, check_versions=False)
+        owned = [lead_id for lead_id, row in rows.items() if row.am_id is not None]
+        if owned:
+            self.action.connection.execute(WAITING.delete().where(WAITING.c.lead_id.in_(owned)))
+        leads = [dict(rows[i]._mapping) for i in lead_ids if rows[i].am_id is None]
+        return sorted(leads, key=lambda lead: (lead["registered_at"], lead["id"]))
+
+    def drain_waiting(self, rule_id: int) -> None:
+        """The rule's waiting leads, oldest first, until one has to wait again (its pool is
+        full: the rest would wait too, and stay as they are)."""
+        connection, after = self.action.connection, None
+        while True:
+            query = (
+                sa.select(
+                    WAITING.c.lead_id,
+                    WAITING.c.reason,
+                    WAITING.c.rule_id,
+                    WAITING.c.registered_at,
+                )
+                .where(WAITING.c.rule_id == rule_id)
+                .order_by(WAITING.c.registered_at, WAITING.c.lead_id)
+                .limit(WAITING_CHUNK)
+            )
+            if after is not None:
+                query = query.where(
+                    sa.tuple_(WAITING.c.registered_at, WAITING.c.lead_id) > sa.tuple_(*after)
+                )
+            rows = connection.execute(query).all()
+            if not rows:
+                return
+            self.waiting_rows.update((row.lead_id, row) for row in rows)
+            leads = self.lock([row.lead_id for row in rows])
+            decisions = decide_queue(leads, self.rules, self.people, self.ledger, self.action.now)
+            self.decided.extend(zip(leads, decisions, strict=False))
+            if decisions and decisions[-1].am_id is None:
+                return
+            after = (rows[-1].registered_at, rows[-1].lead_id)
+
+    def decide(self, leads: list[dict], *, may_be_waiting: bool = False) -> None:
+        """Decide ``leads`` in order; ``may_be_waiting``: some are on the waiting list."""
+        if may_be_waiting:
+            self.waiting_rows.update(
+                (row.lead_id, row)
+                for row in self.action.connection.execute(
+                    sa.select(WAITING.c.lead_id, WAITING.c.reason, WAITING.c.rule_id).where(
+                        WAITING.c.lead_id.in_([lead["id"] for lead in leads])
+                    )
+                )
+            )
+        decisions = decide_all(leads, self.rules, self.people, self.ledger, self.action.now)
+        self.decided.extend(zip(leads, decisions, strict=True))
+
+    def finish(self) -> list[Decision]:
+        action, now = self.action, self.action.now
+        waits, assigned = [], []
+        for lead, decision in self.decided:
+            if decision.am_id is None:
+                waits.append((lead, decision))
+            else:
+                _assign(action, lead, decision)
+                assigned.append(lead["id"])
+        _keep_waiting(action.connection, waits, self.waiting_rows, now)
+        gone = [lead_id for lead_id in assigned if lead_id in self.waiting_rows]
+        if gone:
+            action.connection.execute(WAITING.delete().where(WAITING.c.lead_id.in_(gone)))
+        _save_credits(action.connection, self.ledger, now)
+        return [decision for _, decision in self.decided]
+
+
+class _LeadRow(dict):
+    """A lead's state as ``assign_leads`` reads a locked row (``row.am_id``): the lead was
+    just inserted by this transaction or locked by it (``_Run.lock``)."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _assign(action: Action, lead: Mapping[str, Any], decision: Decision) -> None:
+    state = {name: lead.get(name) for name in (*LEAD_STATE, "ftd_at")}
+    rows = {lead["id"]: _LeadRow(state)}
+    changes = None
+    if decision.rule.star:
+        changes = {"is_starred": True, "starred_by_id": action.actor_id, "starred_at": action.now}
+    assign_leads(
+        action,
+        rows,
+        am_id=decision.am_id,
+        reason="auto",
+        note=decision.explanation,
+        changes=changes,
+    )
+
+
+def _keep_waiting(connection, waits, waiting_now, now) -> None:
+    rows = [
+        {
+            "lead_id": lead["id"],
+            "rule_id": decision.rule.id if decision.rule else None,
+            "reason": decision.waiting,
+            "registered_at": lead["registered_at"],
+            "since": now,
+            "updated_at": now,
+        }
+        for lead, decision in waits
+        if (known := waiting_now.get(lead["id"])) is None
+        or (known.reason, known.rule_id) != (decision.waiting, decision.rule and decision.rule.id)
+    ]
+    if not rows:
+        return
+    insert = (postgresql if connection.dialect.name == "postgresql" else sqlite).insert(WAITING)
+    connection.execute(
+        insert.on_conflict_do_update(
+            index_elements=[WAITING.c.lead_id],
+            set_={
+                "rule_id": insert.excluded.rule_id,
+                "reason": insert.excluded.reason,
+                "updated_at": insert.excluded.updated_at,
+            },
+        ),
+        rows,
+    )
+
+
+def _save_credits(connection: sa.Connection, ledger: LiveLedger, now: datetime) -> None:
+    # One statement per rule, however large its pool: every available member's credit moves.
+    for rule_id in sorted(ledger.changed):
+        credits = ledger.credits(rule_id)
+        connection.execute(
+            POOL.update()
+            .where(POOL.c.rule_id == rule_id, POOL.c.am_id.in_(sorted(credits)))
+            .values(
+                credit=sa.case(
+                    {a: credit for a, (credit, _) in credits.items()},
+                    value=POOL.c.am_id,
+                    else_=POOL.c.credit,
+                ),
+                epoch_received=sa.case(
+                    {a: received for a, (_, received) in credits.items()},
+                    value=POOL.c.am_id,
+                    else_=POOL.c.epoch_received,
+                ),
+                updated_at=now,
+            )
+        )

@@ -1,0 +1,122 @@
+"""When an AM can receive leads: on a shift of their weekly schedule, in their own time zone, and
+not on leave. A weekday with no shift is a day off; an AM with no schedule is never on shift."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
+
+from crm.time_zones import find_zone
+
+MINUTES_A_DAY = 24 * 60
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@dataclass(frozen=True)
+class Shift:
+    """``weekday`` 0 is Monday; minutes from local midnight, the end excluded. An end at or
+    before the start runs past midnight into the next day."""
+
+    weekday: int
+    start_minute: int
+    end_minute: int
+
+    @property
+    def overnight(self) -> bool:
+        return self.end_minute <= self.start_minute
+
+    def text(self) -> str:
+        return f"{WEEKDAYS[self.weekday]} {clock(self.start_minute)}-{clock(self.end_minute)}"
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """An AM's week and leave, in ``time_zone`` (an IANA name; UTC when it is not one)."""
+
+    time_zone: str = "UTC"
+    shifts: tuple[Shift, ...] = ()
+    leave: tuple[tuple[date, date], ...] = field(default=())
+
+    def local(self, now: datetime) -> datetime:
+        return now.astimezone(find_zone(self.time_zone) or timezone.utc)
+
+    def on_leave(self, now: datetime) -> bool:
+        today = self.local(now).date()
+        return any(first <= today <= last for first, last in self.leave)
+
+    def shift_end(self, now: datetime) -> datetime | None:
+        """When the shift the AM is on at ``now`` ends (local time), or None when off shift
+        or on leave."""
+        # Shifts are in whole minutes: every moment of a minute has the same answer, and a
+        # replay asks about many leads a minute.
+        return self._shift_end_at(now.replace(second=0, microsecond=0))
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - calendars are few and live as long as a run
+    def _shift_end_at(self, now: datetime) -> datetime | None:
+        if self.on_leave(now):
+            return None
+        local = self.local(now)
+        minute = local.hour * 60 + local.minute
+        weekday = local.weekday()
+        midnight = datetime.combine(local.date(), time(0), tzinfo=local.tzinfo)
+        for shift in self.shifts:
+            if shift.weekday == weekday and (
+                shift.start_minute <= minute < shift.end_minute
+                or (shift.overnight and minute >= shift.start_minute)
+            ):
+                days = 1 if shift.overnight else 0
+                return midnight + timedelta(days=days, minutes=shift.end_minute)
+            if shift.overnight and shift.weekday == (weekday - 1) % 7 and minute < shift.end_minute:
+                return midnight + timedelta(minutes=shift.end_minute)
+        return None
+
+    def day_start(self, now: datetime) -> datetime:
+        """The start of the AM's own day at ``now``, in UTC: when "today" began for their cap."""
+        return self._day_start_at(now.replace(second=0, microsecond=0))
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - as above
+    def _day_start_at(self, now: datetime) -> datetime:
+        local = self.local(now)
+        midnight = datetime.combine(local.date(), time(0), tzinfo=local.tzinfo)
+        return midnight.astimezone(timezone.utc)
+
+
+def clock(minute: int) -> str:
+    minute %= MINUTES_A_DAY
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def parse_clock(text: str) -> int:
+    """Minutes from midnight of ``HH:MM`` (24:00 allowed as the end of a day)."""
+    hours, _, minutes = text.strip().partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+        raise ValueError(f"{text!r} is not a time of day like 09:00")
+    value = int(hours) * 60 + int(minutes)
+    if int(minutes) > 59 or value > MINUTES_A_DAY:
+        raise ValueError(f"{text!r} is not a time of day like 09:00")
+    return value
+
+
+def zone_city(time_zone: str) -> str:
+    """The place a zone is named after, as people say it: Europe/Nicosia → Nicosia."""
+    return time_zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def calendars(zones: dict[int, str], shifts: Iterable, leave: Iterable) -> dict[int, Calendar]:
+    """Each AM's calendar from their zone and the rows of ``am_shifts`` and ``am_leave``."""
+    by_am: dict[int, list[Shift]] = {am_id: [] for am_id in zones}
+    away: dict[int, list[tuple[date, date]]] = {am_id: [] for am_id in zones}
+    for row in shifts:
+        by_am.setdefault(row.am_id, []).append(Shift(row.weekday, row.start_minute, row.end_minute))
+    for row in leave:
+        away.setdefault(row.am_id, []).append((row.first_day, row.last_day))
+    return {
+        am_id: Calendar(
+            zones.get(am_id, "UTC"),
+            tuple(sorted(by_am.get(am_id, ()), key=lambda s: (s.weekday, s.start_minute))),
+            tuple(away.get(am_id, ())),
+        )
+        for am_id in set(zones) | set(by_am) | set(away)
+    }

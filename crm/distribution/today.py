@@ -1,0 +1,89 @@
+"""Today's distribution, as the Distribution page shows it: per pool and AM what they received
+against their cap and whether they are on shift; the waiting leads per reason and how long the
+oldest has waited. Reads only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from crm.distribution.assign import WAITING, LiveLedger, load_people
+from crm.distribution.availability import zone_city
+from crm.distribution.decide import WAIT_WORDS
+from crm.distribution.rules import RULES, load_rules
+
+
+@dataclass(frozen=True)
+class PoolMemberToday:
+    rule: str
+    rule_on: bool
+    am: str
+    weight: int
+    received: int
+    daily_cap: int | None
+    open_leads: int
+    open_cap: int | None
+    shift: str  # "on shift until 18:00 Nicosia", "off shift", "inactive", "on leave"
+
+
+@dataclass(frozen=True)
+class WaitingNow:
+    reason: str  # the words of WAIT_WORDS
+    rule: str | None
+    leads: int
+    oldest_since: datetime
+
+
+def pool_members_today(connection: sa.Connection, now: datetime) -> list[PoolMemberToday]:
+    rules = load_rules(connection)
+    people = load_people(connection, {m.am_id for rule in rules for m in rule.members})
+    ledger = LiveLedger(connection, {})
+    today = ledger.received_since({a: p.calendar.day_start(now) for a, p in people.items()})
+    open_now = ledger.open_leads(sorted(people))
+    rows = []
+    for rule in rules:
+        for member in rule.members:
+            person = people[member.am_id]
+            rows.append(
+                PoolMemberToday(
+                    rule=rule.name,
+                    rule_on=rule.is_active,
+                    am=person.name,
+                    weight=member.weight,
+                    received=today.get(member.am_id, 0),
+                    daily_cap=rule.daily_cap,
+                    open_leads=open_now.get(member.am_id, 0),
+                    open_cap=rule.open_cap,
+                    shift=_shift_words(person, now),
+                )
+            )
+    return rows
+
+
+def _shift_words(person, now: datetime) -> str:
+    if not person.is_active:
+        return "inactive"
+    if person.calendar.on_leave(now):
+        return "on leave"
+    end = person.calendar.shift_end(now)
+    if end is None:
+        return "off shift"
+    return f"on shift until {end:%H:%M} {zone_city(person.calendar.time_zone)}"
+
+
+def waiting_now(connection: sa.Connection) -> list[WaitingNow]:
+    """The waiting leads per reason and rule, the longest-waiting first."""
+    rows = connection.execute(
+        sa.select(
+            WAITING.c.reason,
+            RULES.c.name,
+            sa.func.count().label("leads"),
+            sa.func.min(WAITING.c.since).label("oldest"),
+        )
+        .select_from(WAITING.outerjoin(RULES, RULES.c.id == WAITING.c.rule_id))
+        .group_by(WAITING.c.reason, RULES.c.name)
+        .order_by(sa.func.min(WAITING.c.since))
+    ).all()
+    return [WaitingNow(WAIT_WORDS[row.reason], row.name, row.leads, row.oldest) for row in rows]

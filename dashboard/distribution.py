@@ -1,0 +1,261 @@
+"""The Distribution page's widgets (issue 25): today's pools and waiting leads, the rules and the
+forms that change them, the replay of a past period, and the backlog run.
+
+Every change goes through ``crm.actions.distribution`` as the signed-in manager, from an
+``on_click`` callback, with an action id kept in session state and renewed after a success (a
+double click writes once); the answer's one line is shown above the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, time, timedelta, timezone
+
+import pandas as pd
+import sqlalchemy as sa
+import streamlit as st
+
+from crm.actions import ActionResult, new_action_id
+from crm.actions import distribution as dist
+from crm.distribution.replay import replay_period
+from crm.distribution.rules import load_rules
+from crm.distribution.today import pool_members_today, waiting_now
+from crm.errors import UserError
+from crm.models import Staff
+from dashboard import periods
+from dashboard.formats import plain
+from dashboard.viewer import crm_engine, current_viewer
+
+MESSAGE_KEY = "distribution.message"
+ERROR_KEY = "distribution.error"
+ALERT_MINUTES = 15
+
+
+def outcome() -> None:
+    if message := st.session_state.pop(MESSAGE_KEY, None):
+        st.success(plain(message))
+    if error := st.session_state.pop(ERROR_KEY, None):
+        st.error(plain(error))
+
+
+def today_section() -> None:
+    """Per pool and AM: received today against the cap, open leads, shift; then the waiting."""
+    now = periods.now()
+    with crm_engine().connect() as connection:
+        members = pool_members_today(connection, now)
+        waiting = waiting_now(connection)
+    st.subheader("Today")
+    if not members:
+        st.info("No rule yet: add one below, replay it, then switch it on.")
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Rule": [m.rule + ("" if m.rule_on else " (off)") for m in members],
+                    "AM": [m.am for m in members],
+                    "Weight": [m.weight for m in members],
+                    "Received today": [
+                        f"{m.received:,} of {m.daily_cap:,}" if m.daily_cap else f"{m.received:,}"
+                        for m in members
+                    ],
+                    "Open leads": [
+                        f"{m.open_leads:,} of {m.open_cap:,}" if m.open_cap else f"{m.open_leads:,}"
+                        for m in members
+                    ],
+                    "Shift": [m.shift for m in members],
+                }
+            ),
+            hide_index=True,
+            key="distribution.today",
+        )
+    minutes = st.number_input(
+        "Alert when a lead waits longer than (minutes)",
+        min_value=1,
+        value=ALERT_MINUTES,
+        key="distribution.alert_minutes",
+    )
+    if not waiting:
+        st.caption("No lead is waiting for an AM.")
+        return
+    oldest = min(w.oldest_since for w in waiting)
+    waited = int((now - oldest).total_seconds() // 60)
+    if waited > minutes:
+        total = sum(w.leads for w in waiting)
+        st.warning(plain(f"{total:,} leads waiting; the oldest for {waited:,} minutes."))
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Why": [w.reason for w in waiting],
+                "Rule": [w.rule or "—" for w in waiting],
+                "Leads": [w.leads for w in waiting],
+                "Waiting since (UTC)": [f"{w.oldest_since:%Y-%m-%d %H:%M}" for w in waiting],
+            }
+        ),
+        hide_index=True,
+        key="distribution.waiting",
+    )
+    st.button("Assign the waiting leads now", key="distribution.backlog", on_click=_backlog)
+
+
+def rules_section() -> None:
+    with crm_engine().connect() as connection:
+        rules = load_rules(connection)
+        names = dict(connection.execute(sa.select(Staff.id, Staff.name)).all())
+    st.subheader("Rules (first match wins)")
+    if rules:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "#": [rule.position for rule in rules],
+                    "Rule": [rule.name for rule in rules],
+                    "On": [rule.is_active for rule in rules],
+                    "Leads": [rule.describe() for rule in rules],
+                    "Pool": [
+                        ", ".join(f"{names.get(m.am_id, m.am_id)}×{m.weight}" for m in rule.members)
+                        for rule in rules
+                    ],
+                    "Cap a day": [rule.daily_cap for rule in rules],
+                    "Cap open": [rule.open_cap for rule in rules],
+                    "Stars": [rule.star for rule in rules],
+                }
+            ),
+            hide_index=True,
+            key="distribution.rules",
+        )
+        chosen = st.selectbox("Rule", [rule.name for rule in rules], key="distribution.chosen_rule")
+        on, off, remove = st.columns(3)
+        on.button("Switch on", key="distribution.on", on_click=_switch, args=(chosen, True))
+        off.button("Switch off", key="distribution.off", on_click=_switch, args=(chosen, False))
+        remove.button("Remove", key="distribution.remove", on_click=_remove, args=(chosen,))
+    _rule_form()
+
+
+def _rule_form() -> None:
+    with crm_engine().connect() as connection:
+        ams = dict(
+            connection.execute(
+                sa.select(Staff.id, Staff.name)
+                .where(Staff.role == "account_manager", Staff.is_active)
+                .order_by(Staff.name)
+            ).all()
+        )
+    with st.form("distribution.rule_form", border=True):
+        st.markdown("**Add a rule, or replace the rule of that name** (a new rule starts off)")
+        st.text_input("Name", key="distribution.form.name", placeholder="EU-EN")
+        st.multiselect(
+            "Pool (equal weights)", list(ams), format_func=ams.get, key="distribution.form.pool"
+        )
+        languages, countries, sources = st.columns(3)
+        languages.text_input("Languages (comma between)", key="distribution.form.languages")
+        countries.text_input("Countries (comma between)", key="distribution.form.countries")
+        sources.text_input("Sources (comma between)", key="distribution.form.sources")
+        daily, open_, star = st.columns(3)
+        daily.number_input("New leads a day per AM (0: no cap)", 0, key="distribution.form.daily")
+        open_.number_input("Open leads per AM (0: no cap)", 0, key="distribution.form.open")
+        star.checkbox("Star for the AM now", key="distribution.form.star")
+        st.form_submit_button("Save rule", key="distribution.form.save", on_click=_save)
+
+
+def replay_section() -> None:
+    st.subheader("Replay")
+    yesterday = periods.today() - timedelta(days=1)
+    st.date_input("Registrations of", value=(yesterday, yesterday), key="distribution.replay_days")
+    st.button("Replay the rules (writes nothing)", key="distribution.replay", on_click=_replay)
+    shown = st.session_state.get("distribution.replayed")
+    if shown is not None:
+        st.caption(plain(shown["caption"]))
+        st.dataframe(pd.DataFrame(shown["rows"]), hide_index=True, key="distribution.replay_table")
+
+
+# Callbacks -------------------------------------------------------------------------------------
+
+
+def _act(key: str, change: Callable[..., ActionResult]) -> None:
+    viewer = current_viewer()
+    action_key = f"distribution.{key}.action_id"
+    state = st.session_state
+    state.setdefault(action_key, new_action_id())
+    try:
+        if viewer is None:
+            raise UserError("you are signed out: sign in again.")
+        result = change(crm_engine(), actor_id=viewer.staff_id, action_id=state[action_key])
+    except UserError as error:
+        state[ERROR_KEY] = str(error)
+        return
+    state[action_key] = new_action_id()
+    state[MESSAGE_KEY] = result.message
+
+
+def _listed(key: str) -> list[str] | None:
+    values = [v.strip() for v in (st.session_state.get(key) or "").split(",") if v.strip()]
+    return values or None
+
+
+def _save() -> None:
+    state = st.session_state
+    segment = {
+        column: values
+        for column, key in (
+            ("languages", "languages"),
+            ("countries", "countries"),
+            ("sources", "sources"),
+        )
+        if (values := _listed(f"distribution.form.{key}"))
+    }
+    _act(
+        "save",
+        lambda engine, **who: dist.save_rule(
+            engine,
+            **who,
+            name=state.get("distribution.form.name") or "",
+            pool=dict.fromkeys(state.get("distribution.form.pool") or [], 1),
+            segment=segment,
+            daily_cap=int(state.get("distribution.form.daily") or 0) or None,
+            open_cap=int(state.get("distribution.form.open") or 0) or None,
+            star=bool(state.get("distribution.form.star")),
+        ),
+    )
+
+
+def _switch(name: str, on: bool) -> None:
+    _act("switch", lambda engine, **who: dist.switch_rule(engine, **who, name=name, on=on))
+
+
+def _remove(name: str) -> None:
+    _act("remove", lambda engine, **who: dist.remove_rule(engine, **who, name=name))
+
+
+def _backlog() -> None:
+    _act("backlog", lambda engine, **who: dist.run_backlog(engine, **who))
+
+
+def _replay() -> None:
+    days = st.session_state.get("distribution.replay_days") or ()
+    if len(days) != 2:
+        st.session_state[ERROR_KEY] = "pick the first and the last day to replay."
+        return
+    first, last = days
+    start = datetime.combine(first, time(0), tzinfo=timezone.utc)
+    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=timezone.utc)
+    with crm_engine().connect() as connection:
+        rules = load_rules(connection)
+        if not rules:
+            st.session_state[ERROR_KEY] = "no rule to replay: add one first."
+            return
+        result = replay_period(connection, rules, start, end)
+    ams = sorted(
+        set(result.would_receive) | set(result.really_received),
+        key=lambda am_id: (-result.would_receive[am_id], result.names.get(am_id, "")),
+    )
+    waiting = ", ".join(
+        f"{reason.replace('_', ' ')}: {n:,}" for reason, n in result.waiting.items()
+    )
+    st.session_state["distribution.replayed"] = {
+        "caption": f"{first} to {last} (UTC), {len(rules)} rules, as if all were on"
+        + (f"; left waiting: {waiting}" if waiting else ""),
+        "rows": {
+            "AM": [result.names.get(am_id, str(am_id)) for am_id in ams],
+            "Would receive": [result.would_receive[am_id] for am_id in ams],
+            "Really received": [result.really_received[am_id] for am_id in ams],
+        },
+    }

@@ -1,0 +1,16 @@
+"""Distribution (lead and sales managers): the rules that assign new leads to AMs on shift,
+today's pools and waiting leads, and the replay of a past period before a rule is switched on."""
+
+import streamlit as st
+
+from dashboard import distribution
+
+st.title("Distribution")
+st.caption(
+    "New leads go to the first matching rule's pool: AMs active, on shift in their own time "
+    "zone, not on leave and below the caps, in weighted turns. Each assignment says why."
+)
+distribution.outcome()
+distribution.today_section()
+distribution.rules_section()
+distribution.replay_section()
