@@ -10,8 +10,8 @@ no browser): a manager opens a page of their sidebar every ``--manager-every`` s
 clicks on My leads every ``--am-every`` s (60), each with ±50 % jitter; ``--live`` tabs park on
 Online, Online advanced and the Payment options log in turn and refresh when their page's
 ``run_every`` says, as a browser does. People sign in one after another at ``--sign-in-rate``
-a second (an argon2 check costs the server most of a core-second); the measured window starts
-once everyone is in. Click → content is the time from the click to its run's
+a second (a sign-in costs the server about 0.3 CPU-s: bench/sign_in.py); the measured window
+starts once everyone is in. Click → content is the time from the click to its run's
 ``script_finished``; server CPU and RSS are read from /proc of the server's process(es).
 
 ``--serve`` starts ``streamlit run dashboard_server.py`` on a free port for the run (the CRM and

@@ -83,7 +83,6 @@ def dashboard(
     options = {
         **STREAMLIT_OPTIONS,
         "server.port": str(port),
-        "server.fileWatcherType": "none",
         **(options or {}),
     }
     server = subprocess.Popen(
