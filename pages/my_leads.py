@@ -64,6 +64,10 @@ before = query("sales_totals", first_day=yesterday.first, last_day=yesterday.las
 widgets.kpi_tiles(TILES, totals, before.to_dict(), f"yesterday {yesterday.label()}")
 
 st.subheader("Starred leads")
+st.caption(
+    "In the order to call them: the leads inside their calling hours now, then the callbacks "
+    "due, then the rest, each by priority. After a call the next lead is selected."
+)
 clock = lead_table.clock()
 leads = query("my_leads", **clock, am_id=am_id, limit=lead_table.ROW_LIMIT)
 leads = actions.with_newly_starred(leads, clock, team_id=None, am_id=am_id)
