@@ -98,6 +98,15 @@ COLUMNS = {
     "priority_reasons": st.column_config.TextColumn(
         "Why here", help="the ranking rules that hold, highest first"
     ),
+    # My leads: what the AM needs to make the call.
+    "phone": st.column_config.TextColumn("Phone"),
+    "email": st.column_config.TextColumn("E-mail"),
+    "starred_because": st.column_config.TextColumn(
+        "Why starred", help="the reason of the lead's latest assignment to this AM"
+    ),
+    "manager_note": st.column_config.TextColumn(
+        "Manager's note", help="the latest note on the lead written by someone else than its AM"
+    ),
 }
 # What every lead row shows, wherever the page puts the rest.
 FIRST = ("lead_page", "lead_name", "local_time", "inside_calling_hours")

@@ -18,11 +18,21 @@ TILES = [
     Tile("Deposit USD", "deposit_usd", "usd"),
     Tile("FTDs", "ftds", "count"),
 ]
-COLUMNS = ["callback_local", "status", "priority", "country", "time_zone"]
+COLUMNS = [
+    "phone",
+    "email",
+    "callback_local",
+    "starred_because",
+    "manager_note",
+    "status",
+    "priority",
+    "country",
+    "time_zone",
+]
 SHOWS = (
-    "the leads starred for you, in the order to call them, with each lead's local time, "
-    "whether it is inside the calling hours, the callback, the last contact and why it ranks "
-    "there"
+    "the leads starred for you, in the order to call them (callable now, then callbacks due, "
+    "then the rest), with each lead's phone and e-mail, local time, the callback, why the lead "
+    "was starred, the manager's latest note, the last contact and why it ranks there"
 )
 
 st.title("My leads")
@@ -54,8 +64,12 @@ before = query("sales_totals", first_day=yesterday.first, last_day=yesterday.las
 widgets.kpi_tiles(TILES, totals, before.to_dict(), f"yesterday {yesterday.label()}")
 
 st.subheader("Starred leads")
+st.caption(
+    "In the order to call them: the leads inside their calling hours now, then the callbacks "
+    "due, then the rest, each by priority. After a call the next lead is selected."
+)
 clock = lead_table.clock()
-leads = query("starred_leads", **clock, team_id=None, am_id=am_id, limit=lead_table.ROW_LIMIT)
+leads = query("my_leads", **clock, am_id=am_id, limit=lead_table.ROW_LIMIT)
 leads = actions.with_newly_starred(leads, clock, team_id=None, am_id=am_id)
 if leads.empty:
     st.info(
@@ -72,4 +86,5 @@ selected = lead_table.show(
     noun="starred leads",
     starred_only=True,
 )
-actions.call_outcome_form(selected, key="my_leads.call", am_id=am_id)
+# After a call the next lead of the list is selected, ready for the next call.
+actions.call_outcome_form(selected, key="my_leads.call", am_id=am_id, next_in="my_leads.table")

@@ -24,10 +24,13 @@ CALL_OUTCOMES = {
 }
 
 
-def call_outcome_form(selected: pd.DataFrame, *, key: str, am_id: int) -> None:
+def call_outcome_form(
+    selected: pd.DataFrame, *, key: str, am_id: int, next_in: str | None = None
+) -> None:
     """The AM ``am_id``, signed in, logs a call to the one selected lead of their list
     (``lead_id``, ``version``, ``time_zone``): connected, no answer with a callback in the
-    lead's own time, or wrong number."""
+    lead's own time, or wrong number. With ``next_in`` (the key of the ``lead_table`` the lead
+    was selected in), a logged call selects the lead after it in that table: the next call."""
     viewer = current_viewer()
     why_not = one_row(selected, "lead")
     if viewer is not None and viewer.staff_id != am_id:
@@ -95,6 +98,7 @@ def call_outcome_form(selected: pd.DataFrame, *, key: str, am_id: int) -> None:
             (lead_id, int(row["version"]), recent.call_id if recent is not None else None)
             if row is not None
             else None,
+            next_in,
             type="primary",
             disabled=disabled,
         )
@@ -133,7 +137,9 @@ def _recent_call(lead_id: int | None, am_id: int):
         return reads.recent_call(connection, lead_id, am_id, since)
 
 
-def _log_call(key: str, action_id: str, lead: tuple[int, int, int | None]) -> None:
+def _log_call(
+    key: str, action_id: str, lead: tuple[int, int, int | None], next_in: str | None
+) -> None:
     state = st.session_state
     lead_id, version, recent_call_id = lead
     replaces = None
@@ -148,7 +154,7 @@ def _log_call(key: str, action_id: str, lead: tuple[int, int, int | None]) -> No
             # The lead's wall-clock time: the CRM places it in the lead's zone.
             callback = datetime.combine(day, clock)
     minutes = int(state.get(f"{key}.minutes") or 0) if outcome == "connected" else 0
-    act(
+    logged = act(
         key,
         action_id,
         lambda engine, **who: crm_actions.log_call(
@@ -162,3 +168,15 @@ def _log_call(key: str, action_id: str, lead: tuple[int, int, int | None]) -> No
             replaces=replaces,
         ),
     )
+    if logged is not None and next_in is not None:
+        _select_next(next_in, lead_id)
+
+
+def _select_next(table: str, lead_id: int) -> None:
+    """Select the lead after ``lead_id`` in the lead table ``table``, in the order it showed
+    them (``lead_table.show`` keeps the shown lead ids as ``<table>.rows``); none after the
+    last. The table keeps the selection while its rows stay the same."""
+    shown = list(st.session_state.get(f"{table}.rows") or ())
+    if lead_id in shown and shown.index(lead_id) + 1 < len(shown):
+        following = shown.index(lead_id) + 1
+        st.session_state[table] = {"selection": {"rows": [following], "columns": [], "cells": []}}
