@@ -217,3 +217,40 @@ def query_moment() -> datetime:
     """Now (``periods.now()``) to the minute: queries that take the moment stay cached for
     as long as it names the same minute."""
     return periods.now().astimezone(timezone.utc).replace(second=0, microsecond=0)
+
+
+def refresh_every(table_key: str, seconds: float) -> float | None:
+    """How often a self-refreshing table's fragment runs: every ``seconds``, but not while rows
+    of it are selected. A refresh that changes the rows clears the grid's selection, so a
+    manager picking online leads for an assignment would lose them every few seconds."""
+    return None if selected_rows(table_key) else seconds
+
+
+def selected_rows(table_key: str) -> list[int]:
+    state = st.session_state.get(table_key) or {}
+    return list((state.get("selection") or {}).get("rows") or [])
+
+
+def resume_or_pause(table_key: str, paused: bool) -> None:
+    """Inside the fragment, after its table: a selection made or cleared since the page's last
+    full run changes whether the fragment refreshes itself, which only a full run can set."""
+    if bool(selected_rows(table_key)) != paused:
+        st.rerun(scope="app")
+
+
+def held_while_selected(table_key: str, read, **params):
+    """``read(**params)`` (rows and when they were read), or, while rows of the table are
+    selected, the rows the selection was made on: a click in the action form reruns the
+    fragment, and fresh rows in another order would clear the selection (``lead_table``). The
+    action itself still refuses a lead changed since (its version)."""
+    held_key = f"{table_key}.held"
+    # The filters must match; the clock (``now``) moves on while the rows are held.
+    filters = {key: value for key, value in params.items() if key != "now"}
+    held = st.session_state.get(held_key)
+    # The selection as the click that made it left it: the rows it was made on are held from
+    # that very click, before the page's run that pauses the refresh.
+    if selected_rows(table_key) and held is not None and held[0] == filters:
+        return held[1]
+    result = read(**params)
+    st.session_state[held_key] = (filters, result)
+    return result

@@ -36,31 +36,44 @@ with am_column:
     am = widgets.am_filter("online_advanced.am", team)
 
 
-@st.fragment(run_every=REFRESH_S)
+TABLE = "online_advanced.table"
+every = widgets.refresh_every(TABLE, REFRESH_S)
+
+
+@st.fragment(run_every=every)
 def online_leads(team_id: int | None, am_id: int | None) -> None:
-    rows, read_at = live_leads_online(
+    rows, read_at = widgets.held_while_selected(
+        TABLE,
+        live_leads_online,
         **lead_table.clock(),
         team_id=team_id,
         am_id=am_id,
         limit=lead_table.ROW_LIMIT,
     )
     widgets.live_freshness_line(LIVE_COLUMNS, read_at)
-    st.caption(
-        f"Online: a platform session seen in the last 5 minutes; this list "
-        f"refreshes itself every {REFRESH_S} s (a refresh that changes the rows clears the "
-        f"selection)."
-    )
+    if every is None:
+        st.caption(
+            "Online: a platform session seen in the last 5 minutes. Refreshing is paused while "
+            "leads are selected, so the selection stays; it resumes once the selection is "
+            "cleared or the action is done."
+        )
+    else:
+        st.caption(
+            f"Online: a platform session seen in the last 5 minutes; this list refreshes "
+            f"itself every {REFRESH_S} s, and pauses while leads are selected."
+        )
     # The actions live inside the fragment: they act on the rows this refresh shows.
     selected = lead_table.show(
         rows,
         COLUMNS,
-        key="online_advanced.table",
+        key=TABLE,
         file_name="online-advanced.csv",
         export_to=exports.latest("online_advanced.table.export"),
         shows="the clients logged in to the platform now, with balance, last deposit, time "
         "online and last call",
         noun="leads online",
     )
+    widgets.resume_or_pause(TABLE, paused=every is None)
     assign_column, other_column = st.columns(2)
     with assign_column:
         actions.assign_form(selected, key="online_advanced.assign", star=True)

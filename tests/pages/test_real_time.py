@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from crm.db import create_crm_engine
+from dashboard.data import LIVE_TICK_S
 from tests.etl.small_crm import T, dans_declined_card, session
 from tests.pages.conftest import build_warehouse
 
@@ -98,3 +99,32 @@ def test_a_declined_deposit_shows_on_the_payment_options_log(open_page, small):
     # One more attempt, and one more declined, in the tiles too.
     assert int(after["Attempts"]) == int(before["Attempts"]) + 1
     assert int(after["Declined"]) == int(before["Declined"]) + 1
+
+
+def test_online_advanced_holds_its_rows_while_leads_are_selected(open_page, small):
+    """A manager selects Ana on Online advanced to assign her; Dan logs in meanwhile. While Ana
+    is selected the list is not refreshed (a refresh showing Dan would clear the selection, as
+    lead_table clears it whenever the rows change), and says so; once the selection is
+    cleared, the next run shows Dan."""
+    link, engine = small
+    at = open_page("pages/online_advanced.py", link, now=NOW)
+    assert names(at) == ["Ana Lima"]
+    assert "pauses while leads are selected" in "\n".join(c.value for c in at.caption)
+    at.session_state["online_advanced.table"] = {"selection": {"rows": [0]}}
+    at.run()
+    assert "Refreshing is paused while leads are selected" in "\n".join(c.value for c in at.caption)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.insert(T["platform_sessions"]).values(
+                session(30, 4, "03-10 12:02", "03-10 12:02", None)
+            )
+        )
+    time.sleep(LIVE_TICK_S)  # past the live read's tick: a fresh read would show Dan
+    at.run()  # what a click in the assign form does
+    assert not at.exception
+    assert names(at) == ["Ana Lima"]
+    assert "Selected: Ana Lima" in "\n".join(c.value for c in at.caption)
+
+    at.session_state["online_advanced.table"] = {"selection": {"rows": []}}
+    at.run()
+    assert names(at) == ["Ana Lima", "Dan Saleh"]
