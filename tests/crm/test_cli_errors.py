@@ -60,9 +60,7 @@ def test_a_malformed_database_url_is_one_line(run_crm, url, command):
 
 @pytest.mark.parametrize("command", [("init",), ("status",), SMALL_DEMO])
 def test_an_unreachable_server_is_one_line(run_crm, command):
-    message = assert_one_line_error(
-        run_crm(*command, url="postgresql://postgres@127.0.0.1:1/nope")
-    )
+    message = assert_one_line_error(run_crm(*command, url="postgresql://postgres@127.0.0.1:1/nope"))
     assert "cannot reach the CRM" in message
 
 
@@ -89,11 +87,19 @@ def test_a_bad_demo_size_is_one_line(run_crm, crm_engine, arguments):
 @pytest.fixture
 def crm_with_a_lead(crm_engine) -> sa.Engine:
     with Session(crm_engine) as session:
-        session.add(Lead(
-            first_name="Lucía", last_name="Gómez", email="lucia@example.com", phone="+5491100000",
-            country="AR", time_zone="America/Argentina/Buenos_Aires", language="es",
-            source="facebook", registered_at=datetime(2026, 3, 1, 14, 0, tzinfo=timezone.utc),
-        ))
+        session.add(
+            Lead(
+                first_name="Lucía",
+                last_name="Gómez",
+                email="lucia@example.com",
+                phone="+5491100000",
+                country="AR",
+                time_zone="America/Argentina/Buenos_Aires",
+                language="es",
+                source="facebook",
+                registered_at=datetime(2026, 3, 1, 14, 0, tzinfo=timezone.utc),
+            )
+        )
         session.commit()
     return crm_engine
 

@@ -18,8 +18,14 @@ INDIA = timezone(timedelta(hours=5, minutes=30))
 
 def new_lead(**changes) -> Lead:
     values = dict(
-        first_name="Amira", last_name="Haddad", email="amira@example.com", phone="+971500000001",
-        country="AE", time_zone="Asia/Dubai", language="ar", source="google",
+        first_name="Amira",
+        last_name="Haddad",
+        email="amira@example.com",
+        phone="+971500000001",
+        country="AE",
+        time_zone="Asia/Dubai",
+        language="ar",
+        source="google",
         registered_at=datetime(2026, 3, 1, 9, 0, tzinfo=UTC),
     )
     return Lead(**{**values, **changes})
@@ -58,13 +64,21 @@ def test_deposit_amounts_add_up_to_the_cent(crm_engine):
     # 0.10 + 0.20 is 0.30000000000000004 in binary floating point: a float anywhere shows here.
     (lead_id,) = add(crm_engine, new_lead())
     amounts = ["0.10", "0.20", "1234567.89", "99.99"]
-    add(crm_engine, *[
-        DepositAttempt(
-            lead_id=lead_id, amount=Decimal(amount), currency="USD", amount_usd=Decimal(amount),
-            method="card", provider="Checkout", status="approved",
-        )
-        for amount in amounts
-    ])
+    add(
+        crm_engine,
+        *[
+            DepositAttempt(
+                lead_id=lead_id,
+                amount=Decimal(amount),
+                currency="USD",
+                amount_usd=Decimal(amount),
+                method="card",
+                provider="Checkout",
+                status="approved",
+            )
+            for amount in amounts
+        ],
+    )
 
     with Session(crm_engine) as session:
         read_back = session.scalars(sa.select(DepositAttempt.amount)).all()
@@ -151,9 +165,7 @@ def test_the_database_refuses_an_unknown_call_outcome(crm_engine):
         connection.execute(INSERT_CALL, {"lead_id": lead_id, "am_id": am_id, "outcome": "busy"})
 
     with pytest.raises(IntegrityError, match="outcome"), crm_engine.begin() as connection:
-        connection.execute(
-            INSERT_CALL, {"lead_id": lead_id, "am_id": am_id, "outcome": "hung_up"}
-        )
+        connection.execute(INSERT_CALL, {"lead_id": lead_id, "am_id": am_id, "outcome": "hung_up"})
 
 
 def test_foreign_keys_are_enforced(crm_engine):
@@ -161,10 +173,15 @@ def test_foreign_keys_are_enforced(crm_engine):
     (am_id,) = add(crm_engine, new_am())
     missing_lead = 999_999
     with pytest.raises(IntegrityError):
-        add(crm_engine, Call(
-            lead_id=missing_lead, am_id=am_id, outcome="connected",
-            started_at=datetime(2026, 3, 1, 9, 0, tzinfo=UTC),
-        ))
+        add(
+            crm_engine,
+            Call(
+                lead_id=missing_lead,
+                am_id=am_id,
+                outcome="connected",
+                started_at=datetime(2026, 3, 1, 9, 0, tzinfo=UTC),
+            ),
+        )
 
     with crm_engine.connect() as connection:
         assert connection.scalar(sa.select(sa.func.count()).select_from(Call)) == 0

@@ -16,10 +16,21 @@ depends_on = None
 
 # Every CRM table whose rows the warehouse copies, with its key column.
 TRACKED = {
-    "teams": "id", "staff": "id", "leads": "id", "platform_sessions": "id", "calls": "id",
-    "currencies": "code", "deposit_attempts": "id", "notes": "id", "assignments": "id",
-    "support_tickets": "id", "email_outbox": "id", "am_targets": "id",
-    "target_board_entries": "id", "audit_log": "id", "crm_settings": "key",
+    "teams": "id",
+    "staff": "id",
+    "leads": "id",
+    "platform_sessions": "id",
+    "calls": "id",
+    "currencies": "code",
+    "deposit_attempts": "id",
+    "notes": "id",
+    "assignments": "id",
+    "support_tickets": "id",
+    "email_outbox": "id",
+    "am_targets": "id",
+    "target_board_entries": "id",
+    "audit_log": "id",
+    "crm_settings": "key",
 }
 # The text form crm.types.UTCDateTime stores on SQLite ('%f' gives milliseconds only).
 SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now') || '000'"

@@ -45,7 +45,9 @@ def upgrade() -> None:
         "integrations",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=80), nullable=False),
-        sa.Column("kind", _kind("website", "affiliate", "platform", "psp", "dialer"), nullable=False),
+        sa.Column(
+            "kind", _kind("website", "affiliate", "platform", "psp", "dialer"), nullable=False
+        ),
         sa.Column("key_id", sa.String(length=24), nullable=False),
         sa.Column("key_hash", sa.String(length=64), nullable=False),
         sa.Column("webhook_secret", sa.String(length=80), nullable=True),
@@ -129,7 +131,10 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ingest_inbox")),
         sa.UniqueConstraint(
-            "integration_id", "kind", "event_id", name=op.f("uq_ingest_inbox_integration_id_kind_event_id")
+            "integration_id",
+            "kind",
+            "event_id",
+            name=op.f("uq_ingest_inbox_integration_id_kind_event_id"),
         ),
     )
     op.create_index(op.f("ix_ingest_inbox_updated_at"), "ingest_inbox", ["updated_at"])
@@ -149,7 +154,9 @@ def upgrade() -> None:
     op.add_column("staff", sa.Column("extension", sa.String(length=20), nullable=True))
     op.create_index(op.f("ix_staff_extension"), "staff", ["extension"], unique=True)
 
-    op.add_column("platform_sessions", sa.Column("external_id", sa.String(length=80), nullable=True))
+    op.add_column(
+        "platform_sessions", sa.Column("external_id", sa.String(length=80), nullable=True)
+    )
     op.create_index(
         op.f("ix_platform_sessions_external_id"), "platform_sessions", ["external_id"], unique=True
     )

@@ -31,9 +31,21 @@ depends_on = None
 # Every CRM table the ETL reads by updated_at (etl.run.STAGED_TABLES; deleted_rows is written
 # by triggers only).
 STAMPED = (
-    "currencies", "teams", "staff", "leads", "platform_sessions", "calls", "deposit_attempts",
-    "notes", "assignments", "support_tickets", "email_outbox", "am_targets",
-    "target_board_entries", "audit_log", "crm_settings",
+    "currencies",
+    "teams",
+    "staff",
+    "leads",
+    "platform_sessions",
+    "calls",
+    "deposit_attempts",
+    "notes",
+    "assignments",
+    "support_tickets",
+    "email_outbox",
+    "am_targets",
+    "target_board_entries",
+    "audit_log",
+    "crm_settings",
 )
 # The text form crm.types.UTCDateTime stores on SQLite ('%f' gives milliseconds only).
 SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now') || '000'"
