@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from crm import live
 from crm.settings import DEFAULT_CALLING_HOURS, CallingHours
@@ -31,6 +32,8 @@ CACHE_TTL_S = 30
 # shows within about LIVE_REFRESH_S + LIVE_TICK_S (BENCHMARKS.md, "Serving").
 LIVE_REFRESH_S = 3
 LIVE_TICK_S = 1.0
+# Where _once_per_run keeps this run's live reads (on Streamlit's ScriptRunContext).
+_HELD_LIVE = "_starboard_live_reads"
 # The live payments are those changed since the snapshot's read of the CRM, less this margin: a
 # transaction open across that read commits rows stamped before it.
 LIVE_SINCE_MARGIN = timedelta(seconds=60)
@@ -138,6 +141,23 @@ def live_leads_online(**params) -> tuple[pd.DataFrame, datetime]:
     return rows, datetime.fromtimestamp(read_at, timezone.utc)
 
 
+def _once_per_run(key, read):
+    """``read()``, once per page run (a click, a fragment's refresh) for ``key``: the queries of
+    one run then share one live read, so the payments log's tiles and its table never come from
+    two reads a tick apart (one showing a new attempt, the other not)."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return read()
+    # A run's cursors are a new dict at every run (as dashboard.viewer relies on).
+    held = getattr(ctx, _HELD_LIVE, None)
+    if held is None or held[0] is not ctx.cursors:
+        held = (ctx.cursors, {})
+        setattr(ctx, _HELD_LIVE, held)
+    if key not in held[1]:
+        held[1][key] = read()
+    return held[1][key]
+
+
 def live_payments(name: str, **params) -> tuple[pd.DataFrame, datetime]:
     """A payment query (``payment_totals``, ``payment_methods``, ``payment_attempts``) with the
     deposit attempts the CRM wrote or changed since the snapshot read it, and when they were
@@ -149,8 +169,11 @@ def live_payments(name: str, **params) -> tuple[pd.DataFrame, datetime]:
     since = (as_of or periods.now()) - LIVE_SINCE_MARGIN
     since = since if since.tzinfo else since.replace(tzinfo=timezone.utc)
     engine = crm_engine()
-    changed, read_at = _shared_reads().get(
-        ("live_payments", str(engine.url), since), lambda: live.payments_since(engine, since)
+    changed, read_at = _once_per_run(
+        ("live_payments", since),
+        lambda: _shared_reads().get(
+            ("live_payments", str(engine.url), since), lambda: live.payments_since(engine, since)
+        ),
     )
     rows = _shared_query(viewer, name, "live_payments", changed, read_at, params)
     return rows, datetime.fromtimestamp(read_at, timezone.utc)
