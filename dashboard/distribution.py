@@ -66,6 +66,7 @@ def today_section() -> None:
                 }
             ),
             hide_index=True,
+            placeholder="",
             key="distribution.today",
         )
     minutes = st.number_input(
@@ -92,6 +93,7 @@ def today_section() -> None:
             }
         ),
         hide_index=True,
+        placeholder="",
         key="distribution.waiting",
     )
     st.button("Assign the waiting leads now", key="distribution.backlog", on_click=_backlog)
@@ -120,6 +122,7 @@ def rules_section() -> None:
                 }
             ),
             hide_index=True,
+            placeholder="",
             key="distribution.rules",
         )
         chosen = st.selectbox("Rule", [rule.name for rule in rules], key="distribution.chosen_rule")
@@ -164,7 +167,12 @@ def replay_section() -> None:
     shown = st.session_state.get("distribution.replayed")
     if shown is not None:
         st.caption(plain(shown["caption"]))
-        st.dataframe(pd.DataFrame(shown["rows"]), hide_index=True, key="distribution.replay_table")
+        st.dataframe(
+            pd.DataFrame(shown["rows"]),
+            hide_index=True,
+            placeholder="",
+            key="distribution.replay_table",
+        )
 
 
 # Callbacks -------------------------------------------------------------------------------------

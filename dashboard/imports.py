@@ -170,6 +170,7 @@ def report() -> None:
     st.dataframe(
         frame,
         hide_index=True,
+        placeholder="",
         key="import.report.table",
         column_config={
             "row": st.column_config.NumberColumn("Row", format="%d"),
@@ -202,5 +203,8 @@ def waiting_events() -> None:
         "is registered (or with `python -m crm inbox retry`)."
     )
     st.dataframe(
-        pd.DataFrame([dict(row._mapping) for row in rows]), hide_index=True, key="import.inbox"
+        pd.DataFrame([dict(row._mapping) for row in rows]),
+        hide_index=True,
+        placeholder="",
+        key="import.inbox",
     )

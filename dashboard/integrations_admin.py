@@ -50,6 +50,7 @@ def section() -> None:
         st.dataframe(
             table,
             hide_index=True,
+            placeholder="",
             key="integrations.table",
             column_config={
                 "name": "Name",

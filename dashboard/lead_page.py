@@ -206,6 +206,7 @@ def _history(file: LeadFile, viewer: Viewer) -> None:
         events,
         column_config=TIMELINE,
         hide_index=True,
+        placeholder="",
         key="lead.history",
         height=widgets.table_height(len(events)),
     )

@@ -226,6 +226,7 @@ def show(
             height=widgets.table_height(len(shown)),
             column_config=config,
             hide_index=True,
+            placeholder="",
             key=key,
             on_select="rerun",
             selection_mode="multi-row",
@@ -242,6 +243,7 @@ def show(
             shown,
             column_config=config,
             hide_index=True,
+            placeholder="",
             key=key,
             height=widgets.table_height(len(shown)),
         )

@@ -177,6 +177,7 @@ def _demo_accounts() -> None:
             }
         ),
         hide_index=True,
+        placeholder="",
         key="sign_in.demo_accounts",
     )
 

@@ -54,6 +54,7 @@ def accounts_table() -> pd.DataFrame:
     st.dataframe(
         table,
         hide_index=True,
+        placeholder="",
         key="staff.table",
         column_order=[column for column in table.columns if column not in ("role_code", "team_id")],
         column_config={

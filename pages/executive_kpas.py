@@ -80,7 +80,7 @@ table = pd.DataFrame(
     {"KPA": [item.label for item in comparisons]}
     | {name: [shown(item, field) for item in comparisons] for name, field in columns.items()}
 )
-st.dataframe(table, hide_index=True, key="kpa.table")
+st.dataframe(table, hide_index=True, placeholder="", key="kpa.table")
 widgets.csv_export(table, f"kpas-{day}.csv", key="kpa.export")
 
 st.subheader("Trend, last 8 weeks")

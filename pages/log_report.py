@@ -73,6 +73,7 @@ st.dataframe(
     shown_days,
     column_config=DAY_COLUMNS,
     hide_index=True,
+    placeholder="",
     key="log.days",
     height=widgets.table_height(len(shown_days)),
 )
@@ -98,6 +99,7 @@ st.dataframe(
     shown_events,
     column_config=EVENT_COLUMNS,
     hide_index=True,
+    placeholder="",
     key="log.events",
     height=widgets.table_height(len(shown_events)),
 )

@@ -103,7 +103,13 @@ def live_log() -> None:
 
     st.subheader("By method and provider")
     methods = live_payments("payment_methods", **scope)[0][list(METHOD_COLUMNS)]
-    st.dataframe(methods, column_config=METHOD_COLUMNS, hide_index=True, key="payments.methods")
+    st.dataframe(
+        methods,
+        column_config=METHOD_COLUMNS,
+        hide_index=True,
+        placeholder="",
+        key="payments.methods",
+    )
 
     st.subheader("Attempts, newest first")
     attempts, _ = live_payments(
@@ -117,6 +123,7 @@ def live_log() -> None:
         shown,
         column_config=ATTEMPT_COLUMNS,
         hide_index=True,
+        placeholder="",
         key="payments.attempts",
         height=widgets.table_height(len(shown)),
     )
@@ -143,5 +150,6 @@ else:
         widgets.in_viewer_zone(disagreements, "counted_at")[list(DISAGREEMENT_COLUMNS)],
         column_config=DISAGREEMENT_COLUMNS,
         hide_index=True,
+        placeholder="",
         key="payments.ftd_disagreements",
     )

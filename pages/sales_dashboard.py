@@ -125,6 +125,7 @@ st.dataframe(
     shown,
     column_config=AM_COLUMNS,
     hide_index=True,
+    placeholder="",
     key="sales.agents",
     height=widgets.table_height(len(shown)),
 )

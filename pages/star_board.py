@@ -54,6 +54,7 @@ else:
         per_am[list(PER_AM_COLUMNS)],
         column_config=PER_AM_COLUMNS,
         hide_index=True,
+        placeholder="",
         key="star.per_am",
     )
 

@@ -80,6 +80,7 @@ st.dataframe(
     shown,
     column_config=TICKET_COLUMNS,
     hide_index=True,
+    placeholder="",
     key="support.tickets",
     height=widgets.table_height(len(shown)),
 )

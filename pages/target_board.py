@@ -68,6 +68,7 @@ st.dataframe(
     shown,
     column_config=TARGET_COLUMNS,
     hide_index=True,
+    placeholder="",
     key="targets.board",
     height=widgets.table_height(len(shown)),
 )

@@ -57,6 +57,7 @@ def failed_deposits_form(selected: pd.DataFrame, *, key: str) -> None:
                 "to": st.column_config.TextColumn("Assigned to"),
             },
             hide_index=True,
+            placeholder="",
             key=f"{key}.preview",
         )
         st.text_area(
@@ -135,6 +136,7 @@ def target_boards_form(selected: pd.DataFrame, *, key: str) -> None:
                 "amount_usd": st.column_config.NumberColumn("Amount USD", format="%.2f USD"),
             },
             hide_index=True,
+            placeholder="",
             key=f"{key}.preview",
         )
         submit(

@@ -111,6 +111,7 @@ def _show_plan(plan: ShiftPlan, hours: str | None) -> None:
                 ),
             },
             hide_index=True,
+            placeholder="",
             key="shift.per_am",
         )
     callback = st.column_config.DatetimeColumn(
@@ -134,6 +135,7 @@ def _show_plan(plan: ShiftPlan, hours: str | None) -> None:
                 _plan_rows([(lead, None) for lead in leads[:PREVIEW_ROWS]]),
                 column_config=config,
                 hide_index=True,
+                placeholder="",
                 key=f"shift.{key}",
             )
     if plan.skipped:
@@ -142,6 +144,7 @@ def _show_plan(plan: ShiftPlan, hours: str | None) -> None:
             _plan_rows(plan.skipped[:PREVIEW_ROWS]),
             column_config=config,
             hide_index=True,
+            placeholder="",
             key="shift.skipped",
         )
 

@@ -152,3 +152,27 @@ def test_a_table_shows_up_to_25_rows_before_it_scrolls():
         913,
         913,
     ]
+
+
+def test_every_table_shows_a_missing_value_as_a_blank():
+    """Streamlit draws a missing value as a grey "None" unless told otherwise: every table of
+    the dashboard passes ``placeholder=""`` (issue 22: blank instead of "None")."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    missing = []
+    for path in [*root.glob("dashboard/**/*.py"), *root.glob("pages/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "dataframe"
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "st"
+            ):
+                given = {keyword.arg: keyword.value for keyword in node.keywords}
+                placeholder = given.get("placeholder")
+                if not (isinstance(placeholder, ast.Constant) and placeholder.value == ""):
+                    missing.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert missing == []
