@@ -110,12 +110,14 @@ def _read(engine: sa.Engine, name: str, schema: pa.Schema, **params: datetime) -
         pa.Table.from_pylist(kept, schema=schema)
         return kept
     except _BAD_VALUE:
-        pass
-    # The slow way, only when some row is bad: each row typed on its own.
-    with engine.connect() as connection:
-        rows = connection.execute(_statement(name, None).bindparams(*binds), params)
-        raw = [dict(row) for row in rows.mappings()]
-    dialect = engine.dialect
+        # The slow way, only when some row is bad: each row typed on its own.
+        with engine.connect() as connection:
+            rows = connection.execute(_statement(name, None).bindparams(*binds), params)
+            return _typed_rows(engine.dialect, schema, [dict(row) for row in rows.mappings()])
+
+
+def _typed_rows(dialect: sa.Dialect, schema: pa.Schema, raw: list[dict]) -> list[dict]:
+    """The rows of ``raw`` (as the driver gave them) whose every value takes its type."""
     processors = {
         field.name: _TYPES[field.type].result_processor(dialect, None)
         for field in schema
