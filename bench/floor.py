@@ -9,7 +9,9 @@ Each simulated person is one tab (``bench/floor_client.py``: Streamlit's own web
 no browser): a manager opens a page of their sidebar every ``--manager-every`` s (20), an AM
 clicks on My leads every ``--am-every`` s (60), each with ±50 % jitter; ``--live`` tabs park on
 Online, Online advanced and the Payment options log in turn and refresh when their page's
-``run_every`` says, as a browser does. People sign in one after another at ``--sign-in-rate``
+``run_every`` says, as a browser does. A click or a refresh that shows an exception, or gives
+no answer within the tab's timeout, is an error (a fragment that raised still "finishes
+successfully": tests/e2e/test_floor_harness.py). People sign in one after another at ``--sign-in-rate``
 a second (a sign-in costs the server about 0.3 CPU-s: bench/sign_in.py); the measured window
 starts once everyone is in. Click → content is the time from the click to its run's
 ``script_finished``; server CPU and RSS are read from /proc of the server's process(es).
@@ -146,13 +148,8 @@ async def play(person: Person, url: str, clicks: Tally, refreshes: Tally, arrive
             except TimeoutError:
                 pass
             if person.kind == "live":
-                name = person.park_on
-                try:
-                    run = await tab.refresh_fragment()
-                    refreshes.add(name, run.seconds, run.error_alerts)
-                except FloorError as error:
-                    refreshes.fail(name, str(error))
-                    await _reopen(tab, person, name)
+                if not await refresh(tab, person.park_on, refreshes):
+                    await _reopen(tab, person, person.park_on)
                 continue
             page = rng.choice(pages)
             try:
@@ -167,6 +164,23 @@ async def play(person: Person, url: str, clicks: Tally, refreshes: Tally, arrive
         clicks.fail("(reopen)", f"{type(error).__name__}: {error}")
     finally:
         await tab.close()
+
+
+async def refresh(tab: StreamlitTab, page: str, refreshes: Tally) -> bool:
+    """Every self-refreshing fragment of the tab's page once, as the browser reruns each when
+    its ``run_every`` comes round. A refresh that shows an exception (the fragment broke; its
+    run still "finishes successfully") or gives no answer within the tab's timeout is an
+    error. False when the tab is no longer usable (the person reloads it)."""
+    for fragment_id in list(tab.fragments) or [""]:
+        try:
+            run = await tab.refresh_fragment(fragment_id)
+        except FloorError as error:
+            refreshes.fail(page, str(error))
+            return False
+        refreshes.add(page, run.seconds, run.error_alerts)
+        if run.exceptions:
+            refreshes.fail(page, "the refresh showed an exception")
+    return True
 
 
 async def _reopen(tab: StreamlitTab, person: Person, page: str) -> None:

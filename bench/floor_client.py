@@ -178,11 +178,12 @@ class StreamlitTab:
             raise FloorError(f"no page {path!r} for this person")
         return await self.rerun(self.pages[path], keep_tables=keep_tables)
 
-    async def refresh_fragment(self, keep_tables: bool = False) -> Run:
-        """What the browser does when a fragment's run_every comes round."""
+    async def refresh_fragment(self, fragment_id: str = "", keep_tables: bool = False) -> Run:
+        """What the browser does when a fragment's run_every comes round (``fragment_id``, or
+        the page's first self-refreshing fragment)."""
         if not self.fragments:
             raise FloorError("this page has no self-refreshing part")
-        fragment_id = next(iter(self.fragments))
+        fragment_id = fragment_id or next(iter(self.fragments))
         return await self.rerun(fragment_id=fragment_id, keep_tables=keep_tables)
 
     async def _read(self) -> None:

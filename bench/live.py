@@ -147,6 +147,8 @@ async def watch(number, url, account, page, events, stop, failures, refreshes) -
             await asyncio.sleep(min(tab.fragments.values(), default=3.0))
             run = await tab.refresh_fragment(keep_tables=True)
             refreshes.append(run.seconds)
+            if run.exceptions:  # a broken fragment's run still "finishes successfully"
+                failures.append(f"tab {number} ({page}): the refresh showed an exception")
             look(number, page, run.tables, events)
     except (FloorError, OSError) as error:
         failures.append(f"tab {number} ({page}): {error}")
