@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
-from dashboard import definitions, exports, formats, periods
+from dashboard import charts, definitions, exports, formats, periods
 from dashboard.data import query, viewer_time_zone
 from warehouse.reader import WarehouseMissing
 
@@ -180,15 +179,7 @@ def bars_per_am(agents: pd.DataFrame, columns: list[str], unit: str, key: str) -
     """Grouped bars, one group per AM, one bar per column (e.g. calls beside connected): the
     top AMs by the first column, largest first, the rest summed as "others"."""
     shown = top_with_others(agents, "am_name", columns)
-    figure = px.bar(
-        shown,
-        x="am_name",
-        y=columns,
-        barmode="group",
-        labels={"am_name": "AM", "value": unit, "variable": ""},
-        category_orders={"am_name": shown["am_name"].tolist()},
-    )
-    st.plotly_chart(figure, key=key)
+    charts.grouped_bars(shown, "am_name", columns, key=key, x_title="AM", y_title=unit)
 
 
 def live_freshness_line(live: str, read_at: datetime) -> None:

@@ -3,10 +3,9 @@ compared with the same weekday last week and its 4-week average; today, still ru
 yesterday and the same weekday last week to the same minute."""
 
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
-from dashboard import definitions, formats, kpas, periods, widgets
+from dashboard import charts, definitions, formats, kpas, periods, widgets
 from dashboard.data import query
 
 st.title("Executive KPAs")
@@ -86,7 +85,12 @@ widgets.csv_export(table, f"kpas-{day}.csv", key="kpa.export")
 st.subheader("Trend, last 8 weeks")
 for pair in (list(kpas.KPAS.items())[i : i + 2] for i in range(0, len(kpas.KPAS), 2)):
     for column, (kpa, label) in zip(st.columns(2), pair, strict=False):
-        figure = px.line(history, x="day", y=kpa, title=label, labels={"day": "", kpa: ""})
-        if kpa in kpas.RATIOS:
-            figure.update_yaxes(tickformat=".0%")
-        column.plotly_chart(figure, key=f"kpa.trend.{kpa}")
+        charts.line(
+            history,
+            "day",
+            kpa,
+            key=f"kpa.trend.{kpa}",
+            title=label,
+            percent=kpa in kpas.RATIOS,
+            place=column,
+        )

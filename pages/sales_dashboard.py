@@ -1,10 +1,9 @@
 """F9 Sales dashboard: per AM and team over a date range, calls and deposits, against the
 period before, and the conversion funnel of the period's registrations."""
 
-import plotly.express as px
 import streamlit as st
 
-from dashboard import definitions, formats, periods, widgets
+from dashboard import charts, definitions, formats, periods, widgets
 from dashboard.data import query
 from dashboard.widgets import Tile
 
@@ -98,19 +97,21 @@ with calls_chart:
     widgets.bars_per_am(agents, ["calls", "connected_calls"], "calls", key="sales.calls_chart")
 with ratio_chart:
     days = query("team_days", **scope)
-    figure = px.line(
-        days, x="day", y="call_ratio", markers=True, labels={"day": "day (UTC)", "call_ratio": ""}
+    charts.line(
+        days,
+        "day",
+        "call_ratio",
+        key="sales.ratio_chart",
+        x_title="day (UTC)",
+        markers=True,
+        percent=True,
+        from_zero=True,
     )
-    figure.update_yaxes(tickformat=".0%", rangemode="tozero")
-    st.plotly_chart(figure, key="sales.ratio_chart")
 with deposits_chart:
     widgets.bars_per_am(agents, ["deposits", "ftds"], "deposits", key="sales.deposits_chart")
 with funnel_chart:
     funnel = query("funnel", **scope)
-    st.plotly_chart(
-        px.funnel(funnel, x="leads", y="stage", labels={"stage": "", "leads": "leads"}),
-        key="sales.funnel_chart",
-    )
+    charts.funnel(funnel, "stage", "leads", key="sales.funnel_chart", value_title="leads")
     registered, contacted, ftds = funnel.to_dict("records")
     st.caption(
         f"{formats.count(registered['leads'])} registered → "

@@ -1,0 +1,91 @@
+"""The pages' charts, drawn with Plotly's figure objects rather than Plotly Express.
+
+Plotly Express costs about 20-25 ms of CPU a figure (it works out its traces from the frame
+through a general grouping machinery), where building the same figure from its traces costs
+about 1 ms: on the Executive KPAs (9 trend lines) and the Sales dashboard (4 charts) that was
+most of a view's CPU on the server (BENCHMARKS.md, Dashboard pages). The figures are the ones
+Express drew: same traces, axis titles, hover text and number formats, in Streamlit's theme.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+
+def _hover(x_title: str, y_title: str, name: str = "") -> str:
+    # As Express writes it: "title=value" lines, the trace's own name first.
+    lines = [f"{name}" if name else "", f"{x_title}=%{{x}}", f"{y_title}=%{{y}}"]
+    return "<br>".join(line for line in lines if line) + "<extra></extra>"
+
+
+def line(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    key: str,
+    title: str | None = None,
+    x_title: str = "",
+    y_title: str = "",
+    markers: bool = False,
+    percent: bool = False,
+    from_zero: bool = False,
+    place=None,
+) -> None:
+    """One line of ``y`` over ``x`` (days), drawn in ``place`` (default: the page); ``percent``
+    shows the y axis as percentages, ``from_zero`` starts it at 0."""
+    figure = go.Figure(
+        go.Scatter(
+            x=frame[x].to_numpy(),
+            y=frame[y].to_numpy(),
+            mode="lines+markers" if markers else "lines",
+            hovertemplate=_hover(x_title, y_title),
+            showlegend=False,
+        ),
+        layout={"title": {"text": title} if title else None, "margin": {"t": 60}},
+    )
+    figure.update_xaxes(title_text=x_title)
+    figure.update_yaxes(title_text=y_title)
+    if percent:
+        figure.update_yaxes(tickformat=".0%")
+    if from_zero:
+        figure.update_yaxes(rangemode="tozero")
+    (place or st).plotly_chart(figure, key=key)
+
+
+def grouped_bars(
+    frame: pd.DataFrame, x: str, columns: list[str], key: str, x_title: str, y_title: str
+) -> None:
+    """One group of bars per row of ``frame`` (in its order), one bar per column."""
+    categories = frame[x].tolist()
+    figure = go.Figure(
+        [
+            go.Bar(
+                x=categories,
+                y=frame[column].to_numpy(),
+                name=column,
+                offsetgroup=column,
+                hovertemplate=_hover(x_title, y_title, column),
+            )
+            for column in columns
+        ],
+        layout={"barmode": "group", "legend": {"title": {"text": ""}}, "margin": {"t": 60}},
+    )
+    figure.update_xaxes(title_text=x_title, categoryorder="array", categoryarray=categories)
+    figure.update_yaxes(title_text=y_title)
+    st.plotly_chart(figure, key=key)
+
+
+def funnel(frame: pd.DataFrame, stage: str, value: str, key: str, value_title: str) -> None:
+    """A funnel: one bar per row of ``frame`` (its stages, first at the top)."""
+    figure = go.Figure(
+        go.Funnel(
+            x=frame[value].to_numpy(),
+            y=frame[stage].tolist(),
+            hovertemplate=_hover(value_title, ""),
+        ),
+        layout={"margin": {"t": 60}},
+    )
+    figure.update_xaxes(title_text=value_title)
+    st.plotly_chart(figure, key=key)
