@@ -1,10 +1,11 @@
 """The pages' charts, drawn with Plotly's figure objects rather than Plotly Express.
 
-Plotly Express costs about 20-25 ms of CPU a figure (it works out its traces from the frame
-through a general grouping machinery), where building the same figure from its traces costs
-about 1 ms: on the Executive KPAs (9 trend lines) and the Sales dashboard (4 charts) that was
-most of a view's CPU on the server (BENCHMARKS.md, Dashboard pages). The figures are the ones
-Express drew: same traces, axis titles, hover text and number formats, in Streamlit's theme.
+Plotly Express costs 20-30 ms of CPU a figure (it works out its traces from the frame through
+a general grouping machinery), where building the same figure from its traces costs 1-2 ms
+(its layout given whole: each ``update_xaxes`` costs another 2 ms). On the Executive KPAs (9
+trend lines) and the Sales dashboard (4 charts) Express was most of a view's CPU on the server
+(BENCHMARKS.md, Dashboard pages). The figures are the ones Express drew: the same traces, axis
+titles, hover text and number formats, in Streamlit's theme.
 """
 
 from __future__ import annotations
@@ -35,6 +36,14 @@ def line(
 ) -> None:
     """One line of ``y`` over ``x`` (days), drawn in ``place`` (default: the page); ``percent``
     shows the y axis as percentages, ``from_zero`` starts it at 0."""
+    y_axis: dict = {"title": {"text": y_title}}
+    if percent:
+        y_axis["tickformat"] = ".0%"
+    if from_zero:
+        y_axis["rangemode"] = "tozero"
+    layout = {"margin": {"t": 60}, "xaxis": {"title": {"text": x_title}}, "yaxis": y_axis}
+    if title:
+        layout["title"] = {"text": title}
     figure = go.Figure(
         go.Scatter(
             x=frame[x].to_numpy(),
@@ -43,14 +52,8 @@ def line(
             hovertemplate=_hover(x_title, y_title),
             showlegend=False,
         ),
-        layout={"title": {"text": title} if title else None, "margin": {"t": 60}},
+        layout=layout,
     )
-    figure.update_xaxes(title_text=x_title)
-    figure.update_yaxes(title_text=y_title)
-    if percent:
-        figure.update_yaxes(tickformat=".0%")
-    if from_zero:
-        figure.update_yaxes(rangemode="tozero")
     (place or st).plotly_chart(figure, key=key)
 
 
@@ -70,10 +73,18 @@ def grouped_bars(
             )
             for column in columns
         ],
-        layout={"barmode": "group", "legend": {"title": {"text": ""}}, "margin": {"t": 60}},
+        layout={
+            "barmode": "group",
+            "legend": {"title": {"text": ""}},
+            "margin": {"t": 60},
+            "xaxis": {
+                "title": {"text": x_title},
+                "categoryorder": "array",
+                "categoryarray": categories,
+            },
+            "yaxis": {"title": {"text": y_title}},
+        },
     )
-    figure.update_xaxes(title_text=x_title, categoryorder="array", categoryarray=categories)
-    figure.update_yaxes(title_text=y_title)
     st.plotly_chart(figure, key=key)
 
 
@@ -85,7 +96,6 @@ def funnel(frame: pd.DataFrame, stage: str, value: str, key: str, value_title: s
             y=frame[stage].tolist(),
             hovertemplate=_hover(value_title, ""),
         ),
-        layout={"margin": {"t": 60}},
+        layout={"margin": {"t": 60}, "xaxis": {"title": {"text": value_title}}},
     )
-    figure.update_xaxes(title_text=value_title)
     st.plotly_chart(figure, key=key)
