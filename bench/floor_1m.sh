@@ -51,7 +51,10 @@ finish() {
 trap finish EXIT
 
 echo "uptime before: $(uptime)"
-if ! psql "$PG/postgres" -Atc "SELECT 1 FROM pg_database WHERE datname = '$COPY'" | grep -q 1; then
+existed=0
+if psql "$PG/postgres" -Atc "SELECT 1 FROM pg_database WHERE datname = '$COPY'" | grep -q 1; then
+    existed=1
+else
     for attempt in 1 2 3 4 5 6 7 8 9 10; do
         psql "$PG/postgres" -qc \
             "CREATE DATABASE $COPY TEMPLATE starboard_bench STRATEGY FILE_COPY" && break
@@ -60,7 +63,10 @@ if ! psql "$PG/postgres" -Atc "SELECT 1 FROM pg_database WHERE datname = '$COPY'
     done
 fi
 $PYTHON -m crm init
-$PYTHON bench/floor.py accounts --accounts "$FOLDER/accounts.json"
+# A copy kept from a run before (KEEP=1) has its passwords already.
+if [[ $existed == 0 || ! -f $FOLDER/accounts.json ]]; then
+    $PYTHON bench/floor.py accounts --accounts "$FOLDER/accounts.json"
+fi
 
 ./start --workers 2 >"$FOLDER/start.log" 2>&1 &
 launcher=$!
