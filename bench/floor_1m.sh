@@ -84,11 +84,7 @@ for child in $(pgrep -P "$launcher"); do
     command=$(tr '\0' ' ' <"/proc/$child/cmdline")
     case $command in
         *dashboard_server.py*) pids+=("$child") ;;
-        *deploy.nginx*)
-            for master in $(pgrep -P "$child"); do
-                pids+=("$master" $(pgrep -P "$master"))
-            done
-            ;;
+        nginx:\ master*) pids+=("$child" $(pgrep -P "$child")) ;;
     esac
 done
 echo "server processes: ${pids[*]}"
