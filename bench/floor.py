@@ -11,10 +11,11 @@ clicks on My leads every ``--am-every`` s (60), each with ±50 % jitter; ``--liv
 Online, Online advanced and the Payment options log in turn and refresh when their page's
 ``run_every`` says, as a browser does. A click or a refresh that shows an exception, or gives
 no answer within the tab's timeout, is an error (a fragment that raised still "finishes
-successfully": tests/e2e/test_floor_harness.py). People sign in one after another at ``--sign-in-rate``
-a second (a sign-in costs the server about 0.3 CPU-s: bench/sign_in.py); the measured window
-starts once everyone is in. Click → content is the time from the click to its run's
-``script_finished``; server CPU and RSS are read from /proc of the server's process(es).
+successfully": tests/e2e/test_floor_harness.py). People sign in one after another at
+``--sign-in-rate`` a second (a sign-in costs the server about 0.3 CPU-s: bench/sign_in.py);
+the measured window starts once everyone is in. Click → content is the time from the click
+to its run's ``script_finished``; server CPU and RSS are read from /proc of the server's
+process(es).
 
 ``--serve`` starts ``streamlit run dashboard_server.py`` on a free port for the run (the CRM and
 warehouse of the environment: CRM_DATABASE_URL, WAREHOUSE_PATH) and stops it after. With
