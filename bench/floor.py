@@ -4,6 +4,7 @@
     python bench/floor.py --serve --managers 30 --ams 300 --live 20 --minutes 10
     python bench/floor.py --url http://127.0.0.1:PORT --server-pid PID --managers 10 --minutes 3
     python bench/floor.py --serve --per-page --views 12  # CPU-seconds per view, page by page
+    flock /work/wt/bench.lock bench/floor_1m.sh  # the floor at 1 M leads, ./start --workers 2
 
 Each simulated person is one tab (``bench/floor_client.py``: Streamlit's own websocket protocol,
 no browser): a manager opens a page of their sidebar every ``--manager-every`` s (20), an AM
