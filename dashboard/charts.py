@@ -4,8 +4,9 @@ Plotly Express costs 20-30 ms of CPU a figure (it works out its traces from the 
 a general grouping machinery), where building the same figure from its traces costs 1-2 ms
 (its layout given whole: each ``update_xaxes`` costs another 2 ms). On the Executive KPAs (9
 trend lines) and the Sales dashboard (4 charts) Express was most of a view's CPU on the server
-(BENCHMARKS.md, Dashboard pages). The figures are the ones Express drew: the same traces, axis
-titles, hover text and number formats, in Streamlit's theme.
+(BENCHMARKS.md, Dashboard pages; bench/HISTORY.md, Serving, 2026-12-05 evening). The figures
+are the ones Express drew: the same traces, axis titles, hover text and number formats, in
+Streamlit's theme.
 """
 
 from __future__ import annotations

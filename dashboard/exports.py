@@ -1,6 +1,6 @@
 """The CSV and Excel exports of a page's table: built when someone clicks, not at every render.
 
-A page view used to build both files for every table it drew (BENCHMARKS.md, Serving: the
+A page view used to build both files for every table it drew (bench/HISTORY.md, Serving: the
 Excel file alone was ~37 % of a page view's CPU) though almost no view is followed by a
 download. ``buttons`` hands Streamlit a callable instead (``st.download_button`` runs it on the
 click, 1.67's deferred download), and the click itself does not rerun the page.

@@ -68,7 +68,7 @@ MEMORY_LIMIT = "2GB"
 # An incremental run that lands up to SMALL_RUN_ROWS works within SMALL_RUN_MEMORY, from buffers
 # the block allocator keeps for the process's life: on these VMs fresh memory is at times what
 # such a run pays for most (the kernel zeroing pages: 5-8 s of system time in a 9-10 s run at
-# 2 GB, 3-5 s bounded; BENCHMARKS.md, session 10). Full runs, rebuilds and larger runs keep
+# 2 GB, 3-5 s bounded; bench/HISTORY.md, session 10). Full runs, rebuilds and larger runs keep
 # MEMORY_LIMIT: their marts would spill. (Lowering the limit evicts or spills what is cached.)
 SMALL_RUN_MEMORY = "800MB"
 SMALL_RUN_ROWS = 1_000_000

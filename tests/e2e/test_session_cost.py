@@ -2,7 +2,7 @@
 repository's .streamlit/config.toml, no option of the tests' own), a session that opens, signs
 in and opens again with its cookie starts no file watcher. Streamlit's default ("auto") put
 inotify watches on every module the app imports for each new session, about 0.3 CPU-s each, the
-larger part of a sign-in's cost (BENCHMARKS.md, Serving: sign-in).
+larger part of a sign-in's cost (bench/HISTORY.md, Serving: sign-in).
 """
 
 from __future__ import annotations
