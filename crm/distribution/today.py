@@ -9,9 +9,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from crm.distribution.assign import WAITING, LiveLedger, load_people
+from crm.distribution.assign import WAITING, load_people
 from crm.distribution.availability import zone_city
 from crm.distribution.decide import WAIT_WORDS
+from crm.distribution.ledger import LiveLedger
 from crm.distribution.rules import RULES, load_rules
 
 
