@@ -26,13 +26,15 @@ from crm.models import NEW_LEADS_SQL, AmOpenLeads
 
 OPEN_COUNTS = AmOpenLeads.__table__
 
+# One count per AM, as a subquery: a join of the AMs with the assignments was planned as a
+# scan of all 1.7 M (0.8 s); per AM it is a range of the partial index (the new leads since
+# their day began). The reasons are written as the index says them (literal values), so a
+# prepared statement's generic plan can use it too.
 _RECEIVED_PG = sa.text(
-    "SELECT given.to_am_id, count(*) "
-    "FROM unnest(CAST(:am_ids AS integer[]), CAST(:starts AS timestamptz[])) AS day(am_id, start) "
-    "JOIN assignments AS given ON given.to_am_id = day.am_id AND given.assigned_at >= day.start "
-    # Written as the partial index says it (literal values), so every plan can use it.
-    f"WHERE given.{NEW_LEADS_SQL} "
-    "GROUP BY given.to_am_id"
+    "SELECT day.am_id, (SELECT count(*) FROM assignments AS given "
+    "WHERE given.to_am_id = day.am_id AND given.assigned_at >= day.start "
+    f"AND given.{NEW_LEADS_SQL}) "
+    "FROM unnest(CAST(:am_ids AS integer[]), CAST(:starts AS timestamptz[])) AS day(am_id, start)"
 )
 _OPEN_PG = sa.text(
     "SELECT am_id, open_leads FROM am_open_leads WHERE am_id = ANY(CAST(:am_ids AS integer[]))"
