@@ -13,7 +13,9 @@ day and 10,000 open leads (so both cap counts are read). Then it measures:
 2. the "new leads" backlog: the oldest 10,000 unassigned new leads distributed in one action;
 3. a replay of the busiest month's registrations under the rules (nothing written).
 
-Then drops the copy. Targets: distribution adds < 10 ms p95 to a registration; the backlog
+Each part also reports its wall and CPU seconds (this client's, and the copy's PostgreSQL
+backends' when the server runs on this machine) and the load average after it. Then drops the
+copy. Targets: distribution adds < 10 ms p95 to a registration; the backlog
 in < 10 s; the replay of a month in < 30 s.
 """
 
@@ -67,6 +69,46 @@ def copy_source(source: str = SOURCE) -> str:
         )
     )
     return f"{SERVER}/{DATABASE}"
+
+
+def server_cpu() -> float:
+    """CPU seconds the copy's PostgreSQL backends have used (this machine's server): the
+    client's own CPU (``time.process_time``) does not include the database's work."""
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as connection:
+        pids = [
+            row[0]
+            for row in connection.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", (DATABASE,)
+            )
+        ]
+    ticks, total = os.sysconf("SC_CLK_TCK"), 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # another machine's server, or the backend has gone
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+class Cpu:
+    """Wall and CPU seconds (client and server) of a block, added to ``results[name]``."""
+
+    def __init__(self, results: dict, name: str):
+        self.results, self.name = results, name
+
+    def __enter__(self):
+        self.began = (time.perf_counter(), time.process_time(), server_cpu())
+        return self
+
+    def __exit__(self, *exc):
+        wall, client, server = self.began
+        self.results[self.name] = {
+            "wall_s": round(time.perf_counter() - wall, 2),
+            "client_cpu_s": round(time.process_time() - client, 2),
+            "server_cpu_s": round(server_cpu() - server, 2),
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+        }
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -182,14 +224,17 @@ def main() -> None:
             results["leads"] = connection.scalar(sa.select(sa.func.count()).select_from(Lead))
             results["staff"] = connection.scalar(sa.select(sa.func.count()).select_from(Staff))
         set_up(engine)
-        results["off"] = registrations(engine, args.registrations, 0)
+        with Cpu(results, "off_cpu"):
+            results["off"] = registrations(engine, args.registrations, 0)
         switch_all(engine, True)
-        results["on"] = registrations(engine, args.registrations, 100_000)
+        with Cpu(results, "on_cpu"):
+            results["on"] = registrations(engine, args.registrations, 100_000)
 
         began = time.perf_counter()
-        backlog = dist.run_backlog(
-            engine, actor_id=None, action_id="backlog", include_new=True, limit=args.backlog
-        )
+        with Cpu(results, "backlog_cpu"):
+            backlog = dist.run_backlog(
+                engine, actor_id=None, action_id="backlog", include_new=True, limit=args.backlog
+            )
         results["backlog_s"] = round(time.perf_counter() - began, 2)
         results["backlog"] = backlog.details
 
@@ -204,7 +249,8 @@ def main() -> None:
             end = (start + timedelta(days=32)).replace(day=1)
             rules = load_rules(connection)
             began = time.perf_counter()
-            replay = replay_period(connection, rules, start, end)
+            with Cpu(results, "replay_cpu"):
+                replay = replay_period(connection, rules, start, end)
             results["replay_s"] = round(time.perf_counter() - began, 2)
         results["replay_month"] = f"{start:%Y-%m}"
         results["replay_registrations"] = len({d.lead_id for d in replay.decisions})

@@ -51,6 +51,10 @@ INBOX_STATUSES = ("waiting", "applied", "dismissed")
 # A lead someone is working that has not deposited: what a distribution rule's open cap counts.
 OPEN_LEADS_SQL = "ftd_at IS NULL AND status IN ('assigned', 'contacted', 'follow_up')"
 
+# The assignments a distribution rule's daily cap counts: new leads, given by the rules or by a
+# manager as new.
+NEW_LEADS_SQL = "reason IN ('auto', 'new_lead')"
+
 # SQLite only auto-numbers a column declared exactly INTEGER PRIMARY KEY.
 BigId = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 
@@ -163,14 +167,6 @@ class Lead(Timestamped, Base):
     __table_args__ = (
         sa.Index("ix_leads_external_id_source", "external_id", "source", unique=True),
         sa.Index("ix_leads_phone", "phone"),
-        # Each AM's open unconverted leads, which a distribution rule's cap counts at every
-        # registration (crm.distribution.assign.OPEN_LEADS).
-        sa.Index(
-            "ix_leads_am_id_open",
-            "am_id",
-            postgresql_where=sa.text(OPEN_LEADS_SQL),
-            sqlite_where=sa.text(OPEN_LEADS_SQL),
-        ),
     )
 
 
@@ -282,8 +278,17 @@ class Assignment(Timestamped, Base):
     note: Mapped[str | None] = mapped_column(sa.Text)
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    # An AM's assignments of today, which a distribution rule's daily cap counts.
-    __table_args__ = (sa.Index("ix_assignments_to_am_id_assigned_at", "to_am_id", "assigned_at"),)
+    # An AM's new leads of today, which a distribution rule's daily cap counts: the new-lead
+    # reasons only, so the range read is at most the cap (crm.distribution.assign).
+    __table_args__ = (
+        sa.Index(
+            "ix_assignments_new_leads",
+            "to_am_id",
+            "assigned_at",
+            postgresql_where=sa.text(NEW_LEADS_SQL),
+            sqlite_where=sa.text(NEW_LEADS_SQL),
+        ),
+    )
 
 
 class SupportTicket(Timestamped, Base):
@@ -634,6 +639,20 @@ class AmLeave(Timestamped, Base):
     am_id: Mapped[int] = mapped_column(sa.ForeignKey("staff.id"), index=True)
     first_day: Mapped[date] = mapped_column(sa.Date)
     last_day: Mapped[date] = mapped_column(sa.Date)
+
+
+class AmOpenLeads(Base):
+    """Each AM's open unconverted leads (``OPEN_LEADS_SQL``), which a distribution rule's open
+    cap reads at every registration: counted by the database's triggers on ``leads`` in the
+    writing transaction (migration 0011), whoever writes. No row: none. Not copied to the
+    warehouse."""
+
+    __tablename__ = "am_open_leads"
+
+    am_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("staff.id"), primary_key=True, autoincrement=False
+    )
+    open_leads: Mapped[int] = mapped_column()
 
 
 class DistributionWaiting(Base):

@@ -19,7 +19,7 @@ from crm.actions import ActionResult, new_action_id
 from crm.actions import distribution as dist
 from crm.distribution.replay import replay_period
 from crm.distribution.rules import load_rules
-from crm.distribution.today import pool_members_today, waiting_now
+from crm.distribution.today import assigned_since, pool_members_today, waiting_now
 from crm.errors import UserError
 from crm.models import Staff
 from dashboard import periods
@@ -29,6 +29,7 @@ from dashboard.viewer import crm_engine, current_viewer
 MESSAGE_KEY = "distribution.message"
 ERROR_KEY = "distribution.error"
 ALERT_MINUTES = 15
+ASSIGNED_LIMIT = 200
 
 
 def outcome() -> None:
@@ -69,6 +70,7 @@ def today_section() -> None:
             placeholder="",
             key="distribution.today",
         )
+    _assigned_today(now)
     minutes = st.number_input(
         "Alert when a lead waits longer than (minutes)",
         min_value=1,
@@ -97,6 +99,31 @@ def today_section() -> None:
         key="distribution.waiting",
     )
     st.button("Assign the waiting leads now", key="distribution.backlog", on_click=_backlog)
+
+
+def _assigned_today(now: datetime) -> None:
+    """The leads the rules gave out today (UTC), newest first, each with the rules' why."""
+    since = datetime.combine(now.astimezone(timezone.utc).date(), time(0), tzinfo=timezone.utc)
+    with crm_engine().connect() as connection:
+        given = assigned_since(connection, since, ASSIGNED_LIMIT)
+    if not given:
+        return
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Assigned (UTC)": [f"{a.at:%H:%M}" for a in given],
+                "Lead": [a.lead for a in given],
+                "Lead #": [a.lead_id for a in given],
+                "AM": [a.am for a in given],
+                "Why assigned": [a.why for a in given],
+            }
+        ),
+        hide_index=True,
+        placeholder="",
+        key="distribution.assigned",
+    )
+    if len(given) == ASSIGNED_LIMIT:
+        st.caption(f"the newest {ASSIGNED_LIMIT:,} leads the rules assigned today")
 
 
 def rules_section() -> None:

@@ -58,6 +58,11 @@ COLUMNS = {
     "desk": st.column_config.TextColumn("Desk"),
     "am_name": st.column_config.TextColumn("AM", help="the AM who owns the lead"),
     "team_name": st.column_config.TextColumn("Team"),
+    "why_assigned": st.column_config.TextColumn(
+        "Why assigned",
+        help="why the distribution rules gave the lead to its AM; blank when a person did",
+        width="large",
+    ),
     "credited_am_name": st.column_config.TextColumn(
         "Credited to", help="the AM the deposit is attributed to"
     ),

@@ -85,9 +85,14 @@ def _assignments(rows: list[dict]) -> list[Event]:
         details = f"{_name(row['from_am_name'], 'nobody')} → {_name(row['to_am_name'])}"
         if row["from_desk"] and row["from_desk"] != row["to_desk"]:
             details += f" (from the {row['from_desk']} desk to the {row['to_desk']} desk)"
-        details += f"; reason: {words(row['reason'])}"
-        if row["note"]:
-            details += f"; note: {row['note']}"
+        if row["reason"] == "auto":
+            # The distribution rules' one-line explanation of their choice (issue 25).
+            details += "; by the distribution rules"
+            details += f": {row['note']}" if row["note"] else ""
+        else:
+            details += f"; reason: {words(row['reason'])}"
+            if row["note"]:
+                details += f"; note: {row['note']}"
         events.append(Event(row["assigned_at"], "Assigned", _name(row["by_name"]), details))
     return events
 

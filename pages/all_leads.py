@@ -15,6 +15,7 @@ COLUMNS = [
     "desk",
     "am_name",
     "team_name",
+    "why_assigned",
     "registered_at",
     "last_login_at",
     "balance",

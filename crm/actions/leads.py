@@ -78,11 +78,13 @@ def assign_leads(
     changes: Mapping[str, Any] | None = None,
     audit_extra: Mapping[str, Any] | None = None,
     star: bool = False,
+    notes: Mapping[int, str] | None = None,
 ) -> sa.Row:
     """Assign leads locked by ``action.lock_leads`` (with ``ftd_at``); ``changes`` are further
     columns to set in the same write (a priority, a compliance status), ``audit_extra`` further
     references for the audit (a call, a deposit). With ``star`` the leads are then starred, a
-    second change audited as a star, so the audit shows both. Returns the AM."""
+    second change audited as a star, so the audit shows both. ``notes``: a note per lead
+    instead of ``note`` (the distribution's explanations). Returns the AM."""
     desk = desk_for(rows, reason)
     am = action.account_manager(am_id, desk)
     ordered = sorted(rows)
@@ -98,7 +100,7 @@ def assign_leads(
                     "to_desk": desk,
                     "by_id": action.actor_id,
                     "reason": reason,
-                    "note": note,
+                    "note": notes[lead_id] if notes is not None else note,
                     "assigned_at": action.now,
                     "created_at": action.now,
                     "updated_at": action.now,

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
 
 from crm.time_zones import find_zone
 
@@ -38,6 +37,8 @@ class Calendar:
     time_zone: str = "UTC"
     shifts: tuple[Shift, ...] = ()
     leave: tuple[tuple[date, date], ...] = field(default=())
+    # The last answers with the span of time they hold for (see ``shift_end``).
+    _known: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def local(self, now: datetime) -> datetime:
         return now.astimezone(find_zone(self.time_zone) or timezone.utc)
@@ -49,11 +50,17 @@ class Calendar:
     def shift_end(self, now: datetime) -> datetime | None:
         """When the shift the AM is on at ``now`` ends (local time), or None when off shift
         or on leave."""
-        # Shifts are in whole minutes: every moment of a minute has the same answer, and a
-        # replay asks about many leads a minute.
-        return self._shift_end_at(now.replace(second=0, microsecond=0))
+        # The answer changes only at a local midnight or at a shift's start or end minute: it
+        # is kept with the span it holds for, so a replay of many leads a minute (and a
+        # backlog at one moment) works it out once per span, not per lead.
+        known = self._known.get("end")
+        if known is not None and known[0] <= now < known[1]:
+            return known[2]
+        minute = now.replace(second=0, microsecond=0)
+        answer = self._shift_end_at(minute)
+        self._known["end"] = (minute, self._same_until(minute), answer)
+        return answer
 
-    @lru_cache(maxsize=4096)  # noqa: B019 - calendars are few and live as long as a run
     def _shift_end_at(self, now: datetime) -> datetime | None:
         if self.on_leave(now):
             return None
@@ -72,15 +79,34 @@ class Calendar:
                 return midnight + timedelta(minutes=shift.end_minute)
         return None
 
+    def _same_until(self, minute: datetime) -> datetime:
+        """Until when (UTC) ``_shift_end_at`` answers as at ``minute``: the next local minute
+        of the day that is a shift's start or end, or the next midnight. Across a change of
+        the zone's offset (summer time) the local clock jumps: then one minute only."""
+        local = self.local(minute)
+        now = local.hour * 60 + local.minute
+        ahead = [m for s in self.shifts for m in (s.start_minute, s.end_minute) if m > now]
+        midnight = datetime.combine(local.date(), time(0), tzinfo=local.tzinfo)
+        until = (midnight + timedelta(minutes=min(ahead, default=MINUTES_A_DAY))).astimezone(
+            timezone.utc
+        )
+        if self.local(until).utcoffset() != local.utcoffset():
+            return minute + timedelta(minutes=1)
+        return until
+
     def day_start(self, now: datetime) -> datetime:
         """The start of the AM's own day at ``now``, in UTC: when "today" began for their cap."""
-        return self._day_start_at(now.replace(second=0, microsecond=0))
-
-    @lru_cache(maxsize=4096)  # noqa: B019 - as above
-    def _day_start_at(self, now: datetime) -> datetime:
+        known = self._known.get("day")
+        if known is not None and known[0] <= now < known[1]:
+            return known[0]
         local = self.local(now)
         midnight = datetime.combine(local.date(), time(0), tzinfo=local.tzinfo)
-        return midnight.astimezone(timezone.utc)
+        start = midnight.astimezone(timezone.utc)
+        following = datetime.combine(
+            local.date() + timedelta(days=1), time(0), tzinfo=local.tzinfo
+        ).astimezone(timezone.utc)
+        self._known["day"] = (start, following)
+        return start
 
 
 def clock(minute: int) -> str:

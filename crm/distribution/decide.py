@@ -71,28 +71,40 @@ def decide(
     now: datetime,
 ) -> Decision:
     """Who receives ``lead`` at ``now``, or why it waits; the pick is recorded in ``ledger``."""
+    return decide_by(lead, first_match(rules, lead), people, ledger, now)
+
+
+def decide_by(
+    lead: Mapping[str, Any],
+    rule: Rule | None,
+    people: Mapping[int, Person],
+    ledger: Ledger,
+    now: datetime,
+) -> Decision:
+    """``decide`` when the lead's rule (``first_match``) is known already."""
     lead_id = lead["id"]
-    rule = first_match(rules, lead)
     if rule is None:
         return Decision(lead_id, None, None, "no_rule", "waiting: no rule matches this lead")
     pool = f"rule {rule.name} → pool of {len(rule.members)}"
-    weights = {member.am_id: member.weight for member in rule.members}
+    weights = rule.weights
+    desk = lead.get("desk", "conversion")
     ends: dict[int, datetime] = {}
+    starts: dict[int, datetime] = {}
     for am_id in weights:
         person = people.get(am_id)
         if (
             person is None
             or not person.is_active
             or person.role != "account_manager"
-            or person.desk != lead.get("desk", "conversion")
+            or person.desk != desk
         ):
             continue
         end = person.calendar.shift_end(now)
         if end is not None:
             ends[am_id] = end
+            starts[am_id] = person.calendar.day_start(now)
     if not ends:
         return Decision(lead_id, rule, None, "nobody_on_shift", f"waiting: {pool}; nobody on shift")
-    starts = {am_id: people[am_id].calendar.day_start(now) for am_id in ends}
     today = ledger.received_since(starts)
     open_now = ledger.open_leads(sorted(ends)) if rule.open_cap is not None else {}
     available = {
@@ -136,7 +148,7 @@ def decide_all(
             known = full[pool]
             decision = Decision(lead["id"], rule, None, known.waiting, known.explanation)
         else:
-            decision = decide(lead, rules, people, ledger, now)
+            decision = decide_by(lead, rule, people, ledger, now)
             if decision.waiting and pool is not None:
                 full[pool] = decision
         decisions.append(decision)

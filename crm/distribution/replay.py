@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from crm.actions.core import LEADS
 from crm.distribution.assign import load_people
-from crm.distribution.decide import Decision, Person, decide_all, decide_queue
+from crm.distribution.decide import Decision, Person, decide_by, decide_queue
 from crm.distribution.rotation import Turn
 from crm.distribution.rules import LEAD_FIELDS, Rule, first_match
 
@@ -94,7 +94,7 @@ def replay_leads(
             decisions.extend(drained)
             assigned = sum(d.am_id is not None for d in drained)
             waiting[rule.id] = waiting[rule.id][assigned:]
-        (decision,) = decide_all([lead], rules, people, ledger, now)
+        decision = decide_by(lead, rule, people, ledger, now)
         decisions.append(decision)
         if decision.am_id is None and decision.rule is not None:
             waiting[decision.rule.id].append(lead)

@@ -29,24 +29,29 @@ def pick(state: Mapping[int, Turn], weights: Mapping[int, int]) -> tuple[int, di
     if not weights:
         raise ValueError("no member available to pick")
     total = sum(weights.values())
-    state = {am_id: state.get(am_id, (0, None)) for am_id in {*state, *weights}}
-    in_epoch = {am_id for am_id, (_, received) in state.items() if received is not None}
-    if in_epoch != set(weights):
-        state = {
-            am_id: (credit, 0 if am_id in weights else None) for am_id, (credit, _) in state.items()
-        }
-    picks = sum(state[am_id][1] for am_id in weights)
-
-    def window(am_id: int) -> tuple[int, int]:
-        k, weight = state[am_id][1] + 1, weights[am_id]
-        return (k - 1) * total // weight, -(-k * total // weight)
-
-    credit = {am_id: credit + weights.get(am_id, 0) for am_id, (credit, _) in state.items()}
-    open_now = [am_id for am_id in sorted(weights) if window(am_id)[0] <= picks]
-    chosen = min(open_now, key=lambda am_id: (window(am_id)[1], -credit[am_id], am_id))
-    credit[chosen] -= total
-    after = {
-        am_id: (credit[am_id], None if received is None else received + (am_id == chosen))
-        for am_id, (_, received) in state.items()
+    # Written as one pass per step over the pool (it runs at every lead of a replay).
+    new_epoch = any(state.get(am_id, (0, None))[1] is None for am_id in weights) or any(
+        received is not None and am_id not in weights for am_id, (_, received) in state.items()
+    )
+    received = {
+        am_id: 0 if new_epoch else state[am_id][1]  # type: ignore[misc]
+        for am_id in weights
     }
+    picks = sum(received.values())
+    chosen, best = None, None
+    for am_id in sorted(weights):
+        k, weight = received[am_id] + 1, weights[am_id]
+        if (k - 1) * total // weight > picks:  # the window is not open yet
+            continue
+        rank = (-(-k * total // weight), -(state.get(am_id, (0, None))[0] + weight), am_id)
+        if best is None or rank < best:
+            chosen, best = am_id, rank
+    if chosen is None:  # the windows' theorem says this cannot happen
+        raise ValueError("no member's window is open")
+    after: dict[int, Turn] = {}
+    for am_id in state.keys() | weights.keys():
+        credit = state.get(am_id, (0, None))[0]
+        credit += weights.get(am_id, 0) - (total if am_id == chosen else 0)
+        # Out of the epoch (None) whoever is not available now.
+        after[am_id] = (credit, received[am_id] + (am_id == chosen) if am_id in weights else None)
     return chosen, after

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -61,6 +62,11 @@ class Rule:
     open_cap: int | None
     star: bool
     members: tuple[Member, ...]
+
+    @cached_property
+    def weights(self) -> dict[int, int]:
+        """The pool: AM id → weight."""
+        return {member.am_id: member.weight for member in self.members}
 
     def matches(self, lead: Mapping[str, Any]) -> bool:
         for column, field in LIST_SEGMENTS:

@@ -1,6 +1,6 @@
 """Today's distribution, as the Distribution page shows it: per pool and AM what they received
 against their cap and whether they are on shift; the waiting leads per reason and how long the
-oldest has waited. Reads only."""
+oldest has waited; the leads the rules assigned, each with why. Reads only."""
 
 from __future__ import annotations
 
@@ -9,10 +9,14 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from crm.distribution.assign import WAITING, LiveLedger, load_people
+from crm.actions.core import LEADS, STAFF
+from crm.actions.leads import ASSIGNMENTS
+from crm.distribution.assign import WAITING, load_people
 from crm.distribution.availability import zone_city
 from crm.distribution.decide import WAIT_WORDS
+from crm.distribution.ledger import LiveLedger
 from crm.distribution.rules import RULES, load_rules
+from crm.models import NEW_LEADS_SQL
 
 
 @dataclass(frozen=True)
@@ -87,3 +91,56 @@ def waiting_now(connection: sa.Connection) -> list[WaitingNow]:
         .order_by(sa.func.min(WAITING.c.since))
     ).all()
     return [WaitingNow(WAIT_WORDS[row.reason], row.name, row.leads, row.oldest) for row in rows]
+
+
+@dataclass(frozen=True)
+class AssignedNow:
+    at: datetime
+    lead_id: int
+    lead: str
+    am: str
+    why: str
+
+
+def assigned_since(connection: sa.Connection, since: datetime, limit: int) -> list[AssignedNow]:
+    """The leads the rules assigned since ``since``, newest first, at most ``limit``, each
+    with the rules' one-line explanation."""
+    given, leads, staff = ASSIGNMENTS, LEADS, STAFF
+    # Only the rules' AMs can have received one: read through ix_assignments_new_leads, their
+    # new leads since ``since``, not every assignment of the CRM.
+    am_ids = sorted({m.am_id for rule in load_rules(connection) for m in rule.members})
+    if not am_ids:
+        return []
+    rows = connection.execute(
+        sa.select(
+            given.c.assigned_at,
+            given.c.lead_id,
+            leads.c.first_name,
+            leads.c.last_name,
+            staff.c.name,
+            given.c.note,
+        )
+        .select_from(
+            given.join(leads, leads.c.id == given.c.lead_id).join(
+                staff, staff.c.id == given.c.to_am_id
+            )
+        )
+        .where(
+            given.c.to_am_id.in_(am_ids),
+            given.c.assigned_at >= since,
+            sa.text(f"assignments.{NEW_LEADS_SQL}"),
+            given.c.reason == "auto",
+        )
+        .order_by(given.c.assigned_at.desc(), given.c.lead_id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        AssignedNow(
+            row.assigned_at,
+            row.lead_id,
+            f"{row.first_name} {row.last_name}".strip(),
+            row.name,
+            row.note or "",
+        )
+        for row in rows
+    ]

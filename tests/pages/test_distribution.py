@@ -93,6 +93,18 @@ def test_a_lead_manager_makes_a_rule_replays_yesterday_and_switches_it_on(open_p
     )
 
     at.run()
+    # Today's automatic assignments, newest registration first, each with the rules' why.
+    assigned = table_with(at, "Why assigned")
+    shift = "on shift until 00:00 London"
+    assert assigned[["Lead #", "AM", "Why assigned"]].to_dict("list") == {
+        "Lead #": [registered[2], registered[1], registered[0]],
+        "AM": ["Alan Ames", "Bea Brook", "Alan Ames"],
+        "Why assigned": [
+            f"rule EN → pool of 2; Alan Ames next in rotation; 2 of 40 today; {shift}",
+            f"rule EN → pool of 2; Bea Brook next in rotation; 1 of 40 today; {shift}",
+            f"rule EN → pool of 2; Alan Ames next in rotation; 1 of 40 today; {shift}",
+        ],
+    }
     today = table_with(at, "Received today")
     assert today[["AM", "Received today"]].to_dict("list") == {
         "AM": ["Alan Ames", "Bea Brook"],

@@ -48,6 +48,7 @@ final as (
         leads.desk,
         leads.am_name,
         leads.team_name,
+        leads.why_assigned,
         leads.registered_at,
         leads.last_login_at,
         leads.balance,

@@ -1,7 +1,8 @@
 -- changed_priority_leads: the leads whose mart_lead_priority row an incremental run
 -- recomputes: every lead that changed itself or whose AM did (the row shows the lead's own
--- columns and the AM's name and team), every lead whose activity changed, and the leads whose
--- ranking moved only because time passed since the last run. The last are the rules of
+-- columns and the AM's name and team), every lead whose activity or assignments changed (the
+-- latest assignment's explanation shows), and the leads whose ranking moved only because
+-- time passed since the last run. The last are the rules of
 -- mart_lead_priority that compare a time with the moment of the run; keep the two in step
 -- (tests/etl/test_incremental.py moves the clock across each of them):
 -- - days since login count calendar days (UTC): at midnight every lead's count moves;
@@ -34,4 +35,5 @@ moved_by_clock as (
 select lead_id from changes_dim_leads
 union select lead_id from touched_leads
 union select lead_id from changes_int_lead_activity
+union select lead_id from changes_fct_assignments
 union select lead_id from moved_by_clock

@@ -76,15 +76,23 @@ assignments as (
         assignments.to_am_id as am_id,
         assignments.lead_id,
         assignments.reason as detail,
-        'assigned: ' || replace(replace(assignments.reason, 'follow_up', 'follow-up'), '_', ' ')
-        || coalesce(' by ' || actor.staff_name, '')
-        || case when assignments.from_am_id <> assignments.to_am_id
-            then coalesce(' (from ' || previous.staff_name || ')', '') else '' end
-        -- The manager's note (a failed deposit's decline, what to say) is what the AM acts on.
-        || coalesce(
-            '; note: ' || left(regexp_replace(nullif(trim(assignments.note), ''), '\s+', ' ', 'g'), 200),
-            ''
-        ) as summary
+        case when assignments.reason = 'auto'
+            -- The distribution rules' explanation of their choice (issue 25) is the line.
+            then 'assigned by the distribution rules'
+                || coalesce(': ' || left(nullif(trim(assignments.note), ''), 200), '')
+            else 'assigned: '
+                || replace(replace(assignments.reason, 'follow_up', 'follow-up'), '_', ' ')
+                || coalesce(' by ' || actor.staff_name, '')
+                || case when assignments.from_am_id <> assignments.to_am_id
+                    then coalesce(' (from ' || previous.staff_name || ')', '') else '' end
+                -- The manager's note (a failed deposit's decline, what to say) is what the AM
+                -- acts on.
+                || coalesce(
+                    '; note: '
+                    || left(regexp_replace(nullif(trim(assignments.note), ''), '\s+', ' ', 'g'), 200),
+                    ''
+                )
+        end as summary
     from fct_assignments as assignments
     left join staff as actor on actor.staff_id = assignments.by_id
     left join staff as previous on previous.staff_id = assignments.from_am_id

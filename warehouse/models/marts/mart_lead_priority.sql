@@ -23,6 +23,17 @@ activity as (
     where lead_id in (select lead_id from changed_priority_leads)  -- changed only
 ),
 
+-- The lead's latest assignment: when the distribution rules made it (reason auto) and it gave
+-- the AM the lead has now, its one-line explanation is the row's "why assigned" (issue 25).
+latest_assignment as (
+    select lead_id, to_am_id, reason, note
+    from fct_assignments
+    where lead_id in (select lead_id from changed_priority_leads)  -- changed only
+    qualify row_number() over (
+        partition by lead_id order by assigned_at desc, assignment_id desc
+    ) = 1
+),
+
 joined as (
     select
         leads.lead_id,
@@ -38,6 +49,8 @@ joined as (
         leads.am_id,
         staff.staff_name as am_name,
         staff.team_name,
+        case when latest_assignment.reason = 'auto' and latest_assignment.to_am_id = leads.am_id
+            then latest_assignment.note end as why_assigned,
         leads.is_starred,
         leads.priority,
         leads.callback_at,
@@ -73,6 +86,7 @@ joined as (
     left join staff on staff.staff_id = leads.am_id
     left join currencies using (currency)
     left join activity using (lead_id)
+    left join latest_assignment using (lead_id)
 ),
 
 facts as (
