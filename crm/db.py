@@ -121,3 +121,13 @@ def require_current_schema(engine: Engine) -> None:
             f"the CRM ({describe(engine)}) {state}, this Starboard needs {head}: "
             "run `python -m crm init` to upgrade it."
         )
+
+
+# PostgreSQL's SQLSTATEs for a transaction it rolled back to break a deadlock or a
+# serialization conflict: the transaction wrote nothing and may be run again.
+_RETRYABLE = frozenset({"40P01", "40001"})
+
+
+def deadlocked(error: DBAPIError) -> bool:
+    """Whether ``error`` is PostgreSQL rolling back a deadlock's (or a conflict's) victim."""
+    return getattr(error.orig, "sqlstate", None) in _RETRYABLE

@@ -12,6 +12,8 @@ again once the cause is fixed.
 
 from __future__ import annotations
 
+import random
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from crm.actions.text import check_text
+from crm.db import deadlocked
 from crm.errors import UserError
 from crm.models import AppliedAction, AuditLog, Lead, Staff, utcnow
 
@@ -34,6 +37,7 @@ APPLIED = AppliedAction.__table__
 STAFF_COLUMNS = (STAFF.c.id, STAFF.c.name, STAFF.c.role, STAFF.c.desk, STAFF.c.is_active)
 
 BULK_LIMIT = 1_000
+DEADLOCK_TRIES = 5
 NOTE_MAX_CHARS = 2_000
 ACTION_ID_MAX_CHARS = 64
 # The columns people change, which ``version`` counts: the audit's before and after hold these,
@@ -186,9 +190,20 @@ def run_action(
     who = (actor_id, integration_id)
     if isinstance(target, sa.Connection):
         return _run(target, action, work, action_id, who, now, staff)
-    connection = target.connect().execution_options(sqlite_begin="IMMEDIATE")
-    with connection, connection.begin():
-        return _run(connection, action, work, action_id, who, now, staff)
+    # PostgreSQL may pick this transaction as a deadlock's victim: two actions on different
+    # leads of the same AMs meet on the AMs' kept open-lead counts (migration 0011), which the
+    # leads' triggers lock in whatever order the leads' AMs come. The victim rolled back whole,
+    # so running it again from the start is safe; the second try finds the other one done.
+    for attempt in range(1, DEADLOCK_TRIES + 1):
+        connection = target.connect().execution_options(sqlite_begin="IMMEDIATE")
+        try:
+            with connection, connection.begin():
+                return _run(connection, action, work, action_id, who, now, staff)
+        except sa.exc.OperationalError as error:
+            if attempt == DEADLOCK_TRIES or not deadlocked(error):
+                raise
+            time.sleep(random.uniform(0, 0.02 * attempt))
+    raise AssertionError("unreachable")
 
 
 def _run(connection, action, work, action_id, who, now, staff) -> ActionResult:

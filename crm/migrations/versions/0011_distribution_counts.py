@@ -89,13 +89,22 @@ def _postgresql_triggers() -> None:
         f"""
         CREATE FUNCTION starboard_count_open_leads() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            IF TG_OP <> 'INSERT' AND {_is_open("OLD")} THEN
+            IF TG_OP = 'DELETE' THEN
                 UPDATE am_open_leads SET open_leads = open_leads - 1 WHERE am_id = OLD.am_id;
+                RETURN NULL;
             END IF;
-            IF TG_OP <> 'DELETE' AND {_is_open("NEW")} THEN
-                INSERT INTO am_open_leads AS counted (am_id, open_leads) VALUES (NEW.am_id, 1)
-                ON CONFLICT (am_id) DO UPDATE SET open_leads = counted.open_leads + 1;
-            END IF;
+            -- A lead moving from one AM to another changes two counts. Both are locked by one
+            -- statement in AM order, so two moves the opposite way (Ana's lead to Ben, Ben's
+            -- to Ana) queue behind each other instead of deadlocking.
+            INSERT INTO am_open_leads AS counted (am_id, open_leads)
+            SELECT change.am_id, sum(change.delta) FROM (
+                SELECT OLD.am_id AS am_id, -1 AS delta WHERE {_is_open("OLD")}
+                UNION ALL
+                SELECT NEW.am_id, 1 WHERE {_is_open("NEW")}
+            ) AS change
+            GROUP BY change.am_id ORDER BY change.am_id
+            ON CONFLICT (am_id) DO UPDATE
+                SET open_leads = counted.open_leads + excluded.open_leads;
             RETURN NULL;
         END $$
         """
