@@ -130,3 +130,13 @@ def money(value, currency) -> str:
     if _missing(value):
         return ""
     return f"{value:,.2f} {currency or ''}".strip()
+
+
+def on_list(am_name, is_starred) -> str:
+    """Whether the lead is in front of its AM: "on Ravi Rao's list", or "assigned to Ravi Rao,
+    not on the list yet" (an AM works only their starred leads); blank when nobody owns it."""
+    if _missing(am_name) or not str(am_name).strip():
+        return ""
+    if not _missing(is_starred) and bool(is_starred):
+        return f"on {am_name}'s list"
+    return f"assigned to {am_name}, not on the list yet"
