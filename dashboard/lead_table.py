@@ -193,7 +193,7 @@ def show(
     shows: str,
     noun: str = "leads",
     selectable: bool = True,
-    starred_only: bool = False,
+    filters: actions.Filters | None = None,
     export_to: exports.Latest | None = None,
 ) -> pd.DataFrame:
     """Show ``rows`` (a lead query's result) as a table of ``columns`` (names from
@@ -205,11 +205,12 @@ def show(
     page, which ``shows`` this, will show), or filters that match nothing.
 
     The rows show the changes this session's actions made that the warehouse does not hold
-    yet (``actions.overlay``; ``starred_only`` leaves out the leads unstarred since).
+    yet (``actions.overlay``); a row so changed that it no longer passes the page's
+    ``filters`` (``actions.Filters``) leaves the list and its count.
     In a self-refreshing fragment, ``export_to`` takes the table for export buttons drawn
     outside it (``exports.latest_buttons``) instead of drawing them here at every refresh.
     """
-    rows = actions.overlay(rows, starred_only=starred_only)
+    rows = actions.overlay(rows, filters)
     if export_to is not None:
         export_to.frame = None
     if rows.empty:

@@ -84,7 +84,7 @@ selected = lead_table.show(
     file_name="my-leads.csv",
     shows=SHOWS,
     noun="starred leads",
-    starred_only=True,
+    filters=actions.Filters(am_id=am_id, starred=True),
 )
 # After a call the next lead of the list is selected, ready for the next call.
 actions.call_outcome_form(selected, key="my_leads.call", am_id=am_id, next_in="my_leads.table")

@@ -74,6 +74,6 @@ selected = lead_table.show(
     file_name="starred-leads.csv",
     shows=SHOWS,
     noun="starred leads",
-    starred_only=True,
+    filters=actions.Filters(am_id=am.id, team_id=team.id, starred=True),
 )
 actions.star_buttons(selected, key="star.stars")

@@ -30,13 +30,16 @@ How every widget acts:
 - Success: a toast with the action's message, and the changed leads' new state (read back
   from the CRM) kept in session state. ``overlay`` lays that state over the rows a page shows
   until a warehouse snapshot holds it, so the page shows the change at once, without waiting
-  for the ETL. A refusal: its one line under the widget, whose inputs stay as they were.
+  for the ETL; a row that no longer passes the page's filters (``Filters``, given to
+  ``lead_table.show``) leaves the list and its count. A refusal: its one line under the widget, whose inputs stay as they were.
 - Nobody signed in: the widgets are shown disabled, with "Sign in to act.".
 """
 
 from dashboard.actions.calls import CALL_OUTCOMES, call_outcome_form
 from dashboard.actions.changes import (
     CHANGES_KEY,
+    STARRED,
+    Filters,
     overlay,
     per_am_with_changes,
     with_newly_starred,
@@ -49,6 +52,8 @@ from dashboard.actions.shift import end_of_shift_form
 __all__ = [
     "CALL_OUTCOMES",
     "CHANGES_KEY",
+    "STARRED",
+    "Filters",
     "LEAD_REASONS",
     "SIGN_IN",
     "assign_form",

@@ -1,6 +1,10 @@
 """The state a page shows before the ETL catches up: each action's changes, kept in session
 state and laid over the warehouse's rows (``overlay``, ``with_newly_starred``) until a
-snapshot holds them."""
+snapshot holds them.
+
+A changed row is then held to the page's filters again (``Filters``): a lead assigned from the
+new leads, or to another AM than the one filtered on, or a failed deposit reviewed under "open
+only", leaves the list and its count at once, as the next ETL run would make it."""
 
 from __future__ import annotations
 
@@ -17,6 +21,45 @@ from crm import reads
 from dashboard.data import query
 
 CHANGES_KEY = "starboard.changed_leads"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a page's filters ask of each row, as the CRM's values of a lead (and of a deposit
+    row) name it; None or False: anything. ``nobodys``: the new leads (no AM); ``open_only``:
+    the failed deposits nobody reviewed yet; ``starred``: the leads on their AM's list."""
+
+    am_id: int | None = None
+    team_id: int | None = None
+    desk: str | None = None
+    status: str | None = None
+    nobodys: bool = False
+    starred: bool = False
+    open_only: bool = False
+
+    def hold(self, row: dict) -> bool:
+        """Whether a row, with this session's changes laid over it, still passes them (a
+        column the row does not carry is not held against it)."""
+        asked = {
+            "desk": self.desk,
+            "status": self.status,
+            **({} if self.nobodys else {"am_id": self.am_id, "team_id": self.team_id}),
+        }
+        for column, value in asked.items():
+            if value is not None and column in row and row[column] != value:
+                return False
+        if self.nobodys and not _missing(row.get("am_id")):
+            return False
+        if self.starred and "is_starred" in row and not bool(row["is_starred"]):
+            return False
+        return not (self.open_only and bool(row.get("is_reviewed")))
+
+
+def _missing(value) -> bool:
+    return value is None or (not isinstance(value, str) and pd.isna(value))
+
+
+STARRED = Filters(starred=True)
 
 
 @dataclass(frozen=True)
@@ -49,15 +92,18 @@ def _snapshot_as_of() -> pd.Timestamp | None:
     return utc(runs.iloc[0]["as_of"])
 
 
-def overlay(rows: pd.DataFrame, *, starred_only: bool = False) -> pd.DataFrame:
+def overlay(rows: pd.DataFrame, filters: Filters | None = None) -> pd.DataFrame:
     """``rows`` (a lead or deposit query's result) with the changes this session made that the
-    warehouse does not hold yet; ``starred_only`` leaves out the leads unstarred since (the
-    star board, My leads). Changes the warehouse now holds are forgotten."""
+    warehouse does not hold yet; a changed row that no longer passes the page's ``filters``
+    leaves, and ``matched`` (the count above the list) with it. Changes the warehouse now
+    holds are forgotten."""
     changes = st.session_state.get(CHANGES_KEY)
     if rows.empty or not changes or not any(changes.values()):
         return rows
     as_of = _snapshot_as_of()
     rows = rows.copy()
+    # Each changed row's values, with the changes' columns the rows lack (a lead's team).
+    changed: dict[int, dict] = {}
     for id_column, by_id in changes.items():
         if id_column not in rows or not by_id:
             continue
@@ -68,17 +114,24 @@ def overlay(rows: pd.DataFrame, *, starred_only: bool = False) -> pd.DataFrame:
             version = rows["version"].iloc[position] if "version" in rows else None
             pending[:] = [change for change in pending if not change.covered(version, as_of)]
             for change in pending:
+                changed.setdefault(position, {}).update(change.values)
                 for column, value in change.values.items():
                     if column in rows:
                         _set(rows, position, column, value)
-    if starred_only and "is_starred" in rows:
-        kept = rows["is_starred"].fillna(False).astype(bool)
-        dropped = int((~kept).sum())
-        rows = rows[kept]
-        if dropped and "matched" in rows and not rows.empty:
-            # The count above the list ("N of M shown") counts the unstarred leads out too.
-            rows = rows.assign(matched=rows["matched"] - dropped)
-    return rows
+    if filters is None or not changed:
+        return rows
+    gone = [
+        position
+        for position, values in changed.items()
+        if not filters.hold(rows.iloc[position].to_dict() | values)
+    ]
+    if not gone:
+        return rows
+    kept = rows.drop(index=rows.index[gone])
+    if "matched" in kept and not kept.empty:
+        # The count above the list ("N of M shown") counts the rows that left out too.
+        kept = kept.assign(matched=kept["matched"] - len(gone))
+    return kept
 
 
 def _set(rows: pd.DataFrame, position: int, column: str, value) -> None:
