@@ -69,8 +69,14 @@ st.caption(
     "due, then the rest, each by priority. After a call the next lead is selected."
 )
 clock = lead_table.clock()
-leads = query("my_leads", **clock, am_id=am_id, limit=lead_table.ROW_LIMIT)
-leads = actions.with_newly_starred(leads, clock, team_id=None, am_id=am_id)
+# With the leads starred for the AM since the ETL's run (by anyone), phone and note included.
+leads = query(
+    "my_leads",
+    **clock,
+    am_id=am_id,
+    lead_ids=actions.newly_starred(am_id),
+    limit=lead_table.ROW_LIMIT,
+)
 if leads.empty:
     st.info(
         f"No lead is starred for {am_name} now: a manager stars the leads to work "

@@ -31,7 +31,9 @@ How every widget acts:
   from the CRM) kept in session state. ``overlay`` lays that state over the rows a page shows
   until a warehouse snapshot holds it, so the page shows the change at once, without waiting
   for the ETL; a row that no longer passes the page's filters (``Filters``, given to
-  ``lead_table.show``) leaves the list and its count. A refusal: its one line under the widget, whose inputs stay as they were.
+  ``lead_table.show``) leaves the list and its count. The leads anyone else changed since
+  the snapshot are read from the CRM the same way (``catch_up``). A refusal: its one line
+  under the widget, whose inputs stay as they were.
 - Nobody signed in: the widgets are shown disabled, with "Sign in to act.".
 """
 
@@ -40,6 +42,7 @@ from dashboard.actions.changes import (
     CHANGES_KEY,
     STARRED,
     Filters,
+    newly_starred,
     overlay,
     per_am_with_changes,
     with_newly_starred,
@@ -61,6 +64,7 @@ __all__ = [
     "end_of_shift_form",
     "failed_deposit_review",
     "new_deposit_review",
+    "newly_starred",
     "note_form",
     "overlay",
     "per_am_with_changes",

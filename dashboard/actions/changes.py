@@ -8,6 +8,7 @@ only", leaves the list and its count at once, as the next ETL run would make it.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,9 +19,19 @@ import streamlit as st
 
 from crm import actions as crm_actions
 from crm import reads
+from dashboard import periods
 from dashboard.data import query
+from dashboard.viewer import crm_engine
 
 CHANGES_KEY = "starboard.changed_leads"
+CAUGHT_UP_KEY = "starboard.caught_up_at"
+# How often a session reads the CRM's changed leads; a page run reads them once.
+CATCH_UP_S = 2.0
+# A lead written this shortly before the snapshot's read may have been missed by it (a
+# transaction that committed after the read began); its version tells whether it was.
+CATCH_UP_MARGIN = pd.Timedelta(seconds=60)
+# More changed leads than this between two ETL runs: the newest only.
+CATCH_UP_LIMIT = 5000
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,37 @@ def _changes() -> dict[str, dict[int, list[Change]]]:
     return st.session_state.setdefault(CHANGES_KEY, {"lead_id": {}, "deposit_id": {}})
 
 
+def catch_up() -> None:
+    """Take in the leads anyone changed since the warehouse's snapshot read the CRM (a star set
+    in a manager's session shows at once on the AM's list), as this session's own actions are:
+    one read by the leads' indexed ``updated_at``, at most once per ``CATCH_UP_S``."""
+    state = st.session_state
+    moment = time.monotonic()
+    if moment - state.get(CAUGHT_UP_KEY, -CATCH_UP_S) < CATCH_UP_S:
+        return
+    state[CAUGHT_UP_KEY] = moment
+    as_of = _snapshot_as_of()
+    if as_of is None:
+        return
+    runs = query("freshness")
+    lag = runs.iloc[0].get("replica_lag_s") if "replica_lag_s" in runs else None
+    # A replica that lagged was read as of that much earlier.
+    lag = 0.0 if lag is None or pd.isna(lag) else float(lag)
+    since = as_of - pd.Timedelta(seconds=lag) - CATCH_UP_MARGIN
+    try:
+        with crm_engine().connect() as connection:
+            rows = reads.leads_changed_since(connection, since.to_pydatetime(), CATCH_UP_LIMIT)
+    except sa.exc.SQLAlchemyError:
+        return  # no CRM to read: the warehouse's rows, as of its run
+    by_lead = _changes()["lead_id"]
+    at = periods.now()
+    for lead_id, values in _states(rows).items():
+        known = by_lead.get(lead_id)
+        if known and known[-1].version is not None and known[-1].version >= values["version"]:
+            continue
+        by_lead.setdefault(lead_id, []).append(Change(at, values["version"], values))
+
+
 def _snapshot_as_of() -> pd.Timestamp | None:
     runs = query("freshness")
     if runs.empty:
@@ -97,8 +139,11 @@ def overlay(rows: pd.DataFrame, filters: Filters | None = None) -> pd.DataFrame:
     warehouse does not hold yet; a changed row that no longer passes the page's ``filters``
     leaves, and ``matched`` (the count above the list) with it. Changes the warehouse now
     holds are forgotten."""
+    if rows.empty:
+        return rows
+    catch_up()
     changes = st.session_state.get(CHANGES_KEY)
-    if rows.empty or not changes or not any(changes.values()):
+    if not changes or not any(changes.values()):
         return rows
     as_of = _snapshot_as_of()
     rows = rows.copy()
@@ -150,6 +195,7 @@ def with_newly_starred(
     """``starred`` (a ``starred_leads`` result) with the leads this session starred since the
     warehouse's snapshot, of the team or AM the page shows (None: any), read with the same
     ``clock`` (``lead_table.clock()``): a star or an end of shift shows at once."""
+    catch_up()
     missing = _newly_starred(starred, team_id=team_id, am_id=am_id)
     if not missing:
         return starred
@@ -159,12 +205,20 @@ def with_newly_starred(
     return rows
 
 
+def newly_starred(am_id: int) -> list[int]:
+    """The leads starred for the AM ``am_id`` since the warehouse's snapshot, by this session
+    or anyone (``catch_up``): what My leads lists beside the snapshot's."""
+    catch_up()
+    return _newly_starred(pd.DataFrame(), team_id=None, am_id=am_id)
+
+
 def per_am_with_changes(
     per_am: pd.DataFrame, clock: dict, *, team_id: int | None, am_id: int | None
 ) -> pd.DataFrame:
     """``per_am`` (a ``starred_per_am`` result) with the stars this session changed since the
     warehouse's snapshot counted in: each changed lead leaves its AM's counts as the snapshot
     had it and joins them as the CRM holds it now, so the counts agree with the list below."""
+    catch_up()
     pending = {
         lead_id: changes[-1] for lead_id, changes in _changes()["lead_id"].items() if changes
     }
@@ -257,7 +311,11 @@ def remember_rows(column: str, ids: list[int], at: datetime, values: dict) -> No
 
 def _lead_state(engine: sa.Engine, lead_ids: list[int]) -> dict[int, dict]:
     with engine.connect() as connection:
-        rows = reads.lead_states(connection, lead_ids)
+        return _states(reads.lead_states(connection, lead_ids))
+
+
+def _states(rows: list[dict]) -> dict[int, dict]:
+    """``{lead id: the values a page's rows take}`` of ``reads.lead_states`` rows."""
     state = {}
     for row in rows:
         callback_at = row["callback_at"]
