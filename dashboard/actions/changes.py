@@ -19,7 +19,7 @@ import streamlit as st
 
 from crm import actions as crm_actions
 from crm import reads
-from dashboard import periods
+from dashboard import formats, periods
 from dashboard.data import query
 from dashboard.viewer import crm_engine
 
@@ -337,6 +337,11 @@ def _states(rows: list[dict]) -> dict[int, dict]:
             "callback_local": local,
             "version": row["version"],
         }
+        if row["am_id"] is not None and row["assignment_reason"] is not None:
+            # What My leads shows on the row: why the lead is the AM's, the manager's note.
+            state[row["lead_id"]]["starred_because"] = formats.words(row["assignment_reason"])
+            if row["assignment_note"] and row["assigned_by_id"] != row["am_id"]:
+                state[row["lead_id"]]["manager_note"] = row["assignment_note"]
     return state
 
 
