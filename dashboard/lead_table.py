@@ -143,7 +143,7 @@ def _displayed(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     if "on_list" in columns:
         # Made here from the owner and the star, so that an action's overlay shows in it too.
         on_list = [
-            formats.on_list(am, starred)
+            formats.on_list(am, starred, beside_the_am=True)
             for am, starred in zip(rows["am_name"], rows["is_starred"], strict=True)
         ]
         shown.insert(shown.columns.get_loc("am_name") + 1, "on_list", on_list)

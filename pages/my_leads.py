@@ -80,7 +80,7 @@ leads = query(
 if leads.empty:
     st.info(
         f"No lead is starred for {am_name} now: a manager stars the leads to work "
-        "(the star board's end of shift stars tomorrow's callbacks)."
+        "(the star board's end of shift stars the next working day's callbacks)."
     )
     st.stop()
 selected = lead_table.show(

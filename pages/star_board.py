@@ -47,8 +47,8 @@ if per_am.empty and leads.empty:
 else:
     st.subheader("Starred per AM")
     st.caption(
-        f"calling hours {hours} of each lead's own day; counts as of the ETL's run, with your "
-        "changes since"
+        f"calling hours {hours} of each lead's own day; counts as of the ETL's run, with the "
+        "CRM's changes since"
     )
     st.dataframe(
         per_am[list(PER_AM_COLUMNS)],

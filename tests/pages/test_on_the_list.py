@@ -15,14 +15,19 @@ import pytest
 from tests.pages.test_actions import ALAN, MIA, select, shown, submit
 from tests.pages.test_lead_page import open_lead, text
 
-BEN = "on Bea Brook's list"
-ANA = "assigned to Alan Ames, not on the list yet"
-CARA = "assigned to Cid Cole, not on the list yet"
+# (AM, on the AM's list) as the tables show them side by side.
+NOT_YET = "not on the list yet: star it"
+BEN = ("Bea Brook", "on the list")
+ANA = ("Alan Ames", NOT_YET)
+CARA = ("Cid Cole", NOT_YET)
+NOBODY = ("", "")
 
 
-def on_list(at, key: str) -> dict[str, str]:
+def on_list(at, key: str) -> dict[str, tuple[str, str]]:
     rows = shown(at, key)
-    return dict(zip(rows["lead_name"], rows["on_list"], strict=True))
+    return dict(
+        zip(rows["lead_name"], zip(rows["am_name"], rows["on_list"], strict=True), strict=True)
+    )
 
 
 @pytest.mark.parametrize(
@@ -31,7 +36,7 @@ def on_list(at, key: str) -> dict[str, str]:
         (
             "pages/all_leads.py",
             "all_leads.table",
-            {"Ben Hall": BEN, "Ana Lima": ANA, "Cara Vogel": CARA, "Dan Saleh": ""},
+            {"Ben Hall": BEN, "Ana Lima": ANA, "Cara Vogel": CARA, "Dan Saleh": NOBODY},
         ),
         ("pages/failed_deposits.py", "failed_deposits.table", {"Ben Hall": BEN, "Ana Lima": ANA}),
         ("pages/online_advanced.py", "online_advanced.table", {"Ana Lima": ANA}),
@@ -59,7 +64,7 @@ def test_new_deposits_and_last_logged_in_say_it_too(open_page, small_warehouse):
     }
     at.switch_page("pages/online.py").run()
     online = at.dataframe[0].value  # a list to read, not to select from: no key to find it by
-    assert online["on_list"].tolist() == [ANA]
+    assert list(zip(online["am_name"], online["on_list"], strict=True)) == [ANA]
     at.switch_page("pages/last_logged_in.py").run()
     assert on_list(at, "last_logged_in.recent")["Ana Lima"] == ANA
 
@@ -69,13 +74,11 @@ def test_an_assignment_without_a_star_says_so_until_the_star(open_page, writable
     select(at, "all_leads.table", 3)  # Dan
     at.selectbox(key="all_leads.assign.am").select(ALAN)
     submit(at, "all_leads.assign").click().run()
-    assert (
-        on_list(at, "all_leads.table")["Dan Saleh"] == "assigned to Alan Ames, not on the list yet"
-    )
+    assert on_list(at, "all_leads.table")["Dan Saleh"] == ("Alan Ames", NOT_YET)
 
     select(at, "all_leads.table", 3)
     submit(at, "all_leads.stars.star").click().run()
-    assert on_list(at, "all_leads.table")["Dan Saleh"] == "on Alan Ames's list"
+    assert on_list(at, "all_leads.table")["Dan Saleh"] == ("Alan Ames", "on the list")
 
 
 def test_the_lead_page_says_it_beside_the_am(open_page, small_warehouse):
