@@ -119,6 +119,17 @@ def lead_owners(connection: sa.Connection, lead_ids: list[int]) -> dict[int, Own
     }
 
 
+def am_calls(
+    connection: sa.Connection, am_id: int, first: datetime, last: datetime
+) -> tuple[int, int]:
+    """(calls, connected calls) the AM ``am_id`` logged from ``first`` up to ``last``."""
+    statement = _statement("am_calls").bindparams(
+        sa.bindparam("first", type_=UTCDateTime()), sa.bindparam("last", type_=UTCDateTime())
+    )
+    row = connection.execute(statement, {"am_id": int(am_id), "first": first, "last": last}).one()
+    return int(row.calls), int(row.connected_calls)
+
+
 def recent_call(
     connection: sa.Connection, lead_id: int, am_id: int, since: datetime
 ) -> sa.Row | None:

@@ -45,6 +45,7 @@ from dashboard.actions.changes import (
     newly_starred,
     overlay,
     per_am_with_changes,
+    with_calls_now,
     with_newly_starred,
 )
 from dashboard.actions.common import SIGN_IN
@@ -70,5 +71,6 @@ __all__ = [
     "per_am_with_changes",
     "star_buttons",
     "undo_form",
+    "with_calls_now",
     "with_newly_starred",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
@@ -210,6 +210,24 @@ def newly_starred(am_id: int) -> list[int]:
     or anyone (``catch_up``): what My leads lists beside the snapshot's."""
     catch_up()
     return _newly_starred(pd.DataFrame(), team_id=None, am_id=am_id)
+
+
+def with_calls_now(totals: dict, am_id: int, day: date) -> dict:
+    """``totals`` (a ``sales_totals`` row of the AM ``am_id`` for ``day``) with the calls, the
+    connected calls and their ratio counted in the CRM now when ``day`` is today: a call just
+    logged (or one replaced) counts at once, as on the list below it."""
+    if day != periods.today():
+        return totals
+    first = datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc)
+    # Up to now: a call stamped in the future is one the warehouse leaves out too.
+    last = min(first + timedelta(days=1), periods.now() + timedelta(microseconds=1))
+    try:
+        with crm_engine().connect() as connection:
+            calls, connected = reads.am_calls(connection, am_id, first, last)
+    except sa.exc.SQLAlchemyError:
+        return totals  # no CRM to read: the warehouse's figures, as of its run
+    ratio = round(connected / calls, 4) if calls else None
+    return {**totals, "calls": calls, "connected_calls": connected, "call_ratio": ratio}
 
 
 def per_am_with_changes(

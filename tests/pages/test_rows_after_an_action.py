@@ -11,8 +11,8 @@ reviewed at 09:30.
 
 from __future__ import annotations
 
-from tests.pages.conftest import captions
-from tests.pages.test_actions import ALAN, CID, MIA, lead, select, shown, submit, toasts
+from tests.pages.conftest import captions, metrics
+from tests.pages.test_actions import ALAN, BEA, CID, MIA, lead, select, shown, submit, toasts
 from tests.pages.test_after_an_action import crm  # noqa: F401  (a fixture)
 
 
@@ -67,3 +67,25 @@ def test_a_reviewed_failed_deposit_leaves_the_open_ones_at_once(open_page, writa
     at.toggle(key="failed_deposits.open").set_value(False).run()
     table = shown(at, "failed_deposits.table").set_index("deposit_id")
     assert table["is_reviewed"].astype(bool).to_dict() == {5: True, 2: True}
+
+
+def test_my_leads_counts_a_call_at_once(open_page, writable_crm, crm):  # noqa: F811
+    # Bea's calls on 03-10 before: Ben's at 10:00 (busy). Then she logs "connected" on Ben.
+    at = open_page("pages/my_leads.py", writable_crm.warehouse, staff_id=BEA)
+    tiles = metrics(at)
+    assert [tiles[label][0] for label in ("Calls", "Connected calls", "Call ratio")] == [
+        "1",
+        "0",
+        "0.0 %",
+    ]
+    select(at, "my_leads.table", 0)  # Ben
+    at.radio(key="my_leads.call.outcome").set_value("connected").run()
+    submit(at, "my_leads.call").click().run()
+
+    assert not at.error
+    tiles = metrics(at)
+    assert [tiles[label][0] for label in ("Calls", "Connected calls", "Call ratio")] == [
+        "2",
+        "1",
+        "50.0 %",
+    ]
