@@ -19,6 +19,7 @@ import streamlit as st
 
 from crm import actions as crm_actions
 from crm import reads
+from crm.live import SharedReads
 from dashboard import formats, periods
 from dashboard.data import query
 from dashboard.viewer import crm_engine
@@ -32,6 +33,7 @@ CATCH_UP_S = 2.0
 CATCH_UP_MARGIN = pd.Timedelta(seconds=60)
 # More changed leads than this between two ETL runs: the newest only.
 CATCH_UP_LIMIT = 5000
+_CHANGED_LEADS = SharedReads(CATCH_UP_S)
 
 
 @dataclass(frozen=True)
@@ -113,9 +115,15 @@ def catch_up() -> None:
     # A replica that lagged was read as of that much earlier.
     lag = 0.0 if lag is None or pd.isna(lag) else float(lag)
     since = as_of - pd.Timedelta(seconds=lag) - CATCH_UP_MARGIN
+    engine = crm_engine()
+
+    def read() -> list[dict]:
+        with engine.connect() as connection:
+            return reads.leads_changed_since(connection, since.to_pydatetime(), CATCH_UP_LIMIT)
+
     try:
-        with crm_engine().connect() as connection:
-            rows = reads.leads_changed_since(connection, since.to_pydatetime(), CATCH_UP_LIMIT)
+        # Every session on this snapshot asks the same: one read per tick serves them all.
+        rows, _ = _CHANGED_LEADS.get((str(engine.url), since), read)
     except sa.exc.SQLAlchemyError:
         return  # no CRM to read: the warehouse's rows, as of its run
     by_lead = _changes()["lead_id"]
@@ -316,6 +324,10 @@ def remember(engine: sa.Engine, result: crm_actions.ActionResult, at: datetime) 
     """Keep the new state of the leads ``result`` changed, as the CRM holds it now."""
     if not result.versions:
         return
+    global _CHANGED_LEADS
+    # Every session of this server reads the CRM's changes afresh: the next one opened (the
+    # AM's list) shows this action at once, not up to a tick later.
+    _CHANGED_LEADS = SharedReads(CATCH_UP_S)
     by_lead = _changes()["lead_id"]
     for lead_id, values in _lead_state(engine, list(result.versions)).items():
         by_lead.setdefault(lead_id, []).append(Change(at, values["version"], values))
