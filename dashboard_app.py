@@ -31,10 +31,12 @@ except sa.exc.DBAPIError as error:
     st.stop()
 
 if person is None:
+    sign_in.keep_the_link()
     st.navigation(sign_in.pages(), position="hidden").run()
     st.stop()
 
 viewer.touch()
+sign_in.follow_the_link()
 sign_in.sidebar(person)
 sections: dict[str, list] = {}
 for spec in access.pages_for(person):

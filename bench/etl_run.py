@@ -262,7 +262,7 @@ def pages_b_cases(today, now) -> dict[str, tuple[str, dict]]:
             "starred_leads",
             dict(**hours, team_id=1, am_id=None, limit=2000),
         ),
-        "my_leads (one AM, 1000)": ("my_leads", dict(**hours, am_id=20, limit=1000)),
+        "my_leads (one AM, 1000)": ("my_leads", dict(**hours, am_id=20, lead_ids=[], limit=1000)),
         "support_counts": ("support_counts", dict(now=minute, owner_id=None, unowned=False)),
         "support_tickets_open (all, 1000)": (
             "support_tickets_open",

@@ -46,6 +46,7 @@ _TYPES: dict[str, dict[str, sa.types.TypeEngine]] = {
         amount_usd=Money(),
         is_ftd=sa.Boolean(),
         is_self_deposit=sa.Boolean(),
+        board_recorded_at=_TIME,
     ),
     "lead_emails": dict(created_at=_TIME, sent_at=_TIME),
     "lead_sessions": dict(login_at=_TIME, last_seen_at=_TIME, logout_at=_TIME),

@@ -44,6 +44,7 @@ ONLINE_SCHEMA = pa.schema(
         ("desk", pa.string()),
         ("am_id", pa.int64()),
         ("am_name", pa.string()),
+        ("is_starred", pa.bool_()),
         ("team_id", pa.int64()),
         ("team_name", pa.string()),
         ("balance", _MONEY),

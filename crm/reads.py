@@ -49,6 +49,16 @@ def lead_states(connection: sa.Connection, lead_ids: list[int]) -> list[dict]:
     return [dict(row) for row in rows]
 
 
+def leads_changed_since(connection: sa.Connection, since: datetime, limit: int) -> list[dict]:
+    """The leads written at or after ``since``, newest first, at most ``limit``, as
+    ``lead_states`` gives them: the changes the warehouse's snapshot may not hold yet."""
+    statement = _statement(
+        "leads_changed_since", callback_at=UTCDateTime(), is_starred=sa.Boolean()
+    ).bindparams(sa.bindparam("since", type_=UTCDateTime()))
+    rows = connection.execute(statement, {"since": since, "limit": int(limit)}).mappings()
+    return [dict(row) for row in rows]
+
+
 @dataclass(frozen=True)
 class Owner:
     """The AM who owns a lead now, since when, and what the lead's deposits credited to them
@@ -107,6 +117,17 @@ def lead_owners(connection: sa.Connection, lead_ids: list[int]) -> dict[int, Own
         )
         for row in owners
     }
+
+
+def am_calls(
+    connection: sa.Connection, am_id: int, first: datetime, last: datetime
+) -> tuple[int, int]:
+    """(calls, connected calls) the AM ``am_id`` logged from ``first`` up to ``last``."""
+    statement = _statement("am_calls").bindparams(
+        sa.bindparam("first", type_=UTCDateTime()), sa.bindparam("last", type_=UTCDateTime())
+    )
+    row = connection.execute(statement, {"am_id": int(am_id), "first": first, "last": last}).one()
+    return int(row.calls), int(row.connected_calls)
 
 
 def recent_call(

@@ -5,12 +5,13 @@ applies it (version-checked, in one transaction).
 
 The rules, exactly:
 
-- **Due tomorrow.** A lead's *tomorrow* is the calendar day after the lead's own date at ``now``
-  in the lead's time zone (``leads.time_zone``; an empty zone is UTC): from the lead's next local
-  midnight to the one after, however long that day is (23 or 25 hours across a daylight-saving
-  change; the zone database decides). A lead is due tomorrow when its ``callback_at`` instant,
-  seen on the lead's wall clock, falls on that day and inside the calling hours (start included,
-  end excluded).
+- **Due tomorrow.** A lead's *tomorrow* is the floor's next working day (``crm_settings``'
+  ``working_days``, Monday to Friday by default) after the lead's own date at ``now`` in the
+  lead's time zone (``leads.time_zone``; an empty zone is UTC): on a Friday it is Monday. A lead
+  is due tomorrow when its ``callback_at`` instant, seen on the lead's wall clock, falls after
+  the lead's today and no later than that day (so a callback on the weekend between is starred
+  for Monday rather than lost), and inside the calling hours (start included, end excluded).
+  A day is the zone's, however long (23 or 25 hours across a daylight-saving change).
   So the lead's tomorrow need not be the manager's: at 18:00 in London a lead in Tokyo is already
   past midnight, and its tomorrow is the manager's day after tomorrow; a callback later on the
   Tokyo lead's current day was due at the previous end of shift, which ran on the day before it.
@@ -35,7 +36,8 @@ The rules, exactly:
 
 Cost: one SELECT over the leads that are starred or have a callback in the next 50 hours. A
 lead's tomorrow starts after ``now`` (at its next local midnight) and ends within 24 + 25 hours
-of it whatever the zone, so that UTC window holds every zone's tomorrow and the exact per-zone
+of it whatever the zone, plus a day per day off between (``_horizon``), so that UTC window holds
+every zone's tomorrow and the exact per-zone
 decision is made in Python on that small set. On 1 M leads on PostgreSQL the query scans the
 table (about 0.5 s on the shared test machine) because ``leads`` has no index on ``callback_at``
 or ``is_starred``; with ``(callback_at)`` and ``(id) WHERE is_starred`` it is a bitmap OR of the
@@ -53,7 +55,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from crm.models import Base
-from crm.settings import CallingHours
+from crm.settings import CallingHours, WorkingDays, working_days
 from crm.time_zones import find_zone
 
 LEADS = Base.metadata.tables["leads"]
@@ -61,7 +63,8 @@ STAFF = Base.metadata.tables["staff"]
 
 CALLS = Base.metadata.tables["calls"]
 
-# Every zone's tomorrow ends at most one day plus one long (25 h) day after now.
+# Every zone's tomorrow ends at most one day plus one long (25 h) day after now, when tomorrow
+# is the next calendar day; each day off in between adds a (long) day (``_horizon``).
 TOMORROW_HORIZON = timedelta(hours=50)
 # A callback that fell due this long before the end of shift, not called since, is carried over.
 MISSED_WINDOW = timedelta(days=1)
@@ -110,8 +113,10 @@ def plan_end_of_shift(
     team_id: int | None = None,
     am_id: int | None = None,
     scope: str = "the whole floor",
+    days: WorkingDays | None = None,
 ) -> ShiftPlan:
-    """The end-of-shift plan at ``now`` for calling ``hours``: only reads the CRM.
+    """The end-of-shift plan at ``now`` for calling ``hours`` and working ``days`` (the CRM's
+    when None): only reads the CRM.
 
     ``manager_zone`` names the day being closed (``ShiftPlan.day``); who is due tomorrow depends
     on each lead's own zone, never on the manager's. ``team_id`` or ``am_id`` narrow it to the
@@ -120,7 +125,10 @@ def plan_end_of_shift(
     if now.tzinfo is None:
         raise ValueError(f"naive datetime {now!r}: pass a timezone-aware time")
     now = now.astimezone(timezone.utc)
-    window = LEADS.c.callback_at.between(now - MISSED_WINDOW, now + TOMORROW_HORIZON)
+    if days is None:
+        days = working_days(connection)
+    horizon = _horizon(days)
+    window = LEADS.c.callback_at.between(now - MISSED_WINDOW, now + horizon)
     statement = (
         sa.select(
             LEADS.c.id,
@@ -175,9 +183,9 @@ def plan_end_of_shift(
                 continue
             skipped.append((lead, f"its callback was missed, but {reason}"))
         elif zone is None:
-            if local_callback is not None and now <= local_callback <= now + TOMORROW_HORIZON:
+            if local_callback is not None and now <= local_callback <= now + horizon:
                 skipped.append((lead, f"its time zone {zone_name!r} is not an IANA zone: fix it"))
-        elif local_callback is not None and local_callback.date() == _tomorrow(now, zone):
+        elif local_callback is not None and _due_tomorrow(local_callback, now, zone, days):
             reason = _left_off(row, local_callback, hours)
             if reason is None:
                 star.append(lead)
@@ -226,8 +234,25 @@ def _no_owner(row: sa.Row) -> str | None:
     return None
 
 
-def _tomorrow(now: datetime, zone: ZoneInfo) -> date:
-    return now.astimezone(zone).date() + timedelta(days=1)
+def _due_tomorrow(
+    local_callback: datetime, now: datetime, zone: ZoneInfo, days: WorkingDays
+) -> bool:
+    """Whether the callback falls after the lead's today and by its next working day."""
+    today = now.astimezone(zone).date()
+    return today < local_callback.date() <= _tomorrow(now, zone, days)
+
+
+def _tomorrow(now: datetime, zone: ZoneInfo, days: WorkingDays) -> date:
+    """The lead's next working day after its own date at ``now``."""
+    return days.next_after(now.astimezone(zone).date())
+
+
+def _horizon(days: WorkingDays) -> timedelta:
+    """How far after now the latest zone's tomorrow may end: ``TOMORROW_HORIZON`` plus a long
+    day per day off before the next working day, at the longest gap of the week."""
+    monday = date(2024, 1, 1)  # any Monday: the gaps depend on the weekday only
+    gap = max((days.next_after(monday + timedelta(d)) - monday).days - d for d in range(7))
+    return TOMORROW_HORIZON + timedelta(hours=25) * (gap - 1)
 
 
 def _left_off(row: sa.Row, local_callback: datetime, hours: CallingHours) -> str | None:

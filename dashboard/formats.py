@@ -130,3 +130,18 @@ def money(value, currency) -> str:
     if _missing(value):
         return ""
     return f"{value:,.2f} {currency or ''}".strip()
+
+
+def on_list(am_name, is_starred, *, beside_the_am: bool = False) -> str:
+    """Whether the lead is in front of its AM: "on Ravi Rao's list", or "assigned to Ravi Rao,
+    not on the list yet" (an AM works only their starred leads); blank when nobody owns it.
+    ``beside_the_am``: in a column next to the AM's name, without it ("on the list", "not on
+    the list yet"), which a table's narrow column shows whole."""
+    if _missing(am_name) or not str(am_name).strip():
+        return ""
+    starred = not _missing(is_starred) and bool(is_starred)
+    if beside_the_am:
+        return "on the list" if starred else "not on the list yet"
+    if starred:
+        return f"on {am_name}'s list"
+    return f"assigned to {am_name}, not on the list yet"

@@ -24,7 +24,7 @@ from crm.lead_file import LeadFile, read_lead_file
 from dashboard import access, periods, sign_in, widgets
 from dashboard import actions as lead_actions
 from dashboard.data import viewer_time_zone
-from dashboard.formats import money, plain, words
+from dashboard.formats import money, on_list, plain, words
 from dashboard.lead_timeline import lead_zone, timeline
 from dashboard.navigation import ACCOUNT_MANAGER, EXECUTIVE, LEAD_PARAM, MANAGERS
 from dashboard.viewer import Viewer, crm_engine, current_viewer
@@ -120,6 +120,9 @@ def _profile(file: LeadFile, viewer: Viewer) -> None:
         am = lead["am_name"] or "nobody yet"
         if lead["team_name"]:
             am += f" ({lead['team_name']})"
+        if lead["am_name"]:
+            # Whether the AM sees it: a lead assigned but not starred is on nobody's list.
+            am += f" · {on_list(lead['am_name'], lead['is_starred'])}"
         lines = [
             f"Status: {words(lead['status'])} · desk: {words(lead['desk'])}",
             f"AM: {am}",

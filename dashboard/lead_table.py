@@ -57,6 +57,10 @@ COLUMNS = {
     "status": st.column_config.TextColumn("Status"),
     "desk": st.column_config.TextColumn("Desk"),
     "am_name": st.column_config.TextColumn("AM", help="the AM who owns the lead"),
+    "on_list": st.column_config.TextColumn(
+        "On the AM's list",
+        help="an AM works only their starred leads: one assigned but not starred waits",
+    ),
     "team_name": st.column_config.TextColumn("Team"),
     "why_assigned": st.column_config.TextColumn(
         "Why assigned",
@@ -137,9 +141,17 @@ def clock() -> dict:
 def _displayed(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """The shown columns as the user reads them (and the export writes them): money with its
     currency, UTC times in the viewer's zone."""
-    shown = rows[[column for column in columns if column != "lead_page"]].copy()
+    made = ("lead_page", "on_list")
+    shown = rows[[column for column in columns if column not in made]].copy()
     # A link per row to the lead's page (made here: no query returns it).
     shown.insert(0, "lead_page", [navigation.lead_url(lead_id) for lead_id in rows["lead_id"]])
+    if "on_list" in columns:
+        # Made here from the owner and the star, so that an action's overlay shows in it too.
+        on_list = [
+            formats.on_list(am, starred, beside_the_am=True)
+            for am, starred in zip(rows["am_name"], rows["is_starred"], strict=True)
+        ]
+        shown.insert(shown.columns.get_loc("am_name") + 1, "on_list", on_list)
     for column, currency in MONEY.items():
         if column in shown:
             shown[column] = [
@@ -160,8 +172,11 @@ def _displayed(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return shown
 
 
-def _order(columns: list[str]) -> list[str]:
+def _order(columns: list[str], rows: pd.DataFrame) -> list[str]:
     middle = [column for column in columns if column not in FIRST + LAST]
+    if "am_name" in middle and "is_starred" in rows and "on_list" not in middle:
+        # Wherever a lead's AM shows, whether the lead is on that AM's list shows beside it.
+        middle.insert(middle.index("am_name") + 1, "on_list")
     return [*FIRST, *middle, *LAST]
 
 
@@ -183,7 +198,7 @@ def show(
     shows: str,
     noun: str = "leads",
     selectable: bool = True,
-    starred_only: bool = False,
+    filters: actions.Filters | None = None,
     export_to: exports.Latest | None = None,
 ) -> pd.DataFrame:
     """Show ``rows`` (a lead query's result) as a table of ``columns`` (names from
@@ -195,11 +210,12 @@ def show(
     page, which ``shows`` this, will show), or filters that match nothing.
 
     The rows show the changes this session's actions made that the warehouse does not hold
-    yet (``actions.overlay``; ``starred_only`` leaves out the leads unstarred since).
+    yet (``actions.overlay``); a row so changed that it no longer passes the page's
+    ``filters`` (``actions.Filters``) leaves the list and its count.
     In a self-refreshing fragment, ``export_to`` takes the table for export buttons drawn
     outside it (``exports.latest_buttons``) instead of drawing them here at every refresh.
     """
-    rows = actions.overlay(rows, starred_only=starred_only)
+    rows = actions.overlay(rows, filters)
     if export_to is not None:
         export_to.frame = None
     if rows.empty:
@@ -216,7 +232,7 @@ def show(
     else:
         st.caption(f"{matched:,} {noun}")
 
-    order = _order(columns)
+    order = _order(columns, rows)
     shown = _displayed(rows, order)
     config = {column: COLUMNS[column] for column in order}
     hours = calling_hours()

@@ -101,6 +101,12 @@ def _stars(lead: dict, audit: list[dict]) -> list[Event]:
     events = []
     for row in audit:
         before, after = row["before"] or {}, row["after"] or {}
+        if row["action"] == "end_of_shift" and before.get("is_starred") and after.get("starred_at"):
+            # A lead starred already and starred again: due next, or a missed callback.
+            events.append(
+                Event(row["at"], "Starred", _name(row["actor_name"]), "again at end of shift")
+            )
+            continue
         if "is_starred" not in after or bool(before.get("is_starred")) == bool(after["is_starred"]):
             continue
         starred = bool(after["is_starred"])
@@ -164,6 +170,16 @@ def _deposits(rows: list[dict]) -> list[Event]:
         if extras:
             details += "; " + ", ".join(extras)
         events.append(Event(row["created_at"], "Deposit attempt", "", details))
+        if row["board_recorded_at"] is not None:
+            amount = money(row["amount_usd"], "USD")
+            events.append(
+                Event(
+                    row["board_recorded_at"],
+                    "Target board",
+                    _name(row["board_recorded_by_name"]),
+                    f"deposit {row['deposit_id']} of {amount} on {row['board_am_name']}'s board",
+                )
+            )
     return events
 
 

@@ -25,7 +25,15 @@ from crm.errors import UserError
 from dashboard import access, connection
 from dashboard.formats import plain
 from dashboard.navigation import PAGES
-from dashboard.viewer import METHOD_KEY, NOTICE_KEY, Viewer, crm_engine, sign_in_as, sign_out
+from dashboard.viewer import (
+    ASKED_KEY,
+    METHOD_KEY,
+    NOTICE_KEY,
+    Viewer,
+    crm_engine,
+    sign_in_as,
+    sign_out,
+)
 
 EMAIL_KEY = "sign_in.email"
 PASSWORD_KEY = "sign_in.password"
@@ -36,6 +44,20 @@ SSO_ERROR_KEY = "sign_in.sso_error"
 # older identity cookie left in the browser needs the button again (and so the provider's own
 # check), or the idle time and sign-out would mean nothing for single sign-on.
 SSO_FRESH_SECONDS = 300
+
+
+def keep_the_link() -> None:
+    """Keep the URL's query (a shared lead page's ``?lead=``) while the person signs in: the
+    sign-in page's run drops it from the URL."""
+    if st.query_params:
+        st.session_state[ASKED_KEY] = st.query_params.to_dict()
+
+
+def follow_the_link() -> None:
+    """Put back, once signed in, the query the URL had before the sign-in."""
+    asked = st.session_state.pop(ASKED_KEY, None)
+    if asked and not st.query_params:
+        st.query_params.from_dict(asked)
 
 
 def pages() -> list:

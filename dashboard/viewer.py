@@ -152,14 +152,19 @@ def _in_process_staff_id() -> int | None:
     return int(staff_id)
 
 
+# The query of the URL a person asked for before signing in (``sign_in.keep_the_link``).
+ASKED_KEY = "starboard.asked_query"
+
+
 def sign_in_as(staff_id: int, method: str = "password") -> None:
     """Start a session for ``staff_id``, whom ``method`` has just vouched for: nothing the
     session held before (another person's choices) is kept. In a browser, the browser is sent
     to trade the sign-in's one-time code for its session cookie, and comes back to this page."""
+    here = _here()  # before sign_out forgets the query the link came with
     sign_out(end_session=False)
     code = sessions.start(crm_engine(), int(staff_id), method)
     if connection.has_browser():
-        query = urlencode({"code": code, "next": _here()})
+        query = urlencode({"code": code, "next": here})
         _send_browser_to(f"{server_path(connection.SESSION_PATH)}?{query}")
         return
     st.session_state[STAFF_KEY] = int(staff_id)
@@ -178,6 +183,9 @@ def _here() -> str:
     url = st.context.url or ""
     path = urlsplit(url).path or "/"
     query = urlsplit(url).query
+    if not query and st.session_state.get(ASKED_KEY):
+        # The sign-in page's run dropped the query the link came with (a lead page's ?lead=).
+        query = urlencode(st.session_state[ASKED_KEY])
     return f"{path}?{query}" if query else path
 
 

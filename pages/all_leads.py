@@ -65,6 +65,13 @@ selected = lead_table.show(
     file_name="new-leads.csv" if new_leads else "all-leads.csv",
     shows="every lead with status, desk, AM, local time, last login, balance and deposits, "
     "ranked by who to call first",
+    filters=actions.Filters(
+        am_id=am.id,
+        team_id=team.id,
+        desk=None if desk == ALL else desk,
+        status=None if status == ALL else status,
+        nobodys=new_leads,
+    ),
 )
 assign_column, other_column = st.columns(2)
 with assign_column:

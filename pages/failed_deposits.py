@@ -59,5 +59,6 @@ selected = lead_table.show(
     shows="the declined deposit attempts of the chosen days with the provider's decline "
     "reason, the lead and its AM, the open ones first",
     noun="declined deposits",
+    filters=actions.Filters(am_id=am.id, team_id=team.id, open_only=open_only),
 )
 actions.failed_deposit_review(selected, key="failed_deposits.review")

@@ -11,6 +11,8 @@ RECENT = "Recent logins"
 OLD_CONVERSION = "Old conversion leads"
 RETENTION = "Retention opportunities"
 VIEWS = {RECENT: "recent", OLD_CONVERSION: "old_conversion", RETENTION: "retention"}
+# The desk a list holds, so that a lead moved to the other desk leaves it at once.
+DESKS = {OLD_CONVERSION: "conversion", RETENTION: "retention"}
 WITHIN = {"Today": 0, "Since yesterday": 1, "Last 3 days": 3, "Last 7 days": 7, "Last 30 days": 30}
 COLUMNS = [
     "lead_id",
@@ -76,6 +78,7 @@ selected = lead_table.show(
     key=f"last_logged_in.{VIEWS[view]}",
     file_name=f"last-logged-in-{VIEWS[view].replace('_', '-')}.csv",
     shows=SHOWS[view],
+    filters=actions.Filters(am_id=am.id, team_id=team.id, desk=DESKS.get(view)),
 )
 assign_column, other_column = st.columns(2)
 with assign_column:

@@ -60,6 +60,8 @@ yesterday = periods.Period(today, today).previous()
 st.subheader(plain(f"{am_name} today"))
 scope = dict(team_id=None, am_id=am_id)
 totals = query("sales_totals", first_day=today, last_day=today, **scope).iloc[0].to_dict()
+# Today's calls as the CRM holds them now: a call logged below counts at once.
+totals = actions.with_calls_now(totals, am_id, today)
 before = query("sales_totals", first_day=yesterday.first, last_day=yesterday.last, **scope).iloc[0]
 widgets.kpi_tiles(TILES, totals, before.to_dict(), f"yesterday {yesterday.label()}")
 
@@ -69,12 +71,18 @@ st.caption(
     "due, then the rest, each by priority. After a call the next lead is selected."
 )
 clock = lead_table.clock()
-leads = query("my_leads", **clock, am_id=am_id, limit=lead_table.ROW_LIMIT)
-leads = actions.with_newly_starred(leads, clock, team_id=None, am_id=am_id)
+# With the leads starred for the AM since the ETL's run (by anyone), phone and note included.
+leads = query(
+    "my_leads",
+    **clock,
+    am_id=am_id,
+    lead_ids=actions.newly_starred(am_id),
+    limit=lead_table.ROW_LIMIT,
+)
 if leads.empty:
     st.info(
         f"No lead is starred for {am_name} now: a manager stars the leads to work "
-        "(the star board's end of shift stars tomorrow's callbacks)."
+        "(the star board's end of shift stars the next working day's callbacks)."
     )
     st.stop()
 selected = lead_table.show(
@@ -84,7 +92,7 @@ selected = lead_table.show(
     file_name="my-leads.csv",
     shows=SHOWS,
     noun="starred leads",
-    starred_only=True,
+    filters=actions.Filters(am_id=am_id, starred=True),
 )
 # After a call the next lead of the list is selected, ready for the next call.
 actions.call_outcome_form(selected, key="my_leads.call", am_id=am_id, next_in="my_leads.table")

@@ -61,5 +61,6 @@ selected = lead_table.show(
     file_name=f"new-deposits-{KINDS[kind]}-{period.first}-{period.last}.csv",
     shows=SHOWS[kind],
     noun="deposits",
+    filters=actions.Filters(am_id=am.id, team_id=team.id),
 )
 actions.new_deposit_review(selected, kind=KINDS[kind], key=f"new_deposits.{KINDS[kind]}.review")

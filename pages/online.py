@@ -3,7 +3,7 @@ on its own every few seconds."""
 
 import streamlit as st
 
-from dashboard import exports, lead_table, widgets
+from dashboard import actions, exports, lead_table, widgets
 from dashboard.data import LIVE_REFRESH_S, live_leads_online
 
 REFRESH_S = LIVE_REFRESH_S
@@ -43,6 +43,7 @@ def online_leads(team_id: int | None, am_id: int | None) -> None:
         shows="the clients logged in to the platform now, with their AM and local time",
         noun="leads online",
         selectable=False,
+        filters=actions.Filters(am_id=am_id, team_id=team_id),
     )
 
 

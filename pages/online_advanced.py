@@ -72,6 +72,7 @@ def online_leads(team_id: int | None, am_id: int | None) -> None:
         shows="the clients logged in to the platform now, with balance, last deposit, time "
         "online and last call",
         noun="leads online",
+        filters=actions.Filters(am_id=am_id, team_id=team_id),
     )
     widgets.resume_or_pause(TABLE, paused=every is None)
     assign_column, other_column = st.columns(2)

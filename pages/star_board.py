@@ -47,8 +47,8 @@ if per_am.empty and leads.empty:
 else:
     st.subheader("Starred per AM")
     st.caption(
-        f"calling hours {hours} of each lead's own day; counts as of the ETL's run, with your "
-        "changes since"
+        f"calling hours {hours} of each lead's own day; counts as of the ETL's run, with the "
+        "CRM's changes since"
     )
     st.dataframe(
         per_am[list(PER_AM_COLUMNS)],
@@ -74,6 +74,6 @@ selected = lead_table.show(
     file_name="starred-leads.csv",
     shows=SHOWS,
     noun="starred leads",
-    starred_only=True,
+    filters=actions.Filters(am_id=am.id, team_id=team.id, starred=True),
 )
 actions.star_buttons(selected, key="star.stars")

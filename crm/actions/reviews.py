@@ -38,9 +38,11 @@ def assign_failed_deposits(
     note: str | None = None,
     star: bool = False,
     now: datetime | None = None,
+    notes: Mapping[int, str] | None = None,
 ) -> ActionResult:
     """Assign the leads of many declined deposits (``{deposit id: version of its lead as
-    seen}``), each with a note stating its own decline (and the manager's words after it).
+    seen}``), each with a note stating its own decline and the manager's words after it: its
+    own (``notes``: ``{deposit id: words}``) or else ``note``, the words for all.
 
     Each lead goes to the active AM who owns it, so no lead is taken from its AM; a lead nobody
     (active) owns goes to ``am_id``, who must work on its desk. With ``star`` every lead is on
@@ -56,6 +58,14 @@ def assign_failed_deposits(
         raise ActionRefused(f"{len(seen):,} deposits selected: assign at most {BULK_LIMIT:,}.")
     am_id = whole(am_id, "account manager", none=True)
     extra = clean_note(note, required=False)
+    own: dict[int, str] = {}
+    for deposit_id, words in dict(notes or {}).items():
+        deposit_id = whole(deposit_id, "deposit id")
+        if deposit_id not in seen:
+            raise ActionRefused(f"deposit {deposit_id} has words but is not selected: reload.")
+        cleaned = clean_note(words, required=False)
+        if cleaned:
+            own[deposit_id] = cleaned
 
     def work(action: Action) -> str:
         found = {deposit_id: find_deposit(action, deposit_id) for deposit_id in sorted(seen)}
@@ -89,7 +99,7 @@ def assign_failed_deposits(
                 {deposit.lead_id: row},
                 am_id=to,
                 reason="failed_deposit",
-                note=decline_note(deposit, extra),
+                note=decline_note(deposit, own.get(deposit_id, extra)),
                 audit_extra={"deposit_id": deposit_id},
                 star=star,
             )

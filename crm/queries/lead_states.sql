@@ -13,8 +13,15 @@ select
     leads.priority,
     leads.callback_at,
     leads.time_zone,
-    leads.version
+    leads.version,
+    -- The lead's latest assignment: why it is the AM's work, and the note that came with it.
+    latest.reason as assignment_reason,
+    latest.note as assignment_note,
+    latest.by_id as assigned_by_id
 from leads
 left join staff on staff.id = leads.am_id
 left join teams on teams.id = staff.team_id
+left join assignments as latest on latest.id = (
+    select max(assignments.id) from assignments where assignments.lead_id = leads.id
+)
 where leads.id in :lead_ids

@@ -1,7 +1,7 @@
 -- live_online: the leads online now, read from the CRM itself (not the warehouse): a platform
 -- session not logged out and seen at or after seen_after (5 minutes before now), since the
--- earliest login among such sessions. One row per lead, with the lead's owner, desk, status
--- and balance as the CRM has them now. The `last_seen_at` index finds the sessions. Times
+-- earliest login among such sessions. One row per lead, with the lead's owner, star, desk,
+-- status and balance as the CRM has them now. The `last_seen_at` index finds the sessions. Times
 -- outside [earliest, latest) are left out as the ETL quarantines them (PostgreSQL's infinity
 -- cannot even be loaded by the driver; on SQLite a text that is no time sorts after digits).
 -- Materialized first: grouping straight from the table, SQLite walks the lead_id index
@@ -36,6 +36,7 @@ final as (
         leads.desk,
         leads.am_id,
         staff.name as am_name,
+        leads.is_starred,
         staff.team_id,
         teams.name as team_name,
         leads.balance,

@@ -30,15 +30,22 @@ How every widget acts:
 - Success: a toast with the action's message, and the changed leads' new state (read back
   from the CRM) kept in session state. ``overlay`` lays that state over the rows a page shows
   until a warehouse snapshot holds it, so the page shows the change at once, without waiting
-  for the ETL. A refusal: its one line under the widget, whose inputs stay as they were.
+  for the ETL; a row that no longer passes the page's filters (``Filters``, given to
+  ``lead_table.show``) leaves the list and its count. The leads anyone else changed since
+  the snapshot are read from the CRM the same way (``catch_up``). A refusal: its one line
+  under the widget, whose inputs stay as they were.
 - Nobody signed in: the widgets are shown disabled, with "Sign in to act.".
 """
 
 from dashboard.actions.calls import CALL_OUTCOMES, call_outcome_form
 from dashboard.actions.changes import (
     CHANGES_KEY,
+    STARRED,
+    Filters,
+    newly_starred,
     overlay,
     per_am_with_changes,
+    with_calls_now,
     with_newly_starred,
 )
 from dashboard.actions.common import SIGN_IN
@@ -49,6 +56,8 @@ from dashboard.actions.shift import end_of_shift_form
 __all__ = [
     "CALL_OUTCOMES",
     "CHANGES_KEY",
+    "STARRED",
+    "Filters",
     "LEAD_REASONS",
     "SIGN_IN",
     "assign_form",
@@ -56,10 +65,12 @@ __all__ = [
     "end_of_shift_form",
     "failed_deposit_review",
     "new_deposit_review",
+    "newly_starred",
     "note_form",
     "overlay",
     "per_am_with_changes",
     "star_buttons",
     "undo_form",
+    "with_calls_now",
     "with_newly_starred",
 ]

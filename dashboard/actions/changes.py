@@ -1,11 +1,16 @@
 """The state a page shows before the ETL catches up: each action's changes, kept in session
 state and laid over the warehouse's rows (``overlay``, ``with_newly_starred``) until a
-snapshot holds them."""
+snapshot holds them.
+
+A changed row is then held to the page's filters again (``Filters``): a lead assigned from the
+new leads, or to another AM than the one filtered on, or a failed deposit reviewed under "open
+only", leaves the list and its count at once, as the next ETL run would make it."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
@@ -14,9 +19,60 @@ import streamlit as st
 
 from crm import actions as crm_actions
 from crm import reads
+from crm.live import SharedReads
+from dashboard import formats, periods
 from dashboard.data import query
+from dashboard.viewer import crm_engine
 
 CHANGES_KEY = "starboard.changed_leads"
+CAUGHT_UP_KEY = "starboard.caught_up_at"
+# How often a session reads the CRM's changed leads; a page run reads them once.
+CATCH_UP_S = 2.0
+# A lead written this shortly before the snapshot's read may have been missed by it (a
+# transaction that committed after the read began); its version tells whether it was.
+CATCH_UP_MARGIN = pd.Timedelta(seconds=60)
+# More changed leads than this between two ETL runs: the newest only.
+CATCH_UP_LIMIT = 5000
+_CHANGED_LEADS = SharedReads(CATCH_UP_S)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a page's filters ask of each row, as the CRM's values of a lead (and of a deposit
+    row) name it; None or False: anything. ``nobodys``: the new leads (no AM); ``open_only``:
+    the failed deposits nobody reviewed yet; ``starred``: the leads on their AM's list."""
+
+    am_id: int | None = None
+    team_id: int | None = None
+    desk: str | None = None
+    status: str | None = None
+    nobodys: bool = False
+    starred: bool = False
+    open_only: bool = False
+
+    def hold(self, row: dict) -> bool:
+        """Whether a row, with this session's changes laid over it, still passes them (a
+        column the row does not carry is not held against it)."""
+        asked = {
+            "desk": self.desk,
+            "status": self.status,
+            **({} if self.nobodys else {"am_id": self.am_id, "team_id": self.team_id}),
+        }
+        for column, value in asked.items():
+            if value is not None and column in row and row[column] != value:
+                return False
+        if self.nobodys and not _missing(row.get("am_id")):
+            return False
+        if self.starred and "is_starred" in row and not bool(row["is_starred"]):
+            return False
+        return not (self.open_only and bool(row.get("is_reviewed")))
+
+
+def _missing(value) -> bool:
+    return value is None or (not isinstance(value, str) and pd.isna(value))
+
+
+STARRED = Filters(starred=True)
 
 
 @dataclass(frozen=True)
@@ -42,6 +98,43 @@ def _changes() -> dict[str, dict[int, list[Change]]]:
     return st.session_state.setdefault(CHANGES_KEY, {"lead_id": {}, "deposit_id": {}})
 
 
+def catch_up() -> None:
+    """Take in the leads anyone changed since the warehouse's snapshot read the CRM (a star set
+    in a manager's session shows at once on the AM's list), as this session's own actions are:
+    one read by the leads' indexed ``updated_at``, at most once per ``CATCH_UP_S``."""
+    state = st.session_state
+    moment = time.monotonic()
+    if moment - state.get(CAUGHT_UP_KEY, -CATCH_UP_S) < CATCH_UP_S:
+        return
+    state[CAUGHT_UP_KEY] = moment
+    as_of = _snapshot_as_of()
+    if as_of is None:
+        return
+    runs = query("freshness")
+    lag = runs.iloc[0].get("replica_lag_s") if "replica_lag_s" in runs else None
+    # A replica that lagged was read as of that much earlier.
+    lag = 0.0 if lag is None or pd.isna(lag) else float(lag)
+    since = as_of - pd.Timedelta(seconds=lag) - CATCH_UP_MARGIN
+    engine = crm_engine()
+
+    def read() -> list[dict]:
+        with engine.connect() as connection:
+            return reads.leads_changed_since(connection, since.to_pydatetime(), CATCH_UP_LIMIT)
+
+    try:
+        # Every session on this snapshot asks the same: one read per tick serves them all.
+        rows, _ = _CHANGED_LEADS.get((str(engine.url), since), read)
+    except sa.exc.SQLAlchemyError:
+        return  # no CRM to read: the warehouse's rows, as of its run
+    by_lead = _changes()["lead_id"]
+    at = periods.now()
+    for lead_id, values in _states(rows).items():
+        known = by_lead.get(lead_id)
+        if known and known[-1].version is not None and known[-1].version >= values["version"]:
+            continue
+        by_lead.setdefault(lead_id, []).append(Change(at, values["version"], values))
+
+
 def _snapshot_as_of() -> pd.Timestamp | None:
     runs = query("freshness")
     if runs.empty:
@@ -49,15 +142,21 @@ def _snapshot_as_of() -> pd.Timestamp | None:
     return utc(runs.iloc[0]["as_of"])
 
 
-def overlay(rows: pd.DataFrame, *, starred_only: bool = False) -> pd.DataFrame:
+def overlay(rows: pd.DataFrame, filters: Filters | None = None) -> pd.DataFrame:
     """``rows`` (a lead or deposit query's result) with the changes this session made that the
-    warehouse does not hold yet; ``starred_only`` leaves out the leads unstarred since (the
-    star board, My leads). Changes the warehouse now holds are forgotten."""
+    warehouse does not hold yet; a changed row that no longer passes the page's ``filters``
+    leaves, and ``matched`` (the count above the list) with it. Changes the warehouse now
+    holds are forgotten."""
+    if rows.empty:
+        return rows
+    catch_up()
     changes = st.session_state.get(CHANGES_KEY)
-    if rows.empty or not changes or not any(changes.values()):
+    if not changes or not any(changes.values()):
         return rows
     as_of = _snapshot_as_of()
     rows = rows.copy()
+    # Each changed row's values, with the changes' columns the rows lack (a lead's team).
+    changed: dict[int, dict] = {}
     for id_column, by_id in changes.items():
         if id_column not in rows or not by_id:
             continue
@@ -68,17 +167,24 @@ def overlay(rows: pd.DataFrame, *, starred_only: bool = False) -> pd.DataFrame:
             version = rows["version"].iloc[position] if "version" in rows else None
             pending[:] = [change for change in pending if not change.covered(version, as_of)]
             for change in pending:
+                changed.setdefault(position, {}).update(change.values)
                 for column, value in change.values.items():
                     if column in rows:
                         _set(rows, position, column, value)
-    if starred_only and "is_starred" in rows:
-        kept = rows["is_starred"].fillna(False).astype(bool)
-        dropped = int((~kept).sum())
-        rows = rows[kept]
-        if dropped and "matched" in rows and not rows.empty:
-            # The count above the list ("N of M shown") counts the unstarred leads out too.
-            rows = rows.assign(matched=rows["matched"] - dropped)
-    return rows
+    if filters is None or not changed:
+        return rows
+    gone = [
+        position
+        for position, values in changed.items()
+        if not filters.hold(rows.iloc[position].to_dict() | values)
+    ]
+    if not gone:
+        return rows
+    kept = rows.drop(index=rows.index[gone])
+    if "matched" in kept and not kept.empty:
+        # The count above the list ("N of M shown") counts the rows that left out too.
+        kept = kept.assign(matched=kept["matched"] - len(gone))
+    return kept
 
 
 def _set(rows: pd.DataFrame, position: int, column: str, value) -> None:
@@ -97,6 +203,7 @@ def with_newly_starred(
     """``starred`` (a ``starred_leads`` result) with the leads this session starred since the
     warehouse's snapshot, of the team or AM the page shows (None: any), read with the same
     ``clock`` (``lead_table.clock()``): a star or an end of shift shows at once."""
+    catch_up()
     missing = _newly_starred(starred, team_id=team_id, am_id=am_id)
     if not missing:
         return starred
@@ -106,12 +213,38 @@ def with_newly_starred(
     return rows
 
 
+def newly_starred(am_id: int) -> list[int]:
+    """The leads starred for the AM ``am_id`` since the warehouse's snapshot, by this session
+    or anyone (``catch_up``): what My leads lists beside the snapshot's."""
+    catch_up()
+    return _newly_starred(pd.DataFrame(), team_id=None, am_id=am_id)
+
+
+def with_calls_now(totals: dict, am_id: int, day: date) -> dict:
+    """``totals`` (a ``sales_totals`` row of the AM ``am_id`` for ``day``) with the calls, the
+    connected calls and their ratio counted in the CRM now when ``day`` is today: a call just
+    logged (or one replaced) counts at once, as on the list below it."""
+    if day != periods.today():
+        return totals
+    first = datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc)
+    # Up to now: a call stamped in the future is one the warehouse leaves out too.
+    last = min(first + timedelta(days=1), periods.now() + timedelta(microseconds=1))
+    try:
+        with crm_engine().connect() as connection:
+            calls, connected = reads.am_calls(connection, am_id, first, last)
+    except sa.exc.SQLAlchemyError:
+        return totals  # no CRM to read: the warehouse's figures, as of its run
+    ratio = round(connected / calls, 4) if calls else None
+    return {**totals, "calls": calls, "connected_calls": connected, "call_ratio": ratio}
+
+
 def per_am_with_changes(
     per_am: pd.DataFrame, clock: dict, *, team_id: int | None, am_id: int | None
 ) -> pd.DataFrame:
     """``per_am`` (a ``starred_per_am`` result) with the stars this session changed since the
     warehouse's snapshot counted in: each changed lead leaves its AM's counts as the snapshot
     had it and joins them as the CRM holds it now, so the counts agree with the list below."""
+    catch_up()
     pending = {
         lead_id: changes[-1] for lead_id, changes in _changes()["lead_id"].items() if changes
     }
@@ -191,6 +324,10 @@ def remember(engine: sa.Engine, result: crm_actions.ActionResult, at: datetime) 
     """Keep the new state of the leads ``result`` changed, as the CRM holds it now."""
     if not result.versions:
         return
+    global _CHANGED_LEADS
+    # Every session of this server reads the CRM's changes afresh: the next one opened (the
+    # AM's list) shows this action at once, not up to a tick later.
+    _CHANGED_LEADS = SharedReads(CATCH_UP_S)
     by_lead = _changes()["lead_id"]
     for lead_id, values in _lead_state(engine, list(result.versions)).items():
         by_lead.setdefault(lead_id, []).append(Change(at, values["version"], values))
@@ -204,7 +341,11 @@ def remember_rows(column: str, ids: list[int], at: datetime, values: dict) -> No
 
 def _lead_state(engine: sa.Engine, lead_ids: list[int]) -> dict[int, dict]:
     with engine.connect() as connection:
-        rows = reads.lead_states(connection, lead_ids)
+        return _states(reads.lead_states(connection, lead_ids))
+
+
+def _states(rows: list[dict]) -> dict[int, dict]:
+    """``{lead id: the values a page's rows take}`` of ``reads.lead_states`` rows."""
     state = {}
     for row in rows:
         callback_at = row["callback_at"]
@@ -226,6 +367,11 @@ def _lead_state(engine: sa.Engine, lead_ids: list[int]) -> dict[int, dict]:
             "callback_local": local,
             "version": row["version"],
         }
+        if row["am_id"] is not None and row["assignment_reason"] is not None:
+            # What My leads shows on the row: why the lead is the AM's, the manager's note.
+            state[row["lead_id"]]["starred_because"] = formats.words(row["assignment_reason"])
+            if row["assignment_note"] and row["assigned_by_id"] != row["am_id"]:
+                state[row["lead_id"]]["manager_note"] = row["assignment_note"]
     return state
 
 

@@ -5,17 +5,23 @@ on their AMs' target boards, each with a preview of what happens to it;
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pandas as pd
 import streamlit as st
 
 from crm import actions as crm_actions
 from crm import reads
+from crm.actions.deposits import decline_note
+from crm.errors import UserError
 from dashboard import formats
 from dashboard.actions.changes import remember_rows
 from dashboard.actions.common import act, am_choice, header, show_error, star_choice, submit
 from dashboard.viewer import crm_engine, current_viewer
 
 NOBODY = "the AM you choose below"
+# Up to this many deposits, each gets a box for words of its own.
+OWN_WORDS_UP_TO = 10
 
 
 def failed_deposits_form(selected: pd.DataFrame, *, key: str) -> None:
@@ -36,17 +42,24 @@ def failed_deposits_form(selected: pd.DataFrame, *, key: str) -> None:
         am_id = None
         if not unowned.empty:
             am_id = am_choice(f"{key}.bulk.am", desk, viewer, disabled)
+        state = st.session_state
+        star = bool(state.get(f"{key}.bulk.star", True))
         preview = pd.DataFrame(
             {
                 "deposit_id": selected["deposit_id"].astype(int).tolist(),
                 "lead_name": selected["lead_name"].tolist(),
                 "decline_reason": selected["decline_reason"].fillna("no reason given").tolist(),
                 "to": [owners.get(int(lead_id), NOBODY) for lead_id in selected["lead_id"]],
+                "starred": [star] * count,
+                "note": [
+                    _note(row, _words(key, int(row["deposit_id"])) or state.get(f"{key}.bulk.note"))
+                    for _, row in selected.iterrows()
+                ],
             }
         )
         st.caption(
-            "Each lead goes to the active AM who owns it; the others to the AM you choose. Each "
-            "note states its own decline first, your words after it."
+            "What happens to each: its lead goes to the active AM who owns it, the others to the "
+            "AM you choose; each note states its own decline first, then the words for it."
         )
         st.dataframe(
             preview,
@@ -55,6 +68,8 @@ def failed_deposits_form(selected: pd.DataFrame, *, key: str) -> None:
                 "lead_name": st.column_config.TextColumn("Lead"),
                 "decline_reason": st.column_config.TextColumn("Decline reason"),
                 "to": st.column_config.TextColumn("Assigned to"),
+                "starred": st.column_config.CheckboxColumn("On the AM's list now"),
+                "note": st.column_config.TextColumn("The note", width="large"),
             },
             hide_index=True,
             placeholder="",
@@ -66,6 +81,17 @@ def failed_deposits_form(selected: pd.DataFrame, *, key: str) -> None:
             max_chars=crm_actions.NOTE_MAX_CHARS,
             disabled=disabled,
         )
+        if count <= OWN_WORDS_UP_TO:
+            for _, row in selected.iterrows():
+                st.text_input(
+                    formats.plain(
+                        f"Words for {row['lead_name']} only (deposit {int(row['deposit_id'])})"
+                    ),
+                    key=f"{key}.bulk.words.{int(row['deposit_id'])}",
+                    max_chars=crm_actions.NOTE_MAX_CHARS,
+                    placeholder="instead of the words for all",
+                    disabled=disabled,
+                )
         star_choice(f"{key}.bulk", True, disabled)
         seen = {
             int(deposit_id): int(version)
@@ -80,6 +106,27 @@ def failed_deposits_form(selected: pd.DataFrame, *, key: str) -> None:
             disabled=disabled or (not unowned.empty and am_id is None),
         )
         show_error(f"{key}.bulk")
+
+
+def _words(key: str, deposit_id: int) -> str | None:
+    """The words the manager wrote for this deposit only, if any."""
+    words = st.session_state.get(f"{key}.bulk.words.{deposit_id}")
+    return words.strip() if words and words.strip() else None
+
+
+def _note(row: pd.Series, words: str | None) -> str:
+    """The note the CRM will write for this deposit (``decline_note``), from the row shown."""
+    deposit = SimpleNamespace(
+        decline_reason=None if pd.isna(row.get("decline_reason")) else row["decline_reason"],
+        amount=f"{row['amount']:.2f}" if not pd.isna(row.get("amount")) else "",
+        currency=row.get("amount_currency") or "",
+        method=row.get("method") or "",
+        provider=row.get("provider") or "",
+    )
+    try:
+        return decline_note(deposit, words.strip() if words else None)
+    except UserError as error:
+        return str(error)
 
 
 def _owners(selected: pd.DataFrame) -> dict[int, str]:
@@ -100,7 +147,12 @@ def _assign_all(key: str, action_id: str, seen: dict[int, int]) -> None:
             am_id=state.get(f"{key}.am"),
             note=state.get(f"{key}.note"),
             star=bool(state.get(f"{key}.star")),
+            notes={deposit_id: words for deposit_id in seen if (words := _words_of(deposit_id))},
         )
+
+    def _words_of(deposit_id: int) -> str | None:
+        words = state.get(f"{key}.words.{deposit_id}")
+        return words if words and words.strip() else None
 
     now = act(key, action_id, perform)
     if now is not None:
@@ -108,6 +160,8 @@ def _assign_all(key: str, action_id: str, seen: dict[int, int]) -> None:
             "deposit_id", list(seen), now, {"is_reviewed": True, "reviewed_at": pd.Timestamp(now)}
         )
         state[f"{key}.note"] = ""
+        for deposit_id in seen:
+            state.pop(f"{key}.words.{deposit_id}", None)
 
 
 def target_boards_form(selected: pd.DataFrame, *, key: str) -> None:

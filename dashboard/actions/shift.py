@@ -29,9 +29,10 @@ def end_of_shift_form(
     with st.container(border=True):
         disabled = header(formats.plain(f"End of shift for {scope}"), viewer, None)
         st.caption(
-            "Unstars the leads starred now, stars the leads whose callback falls tomorrow "
-            "inside the calling hours of the lead's own day, and stars again the missed "
-            "callbacks (fell due, nobody called). Preview it, then confirm."
+            "Unstars the leads starred now, stars the leads whose callback falls by the lead's "
+            "next working day (Monday after a Friday) inside the calling hours of its own day, "
+            "and stars again the missed callbacks (fell due, nobody called). Preview it, then "
+            "confirm."
         )
         # A plan previewed for another team or AM is not this one.
         if st.session_state.get(f"{key}.scope") != (team_id, am_id):
@@ -125,7 +126,7 @@ def _show_plan(plan: ShiftPlan, hours: str | None) -> None:
         "reason": st.column_config.TextColumn("Why not", width="large"),
     }
     for title, leads, key in (
-        ("To star for tomorrow", plan.star, "star"),
+        ("To star for the next working day", plan.star, "star"),
         ("Missed callbacks carried over", plan.carried, "carried"),
         ("To unstar", plan.unstar, "unstar"),
     ):

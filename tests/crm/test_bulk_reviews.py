@@ -80,6 +80,40 @@ def test_many_failed_deposits_go_each_to_its_own_am_with_its_own_decline(floor):
     assert actions_audited == ["assign_failed_deposit"] * 3 + ["star"] * 3
 
 
+def test_a_deposit_with_its_own_words_gets_them_instead_of_the_words_for_all(floor):
+    engine, ids = floor
+    actions.assign_failed_deposits(
+        engine, actor_id=ids["Maria"], action_id="bulk",
+        deposits={ids["declined"]: 3, ids["wire"]: 2}, am_id=ids["Bob"], note="Call today.",
+        notes={ids["wire"]: "Suggest a card: the wire limit is per day.", ids["declined"]: " "},
+        now=NOW,
+    )  # fmt: skip
+    notes = {row.lead_id: row.note for row in rows(engine, "assignments")}
+    assert notes == {
+        # Blank words of its own: the words for all.
+        ids["new2"]: "Deposit of 250.00 EUR by card (Stripe) declined: insufficient funds. "
+        "Call today.",
+        ids["owned"]: "Deposit of 100.00 USD by wire (Wise) declined: limit exceeded. Suggest a "
+        "card: the wire limit is per day.",
+    }
+
+
+def test_words_for_a_deposit_not_selected_are_refused(floor):
+    engine, ids = floor
+    refused(
+        engine,
+        lambda: actions.assign_failed_deposits(
+            engine,
+            actor_id=ids["Maria"],
+            action_id="bulk",
+            deposits={ids["wire"]: 2},
+            notes={ids["card"]: "hello"},
+            now=NOW,
+        ),  # fmt: skip
+        match=f"deposit {ids['card']} has words but is not selected",
+    )
+
+
 def test_a_bulk_review_refuses_and_writes_nothing(floor):
     engine, ids = floor
     call = dict(actor_id=ids["Maria"], action_id="bulk", now=NOW)

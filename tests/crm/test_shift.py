@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from crm.models import Base
-from crm.settings import CallingHours
+from crm.settings import CallingHours, WorkingDays
 from crm.shift import plan_end_of_shift
 
 T = Base.metadata.tables
@@ -23,6 +23,8 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 DAY = CallingHours(time(9, 0), time(20, 0))
 # Nearly the whole day, to see where each zone's tomorrow begins and ends.
 WIDE = CallingHours(time(0, 0), time(23, 59))
+# A floor that calls every day: the daylight-saving cases close a Saturday and call on Sunday.
+EVERY_DAY = WorkingDays.parse("Mon-Sun")
 
 
 def utc(month: int, day: int, hour: int, minute: int = 0, year: int = 2026) -> datetime:
@@ -91,9 +93,10 @@ def build(engine: sa.Engine, leads: list[L]) -> dict[str, int]:
     return ids
 
 
-def plan(engine, now, hours=DAY, manager=LONDON):
+def plan(engine, now, hours=DAY, manager=LONDON, days=None):
+    """The plan; ``days`` None reads the CRM's working days (none set: Monday to Friday)."""
     with engine.connect() as connection:
-        return plan_end_of_shift(connection, manager, now, hours)
+        return plan_end_of_shift(connection, manager, now, hours, days=days)
 
 
 def first_names(refs) -> list[str]:
@@ -369,8 +372,8 @@ DST_CASES = {
 def test_a_daylight_saving_change_tomorrow(crm_engine, case: DstCase):
     build(crm_engine, case.leads)
 
-    in_day_hours = plan(crm_engine, case.now, DAY)
-    in_wide_hours = plan(crm_engine, case.now, WIDE)
+    in_day_hours = plan(crm_engine, case.now, DAY, days=EVERY_DAY)
+    in_wide_hours = plan(crm_engine, case.now, WIDE, days=EVERY_DAY)
 
     assert first_names(in_day_hours.star) == list(case.star_in_day_hours)
     assert local_times(in_day_hours.star) == case.star_in_day_hours
@@ -392,3 +395,35 @@ def test_nothing_starred_and_nothing_due_is_an_empty_plan(crm_engine):
 def test_a_naive_now_is_refused(crm_engine):
     with pytest.raises(ValueError, match="naive"):
         plan(crm_engine, datetime(2026, 3, 10, 18))
+
+
+# A manager in London at 18:00 on Friday 13 March 2026: the floor's tomorrow is Monday 16 ------
+
+FRIDAY_EVENING = utc(3, 13, 18)
+
+
+def test_on_a_friday_tomorrow_is_monday_with_the_weekends_callbacks(crm_engine):
+    build(
+        crm_engine,
+        [
+            L("FridayLate", "Europe/London", utc(3, 13, 19)),  # Fri 19:00: its today, not due
+            L("Saturday", "Europe/London", utc(3, 14, 10)),  # Sat 10:00: no call that day
+            L("SundayNight", "Europe/London", utc(3, 15, 21)),  # Sun 21:00: after the hours
+            L("Monday", "Europe/London", utc(3, 16, 9)),  # Mon 09:00
+            L("TokyoMonday", "Asia/Tokyo", utc(3, 16, 1)),  # Mon 10:00 JST (Sat 03:00 now)
+            L("Tuesday", "Europe/London", utc(3, 17, 10)),  # Tue 10:00: after Monday
+        ],
+    )
+
+    shift = plan(crm_engine, FRIDAY_EVENING)  # no setting: Monday to Friday
+
+    assert local_times(shift.star) == {
+        "Saturday": "2026-03-14T10:00:00+00:00",
+        "Monday": "2026-03-16T09:00:00+00:00",
+        "TokyoMonday": "2026-03-16T10:00:00+09:00",
+    }
+    assert first_names(ref for ref, _ in shift.skipped) == ["SundayNight"]
+    # A floor that calls on Saturdays stars Saturday's callback, and Tokyo's Monday one: in
+    # Tokyo it is Saturday already, whose next working day is Monday.
+    weekend = plan(crm_engine, FRIDAY_EVENING, days=WorkingDays.parse("Mon-Sat"))
+    assert first_names(weekend.star) == ["Saturday", "TokyoMonday"]

@@ -304,3 +304,16 @@ def test_a_lead_row_opens_its_lead_page_which_a_reload_keeps(tab, app_url):
     wait_for_app_run(lead_tab)
     lead_tab.screenshot(path=LEAD_SCREENSHOT, full_page=True, animations="disabled")
     assert LEAD_SCREENSHOT.stat().st_size > 10_000
+
+
+def test_a_lead_link_opened_signed_out_shows_the_lead_after_the_sign_in(tab, app_url):
+    """A shared /lead?lead=2 opened by someone not signed in: the sign-in comes first, then
+    Ben Hall's page, not an empty lead page (the sign-in's run drops the URL's query)."""
+    from playwright.sync_api import expect
+
+    tab.goto(f"{app_url}/lead?lead=2")
+    sign_in(tab)
+    expect(tab.get_by_role("heading", level=2).first).to_have_text(
+        "Ben Hall · lead 2", timeout=PAGE_RUN_MS
+    )
+    assert tab.url == f"{app_url}/lead?lead=2"

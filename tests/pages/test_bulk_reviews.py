@@ -78,3 +78,35 @@ def test_owned_deposits_in_one_go_are_refused_whole_when_one_is_on_the_board(
     ]
     assert audit(crm) == []
     assert all_rows(crm, "select count(*) as n from target_board_entries") == [{"n": 1}]
+
+
+def test_the_preview_shows_each_note_and_a_deposit_takes_words_of_its_own(
+    open_page, writable_crm, crm
+):
+    at = open_page("pages/failed_deposits.py", writable_crm.warehouse, staff_id=MIA)
+    select(at, "failed_deposits.table", 0, 1)
+    at.text_area(key="failed_deposits.review.bulk.note").input("Call before 18:00.")
+    at.text_input(key="failed_deposits.review.bulk.words.2").input("Offer a smaller first deposit.")
+    at.run()
+    preview = at.dataframe[1].value
+    assert preview[["deposit_id", "starred", "note"]].values.tolist() == [
+        [
+            5,
+            True,
+            "Deposit of 300.00 USD by card (Nuvei) declined: 3-D Secure failed. Call before 18:00.",
+        ],
+        [
+            2,
+            True,
+            "Deposit of 250.00 BRL by card (Stripe) declined: insufficient funds. Offer a smaller "
+            "first deposit.",
+        ],
+    ]
+    submit(at, "failed_deposits.review.bulk").click().run()
+
+    assert not at.error
+    # What the preview said is what the CRM wrote.
+    assert all_rows(crm, "select lead_id, note from assignments where id > 5 order by lead_id") == [
+        {"lead_id": 1, "note": preview["note"].iloc[1]},
+        {"lead_id": 2, "note": preview["note"].iloc[0]},
+    ]

@@ -82,7 +82,7 @@ def test_who_and_where_the_lead_stands(open_page, small_warehouse):
     # London is UTC in March: 12:00, inside 09:00-20:00.
     assert "Local time: Tue 12:00 (Europe/London), inside the calling hours" in shown
     assert "Status: follow-up · desk: conversion" in shown
-    assert "AM: Bea Brook (Conversion A)" in shown
+    assert "AM: Bea Brook (Conversion A) · on Bea Brook's list" in shown
     assert "Star: starred by Mia Manager, Tue 10 Mar 2026, 08:00 · priority: high" in shown
     assert "Callback due: Tue 10 Mar 18:00 lead's time" in shown
     assert "Compliance: not started" in shown

@@ -65,6 +65,7 @@ final as (
         amount_usd,
         am_id,
         am_name,
+        is_starred,
         team_name,
         status,
         desk,

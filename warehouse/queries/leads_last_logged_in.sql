@@ -51,6 +51,7 @@ final as (
         leads.status,
         leads.desk,
         leads.am_name,
+        leads.is_starred,
         leads.team_name,
         leads.last_login_at,
         leads.days_since_login,

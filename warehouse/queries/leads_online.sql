@@ -1,9 +1,9 @@
 -- leads_online: the Online and Online advanced pages (F2): the leads online now, highest-ranked
 -- first, at most $limit rows; `matched` on each row says how many are online in the filters.
 -- Filters, NULL for any: $team_id (the owning AM's team) and $am_id (the owning AM).
--- Who is online, since when, and the lead's status, desk, owner and balance are live: they come
--- from `live_online`, read from the CRM a moment ago (crm/live.py). Deposits, last deposit,
--- last call and contact, and the ranking (priority_score, priority_reasons) are the
+-- Who is online, since when, and the lead's status, desk, owner, star and balance are live:
+-- they come from `live_online`, read from the CRM a moment ago (crm/live.py). Deposits, last
+-- deposit, last call and contact, and the ranking (priority_score, priority_reasons) are the
 -- warehouse's, as of the ETL's last run; a lead the ETL has not read yet ranks last.
 -- `online_seconds` is the time since the live session's login, at $now; `local_time` and
 -- `inside_calling_hours` as in leads_report.
@@ -46,6 +46,7 @@ final as (
         shown.desk,
         shown.am_id,
         shown.am_name,
+        shown.is_starred,
         shown.team_name,
         shown.online_since,
         greatest(0, epoch($now) - epoch(shown.online_since))::bigint as online_seconds,

@@ -47,6 +47,7 @@ final as (
         leads.status,
         leads.desk,
         leads.am_name,
+        leads.is_starred,
         leads.team_name,
         leads.why_assigned,
         leads.registered_at,

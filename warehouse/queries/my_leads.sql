@@ -3,7 +3,9 @@
 -- $end_minute) of their own day, then those whose callback has fallen due, then the rest;
 -- within each, by priority (score, then lead id). The columns of starred_leads, plus what the
 -- AM needs to call: the lead's phone and e-mail, the manager's latest note and why the lead
--- is the AM's work, in words (mart_lead_notes).
+-- is the AM's work, in words (mart_lead_notes). $lead_ids (a list, may be empty): leads the
+-- CRM has starred for the AM since this snapshot read it, listed too, as the AM's (the page
+-- lays the CRM's state over them, and drops any that is not the AM's, starred, any more).
 with starred as (
     select
         *,
@@ -11,7 +13,7 @@ with starred as (
         inside_calling_hours(time_zone, $now, $first_minute, $end_minute)
             as inside_calling_hours
     from mart_lead_priority
-    where is_starred and am_id = $am_id
+    where (is_starred and am_id = $am_id) or list_contains($lead_ids, lead_id)
 ),
 
 final as (
@@ -21,7 +23,7 @@ final as (
         starred.lead_name,
         starred.phone,
         starred.email,
-        starred.am_id,
+        $am_id as am_id,
         starred.am_name,
         starred.team_name,
         starred.country,

@@ -68,6 +68,7 @@ final as (
         provider,
         method,
         am_name,
+        is_starred,
         team_name,
         credited_am_name,
         on_target_board,
