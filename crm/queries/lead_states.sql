@@ -17,7 +17,8 @@ select
     -- The lead's latest assignment: why it is the AM's work, and the note that came with it.
     latest.reason as assignment_reason,
     latest.note as assignment_note,
-    latest.by_id as assigned_by_id
+    latest.by_id as assigned_by_id,
+    latest.to_am_id as assigned_to_id
 from leads
 left join staff on staff.id = leads.am_id
 left join teams on teams.id = staff.team_id

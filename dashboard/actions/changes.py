@@ -366,6 +366,11 @@ def _states(rows: list[dict]) -> dict[int, dict]:
             "callback_at": callback,
             "callback_local": local,
             "version": row["version"],
+            # The distribution's explanation holds while its assignment is the lead's latest
+            # and gave the lead its AM (mart_lead_priority.why_assigned's rule).
+            "why_assigned": row["assignment_note"]
+            if row["assignment_reason"] == "auto" and row["assigned_to_id"] == row["am_id"]
+            else None,
         }
         if row["am_id"] is not None and row["assignment_reason"] is not None:
             # What My leads shows on the row: why the lead is the AM's, the manager's note.
