@@ -64,7 +64,7 @@ HOUR_WEIGHT = np.array(
 # Of the leads an AM works, the share whose FTD (and of the top-ups, the share) comes within
 # hours of a connected call: a talk is what makes a client deposit.
 FTD_AFTER_CALL_SHARE = 0.85
-TOP_UP_AFTER_CALL_SHARE = 0.8
+TOP_UP_AFTER_CALL_SHARE = 0.9
 CARD_ONLY_REASONS = {"3-D Secure failed", "card expired"}
 
 
@@ -575,6 +575,8 @@ class LeadChunk:
             & (last >= 0)
             & (after > self.ftd_at[approved_lead] + MINUTE)
             & (rng.random(len(approved_lead)) < TOP_UP_AFTER_CALL_SHARE)
+            # The last hour's attempts stay as they are: some are still with the provider.
+            & (approved_at < self.until - HOUR)
         )
         approved_at = np.where(moved, np.minimum(after, approved_at), approved_at)
 

@@ -765,13 +765,14 @@ def catch_up(
     newest: datetime | None,
     now: datetime,
     pace: floor.Pace,
-    days: WorkingDays,
+    days: WorkingDays = DEFAULT_WORKING_DAYS,
+    tick_s: float = CATCH_UP_TICK_S,
 ) -> TickResult:
     """Live the time from the CRM's newest event to ``now`` (the last ``CATCH_UP_AT_MOST``
     of it) in coarse ticks, at the CRM's own recent pace, so that the history has no gap where
     the simulator was not running. One transaction a tick: Ctrl-C keeps what is done."""
     totals = TickResult()
-    if newest is None or now - newest <= timedelta(seconds=CATCH_UP_TICK_S):
+    if newest is None or now - newest <= timedelta(seconds=tick_s):
         return totals
     gap = now - newest
     if gap > floor.CATCH_UP_AT_MOST:
@@ -789,7 +790,7 @@ def catch_up(
     at = newest
     try:
         while at < now:
-            step = min(timedelta(seconds=CATCH_UP_TICK_S), now - at)
+            step = min(timedelta(seconds=tick_s), now - at)
             with signals_held() as received, connection.begin():
                 totals.add(
                     simulate_tick(
