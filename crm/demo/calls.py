@@ -21,6 +21,7 @@ DAY = 86_400 * US
 # The most candidate calls an AM's day is drawn from (more than the longest day holds).
 CANDIDATES = 260
 MOST_CALLS_A_DAY_PER_LEAD = 2
+CLIENT_CALLS_A_DAY = 0.4
 # Outcomes after "connected" (0), as ``OUTCOMES`` spells them, and their shares.
 OUTCOMES = ("connected", "no_answer", "voicemail", "busy", "wrong_number")
 NON_CONNECTED_SHARE = np.array([0.55, 0.22, 0.15, 0.08])
@@ -64,11 +65,12 @@ def floor_calls(chunk) -> dict[str, np.ndarray]:
     # retention, then retention.
     conv_end = np.where(chunk.to_retention, chunk.retention_at, never)
     owned = [
-        (chunk.conv_am, np.where(chunk.is_assigned, chunk.assigned_at, never), conv_end),
+        (chunk.conv_am, np.where(chunk.is_assigned, chunk.assigned_at, never), conv_end, False),
         (
             chunk.ret_am,
             np.where(chunk.to_retention, chunk.retention_at, never),
             np.full(chunk.n, never),
+            True,
         ),
     ]
     keenness = 0.2 + chunk.quality
@@ -77,13 +79,14 @@ def floor_calls(chunk) -> dict[str, np.ndarray]:
     for am_id in np.unique(np.concatenate([chunk.conv_am, chunk.ret_am])):
         if am_id == 0:
             continue
-        leads, since, until = [], [], []
-        for owner, begin, end in owned:
+        leads, since, until, client = [], [], [], []
+        for owner, begin, end, retention in owned:
             mine = np.flatnonzero(owner == am_id)
             leads.append(mine)
             since.append(begin[mine])
             until.append(end[mine])
-        leads, since, until = (np.concatenate(x) for x in (leads, since, until))
+            client.append(np.full(len(mine), retention))
+        leads, since, until, client = (np.concatenate(x) for x in (leads, since, until, client))
         for day in g.shifts.blocks[am_id]:
             day_start, day_end = day[0, 0], day[-1, 1]
             if day_end <= g.start_us or day_start >= g.until_us:
@@ -91,16 +94,24 @@ def floor_calls(chunk) -> dict[str, np.ndarray]:
             pool = np.flatnonzero((since < day_end) & (until > day_start))
             if not len(pool):
                 continue
-            # Fresh leads (assigned within two days) get three times the calls.
-            fresh = since[pool] > day_start - 2 * DAY
-            weight = keenness[leads[pool]] * np.where(fresh, 3.0, 1.0)
-            _am_day(out, rng, am_id, leads[pool], weight, connect_p, day)
+            # Calls a day a lead is worth: a fresh lead (two days) one, a young one (a month)
+            # a third, an old one a twentieth; a retention client a good third. The AM calls
+            # the keen ones more, and no more than four times what the list is worth.
+            age = day_start - since[pool]
+            worth = np.where(
+                client[pool],
+                CLIENT_CALLS_A_DAY,
+                np.select([age < 2 * DAY, age < 30 * DAY], [1.0, 0.3], 0.05),
+            )
+            weight = keenness[leads[pool]] * worth
+            most = min(CANDIDATES, int(np.ceil(4 * worth.sum())))
+            _am_day(out, rng, am_id, leads[pool], weight, connect_p, day, most)
     return {k: np.concatenate(v) if v else np.zeros(0, np.int64) for k, v in out.items()}
 
 
-def _am_day(out, rng, am_id, leads, weight, connect_p, blocks) -> None:
-    """One AM's working day, appended to ``out``."""
-    picks = leads[rng.choice(len(leads), CANDIDATES, p=weight / weight.sum())]
+def _am_day(out, rng, am_id, leads, weight, connect_p, blocks, most: int) -> None:
+    """One AM's working day of at most ``most`` calls, appended to ``out``."""
+    picks = leads[rng.choice(len(leads), most, p=weight / weight.sum())]
     # At most twice a day the same lead: drop the third and later picks of each lead.
     order = np.argsort(picks, kind="stable")
     sorted_picks = picks[order]

@@ -481,7 +481,8 @@ class LeadChunk:
         ended = self.call_at[connected] + self.call_duration[connected] * US
         last = last_before(lead, ended, np.arange(self.n), self.ftd_at)
         found = self.converted & (last >= 0) & (rng.random(self.n) < FTD_AFTER_CALL_SHARE)
-        after = ended[np.maximum(last, 0)] + (rng.exponential(50, self.n) * MINUTE).astype(np.int64)
+        # (-1, no such call, reads the 0 appended: it is not used.)
+        after = np.r_[ended, 0][last] + (rng.exponential(50, self.n) * MINUTE).astype(np.int64)
         self.ftd_at = np.where(found, np.minimum(after, self.ftd_at), self.ftd_at)
 
     def _conversion(self):
@@ -567,9 +568,9 @@ class LeadChunk:
         c_lead = self.call_lead[connected]
         c_end = self.call_at[connected] + self.call_duration[connected] * US
         last = last_before(c_lead, c_end, approved_lead, approved_at)
-        after = c_end[np.maximum(last, 0)] + (
-            rng.exponential(50, len(approved_lead)) * MINUTE
-        ).astype(np.int64)
+        after = np.r_[c_end, 0][last] + (rng.exponential(50, len(approved_lead)) * MINUTE).astype(
+            np.int64
+        )
         moved = (
             ~first
             & (last >= 0)
@@ -762,7 +763,8 @@ class LeadChunk:
             ends = np.flatnonzero(np.r_[self.call_lead[1:] != self.call_lead[:-1], True])
             last_call[self.call_lead[ends]] = ends
         has_call = last_call >= 0
-        last_outcome = np.where(has_call, self.call_outcome[np.maximum(last_call, 0)], None)
+        # A lead never called reads the None appended (a demo of a weekend has no calls).
+        last_outcome = np.r_[self.call_outcome, None][last_call]
         ever_connected = np.zeros(n, bool)
         ever_connected[self.call_lead[self.call_outcome == "connected"]] = True
         ever_wrong = np.zeros(n, bool)
@@ -781,7 +783,7 @@ class LeadChunk:
 
         # No answer: the AM set a callback 1-3 days on, in the lead's daytime.
         follow = status == "follow_up"
-        last_at = np.where(has_call, self.call_at[np.maximum(last_call, 0)], 0)
+        last_at = np.r_[self.call_at, 0][last_call]
         callback = self.g.clock.at_local_hours(
             self.zone, last_at + rng.integers(1, 4, n) * DAY, rng, 10, 18
         )
@@ -1123,7 +1125,7 @@ def last_before(
 ) -> np.ndarray:
     """For each (of_lead, before): the index in (lead, at), sorted by lead then time, of the
     lead's last event at or before ``before``; -1 when there is none."""
-    if not len(lead):
+    if not len(lead) or not len(of_lead):
         return np.full(len(of_lead), -1)
     # One sorted key: the lead, then the time in seconds since the first event.
     origin = min(int(at.min()), int(before.min())) // US
