@@ -2,8 +2,14 @@
 
 Every tick, in one transaction, the platform and the sales floor move a little: new leads
 register (welcome mail queued, first session opened), clients log in, stay online and log out,
-account managers call the leads they own, and clients try to deposit. The online, payment and
+account managers on shift call the leads they own one after another (``crm.demo.floor``), and
+clients try to deposit, most often soon after a talk with their AM. The online, payment and
 sales views then change while someone watches them.
+
+At start the simulator first lives the time since the CRM's newest event (the demo's end, or
+its own last run) in coarse ticks at the CRM's own pace of its last week, at most the last
+week of it, so a dashboard shows no hole between history and live; registrations then go on
+at that pace, following each market's local day.
 
 A tick never scans a table: leads are picked by indexed probes (a random id, a random point in
 the last-login or registration order) and sessions by their ``last_seen_at`` index, so what a
@@ -66,6 +72,8 @@ HEARTBEAT = timedelta(seconds=30)
 # of drifting the way it would if logouts were drawn like the other events.
 MEAN_SESSION_S = 12 * 60
 # How the drawn events divide; logouts come on top of these (see ``simulate_tick``).
+# "call": the share calls had of the rate before the AMs' shifts set them; kept so the rate
+# keeps its meaning for the other kinds, and for the simulator through the API.
 EVENT_SHARES = {"registration": 0.06, "login": 0.50, "call": 0.32, "deposit": 0.12}
 SESSIONS_PER_EVENT = EVENT_SHARES["registration"] + EVENT_SHARES["login"]
 
