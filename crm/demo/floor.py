@@ -124,6 +124,16 @@ def ams_at_work(
     return out
 
 
+def newest_event(connection: sa.Connection) -> datetime | None:
+    """The newest registration or platform sighting: where the CRM's story stops."""
+    newest = [
+        connection.scalar(sa.select(sa.func.max(LEADS.c.registered_at))),
+        connection.scalar(sa.select(sa.func.max(SESSIONS.c.last_seen_at))),
+    ]
+    newest = [at for at in newest if at is not None]
+    return max(newest) if newest else None
+
+
 @dataclass(frozen=True)
 class Pace:
     """Events a second, each kind on its own (None: the kind's share of the tick's rate)."""
