@@ -162,7 +162,7 @@ def build_cast(
 class StaffNames:
     """Unique, realistic staff names: a first and a last name from one of the team's markets'
     lists, never a number; the e-mail is first.last, and a second person with the same name is
-    drawn again (from every market's list, once the team's own run out)."""
+    drawn again (from every market's list once the team's own run out, then across lists)."""
 
     def __init__(self, rng: np.random.Generator):
         self.rng = rng
@@ -170,9 +170,11 @@ class StaffNames:
 
     def draw(self, lists: tuple[str, ...]) -> tuple[str, str, str]:
         everyone = tuple(ref.NAMES)
-        for attempt in range(200):
+        for attempt in range(1_000):
             pool = lists if attempt < 50 else everyone
             firsts, lasts = ref.NAMES[pool[self.rng.integers(len(pool))]]
+            if attempt >= 100:  # a floor of a thousand: names of two markets, as people have
+                lasts = ref.NAMES[pool[self.rng.integers(len(pool))]][1]
             first = firsts[self.rng.integers(len(firsts))]
             last = lasts[self.rng.integers(len(lasts))]
             email = f"{ascii_slug(first)}.{ascii_slug(last)}"

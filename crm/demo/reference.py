@@ -280,6 +280,14 @@ def mobile_number_parts(market: Market) -> tuple[str, int]:
     return market.mobile.rstrip("#"), market.mobile.count("#")
 
 
+# Letters with no accent to strip: "Yılmaz" is yilmaz, not ylmaz, in an address.
+_PLAIN_LETTERS = str.maketrans({"ı": "i", "ł": "l", "Ł": "L", "ß": "ss", "ø": "o", "đ": "d"})
+
+
 def ascii_slug(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    plain = (
+        unicodedata.normalize("NFKD", text.translate(_PLAIN_LETTERS))
+        .encode("ascii", "ignore")
+        .decode()
+    )
     return "".join(ch for ch in plain.lower() if ch.isalnum())

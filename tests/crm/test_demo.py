@@ -290,7 +290,15 @@ def test_staff_have_unique_realistic_names_without_numbers(demo):
     for person in staff:
         assert not any(ch.isdigit() for ch in person.name + person.email), person.name
         first, last = person.name.split(" ", 1)
-        assert any(first in firsts and last in lasts for firsts, lasts in NAMES.values())
+        assert any(first in firsts for firsts, _lasts in NAMES.values()), person.name
+        assert any(last in lasts for _firsts, lasts in NAMES.values()), person.name
+    # A floor's people share their team's markets: Conversion MENA's from the Arabic or
+    # Turkish lists.
+    teams = {t.id: t.name for t in rows(demo, "teams")}
+    for person in staff:
+        if person.team_id is not None and teams[person.team_id] == "Conversion MENA":
+            first, last = person.name.split(" ", 1)
+            assert first in NAMES["ar"][0] + NAMES["tr"][0], person.name
 
 
 def test_every_phone_is_a_valid_number_of_the_lead_s_country_in_e164(demo):
