@@ -18,6 +18,7 @@ from crm.arrow import MONEY, TIMESTAMP, arrow_schema, money_from_cents, timestam
 from crm.demo.generator import Generator, Masked
 from crm.demo.writer import BulkWriter
 from crm.models import Base
+from crm.settings import working_days
 
 # Parents before children, so that foreign keys hold at every step.
 TABLE_ORDER = (
@@ -71,7 +72,10 @@ def build_demo(
     """Fill the empty CRM behind ``engine`` with a demo brokerage; return a one-line summary."""
     until = (until or datetime.now(timezone.utc)).replace(second=0, microsecond=0)
     started = time.perf_counter()
-    generator = Generator(leads=leads, days=days, seed=seed, until=until)
+    with engine.connect() as connection:
+        # The floor's working days, when set before the demo (Monday to Friday otherwise).
+        days_worked = working_days(connection)
+    generator = Generator(leads=leads, days=days, seed=seed, until=until, working_days=days_worked)
     tables = Base.metadata.tables
     writer = BulkWriter.open(engine)
     try:

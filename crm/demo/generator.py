@@ -25,8 +25,10 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from crm.demo import reference as ref
+from crm.demo.calls import OUTCOMES, ShiftTable, floor_calls
 from crm.demo.reference import DEVICES, EMAIL_DOMAINS, ascii_slug
 from crm.email import render_email
+from crm.settings import DEFAULT_WORKING_DAYS, WorkingDays
 
 US = 1_000_000  # microseconds per second
 MINUTE = 60 * US
@@ -34,8 +36,10 @@ HOUR = 3600 * US
 DAY = 86_400 * US
 
 CHUNK_LEADS = 25_000
-CALLS_PER_LEAD = 9.5  # what _calls() gives on average, used to size the floor
-CALLS_PER_AM_DAY = 120
+CALLS_PER_LEAD = 9.5  # calls a lead gets on average: sizes the floor
+CALLS_PER_AM_DAY = 125  # what an AM makes on a working day at 2.6-4.4 h of talk
+MAX_AMS = 1_000
+RETENTION_SHARE = 0.12  # of the AMs: the retention desk's book starts empty
 CONVERSION_TEAM_OF_MARKET = {
     "BR": "Conversion LatAm",
     "MX": "Conversion LatAm",
@@ -57,8 +61,10 @@ WEEKDAY_WEIGHT = np.array([1.0, 1.05, 1.0, 0.95, 0.9, 0.6, 0.55])
 HOUR_WEIGHT = np.array(
     [2, 1, 1, 1, 1, 1, 2, 3, 4, 5, 5, 5, 6, 6, 6, 6, 6, 7, 8, 9, 9, 8, 6, 4], dtype=float
 )
-NON_CONNECTED = ("no_answer", "voicemail", "busy", "wrong_number")
-NON_CONNECTED_SHARE = np.array([0.55, 0.22, 0.15, 0.08])
+# Of the leads an AM works, the share whose FTD (and of the top-ups, the share) comes within
+# hours of a connected call: a talk is what makes a client deposit.
+FTD_AFTER_CALL_SHARE = 0.85
+TOP_UP_AFTER_CALL_SHARE = 0.9
 CARD_ONLY_REASONS = {"3-D Secure failed", "card expired"}
 
 
@@ -86,28 +92,34 @@ class Cast:
         return np.array([s.id for s in self.staff if s.role == role and s.is_active])
 
 
-def build_cast(leads: int, days: int, rng: np.random.Generator) -> Cast:
-    """Teams and staff sized to the floor: enough AMs for ~120 calls a day each, 12 at least."""
+def build_cast(
+    leads: int, days: int, rng: np.random.Generator, *, working_days: int, chunks: int = 1
+) -> Cast:
+    """Teams and staff sized to the floor.
+
+    Enough AMs that each makes about ``CALLS_PER_AM_DAY`` calls a working day; the conversion
+    teams sized by the share of registrations their markets bring, the retention desk small
+    (its book of clients is built up during the demo). Every team has at least one AM per chunk
+    of leads: each AM works the leads of one chunk only, so that the chunk, generated on its
+    own, holds the AM's whole day and can keep the AM's calls from overlapping.
+    """
     teams = [(i + 1, name, desk) for i, (name, desk, _zone) in enumerate(ref.TEAMS)]
     zone_of_team = {name: zone for name, _desk, zone in ref.TEAMS}
-    first, last = ref.NAMES["en"]
     staff: list[StaffMember] = []
-    used: set[str] = set()
+    names = StaffNames(rng)
 
     def person(role: str, desk: str | None, team: str | None, zone: str, active=True):
-        while True:
-            name = f"{first[rng.integers(len(first))]} {last[rng.integers(len(last))]}"
-            email = f"{ascii_slug(name.split()[0])}.{ascii_slug(name.split()[1])}"
-            if email not in used:
-                break
-            name = f"{name} {len(used)}"
-            email = f"{email}{len(used)}"
-            if email not in used:
-                break
-        used.add(email)
+        first, last, email = names.draw(ref.TEAM_NAMES.get(team or "", ("en",)))
         staff.append(
             StaffMember(
-                len(staff) + 1, name, f"{email}@starboard.demo", role, desk, team, zone, active
+                len(staff) + 1,
+                f"{first} {last}",
+                f"{email}@starboard.demo",
+                role,
+                desk,
+                team,
+                zone,
+                active,
             )
         )
 
@@ -118,16 +130,18 @@ def build_cast(leads: int, days: int, rng: np.random.Generator) -> Cast:
         person("lead_manager", None, None, "Europe/London")
     person("executive", None, None, "Europe/London")
 
-    ams = int(np.clip(round(leads * CALLS_PER_LEAD / days / CALLS_PER_AM_DAY), 12, 400))
-    conversion_teams = [t for t in ref.TEAMS if t[1] == "conversion"]
-    retention_teams = [t for t in ref.TEAMS if t[1] == "retention"]
-    retention_ams = max(len(retention_teams), round(ams * 0.3))
-    for i in range(ams - retention_ams):
-        name, desk, zone = conversion_teams[i % len(conversion_teams)]
-        person("account_manager", desk, name, zone)
-    for i in range(retention_ams):
-        name, desk, zone = retention_teams[i % len(retention_teams)]
-        person("account_manager", desk, name, zone)
+    wanted = round(leads * CALLS_PER_LEAD / max(working_days, 1) / CALLS_PER_AM_DAY)
+    ams = int(np.clip(wanted, 12, MAX_AMS))
+    share = {team: 0.0 for team, _desk, _zone in ref.TEAMS}
+    for market in ref.MARKETS:
+        share[CONVERSION_TEAM_OF_MARKET.get(market.country, "Conversion London")] += market.weight
+        share[RETENTION_TEAM_OF_MARKET.get(market.country, "Retention Global")] += market.weight
+    retention_ams = round(ams * RETENTION_SHARE)
+    for name, desk, zone in ref.TEAMS:
+        desk_ams = retention_ams if desk == "retention" else ams - retention_ams
+        desk_total = sum(share[t] for t, d, _z in ref.TEAMS if d == desk)
+        for _ in range(max(chunks, round(desk_ams * share[name] / desk_total))):
+            person("account_manager", desk, name, zone)
     # People who left: they keep their history, but own nothing and sign in to nothing.
     person(
         "account_manager",
@@ -143,6 +157,31 @@ def build_cast(leads: int, days: int, rng: np.random.Generator) -> Cast:
             [s.id for s in staff if s.team == name and s.is_active and s.role == "account_manager"]
         )
     return cast
+
+
+class StaffNames:
+    """Unique, realistic staff names: a first and a last name from one of the team's markets'
+    lists, never a number; the e-mail is first.last, and a second person with the same name is
+    drawn again (from every market's list once the team's own run out, then across lists)."""
+
+    def __init__(self, rng: np.random.Generator):
+        self.rng = rng
+        self.used: set[str] = set()
+
+    def draw(self, lists: tuple[str, ...]) -> tuple[str, str, str]:
+        everyone = tuple(ref.NAMES)
+        for attempt in range(1_000):
+            pool = lists if attempt < 50 else everyone
+            firsts, lasts = ref.NAMES[pool[self.rng.integers(len(pool))]]
+            if attempt >= 100:  # a floor of a thousand: names of two markets, as people have
+                lasts = ref.NAMES[pool[self.rng.integers(len(pool))]][1]
+            first = firsts[self.rng.integers(len(firsts))]
+            last = lasts[self.rng.integers(len(lasts))]
+            email = f"{ascii_slug(first)}.{ascii_slug(last)}"
+            if email not in self.used:
+                self.used.add(email)
+                return first, last, email
+        raise ValueError("the demo's name lists are too short for this many staff")
 
 
 class Clock:
@@ -202,14 +241,32 @@ class Counters:
 
 
 class Generator:
-    def __init__(self, leads: int, days: int, seed: int, until: datetime):
+    def __init__(
+        self,
+        leads: int,
+        days: int,
+        seed: int,
+        until: datetime,
+        working_days: WorkingDays = DEFAULT_WORKING_DAYS,
+    ):
         self.total_leads = leads
         self.days = days
         self.seed = seed
         self.until_us = int(until.timestamp()) * US
         self.start_us = self.until_us - days * DAY
         self.clock = Clock(self.start_us, self.until_us)
-        self.cast = build_cast(leads, days, np.random.default_rng([seed, 0]))
+        self.working_days = working_days
+        self.chunk_count = max(1, -(-leads // CHUNK_LEADS))
+        first = datetime.fromtimestamp(self.start_us // US, timezone.utc).date()
+        worked = sum(working_days.contains(first + timedelta(days=d)) for d in range(days + 1))
+        self.cast = build_cast(
+            leads,
+            days,
+            np.random.default_rng([seed, 0]),
+            working_days=worked,
+            chunks=self.chunk_count,
+        )
+        self.shifts = ShiftTable(self)
         self.counters = Counters()
         self.currencies = sorted(ref.USD_RATES)
         self.currency_index = {code: i for i, code in enumerate(self.currencies)}
@@ -303,14 +360,17 @@ class Generator:
         for index, first in enumerate(range(0, self.total_leads, CHUNK_LEADS)):
             size = min(CHUNK_LEADS, self.total_leads - first)
             rng = np.random.default_rng([self.seed, 100 + index])
-            yield LeadChunk(self, rng, first_id=first + 1, size=size).tables()
+            yield LeadChunk(self, rng, first_id=first + 1, size=size, index=index).tables()
 
 
 class LeadChunk:
     """The whole life of ``size`` leads, as table columns ready for the bulk writer."""
 
-    def __init__(self, gen: Generator, rng: np.random.Generator, first_id: int, size: int):
+    def __init__(
+        self, gen: Generator, rng: np.random.Generator, first_id: int, size: int, index: int = 0
+    ):
         self.g = gen
+        self.index = index
         self.rng = rng
         self.n = size
         self.ids = np.arange(first_id, first_id + size, dtype=np.int64)
@@ -321,8 +381,10 @@ class LeadChunk:
         self._leads_profile()
         self._names()
         self._assignment()
-        self._calls()
         self._conversion()
+        self._calls()
+        self._ftd_after_calls()
+        self._self_deposits_and_upsale()
         self._deposits()
         self._sessions()
         self._statuses()
@@ -370,11 +432,13 @@ class LeadChunk:
         )
 
     def _team_ams(self, teams: np.ndarray) -> np.ndarray:
-        """A random active AM of each given team name."""
+        """A random active AM of each given team name, among the AMs who work this chunk."""
         ams = np.zeros(len(teams), dtype=np.int64)
+        chunks = self.g.chunk_count
         for team in np.unique(teams):
             members = np.flatnonzero(teams == team)
             pool = self.g.cast.ams_by_team[team]
+            pool = pool[self.index % chunks :: chunks] if len(pool) >= chunks else pool
             ams[members] = pool[self.rng.integers(0, len(pool), len(members))]
         return ams
 
@@ -394,36 +458,34 @@ class LeadChunk:
         self.conv_am = np.where(self.is_assigned, self._team_ams(conv_team), 0)
 
     def _calls(self):
-        g, rng = self.g, self.rng
-        count = np.where(self.is_assigned, rng.poisson(4 + 20 * self.quality), 0)
-        lead = np.repeat(np.arange(self.n), count)
-        after = self.assigned_at[lead] + (rng.exponential(6, len(lead)) * DAY).astype(np.int64)
-        started = g.clock.at_local_hours(self.zone[lead], after, rng, 9, 20)
-        started = np.where(started < self.assigned_at[lead], started + DAY, started)
-        keep = started < self.until - MINUTE
-        lead, started = lead[keep], started[keep]
-        order = np.lexsort((started, lead))
-        self.call_lead, self.call_at = lead[order], started[order]
-
-        connect_p = np.clip(0.12 + 0.6 * self.quality[self.call_lead], 0.02, 0.9)
-        connected = rng.random(len(self.call_lead)) < connect_p
-        other = pick(rng, NON_CONNECTED_SHARE, len(self.call_lead))
-        outcome = np.where(connected, "connected", np.array(NON_CONNECTED, dtype=object)[other])
-        self.call_outcome = outcome.astype(object)
-        duration = np.where(
-            connected,
-            rng.lognormal(np.log(240), 0.7, len(outcome)),
-            np.where(
-                outcome == "voicemail",
-                rng.uniform(20, 45, len(outcome)),
-                rng.uniform(0, 25, len(outcome)),
-            ),
+        calls = floor_calls(self)
+        # A call is recorded when it ends: none may still be going on at the demo's "now",
+        # and none may come before the lead was its AM's (a lead assigned mid-shift).
+        ok = (calls["at"] < self.until - MINUTE) & (
+            self.owner_at(calls["lead"], calls["at"]) == calls["am"]
         )
-        # A call is recorded when it ends: none may still be going on at the demo's "now".
+        calls = {k: v[ok] for k, v in calls.items()}
+        order = np.lexsort((calls["at"], calls["lead"]))
+        self.call_lead, self.call_at = calls["lead"][order], calls["at"][order]
+        self.call_am = calls["am"][order]
+        self.call_outcome = np.array(OUTCOMES, dtype=object)[calls["outcome"][order]]
         ends_by = (self.until - self.call_at) // US - 1
-        self.call_duration = np.minimum(np.minimum(duration, 3 * 3600), ends_by).astype(np.int64)
+        self.call_duration = np.minimum(calls["duration"][order], ends_by).astype(np.int64)
         self.first_call_at = np.full(self.n, np.iinfo(np.int64).max)
         np.minimum.at(self.first_call_at, self.call_lead, self.call_at)
+
+    def _ftd_after_calls(self):
+        """Most FTDs of leads an AM works come within hours of a connected call: move the FTD
+        of such a lead to an hour or so after its last connected call before it."""
+        rng = self.rng
+        connected = self.call_outcome == "connected"
+        lead = self.call_lead[connected]
+        ended = self.call_at[connected] + self.call_duration[connected] * US
+        last = last_before(lead, ended, np.arange(self.n), self.ftd_at)
+        found = self.converted & (last >= 0) & (rng.random(self.n) < FTD_AFTER_CALL_SHARE)
+        # (-1, no such call, reads the 0 appended: it is not used.)
+        after = np.r_[ended, 0][last] + (rng.exponential(50, self.n) * MINUTE).astype(np.int64)
+        self.ftd_at = np.where(found, np.minimum(after, self.ftd_at), self.ftd_at)
 
     def _conversion(self):
         rng, n = self.rng, self.n
@@ -431,9 +493,6 @@ class LeadChunk:
         ftd_at = self.registered + (rng.lognormal(np.log(3), 1.0, n) * DAY).astype(np.int64)
         self.converted = wants & (ftd_at < self.until - 10 * MINUTE)
         self.ftd_at = np.where(self.converted, ftd_at, 0)
-        owned_before = self.is_assigned & (self.assigned_at <= ftd_at)
-        called_before = self.first_call_at < ftd_at
-        self.self_ftd = self.converted & ~(owned_before & called_before)
 
         # Compliance: most converters get their documents approved within days.
         comp = pick(rng, [0.8, 0.15, 0.05], n)
@@ -450,7 +509,16 @@ class LeadChunk:
         self.to_retention = approved & (handover <= self.until)
         self.retention_at = np.where(self.to_retention, handover, 0)
         self.ret_am = np.where(self.to_retention, self._team_ams(self.retention_team), 0)
+        # Upsales are known once the calls are (a self deposit is one no call came before);
+        # until then no lead is owned through one.
+        self.upsale = np.zeros(n, bool)
+        self.upsale_at = np.zeros(n, np.int64)
 
+    def _self_deposits_and_upsale(self):
+        rng, n = self.rng, self.n
+        owned_before = self.is_assigned & (self.assigned_at <= self.ftd_at)
+        called_before = self.first_call_at < self.ftd_at
+        self.self_ftd = self.converted & ~(owned_before & called_before)
         # Self depositors go to a conversion AM for upsale, as a high-priority lead.
         upsale_at = self.ftd_at + rng.exponential(6 * HOUR, n).astype(np.int64) + 30 * MINUTE
         self.upsale = (
@@ -497,6 +565,23 @@ class LeadChunk:
             self.ftd_at[lead] + (rng.random(len(lead)) * span[lead]).astype(np.int64) + MINUTE,
         )
         approved_lead, approved_at = lead, np.minimum(at, self.until - MINUTE)
+        # A client tops up mostly within hours of a talk with their AM.
+        connected = self.call_outcome == "connected"
+        c_lead = self.call_lead[connected]
+        c_end = self.call_at[connected] + self.call_duration[connected] * US
+        last = last_before(c_lead, c_end, approved_lead, approved_at)
+        after = np.r_[c_end, 0][last] + (rng.exponential(50, len(approved_lead)) * MINUTE).astype(
+            np.int64
+        )
+        moved = (
+            ~first
+            & (last >= 0)
+            & (after > self.ftd_at[approved_lead] + MINUTE)
+            & (rng.random(len(approved_lead)) < TOP_UP_AFTER_CALL_SHARE)
+            # The last hour's attempts stay as they are: some are still with the provider.
+            & (approved_at < self.until - HOUR)
+        )
+        approved_at = np.where(moved, np.minimum(after, approved_at), approved_at)
 
         # Some approved deposits were declined once first (a retry a few minutes later).
         retried = rng.random(len(approved_lead)) < 0.12
@@ -680,7 +765,8 @@ class LeadChunk:
             ends = np.flatnonzero(np.r_[self.call_lead[1:] != self.call_lead[:-1], True])
             last_call[self.call_lead[ends]] = ends
         has_call = last_call >= 0
-        last_outcome = np.where(has_call, self.call_outcome[np.maximum(last_call, 0)], None)
+        # A lead never called reads the None appended (a demo of a weekend has no calls).
+        last_outcome = np.r_[self.call_outcome, None][last_call]
         ever_connected = np.zeros(n, bool)
         ever_connected[self.call_lead[self.call_outcome == "connected"]] = True
         ever_wrong = np.zeros(n, bool)
@@ -699,7 +785,7 @@ class LeadChunk:
 
         # No answer: the AM set a callback 1-3 days on, in the lead's daytime.
         follow = status == "follow_up"
-        last_at = np.where(has_call, self.call_at[np.maximum(last_call, 0)], 0)
+        last_at = np.r_[self.call_at, 0][last_call]
         callback = self.g.clock.at_local_hours(
             self.zone, last_at + rng.integers(1, 4, n) * DAY, rng, 10, 18
         )
@@ -870,7 +956,7 @@ class LeadChunk:
         self.out["calls"] = {
             "id": g.counters.take("calls", len(self.call_lead)),
             "lead_id": self.ids[self.call_lead],
-            "am_id": self.owner_at(self.call_lead, self.call_at),
+            "am_id": self.call_am,
             "started_at": self.call_at,
             "duration_s": self.call_duration,
             "outcome": self.call_outcome,
@@ -972,9 +1058,14 @@ class LeadChunk:
             ],
             dtype=object,
         )
-        digits = rng.integers(100_000_000, 999_999_999, n)
+        # Valid mobile numbers of the lead's country, in E.164.
+        parts = [ref.mobile_number_parts(m) for m in ref.MARKETS]
+        digits = rng.integers(0, 10_000_000, n)
         self.phones = np.array(
-            [f"{ref.MARKETS[m].phone_prefix}{d}" for m, d in zip(self.market, digits, strict=True)],
+            [
+                f"{parts[m][0]}{d % 10 ** parts[m][1]:0{parts[m][1]}d}"
+                for m, d in zip(self.market, digits, strict=True)
+            ],
             dtype=object,
         )
 
@@ -1029,6 +1120,24 @@ class LeadChunk:
             "created_at": self.registered,
             "updated_at": np.minimum(touched, self.until),
         }
+
+
+def last_before(
+    lead: np.ndarray, at: np.ndarray, of_lead: np.ndarray, before: np.ndarray
+) -> np.ndarray:
+    """For each (of_lead, before): the index in (lead, at), sorted by lead then time, of the
+    lead's last event at or before ``before``; -1 when there is none."""
+    if not len(lead) or not len(of_lead):
+        return np.full(len(of_lead), -1)
+    # One sorted key: the lead, then the time in seconds since the first event.
+    origin = min(int(at.min()), int(before.min())) // US
+    scale = max(int(at.max()), int(before.max())) // US - origin + 2
+    key = lead * scale + (at // US - origin)
+    probe = of_lead * scale + (before // US - origin)
+    index = np.searchsorted(key, probe, side="right") - 1
+    valid = index >= 0
+    valid[valid] = lead[index[valid]] == of_lead[valid]
+    return np.where(valid, index, -1)
 
 
 @lru_cache(maxsize=100_000)

@@ -19,15 +19,21 @@ class Market:
     phone_prefix: str
     currency: str  # account currency of most clients there
     names: str  # key into NAMES
+    # A mobile number in E.164 with each "#" a random digit: a range that is valid for the
+    # country (a test checks it with the ``phonenumbers`` library, which knows each country's
+    # lengths and ranges), so a demo phone parses and dials like a real one.
+    mobile: str = ""
 
 
 MARKETS: tuple[Market, ...] = (
-    Market("GB", 0.09, ("Europe/London",), "en", "+44", "GBP", "en"),
-    Market("DE", 0.08, ("Europe/Berlin",), "de", "+49", "EUR", "de"),
-    Market("FR", 0.05, ("Europe/Paris",), "fr", "+33", "EUR", "fr"),
-    Market("IT", 0.05, ("Europe/Rome",), "it", "+39", "EUR", "it"),
-    Market("ES", 0.05, ("Europe/Madrid", "Atlantic/Canary"), "es", "+34", "EUR", "es"),
-    Market("PL", 0.04, ("Europe/Warsaw",), "pl", "+48", "EUR", "pl"),
+    Market("GB", 0.09, ("Europe/London",), "en", "+44", "GBP", "en", "+44740#######"),
+    Market("DE", 0.08, ("Europe/Berlin",), "de", "+49", "EUR", "de", "+491512#######"),
+    Market("FR", 0.05, ("Europe/Paris",), "fr", "+33", "EUR", "fr", "+3361#######"),
+    Market("IT", 0.05, ("Europe/Rome",), "it", "+39", "EUR", "it", "+39312#######"),
+    Market(
+        "ES", 0.05, ("Europe/Madrid", "Atlantic/Canary"), "es", "+34", "EUR", "es", "+3461#######"
+    ),
+    Market("PL", 0.04, ("Europe/Warsaw",), "pl", "+48", "EUR", "pl", "+4851#######"),
     Market(
         "BR",
         0.08,
@@ -36,6 +42,7 @@ MARKETS: tuple[Market, ...] = (
         "+55",
         "BRL",
         "pt",
+        "+551196#######",
     ),
     Market(
         "MX",
@@ -45,19 +52,20 @@ MARKETS: tuple[Market, ...] = (
         "+52",
         "MXN",
         "es",
+        "+52222#######",
     ),
-    Market("CO", 0.04, ("America/Bogota",), "es", "+57", "USD", "es"),
-    Market("CL", 0.03, ("America/Santiago",), "es", "+56", "USD", "es"),
-    Market("AE", 0.05, ("Asia/Dubai",), "ar", "+971", "AED", "ar"),
-    Market("SA", 0.04, ("Asia/Riyadh",), "ar", "+966", "USD", "ar"),
-    Market("TR", 0.04, ("Europe/Istanbul",), "tr", "+90", "USD", "tr"),
-    Market("ZA", 0.05, ("Africa/Johannesburg",), "en", "+27", "ZAR", "en"),
-    Market("NG", 0.04, ("Africa/Lagos",), "en", "+234", "USD", "en"),
-    Market("KE", 0.02, ("Africa/Nairobi",), "en", "+254", "USD", "en"),
-    Market("IN", 0.05, ("Asia/Kolkata",), "en", "+91", "USD", "en"),
-    Market("MY", 0.03, ("Asia/Kuala_Lumpur",), "en", "+60", "USD", "en"),
-    Market("TH", 0.03, ("Asia/Bangkok",), "th", "+66", "USD", "en"),
-    Market("JP", 0.02, ("Asia/Tokyo",), "ja", "+81", "JPY", "en"),
+    Market("CO", 0.04, ("America/Bogota",), "es", "+57", "USD", "es", "+57321#######"),
+    Market("CL", 0.03, ("America/Santiago",), "es", "+56", "USD", "es", "+5622#######"),
+    Market("AE", 0.05, ("Asia/Dubai",), "ar", "+971", "AED", "ar", "+97150#######"),
+    Market("SA", 0.04, ("Asia/Riyadh",), "ar", "+966", "USD", "ar", "+96651#######"),
+    Market("TR", 0.04, ("Europe/Istanbul",), "tr", "+90", "USD", "tr", "+90501#######"),
+    Market("ZA", 0.05, ("Africa/Johannesburg",), "en", "+27", "ZAR", "en", "+2771#######"),
+    Market("NG", 0.04, ("Africa/Lagos",), "en", "+234", "USD", "en", "+234802#######"),
+    Market("KE", 0.02, ("Africa/Nairobi",), "en", "+254", "USD", "en", "+25471#######"),
+    Market("IN", 0.05, ("Asia/Kolkata",), "en", "+91", "USD", "en", "+91812#######"),
+    Market("MY", 0.03, ("Asia/Kuala_Lumpur",), "en", "+60", "USD", "en", "+6012#######"),
+    Market("TH", 0.03, ("Asia/Bangkok",), "th", "+66", "USD", "en", "+6681#######"),
+    Market("JP", 0.02, ("Asia/Tokyo",), "ja", "+81", "JPY", "en", "+81901#######"),
     Market(
         "AU",
         0.04,
@@ -66,6 +74,7 @@ MARKETS: tuple[Market, ...] = (
         "+61",
         "AUD",
         "en",
+        "+6141#######",
     ),
     Market(
         "CA",
@@ -75,6 +84,7 @@ MARKETS: tuple[Market, ...] = (
         "+1",
         "CAD",
         "en",
+        "+15062######",
     ),
 )
 
@@ -146,6 +156,15 @@ TEAMS: tuple[tuple[str, str, str], ...] = (
     ("Retention Global", "retention", "Europe/London"),
     ("Retention Asia-Pacific", "retention", "Asia/Kuala_Lumpur"),
 )
+
+# The name lists a team's people are drawn from (the managers' are English).
+TEAM_NAMES: dict[str, tuple[str, ...]] = {
+    "Conversion London": ("en", "en", "de", "fr", "it", "pl"),
+    "Conversion LatAm": ("es", "pt"),
+    "Conversion MENA": ("ar", "tr"),
+    "Retention Global": ("en", "de", "fr", "it", "es"),
+    "Retention Asia-Pacific": ("en",),
+}
 
 SUPPORT_SUBJECTS: tuple[str, ...] = (
     "Withdrawal pending",
@@ -256,6 +275,19 @@ EMAIL_DOMAINS = ("gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "icloud
 DEVICES = ("web", "ios", "android")
 
 
+def mobile_number_parts(market: Market) -> tuple[str, int]:
+    """The fixed start of the market's demo mobile numbers and how many digits follow it."""
+    return market.mobile.rstrip("#"), market.mobile.count("#")
+
+
+# Letters with no accent to strip: "Yılmaz" is yilmaz, not ylmaz, in an address.
+_PLAIN_LETTERS = str.maketrans({"ı": "i", "ł": "l", "Ł": "L", "ß": "ss", "ø": "o", "đ": "d"})
+
+
 def ascii_slug(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    plain = (
+        unicodedata.normalize("NFKD", text.translate(_PLAIN_LETTERS))
+        .encode("ascii", "ignore")
+        .decode()
+    )
     return "".join(ch for ch in plain.lower() if ch.isalnum())

@@ -2,8 +2,14 @@
 
 Every tick, in one transaction, the platform and the sales floor move a little: new leads
 register (welcome mail queued, first session opened), clients log in, stay online and log out,
-account managers call the leads they own, and clients try to deposit. The online, payment and
+account managers on shift call the leads they own one after another (``crm.demo.floor``), and
+clients try to deposit, most often soon after a talk with their AM. The online, payment and
 sales views then change while someone watches them.
+
+At start the simulator first lives the time since the CRM's newest event (the demo's end, or
+its own last run) in coarse ticks at the CRM's own pace of its last week, at most the last
+week of it, so a dashboard shows no hole between history and live; registrations then go on
+at that pace, following each market's local day.
 
 A tick never scans a table: leads are picked by indexed probes (a random id, a random point in
 the last-login or registration order) and sessions by their ``last_seen_at`` index, so what a
@@ -30,6 +36,7 @@ from sqlalchemy.exc import OperationalError
 
 from crm.actions import mail, new_action_id, register_leads
 from crm.db import describe
+from crm.demo import floor
 from crm.demo import reference as ref
 from crm.demo.reference import DEVICES, EMAIL_DOMAINS, ascii_slug
 from crm.errors import UserError
@@ -43,6 +50,8 @@ from crm.models import (
     Staff,
     utcnow,
 )
+from crm.settings import DEFAULT_WORKING_DAYS, WorkingDays
+from crm.settings import working_days as floor_working_days
 from crm.signals import signals_held, sigterm_interrupts
 from crm.types import CENT
 
@@ -63,6 +72,8 @@ HEARTBEAT = timedelta(seconds=30)
 # of drifting the way it would if logouts were drawn like the other events.
 MEAN_SESSION_S = 12 * 60
 # How the drawn events divide; logouts come on top of these (see ``simulate_tick``).
+# "call": the share calls had of the rate before the AMs' shifts set them; kept so the rate
+# keeps its meaning for the other kinds, and for the simulator through the API.
 EVENT_SHARES = {"registration": 0.06, "login": 0.50, "call": 0.32, "deposit": 0.12}
 SESSIONS_PER_EVENT = EVENT_SHARES["registration"] + EVENT_SHARES["login"]
 
@@ -74,6 +85,7 @@ MEAN_SINCE_REGISTRATION = timedelta(days=2)
 CALL_PICKS = {"online": 0.40, "recent_registration": 0.30, "anyone": 0.30}
 RECENT_REGISTRATION_WINDOW = timedelta(days=7)
 DEPOSITS_FROM_ONLINE = 0.9
+DEPOSITS_AFTER_A_TALK = 0.6
 # Most attempts come from clients topping up; the rest are would-be FTDs (and their declines).
 DEPOSITS_FROM_CLIENTS = 0.75
 DEPOSIT_SAMPLE = 100
@@ -91,6 +103,8 @@ CARD_ONLY_REASONS = {"3-D Secure failed", "card expired"}
 USD_ACCOUNT_SHARE = 0.15  # clients outside the US who still open a USD account
 
 REPORT_EVERY_S = 10.0
+# A catch-up lives the missed time in ticks this long.
+CATCH_UP_TICK_S = 300
 # After a stall (a suspended laptop) catch up at most this many ticks' worth of events.
 MAX_CATCH_UP_TICKS = 10
 FAILED_TICKS_TO_GIVE_UP = 3
@@ -168,14 +182,18 @@ def simulate_tick(
     dt: float,
     rate: float,
     heartbeat: timedelta = HEARTBEAT,
+    pace: floor.Pace | None = None,
+    working_days: WorkingDays = DEFAULT_WORKING_DAYS,
 ) -> TickResult:
     """Move the brokerage on by ``dt`` seconds, ending at ``now``; run inside a transaction.
 
-    Registrations, logins, calls and deposit attempts are drawn from a Poisson count; open
-    sessions end at a constant rate. The draw is scaled so that, once the number online has
-    settled, all of them together average ``rate`` events a second. An open session last
-    seen ``heartbeat`` ago or more is seen again now (``timedelta(0)``: every open session, every
-    tick). The same ``rng`` state and the same database give the same rows.
+    Logins and deposit attempts are drawn from a Poisson count; open sessions end at a constant
+    rate. The draw is scaled so that, once the number online has settled, they and the
+    registrations together average ``rate`` events a second (less the share calls once had:
+    calls now come from the AMs on shift, each dialling when free). Registrations follow the
+    markets' local day around ``registrations_per_s`` on average (``rate``'s share when None).
+    An open session last seen ``heartbeat`` ago or more is seen again now (``timedelta(0)``:
+    every open session, every tick). The same ``rng`` state and database give the same rows.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware (UTC)")
@@ -184,13 +202,19 @@ def simulate_tick(
         connection, now, seen_after=now - SESSION_TIMEOUT - timedelta(seconds=2 * dt + 60)
     )
     tick.keep_sessions_alive(leave_p=-math.expm1(-dt / MEAN_SESSION_S), heartbeat=heartbeat)
-    drawn = rng.poisson(rate / (1 + SESSIONS_PER_EVENT) * dt)
-    registrations, logins, calls, deposits = (
-        int(n) for n in rng.multinomial(drawn, _shares(list(EVENT_SHARES.values())))
-    )
-    tick.register(registrations)
+    per_event = rate / (1 + SESSIONS_PER_EVENT)
+    pace = pace or floor.Pace()
+
+    def per_s(kind: str, given: float | None) -> float:
+        return per_event * EVENT_SHARES[kind] if given is None else given
+
+    rhythm = floor.market_rhythm(now)
+    registrations = int(rng.poisson(per_s("registration", pace.registrations) * rhythm.sum() * dt))
+    logins = int(rng.poisson(per_s("login", pace.logins) * dt))
+    deposits = int(rng.poisson(per_s("deposit", pace.deposits) * dt))
+    tick.register(registrations, market_p=rhythm / rhythm.sum())
     tick.log_in(logins)
-    tick.call(calls)
+    tick.call(dt, working_days)
     tick.deposit(deposits)
     tick.result.online = len(tick.online)
     return tick.result
@@ -207,6 +231,8 @@ class _Tick:
         low = connection.scalar(sa.select(sa.func.min(LEADS.c.id)))
         high = connection.scalar(sa.select(sa.func.max(LEADS.c.id)))
         self.lead_ids = (low, high) if low is not None else None
+        self.ams_at_work: list[int] = []
+        self._online_by_am: dict[int, list[int]] | None = None
 
     # Sessions ----------------------------------------------------------------------------
 
@@ -281,12 +307,12 @@ class _Tick:
 
     # Registrations -----------------------------------------------------------------------
 
-    def register(self, count: int) -> None:
+    def register(self, count: int, market_p: np.ndarray = MARKET_P) -> None:
         """New leads: unassigned on the conversion desk, welcome mail queued, first session."""
         if not count:
             return
         rates = self._usd_rates()
-        people = [self._new_lead(rates) for _ in range(count)]
+        people = [self._new_lead(rates, market_p) for _ in range(count)]
         # Through the action layer, which writes the lead, its welcome mail and the audit.
         registered = register_leads(
             self.connection, people, action_id=new_action_id(), actor_id=None, now=self.now
@@ -296,15 +322,16 @@ class _Tick:
         self.online.update(lead_ids)
         self.result.registrations = count
 
-    def _new_lead(self, rates: dict[str, Decimal]) -> dict:
+    def _new_lead(self, rates: dict[str, Decimal], market_p: np.ndarray = MARKET_P) -> dict:
         rng, now = self.rng, self.now
-        market = ref.MARKETS[rng.choice(len(ref.MARKETS), p=MARKET_P)]
+        market = ref.MARKETS[rng.choice(len(ref.MARKETS), p=market_p)]
         zones = market.time_zones
         # Most of a country's clients live in its main zone.
         zone = zones[0] if rng.random() < 0.7 else zones[rng.integers(len(zones))]
         firsts, lasts = ref.NAMES[market.names]
         first_name, last_name = firsts[rng.integers(len(firsts))], lasts[rng.integers(len(lasts))]
-        number = rng.integers(100_000_000, 1_000_000_000)
+        start, digits = ref.mobile_number_parts(market)
+        number = f"{start}{rng.integers(10**digits):0{digits}d}"
         email = (
             f"{ascii_slug(first_name)}.{ascii_slug(last_name)}{rng.integers(1, 10_000)}"
             f"@{EMAIL_DOMAINS[rng.integers(len(EMAIL_DOMAINS))]}"
@@ -318,7 +345,7 @@ class _Tick:
             "first_name": first_name,
             "last_name": last_name,
             "email": email,
-            "phone": f"{market.phone_prefix}{number}",
+            "phone": number,
             "country": market.country,
             "time_zone": zone,
             "language": market.language,
@@ -397,62 +424,86 @@ class _Tick:
 
     # Calls -------------------------------------------------------------------------------
 
-    def call(self, count: int) -> None:
-        """Active AMs call leads they own; a wrong number queues the "reach you" mail once."""
-        if not count:
-            return
-        active = set(
-            self.connection.scalars(
-                sa.select(STAFF.c.id).where(
-                    STAFF.c.role == "account_manager", STAFF.c.is_active.is_(sa.true())
+    def call(self, dt: float, working_days: WorkingDays) -> None:
+        """Each AM on shift calls leads they own, one after another: a call starts once the
+        last one and its wrap-up are over, inside the AM's stretch of work, until the day's
+        talk time is reached. A wrong number queues the "reach you" mail once."""
+        since = self.now - timedelta(seconds=dt)
+        ams = floor.ams_at_work(self.connection, since, self.now, working_days)
+        self.ams_at_work = [am.id for am in ams]
+        calls, wrong_numbers, leads = [], [], {}
+        for am in ams:
+            at, talk_left = am.free_at, am.talk_left_s
+            for _ in range(floor.MOST_CALLS_A_TICK):
+                if at > self.now or at >= am.block_end or talk_left <= 0:
+                    break
+                lead_id = self._owned_lead(am.id)
+                if lead_id is None:
+                    break
+                outcome = CALL_OUTCOMES[self.rng.choice(len(CALL_OUTCOMES), p=OUTCOME_P)]
+                duration = _call_duration(self.rng, outcome)
+                calls.append(
+                    {
+                        "lead_id": lead_id,
+                        "am_id": am.id,
+                        # Logged as the AM dials (within this tick), not backdated from the
+                        # hang-up: a call starting before an earlier tick's deposit would make
+                        # its self-deposit flag wrong.
+                        "started_at": at,
+                        "duration_s": duration,
+                        "outcome": outcome,
+                        "created_at": self.now,
+                        "updated_at": self.now,
+                    }
                 )
-            )
-        )
-        if not active:
-            return
-        online_owned = [
-            row.id for row in self._online_sample(PICK_TRIES * count) if row.am_id in active
-        ]
-
-        def draw() -> int | None:
-            kind = _pick(self.rng, CALL_PICKS)
-            if kind == "online":
-                return online_owned[self.rng.integers(len(online_owned))] if online_owned else None
-            return self._probe(kind, owned_by=active)
-
-        chosen = self._choose(count, draw)
-        if not chosen:
-            return
-        leads = self._leads_by_id(
-            chosen, LEADS.c.am_id, LEADS.c.first_name, LEADS.c.email, LEADS.c.phone
-        )
-        calls, wrong_numbers = [], []
-        for lead_id in chosen:
-            if lead_id not in leads or leads[lead_id].am_id not in active:
-                continue
-            outcome = CALL_OUTCOMES[self.rng.choice(len(CALL_OUTCOMES), p=OUTCOME_P)]
-            duration = _call_duration(self.rng, outcome)
-            calls.append(
-                {
-                    "lead_id": lead_id,
-                    "am_id": leads[lead_id].am_id,
-                    # Logged as the AM dials, not backdated from the hang-up: a call starting
-                    # before an earlier tick's deposit would make its self-deposit flag wrong.
-                    "started_at": self.now,
-                    "duration_s": duration,
-                    "outcome": outcome,
-                    "created_at": self.now,
-                    "updated_at": self.now,
-                }
-            )
-            if outcome == "wrong_number":
-                wrong_numbers.append(lead_id)
+                if outcome == "wrong_number":
+                    wrong_numbers.append(lead_id)
+                talk_left -= duration
+                at += timedelta(seconds=duration) + floor.wrap_up(duration)
         if not calls:
             return
         self.connection.execute(CALLS.insert(), calls)
+        if wrong_numbers:
+            leads = self._leads_by_id(
+                wrong_numbers, LEADS.c.am_id, LEADS.c.first_name, LEADS.c.email, LEADS.c.phone
+            )
         self._reach_out(sorted(set(wrong_numbers)), leads)
         self.result.calls = len(calls)
         self.result.connected = sum(c["outcome"] == "connected" for c in calls)
+
+    def _owned_lead(self, am_id: int) -> int | None:
+        """A lead the AM owns: one online now, a fresh one, or any (F2, F7)."""
+        for _try in range(PICK_TRIES):
+            kind = _pick(self.rng, CALL_PICKS)
+            if kind == "online":
+                owned = self._online_owned.get(am_id)
+                if owned:
+                    return owned[self.rng.integers(len(owned))]
+                continue
+            lead_id = self._probe(kind, owned_by={am_id})
+            if lead_id is not None:
+                return lead_id
+        # The AM's own list, through the index on the owner: any lead they hold.
+        if self.lead_ids is None:
+            return None
+        start = int(self.rng.integers(self.lead_ids[0], self.lead_ids[1] + 1))
+        return self.connection.scalar(
+            sa.select(LEADS.c.id)
+            .where(LEADS.c.am_id == am_id, LEADS.c.id >= start)
+            .order_by(LEADS.c.id)
+            .limit(1)
+        ) or self.connection.scalar(
+            sa.select(LEADS.c.id).where(LEADS.c.am_id == am_id).order_by(LEADS.c.id).limit(1)
+        )
+
+    @property
+    def _online_owned(self) -> dict[int, list[int]]:
+        if self._online_by_am is None:
+            self._online_by_am = {}
+            for row in self._online_sample(60):
+                if row.am_id is not None:
+                    self._online_by_am.setdefault(row.am_id, []).append(row.id)
+        return self._online_by_am
 
     def _reach_out(self, lead_ids: list[int], leads: dict) -> None:
         if not lead_ids:
@@ -496,8 +547,16 @@ class _Tick:
         sample = self._online_sample(max(DEPOSIT_SAMPLE, PICK_TRIES * count))
         clients = [row.id for row in sample if row.ftd_at is not None]
         prospects = [row.id for row in sample if row.ftd_at is None]
+        talked = floor.recently_talked(self.connection, self.ams_at_work, self.now)
+        talked_clients = [row.id for row in talked if row.ftd_at is not None]
+        talked_prospects = [row.id for row in talked if row.ftd_at is None]
 
         def draw() -> int | None:
+            if talked and self.rng.random() < DEPOSITS_AFTER_A_TALK:
+                # Deposits follow talks: a client (or a prospect) an AM just reached.
+                group = talked_clients if self.rng.random() < DEPOSITS_FROM_CLIENTS else []
+                group = group or talked_prospects or talked_clients
+                return group[self.rng.integers(len(group))]
             if (clients or prospects) and self.rng.random() < DEPOSITS_FROM_ONLINE:
                 group = clients if self.rng.random() < DEPOSITS_FROM_CLIENTS else prospects
                 group = group or clients or prospects
@@ -662,6 +721,12 @@ def run_simulation(
             # Sessions left open when the simulator (or the demo) last stopped.
             now = utcnow()
             close_stale_sessions(connection, now, seen_after=now - timedelta(days=1))
+            days = floor_working_days(connection)
+            newest = floor.newest_event(connection)
+            pace = floor.recent_pace(connection, newest) if newest else floor.Pace()
+        totals.add(catch_up(connection, rng, newest, utcnow(), pace, days))
+        # Registrations go on at the CRM's own pace of its last week, not a jump to another.
+        live = floor.Pace(registrations=pace.registrations or None)
         # The clock starts after that sweep, which can take seconds on a big CRM: the first tick
         # covers one tick's time, not the sweep's.
         started, last_tick_at = time.monotonic(), utcnow()
@@ -675,7 +740,15 @@ def run_simulation(
                 with signals_held() as received:
                     try:
                         with connection.begin():
-                            result = simulate_tick(connection, rng, now, dt, rate)
+                            result = simulate_tick(
+                                connection,
+                                rng,
+                                now,
+                                dt,
+                                rate,
+                                pace=live,
+                                working_days=days,
+                            )
                     except OperationalError as error:
                         failures += 1
                         _tick_failed(engine, error, failures)
@@ -692,6 +765,70 @@ def run_simulation(
         finally:
             report.flush()
     return totals
+
+
+def catch_up(
+    connection: sa.Connection,
+    rng: np.random.Generator,
+    newest: datetime | None,
+    now: datetime,
+    pace: floor.Pace,
+    days: WorkingDays = DEFAULT_WORKING_DAYS,
+    tick_s: float = CATCH_UP_TICK_S,
+) -> TickResult:
+    """Live the time from the CRM's newest event to ``now`` (the last ``CATCH_UP_AT_MOST``
+    of it) in coarse ticks, at the CRM's own recent pace, so that the history has no gap where
+    the simulator was not running. One transaction a tick: Ctrl-C keeps what is done."""
+    totals = TickResult()
+    if newest is None or now - newest <= timedelta(seconds=tick_s):
+        return totals
+    gap = now - newest
+    if gap > floor.CATCH_UP_AT_MOST:
+        print(
+            f"simulate: the CRM's newest event is {_duration_words(gap)} old; catching up the "
+            f"last {_duration_words(floor.CATCH_UP_AT_MOST)} only.",
+            flush=True,
+        )
+        newest = now - floor.CATCH_UP_AT_MOST
+    else:
+        print(
+            f"simulate: catching up the {_duration_words(gap)} since the CRM's newest event.",
+            flush=True,
+        )
+    at = newest
+    try:
+        while at < now:
+            step = min(timedelta(seconds=tick_s), now - at)
+            with signals_held() as received, connection.begin():
+                totals.add(
+                    simulate_tick(
+                        connection,
+                        rng,
+                        at + step,
+                        step.total_seconds(),
+                        0.0,
+                        pace=pace,
+                        working_days=days,
+                    )
+                )
+            at += step
+            if received:
+                raise KeyboardInterrupt
+    finally:
+        print(
+            totals.summary((at - newest).total_seconds()).replace("in the last", "caught up in"),
+            flush=True,
+        )
+    return totals
+
+
+def _duration_words(span: timedelta) -> str:
+    hours = span.total_seconds() / 3600
+    if hours >= 48:
+        return f"{hours / 24:.0f} days"
+    if hours >= 1:
+        return f"{hours:.0f} h"
+    return f"{span.total_seconds() / 60:.0f} min"
 
 
 class _Report:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import zoneinfo
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
+import phonenumbers
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -188,6 +189,123 @@ def test_the_floor_has_work_in_every_state(demo):
     assert {"open", "closed"} <= {t.status for t in tickets}
     reasons = {a.reason for a in rows(demo, "assignments")}
     assert {"new_lead", "follow_up", "failed_deposit", "upsale", "retention"} <= reasons
+
+
+# ---------------------------------------------------------------- a believable floor
+def calls_by_am_and_day(demo) -> dict[tuple[int, date], list]:
+    """Each AM's calls by the AM's own local date, in order."""
+    zone = {s.id: zoneinfo.ZoneInfo(s.time_zone) for s in rows(demo, "staff")}
+    days: dict = defaultdict(list)
+    for call in rows(demo, "calls", order_by="started_at"):
+        days[(call.am_id, call.started_at.astimezone(zone[call.am_id]).date())].append(call)
+    return days
+
+
+def ended(call) -> datetime:
+    return call.started_at + timedelta(seconds=call.duration_s)
+
+
+def test_an_am_s_calls_never_overlap_and_fit_a_shift_with_breaks_on_working_days(demo):
+    days = calls_by_am_and_day(demo)
+    assert len(days) > 300
+    for (am_id, day), calls in days.items():
+        assert day.weekday() < 5, (am_id, day)  # Monday to Friday, the CRM's default
+        for call, following in zip(calls, calls[1:], strict=False):
+            # The next dial comes after the hang-up and at least 15 s of wrap-up.
+            assert following.started_at >= ended(call) + timedelta(seconds=15), (am_id, call)
+        # A shift: 8:00 at the earliest, 9 h at the most from the first dial to the last
+        # hang-up, and a lunch break (45 minutes) in any day longer than 5 hours.
+        span = ended(calls[-1]) - calls[0].started_at
+        assert span <= timedelta(hours=9), (am_id, day, span)
+        if span > timedelta(hours=5):
+            gaps = [b.started_at - ended(a) for a, b in zip(calls, calls[1:], strict=False)]
+            assert max(gaps) >= timedelta(minutes=45), (am_id, day)
+
+
+def test_an_am_s_shift_is_daytime_in_the_am_s_own_zone(demo):
+    zone = {s.id: zoneinfo.ZoneInfo(s.time_zone) for s in rows(demo, "staff")}
+    for call in rows(demo, "calls"):
+        local = call.started_at.astimezone(zone[call.am_id])
+        # Shifts start between 08:00 and 10:00 and last 8.5 h (a call may run on 30 minutes).
+        assert 8 <= local.hour + local.minute / 60 < 19, (call.am_id, local)
+
+
+def test_an_am_talks_two_to_five_hours_a_working_day(demo):
+    days = calls_by_am_and_day(demo)
+    talk = {key: sum(c.duration_s for c in calls) / 3600 for key, calls in days.items()}
+    assert max(talk.values()) <= 5
+    # Every working day of every conversion AM, once the demo's book has filled up (the
+    # history starts with no leads; three weeks in, each AM owns enough to fill a day) and
+    # before the demo's last, partial day.
+    staff = rows(demo, "staff")
+    conversion = [s.id for s in staff if s.desk == "conversion" and s.is_active]
+    first = (UNTIL - timedelta(days=DAYS - 21)).date()
+    working = [
+        first + timedelta(days=d)
+        for d in range((UNTIL.date() - first).days)
+        if (first + timedelta(days=d)).weekday() < 5
+    ]
+    assert len(working) >= 25
+    short = [(am, day, talk.get((am, day), 0)) for am in conversion for day in working]
+    assert [item for item in short if not 2 <= item[2] <= 5] == []
+
+
+def test_registrations_follow_each_market_s_own_day(demo):
+    hours = [
+        lead.registered_at.astimezone(zoneinfo.ZoneInfo(lead.time_zone)).hour
+        for lead in rows(demo, "leads")
+    ]
+    # Of the 112 parts of a day's registrations, 7 fall between midnight and 06:00 local time
+    # and 41 between 17:00 and 22:00 (6 % and 37 %).
+    night = sum(1 for h in hours if h < 6) / len(hours)
+    evening = sum(1 for h in hours if 17 <= h < 22) / len(hours)
+    assert night < 0.09
+    assert evening > 0.30
+
+
+def test_most_deposits_of_worked_leads_come_within_hours_of_a_connected_call(demo):
+    talks: dict = defaultdict(list)
+    for call in rows(demo, "calls"):
+        if call.outcome == "connected":
+            talks[call.lead_id].append(ended(call))
+    worked = [
+        d for d in rows(demo, "deposit_attempts") if d.status == "approved" and d.am_id is not None
+    ]
+    assert len(worked) > 500
+    after_a_talk = [
+        d
+        for d in worked
+        if any(timedelta(0) <= d.created_at - t <= timedelta(hours=4) for t in talks[d.lead_id])
+    ]
+    assert len(after_a_talk) / len(worked) > 0.6
+
+
+def test_staff_have_unique_realistic_names_without_numbers(demo):
+    from crm.demo.reference import NAMES
+
+    staff = rows(demo, "staff")
+    names = [s.name for s in staff]
+    assert len(set(names)) == len(names)
+    assert len({s.email for s in staff}) == len(staff)
+    for person in staff:
+        assert not any(ch.isdigit() for ch in person.name + person.email), person.name
+        first, last = person.name.split(" ", 1)
+        assert any(first in firsts for firsts, _lasts in NAMES.values()), person.name
+        assert any(last in lasts for _firsts, lasts in NAMES.values()), person.name
+    # A floor's people share their team's markets: Conversion MENA's from the Arabic or
+    # Turkish lists.
+    teams = {t.id: t.name for t in rows(demo, "teams")}
+    for person in staff:
+        if person.team_id is not None and teams[person.team_id] == "Conversion MENA":
+            first, last = person.name.split(" ", 1)
+            assert first in NAMES["ar"][0] + NAMES["tr"][0], person.name
+
+
+def test_every_phone_is_a_valid_number_of_the_lead_s_country_in_e164(demo):
+    for lead in rows(demo, "leads"):
+        number = phonenumbers.parse(lead.phone)
+        assert phonenumbers.is_valid_number_for_region(number, lead.country), lead.phone
+        assert lead.phone == phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 # ---------------------------------------------------------------- a consistent history

@@ -22,8 +22,9 @@ import pytest
 import sqlalchemy as sa
 
 from crm.db import create_crm_engine
+from crm.demo import floor
 from crm.demo import reference as ref
-from crm.demo.simulate import close_stale_sessions, simulate_tick
+from crm.demo.simulate import catch_up, close_stale_sessions, simulate_tick
 from crm.models import Base
 
 T = Base.metadata.tables
@@ -166,11 +167,19 @@ def rows_of(engine: sa.Engine, table: str) -> list:
 
 
 def run_ticks(
-    engine: sa.Engine, *, ticks: int, rate: float, seed: int = 11, dt: float = 1.0, **options
+    engine: sa.Engine,
+    *,
+    ticks: int,
+    rate: float,
+    seed: int = 11,
+    dt: float = 1.0,
+    start: datetime = START,
+    **options,
 ):
-    """``ticks`` ticks of ``dt`` seconds from START, each its own transaction; the last time."""
+    """``ticks`` ticks of ``dt`` seconds from ``start``, each its own transaction; the last
+    time."""
     rng = np.random.default_rng(seed)
-    now = START
+    now = start
     results = []
     connection = engine.connect().execution_options(sqlite_begin="IMMEDIATE")
     with connection:
@@ -289,7 +298,9 @@ def test_calls_are_made_by_active_ams_on_leads_they_own(simulated):
     for call in new_calls:
         assert call.am_id in crm["ams"]
         assert owner[call.lead_id] == call.am_id
-        assert call.started_at == call.created_at == call.updated_at
+        # Dialled within the tick that wrote it (a tick is a second here).
+        assert call.created_at - timedelta(seconds=1) < call.started_at <= call.created_at
+        assert call.created_at == call.updated_at
         if call.outcome == "connected":
             assert 45 <= call.duration_s <= 3600
         else:
@@ -305,6 +316,84 @@ def test_calls_are_made_by_active_ams_on_leads_they_own(simulated):
     reach = Counter(m.lead_id for m in rows_of(engine, "email_outbox") if m.template == "reach_you")
     assert set(reach) == {c.lead_id for c in new_calls if c.outcome == "wrong_number"}
     assert set(reach.values()) <= {1}
+
+
+def test_an_am_calls_one_lead_at_a_time_in_the_shift_s_stretches_of_work(brokerage):
+    engine, crm = brokerage
+    # Monday 2 March 2026, 00:00 to 20:00 UTC (London is on GMT), in 5-minute ticks.
+    midnight = START - timedelta(hours=9)
+    run_ticks(engine, ticks=240, rate=1.0, dt=300.0, start=midnight)
+    calls = defaultdict(list)
+    for call in sorted(rows_of(engine, "calls"), key=lambda c: c.started_at):
+        if call.created_at > midnight:
+            calls[call.am_id].append(call)
+    alice, bob = crm["ams"]
+    assert set(calls) == {alice, bob}  # never the AM who left
+    # Shifts start at 09:00 (Alice, staff id 2) and 09:30 (Bob, id 3), London time; work comes
+    # in stretches of 2 h, 2 h, 2 h and 1 h 15 min after breaks of 15, 45 and 15 minutes.
+    for am, start in ((alice, START), (bob, START + timedelta(minutes=30))):
+        blocks = [
+            (start + timedelta(minutes=begin), start + timedelta(minutes=begin + length))
+            for begin, length in ((0, 120), (135, 120), (300, 120), (435, 75))
+        ]
+        talk = 0
+        for call, following in zip(calls[am], calls[am][1:] + [None], strict=True):
+            assert any(begin <= call.started_at < end for begin, end in blocks), call
+            end = call.started_at + timedelta(seconds=call.duration_s)
+            if following is not None:
+                # Wrap-up: 30 s and 0.3 s a second of talk.
+                wrap = timedelta(seconds=30 + 0.3 * call.duration_s)
+                assert following.started_at >= end + wrap
+            talk += call.duration_s
+        # The day's talk target is between 2.6 and 4.4 hours; the last call may run over.
+        assert 2.6 * 3600 <= talk <= 4.4 * 3600 + 3600
+
+
+def test_nobody_calls_at_the_weekend(brokerage):
+    engine, crm = brokerage
+    saturday = START - timedelta(days=2)
+    _, results = run_ticks(engine, ticks=60, rate=1.0, dt=600.0, start=saturday)
+    assert sum(r.calls for r in results) == 0
+    assert sum(r.logins for r in results) > 0
+
+
+def test_the_catch_up_fills_the_gap_from_the_crm_s_newest_event(brokerage, capsys):
+    engine, crm = brokerage
+    rng = np.random.default_rng(4)
+    pace = floor.Pace(registrations=0.02, logins=0.02, deposits=0.002)
+    connection = engine.connect().execution_options(sqlite_begin="IMMEDIATE")
+    with connection:
+        totals = catch_up(connection, rng, START, START + timedelta(hours=6), pace)
+    new = [lead for lead in rows_of(engine, "leads") if lead.registered_at > START]
+    assert len(new) == totals.registrations
+    # About 0.02 a second times the markets' rhythm: 430 in 6 hours on an average day.
+    assert 200 < len(new) < 900
+    # No hour without registrations (a tick's come at its end: 01:00 is the first hour's).
+    hours = {
+        (lead.registered_at - START - timedelta(seconds=1)) // timedelta(hours=1) for lead in new
+    }
+    assert hours == {0, 1, 2, 3, 4, 5}
+    assert max(lead.registered_at for lead in new) <= START + timedelta(hours=6)
+    assert totals.calls > 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "simulate: catching up the 6 h since the CRM's newest event."
+    assert out[1].startswith(f"simulate: {totals.registrations} registrations")
+
+
+def test_a_catch_up_of_more_than_a_week_lives_the_last_week_only(brokerage, capsys):
+    engine, crm = brokerage
+    rng = np.random.default_rng(4)
+    pace = floor.Pace(registrations=0.001, logins=0.001, deposits=0.0001)
+    now = START + timedelta(days=10)
+    connection = engine.connect().execution_options(sqlite_begin="IMMEDIATE")
+    with connection:
+        totals = catch_up(connection, rng, START, now, pace, tick_s=3600)
+    new = [lead for lead in rows_of(engine, "leads") if lead.registered_at > START]
+    assert len(new) == totals.registrations > 0
+    assert min(lead.registered_at for lead in new) > now - timedelta(days=7)
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "simulate: the CRM's newest event is 10 days old; catching up the last 7 days only."
+    )
 
 
 def test_deposits_convert_at_the_book_rate_and_credit_the_balance(simulated):
@@ -486,16 +575,19 @@ def test_the_rate_is_the_average_number_of_events_a_second(crm_engine):
     build_crm(crm_engine, leads=600)
     ticks, rate = 120, 4.0
     _, results = run_ticks(crm_engine, ticks=ticks, rate=rate, dt=2.0)
-    drawn = sum(r.registrations + r.logins + r.calls + r.deposits for r in results)
+    drawn = sum(r.logins + r.deposits for r in results)
     # Logouts are not drawn but come at the session hazard; before the number online has
     # settled (4 minutes into a 12-minute mean session) the drawn events carry the rate alone.
+    # Logins and deposits are 0.62 of it (calls, once 0.32, come from the AMs on shift).
     expected = ticks * 2.0 * rate / 1.56
-    assert 0.8 * expected < drawn < 1.2 * expected
+    assert 0.8 * 0.62 * expected < drawn < 1.2 * 0.62 * expected
+    # Registrations: 0.06 of it, times how busy the markets are at 09:00 UTC on a Monday
+    # (morning in Europe, evening in Asia, night in the Americas; Mondays bring 1.0 / 0.864 of
+    # an average weekday's share).
+    busy = floor.market_rhythm(START).sum()
+    assert 1.0 < busy < 1.3
     registrations = sum(r.registrations for r in results)
-    assert 0.5 * 0.06 * expected < registrations < 1.6 * 0.06 * expected
-    calls = [c for c in rows_of(crm_engine, "calls") if c.created_at > START]
-    connected = sum(c.outcome == "connected" for c in calls) / len(calls)
-    assert 0.2 < connected < 0.4
+    assert 0.5 * 0.06 * busy * expected < registrations < 1.6 * 0.06 * busy * expected
     deposits = rows_of(crm_engine, "deposit_attempts")
     declined = sum(d.status == "declined" for d in deposits) / len(deposits)
     assert 0.05 < declined < 0.35
@@ -541,7 +633,6 @@ def test_the_command_runs_for_the_seconds_asked_and_adds_rows(small_sqlite_crm, 
 
 def test_ctrl_c_stops_the_command_between_ticks(small_sqlite_crm):
     url, engine = small_sqlite_crm
-    launched = datetime.now(timezone.utc)
     process = subprocess.Popen(
         [sys.executable, "-m", "crm", "simulate", "--tick", "0.2", "--rate", "200"],
         cwd=REPO_ROOT,
@@ -561,9 +652,10 @@ def test_ctrl_c_stops_the_command_between_ticks(small_sqlite_crm):
     assert process.returncode == 130, err
     assert err.strip().splitlines() == ["stopped."]
     assert "online now" in out.strip().splitlines()[-1]
-    # Whatever the last tick was doing, it finished: each new lead has its mail and session.
-    leads = [lead.id for lead in rows_of(engine, "leads") if lead.registered_at >= launched]
+    # Whatever the last tick was doing, it finished: each new lead has its mail and session
+    # (new since the CRM's last event: the simulator caught up the week before it first).
+    leads = [lead.id for lead in rows_of(engine, "leads") if lead.registered_at > START]
     welcomed = [m.lead_id for m in rows_of(engine, "email_outbox") if m.template == "welcome"]
-    sessions = {s.lead_id for s in rows_of(engine, "platform_sessions") if s.login_at >= launched}
+    sessions = {s.lead_id for s in rows_of(engine, "platform_sessions") if s.login_at > START}
     assert leads
     assert sorted(welcomed[-len(leads) :]) == leads and set(leads) <= sessions

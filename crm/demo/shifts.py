@@ -1,0 +1,69 @@
+"""An account manager's working day in the demo: the shift, its breaks, the pace of calls.
+
+Shared by the history generator and the real-time simulator, so an AM keeps the same hours in
+both: a shift of 8 h 30 min in the AM's own time zone on the floor's working days (the CRM's
+``working_days`` setting, Monday to Friday by default), starting between 08:00 and 10:00 local
+time, with two short breaks and a lunch. A call may run on past a break's start (nobody hangs
+up on a client), never past ``MAX_CALL_S``, so the last call ends within 9 h of the start.
+
+Between two calls the AM wraps up (notes, the next number): ``wrap_up_s``. Those gaps and the
+breaks keep talk time under 5 h even on a day with no idle minute.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from crm.settings import DEFAULT_WORKING_DAYS, WorkingDays
+
+MINUTE_S = 60
+# (offset from the shift's start, length) of each stretch of work, in minutes: 2 h, a 15-minute
+# break, 2 h, lunch (45 minutes), 2 h, a 15-minute break, 1 h 15 min.
+WORK_BLOCKS_MIN: tuple[tuple[int, int], ...] = ((0, 120), (135, 120), (300, 120), (435, 75))
+SHIFT_MIN = 510  # 8 h 30 min from the first block's start to the last block's end
+WORK_S = sum(length for _start, length in WORK_BLOCKS_MIN) * MINUTE_S  # 7 h 15 min
+MAX_CALL_S = 30 * MINUTE_S
+# Shift starts (minutes after local midnight) the AMs are spread over, by staff id.
+SHIFT_STARTS_MIN = (480, 510, 540, 570, 600)
+# Talk time an AM aims at on a full day, in hours: what a floor manager expects of an AM.
+TALK_TARGET_H = (2.6, 4.4)
+
+
+def shift_start_minute(am_id: int) -> int:
+    """When the AM's shift starts, in minutes after local midnight (the same every day)."""
+    return SHIFT_STARTS_MIN[am_id % len(SHIFT_STARTS_MIN)]
+
+
+def wrap_up_s(rng: np.random.Generator, duration_s: np.ndarray) -> np.ndarray:
+    """Seconds between the end of a call and the next dial: notes after a talk, a redial."""
+    return (rng.uniform(15, 45, len(duration_s)) + 0.3 * duration_s).astype(np.int64)
+
+
+def work_blocks(am_id: int, zone: str, day: date) -> list[tuple[datetime, datetime]]:
+    """The AM's stretches of work on a local date, as UTC (start, end) pairs."""
+    info = ZoneInfo(zone)
+    start = datetime.combine(day, time(0), info) + timedelta(minutes=shift_start_minute(am_id))
+    blocks = []
+    for offset, length in WORK_BLOCKS_MIN:
+        # Wall-clock arithmetic, then UTC: a shift on a clock-change day keeps its local hours.
+        begin = (start + timedelta(minutes=offset)).astimezone(timezone.utc)
+        blocks.append((begin, begin + timedelta(minutes=length)))
+    return blocks
+
+
+def on_shift(
+    am_id: int, zone: str, at: datetime, days: WorkingDays = DEFAULT_WORKING_DAYS
+) -> datetime | None:
+    """The end of the stretch of work the AM is in at ``at`` (UTC), or None when off (a break,
+    the night, a day off)."""
+    local = at.astimezone(ZoneInfo(zone))
+    for day in (local.date(), local.date() - timedelta(days=1)):
+        if not days.contains(day):
+            continue
+        for begin, end in work_blocks(am_id, zone, day):
+            if begin <= at < end:
+                return end
+    return None
