@@ -1,4 +1,4 @@
--- mart_activity_daily: one row per AM per reporting day (UTC), every day from the first day
+-- mart_activity_daily: one row per AM per reporting day (the floor's calendar day), every day from the first day
 -- with activity to the day of the run, zeros where the AM did nothing (F10). Sums of
 -- mart_activity_log. Key: (am_id, day).
 with account_managers as (
@@ -14,7 +14,7 @@ events as (
 ),
 
 bounds as (
-    select (select min(day) from events) as first_day, cast(getvariable('as_of') as date) as last_day
+    select (select min(day) from events) as first_day, reporting_day(getvariable('as_of')) as last_day
 ),
 
 days as (

@@ -1,4 +1,4 @@
--- mart_agent_daily: one row per AM per reporting day (UTC), every day from the first day with
+-- mart_agent_daily: one row per AM per reporting day (the floor's calendar day), every day from the first day with
 -- data to the day of the run, zeros where nothing happened. Key: (am_id, day).
 with account_managers as (
     select staff_id as am_id, staff_name as am_name, team_id, team_name, desk, is_active
@@ -19,7 +19,7 @@ assigned as (
 bounds as (
     select
         least((select min(day) from activity), (select min(day) from assigned)) as first_day,
-        cast(getvariable('as_of') as date) as last_day
+        reporting_day(getvariable('as_of')) as last_day
 ),
 
 days as (
