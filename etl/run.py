@@ -48,6 +48,7 @@ STAGED_TABLES = (
     "currencies",
     "teams",
     "staff",
+    "staff_history",
     "leads",
     "platform_sessions",
     "calls",
@@ -939,6 +940,7 @@ def _reader_tables(snapshot: SnapshotWriter) -> dict[str, str]:
     return {
         "dim_staff": f"SELECT * FROM {base('dim_staff')}",
         "dim_teams": f"SELECT * FROM {base('dim_teams')}",
+        "dim_staff_history": f"SELECT * FROM {base('dim_staff_history')}",
         "crm_settings": (
             f"SELECT setting_key, setting_value, updated_at FROM {base('stg_crm_settings')}"
         ),

@@ -1,9 +1,17 @@
--- mart_agent_daily: one row per AM per reporting day (the floor's calendar day), every day from the first day with
--- data to the day of the run, zeros where nothing happened. Key: (am_id, day).
-with account_managers as (
-    select staff_id as am_id, staff_name as am_name, team_id, team_name, desk, is_active
+-- mart_agent_daily: one row per AM per reporting day (the floor's calendar day), every day from
+-- the first day with data to the day of the run, zeros where nothing happened. Key:
+-- (am_id, day). A row for each person who was an AM at some moment of the day, and for anyone
+-- with calls, deposits or assignments that day (an AM since promoted, moved or deactivated
+-- keeps their past), so the AMs' rows of a day add up to the floor's. The team and desk are
+-- the AM's of that day (dim_staff_history; see as_then); the name, am_label, is_active,
+-- role_now and team_name_now are as now.
+with staff as (
+    select staff_id as am_id, staff_name as am_name, role, team_id, team_name, is_active
     from dim_staff
-    where role = 'account_manager'
+),
+
+history as (
+    select * from dim_staff_history
 ),
 
 activity as (
@@ -23,20 +31,65 @@ bounds as (
 ),
 
 days as (
-    select cast(unnest(generate_series(first_day, last_day, interval 1 day)) as date) as day
-    from bounds
-    where first_day is not null
+    select
+        day,
+        day_start(day) as starts_at,
+        day_start(cast(day + 1 as date)) as ends_at
+    from (
+        select cast(unnest(generate_series(first_day, last_day, interval 1 day)) as date) as day
+        from bounds
+        where first_day is not null
+    )
+),
+
+-- The people an AM at some moment of the day, and those with figures that day.
+am_days as (
+    select distinct history.staff_id as am_id, days.day
+    from history
+    join days
+        on history.valid_from < days.ends_at and history.valid_to > days.starts_at
+    where history.role = 'account_manager'
+    union
+    select am_id, day from activity
+    union
+    select am_id, day from assigned
+),
+
+-- The team and desk each had that day: of the stretches of the day, the last one as an AM (an
+-- AM promoted at noon keeps the morning's team; one moved at noon counts for the new team);
+-- for someone not an AM that day, the last one.
+as_then as (
+    select am_days.am_id, am_days.day, history.team_id, history.team_name, history.desk
+    from am_days
+    join days using (day)
+    join history
+        on history.staff_id = am_days.am_id
+        and history.valid_from < days.ends_at and history.valid_to > days.starts_at
+    qualify row_number() over (
+        partition by am_days.am_id, am_days.day
+        order by history.role = 'account_manager' desc, history.valid_from desc
+    ) = 1
 ),
 
 final as (
     select
-        account_managers.am_id,
-        days.day,
-        account_managers.am_name,
-        account_managers.team_id,
-        account_managers.team_name,
-        account_managers.desk,
-        account_managers.is_active,
+        as_then.am_id,
+        as_then.day,
+        staff.am_name,
+        staff.am_name || case
+            when not staff.is_active then ' (deactivated)'
+            when staff.role <> 'account_manager'
+                then ' (now ' || replace(staff.role, '_', ' ') || ')'
+            when staff.team_id is distinct from as_then.team_id
+                then ' (now in ' || coalesce(staff.team_name, 'no team') || ')'
+            else ''
+        end as am_label,
+        as_then.team_id,
+        as_then.team_name,
+        as_then.desk,
+        staff.is_active,
+        staff.role as role_now,
+        staff.team_name as team_name_now,
         coalesce(activity.calls, 0) as calls,
         coalesce(activity.connected_calls, 0) as connected_calls,
         case when activity.calls > 0
@@ -47,8 +100,8 @@ final as (
         coalesce(activity.ftds, 0) as ftds,
         coalesce(activity.failed_deposits, 0) as failed_deposits,
         coalesce(assigned.assigned_leads, 0) as assigned_leads
-    from account_managers
-    cross join days
+    from as_then
+    join staff using (am_id)
     left join activity using (am_id, day)
     left join assigned using (am_id, day)
 )
