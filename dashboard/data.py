@@ -44,7 +44,12 @@ def viewer_time_zone() -> ZoneInfo:
     """The time zone the signed-in person sees times in: their staff row's ``time_zone`` when
     set, else their browser's (``st.context.timezone``), else the floor's."""
     viewer = current_viewer()
-    for name in (viewer.time_zone if viewer is not None else None, _browser_zone()):
+    return viewer_zone(viewer.time_zone if viewer is not None else None, _browser_zone())
+
+
+def viewer_zone(staff_zone: str | None, browser_zone: str | None) -> ZoneInfo:
+    """The first of the staff row's zone and the browser's that is a zone; else the floor's."""
+    for name in (staff_zone, browser_zone):
         if zone := find_zone((name or "").strip()):
             return zone
     return floor_zone()

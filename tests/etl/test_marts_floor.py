@@ -252,3 +252,19 @@ def test_the_staff_actions_keep_each_persons_history(crm_engine):
         ("account_manager", "retention", 2, True),
     ]
     assert history[-1][5] is None  # the last is open
+
+
+def test_the_log_reports_days_follow_the_team_of_the_day(floor):
+    found = rows(
+        floor,
+        "SELECT am_id, day, am_label, team_id, calls, connected_calls FROM mart_activity_daily "
+        "WHERE day = DATE '2026-03-10' ORDER BY am_id",
+    )
+    assert found == [
+        {"am_id": 2, "day": MARCH_10, "am_label": "Alan Ames (now sales manager)", "team_id": 1,
+         "calls": 2, "connected_calls": 1},
+        {"am_id": 3, "day": MARCH_10, "am_label": "Bea Brook", "team_id": 2, "calls": 1,
+         "connected_calls": 0},
+        {"am_id": 4, "day": MARCH_10, "am_label": "Cid Cole (deactivated)", "team_id": 2,
+         "calls": 1, "connected_calls": 1},
+    ]  # fmt: skip

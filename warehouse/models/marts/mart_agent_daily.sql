@@ -3,15 +3,11 @@
 -- (am_id, day). A row for each person who was an AM at some moment of the day, and for anyone
 -- with calls, deposits or assignments that day (an AM since promoted, moved or deactivated
 -- keeps their past), so the AMs' rows of a day add up to the floor's. The team and desk are
--- the AM's of that day (dim_staff_history; see as_then); the name, am_label, is_active,
+-- the AM's of that day (int_staff_day); the name, am_label, is_active,
 -- role_now and team_name_now are as now.
 with staff as (
     select staff_id as am_id, staff_name as am_name, role, team_id, team_name, is_active
     from dim_staff
-),
-
-history as (
-    select * from dim_staff_history
 ),
 
 activity as (
@@ -24,51 +20,28 @@ assigned as (
     select * from int_agent_day_assigned
 ),
 
-bounds as (
-    select
-        least((select min(day) from activity), (select min(day) from assigned)) as first_day,
-        reporting_day(getvariable('as_of')) as last_day
+first_day as (
+    select least((select min(day) from activity), (select min(day) from assigned)) as day
 ),
 
-days as (
-    select
-        day,
-        day_start(day) as starts_at,
-        day_start(cast(day + 1 as date)) as ends_at
-    from (
-        select cast(unnest(generate_series(first_day, last_day, interval 1 day)) as date) as day
-        from bounds
-        where first_day is not null
-    )
+staff_days as (
+    select * from int_staff_day
+    where day >= (select day from first_day)
 ),
 
 -- The people an AM at some moment of the day, and those with figures that day.
 am_days as (
-    select distinct history.staff_id as am_id, days.day
-    from history
-    join days
-        on history.valid_from < days.ends_at and history.valid_to > days.starts_at
-    where history.role = 'account_manager'
+    select staff_id as am_id, day from staff_days where was_am
     union
     select am_id, day from activity
     union
     select am_id, day from assigned
 ),
 
--- The team and desk each had that day: of the stretches of the day, the last one as an AM (an
--- AM promoted at noon keeps the morning's team; one moved at noon counts for the new team);
--- for someone not an AM that day, the last one.
 as_then as (
-    select am_days.am_id, am_days.day, history.team_id, history.team_name, history.desk
+    select am_days.am_id, am_days.day, staff_days.team_id, staff_days.team_name, staff_days.desk
     from am_days
-    join days using (day)
-    join history
-        on history.staff_id = am_days.am_id
-        and history.valid_from < days.ends_at and history.valid_to > days.starts_at
-    qualify row_number() over (
-        partition by am_days.am_id, am_days.day
-        order by history.role = 'account_manager' desc, history.valid_from desc
-    ) = 1
+    join staff_days on staff_days.staff_id = am_days.am_id and staff_days.day = am_days.day
 ),
 
 final as (
@@ -101,9 +74,9 @@ final as (
         coalesce(activity.failed_deposits, 0) as failed_deposits,
         coalesce(assigned.assigned_leads, 0) as assigned_leads
     from as_then
-    join staff using (am_id)
-    left join activity using (am_id, day)
-    left join assigned using (am_id, day)
+    join staff on staff.am_id = as_then.am_id
+    left join activity on activity.am_id = as_then.am_id and activity.day = as_then.day
+    left join assigned on assigned.am_id = as_then.am_id and assigned.day = as_then.day
 )
 
 select * from final
