@@ -51,7 +51,7 @@ def require_warehouse() -> dict | None:
 def freshness_line(run: dict | None) -> None:
     """ "data as of HH:MM:SS (N s ago)": when the ETL last read the CRM, in the viewer's zone."""
     zone = viewer_time_zone()
-    where = f"times in {zone.key}; reporting days end at midnight {periods.days_label()}"
+    where = f"times in {zone.key}; reporting days are {periods.days_label()} dates"
     if run is None:
         st.caption(f"no successful ETL run yet · {where}")
         return
@@ -82,7 +82,7 @@ def date_range_picker(key: str) -> periods.Period:
             custom = (picked[0], picked[-1])
     period = periods.resolve(choice, today, custom)
     st.caption(
-        f"{period.label()} (days in {periods.days_label()}) · against {period.previous().label()}"
+        f"{period.label()} ({periods.days_label()} days) · against {period.previous().label()}"
     )
     return period
 

@@ -34,7 +34,7 @@ run = widgets.require_warehouse()
 left, middle, right = st.columns(3)
 with left:
     day = st.date_input(
-        f"Targets running on (day in {periods.days_label()})",
+        f"Targets running on ({periods.days_label()} day)",
         value=periods.today(),
         key="targets.day",
     )
