@@ -119,6 +119,26 @@ class Staff(Timestamped, Base):
     team: Mapped[Team | None] = relationship()
 
 
+class StaffHistory(Base):
+    """What a person was from ``valid_from`` until ``valid_to`` (open: still is): their role,
+    desk, team and whether active. The staff actions write a row at every change of these, so
+    the warehouse credits each day's figures to the team an AM was in that day."""
+
+    __tablename__ = "staff_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(sa.ForeignKey("staff.id"), index=True)
+    role: Mapped[str] = mapped_column(choice(ROLES))
+    desk: Mapped[str | None] = mapped_column(choice(DESKS))
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id"))
+    is_active: Mapped[bool] = mapped_column()
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    valid_to: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, index=True
+    )
+
+
 class Lead(Timestamped, Base):
     """A registered user of the trading platform, depositing or not.
 

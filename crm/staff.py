@@ -20,10 +20,13 @@ from crm.actions.core import Action, ActionRefused, ActionResult, new_action_id,
 from crm.actions.text import check_text
 from crm.auth import EMAIL_MAX_CHARS, hash_password, normal_email
 from crm.errors import UserError
-from crm.models import DESKS, ROLES, CrmSetting, Lead, Staff, Team, utcnow
+from crm.models import DESKS, ROLES, CrmSetting, Lead, Staff, StaffHistory, Team, utcnow
 from crm.time_zones import is_time_zone
 
 STAFF = Staff.__table__
+HISTORY = StaffHistory.__table__
+# What staff_history keeps of a person: a change of any of these closes their row and opens one.
+HISTORY_KEEPS = ("role", "desk", "team_id", "is_active")
 LEADS = Lead.__table__
 TEAMS = Team.__table__
 SETTINGS = CrmSetting.__table__
@@ -86,6 +89,7 @@ def add_staff(
             )
             .returning(STAFF.c.id)
         ).scalar_one()
+        _open_history(action, staff_id, values)
         action.audit(
             None, None, {"staff_id": staff_id, **values, "password_set": password_hash is not None}
         )
@@ -360,7 +364,42 @@ def _update(action: Action, staff_id: int, before: dict, changes: dict) -> None:
         STAFF.update().where(STAFF.c.id == staff_id).values(**changes, updated_at=action.now)
     )
     after = {**before, **changes}
+    if any(before[column] != after[column] for column in HISTORY_KEEPS):
+        # The open row ends now and the new one starts now.
+        closed = action.connection.execute(
+            HISTORY.update()
+            .where(HISTORY.c.staff_id == staff_id, HISTORY.c.valid_to.is_(None))
+            .values(valid_to=action.now, updated_at=action.now)
+        ).rowcount
+        if not closed:
+            # A person written by a writer that keeps no history (an import, the demo's
+            # generator): what they were until now is kept first, since their account began.
+            began = action.connection.scalar(
+                sa.select(STAFF.c.created_at).where(STAFF.c.id == staff_id)
+            )
+            action.connection.execute(
+                HISTORY.insert().values(
+                    staff_id=staff_id,
+                    **{column: before[column] for column in HISTORY_KEEPS},
+                    valid_from=min(began or action.now, action.now),
+                    valid_to=action.now,
+                    updated_at=action.now,
+                )
+            )
+        _open_history(action, staff_id, after)
     action.audit(None, {"staff_id": staff_id, **before}, {"staff_id": staff_id, **after})
+
+
+def _open_history(action: Action, staff_id: int, account: dict) -> None:
+    action.connection.execute(
+        HISTORY.insert().values(
+            staff_id=staff_id,
+            **{column: account[column] for column in HISTORY_KEEPS},
+            valid_from=action.now,
+            valid_to=None,
+            updated_at=action.now,
+        )
+    )
 
 
 def _refuse_last_admin(connection: sa.Connection, staff_id: int, name: str) -> None:

@@ -8,8 +8,11 @@ warehouse checks it again (staging keeps only the zones DuckDB knows).
 
 from __future__ import annotations
 
+import os
 import zoneinfo
 from functools import cache
+
+from crm.errors import UserError
 
 # Names in the zone database that are not a place's zone: the machine's own zone, the template
 # of POSIX rules, and the zone of no place.
@@ -29,3 +32,24 @@ def is_time_zone(name: object) -> bool:
 def find_zone(name: object) -> zoneinfo.ZoneInfo | None:
     """The zone called ``name``; None when there is none."""
     return zoneinfo.ZoneInfo(name) if is_time_zone(name) else None
+
+
+FLOOR_ZONE_VARIABLE = "STARBOARD_TIME_ZONE"
+
+
+def floor_zone_name() -> str:
+    """The sales floor's time zone (``STARBOARD_TIME_ZONE``, an IANA name, default UTC): its
+    midnight ends a reporting day. The ETL builds the marts' days in it and the pages cut
+    "today" in it, so both read it here; a name that is not a zone is a one-line error."""
+    name = os.environ.get(FLOOR_ZONE_VARIABLE, "").strip() or "UTC"
+    if not is_time_zone(name):
+        raise UserError(
+            f"{FLOOR_ZONE_VARIABLE} {name!r} is not a time zone: set an IANA name like "
+            "Europe/London or Asia/Nicosia."
+        )
+    return name
+
+
+def floor_zone() -> zoneinfo.ZoneInfo:
+    """``floor_zone_name()`` as a zone."""
+    return zoneinfo.ZoneInfo(floor_zone_name())

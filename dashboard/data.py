@@ -4,8 +4,8 @@ Every result is cut to what the signed-in person may see (``dashboard.access``) 
 cache: the cache holds warehouse rows, never one person's view of them, so nothing cached for
 one role or one AM is served to another.
 
-``STARBOARD_TIME_ZONE`` (an IANA name, default UTC) is the viewer's time zone until sign-in
-gives each user their own; this module is the only reader of it.
+Times are shown in the viewer's own zone (``viewer_time_zone``): the staff row's, else their
+browser's, else the floor's (``STARBOARD_TIME_ZONE``, which also ends the reporting days).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 
 from crm import live
 from crm.settings import DEFAULT_CALLING_HOURS, CallingHours
+from crm.time_zones import find_zone, floor_zone
 from dashboard import access, periods
 from dashboard.viewer import Viewer, crm_engine, current_viewer
 from warehouse import warehouse_paths
@@ -40,8 +41,25 @@ LIVE_SINCE_MARGIN = timedelta(seconds=60)
 
 
 def viewer_time_zone() -> ZoneInfo:
-    """The time zone times are shown in."""
-    return ZoneInfo(os.environ.get("STARBOARD_TIME_ZONE", "").strip() or "UTC")
+    """The time zone the signed-in person sees times in: their staff row's ``time_zone`` when
+    set, else their browser's (``st.context.timezone``), else the floor's."""
+    viewer = current_viewer()
+    return viewer_zone(viewer.time_zone if viewer is not None else None, _browser_zone())
+
+
+def viewer_zone(staff_zone: str | None, browser_zone: str | None) -> ZoneInfo:
+    """The first of the staff row's zone and the browser's that is a zone; else the floor's."""
+    for name in (staff_zone, browser_zone):
+        if zone := find_zone((name or "").strip()):
+            return zone
+    return floor_zone()
+
+
+def _browser_zone() -> str | None:
+    try:
+        return st.context.timezone  # None outside a browser (AppTest) or before it told us
+    except Exception:  # noqa: BLE001 - no script run context (a thread of our own)
+        return None
 
 
 @st.cache_resource(show_spinner=False)

@@ -50,9 +50,12 @@ HELP = {
     ),
     "expected_progress": (
         "The share of the target expected by now: the period's working days (Monday to "
-        "Friday) and working hours (09:00-18:00 UTC) gone, over all of them."
+        "Friday) and working hours (09:00-18:00 on the floor's clock) gone, over all of them."
     ),
-    "reporting_day": "A reporting day is a UTC calendar date (00:00 to 24:00 UTC).",
+    "reporting_day": (
+        "A reporting day is a calendar day of the floor's time zone (STARBOARD_TIME_ZONE, "
+        "default UTC), from its midnight to the next."
+    ),
     "so_far": (
         "A day still running is compared with the days before it up to the same minute, "
         "never with whole days."

@@ -10,10 +10,12 @@ sum of its denominators), so a quiet day does not weigh as much as a busy one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pandas as pd
 
+from crm.time_zones import floor_zone
+from dashboard import periods
 from dashboard.periods import same_weekday_before
 
 WEEKS = 4
@@ -89,12 +91,13 @@ def compare(kpa_days: pd.DataFrame, day: date) -> list[Comparison]:
 
 
 def so_far_windows(moment: datetime) -> dict[str, tuple[datetime, datetime]]:
-    """The windows a day still running at ``moment`` is compared in: today from midnight (UTC)
-    to ``moment``, and yesterday and the same weekday last week each to the same minute."""
+    """The windows a day still running at ``moment`` is compared in: today from the floor's
+    midnight to ``moment``, and yesterday and the same weekday last week each to the same minute
+    of the floor's clock (UTC moments)."""
     moment = moment.astimezone(timezone.utc).replace(second=0, microsecond=0)
-    midnight = datetime.combine(moment.date(), time(0), tzinfo=timezone.utc)
+    today = moment.astimezone(floor_zone()).date()
     return {
-        when: (midnight - back, moment - back)
+        when: periods.same_minute(periods.Period(today - back, today - back), moment)
         for when, back in (
             ("today", timedelta(0)),
             ("yesterday", timedelta(days=1)),

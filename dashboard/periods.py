@@ -1,6 +1,8 @@
-"""Reporting periods: which UTC days a date-range choice covers, and the period before it.
+"""Reporting periods: which reporting days a date-range choice covers, and the period before it.
 
-A reporting day is a UTC calendar date, as the marts define it. ``STARBOARD_TODAY``
+A reporting day is a calendar day of the floor (``STARBOARD_TIME_ZONE``, default UTC), as the
+marts define it (the warehouse's ``reporting_day``): "today" and the moments a running day is
+cut at follow the floor's midnight. ``STARBOARD_TODAY``
 (``YYYY-MM-DD``) pins "today" for tests and demos of a fixed data set; this module is the only
 reader of it, and of ``STARBOARD_NOW`` (an ISO date-time, UTC when it names no offset), which
 pins the moment "now" for the same reasons.
@@ -10,7 +12,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
+
+from crm.time_zones import floor_zone
 
 TODAY = "Today"
 YESTERDAY = "Yesterday"
@@ -23,7 +27,7 @@ RANGES = (TODAY, YESTERDAY, LAST_7_DAYS, LAST_30_DAYS, THIS_MONTH, CUSTOM)
 
 @dataclass(frozen=True)
 class Period:
-    """The UTC days from ``first`` to ``last``, both included."""
+    """The reporting days from ``first`` to ``last``, both included."""
 
     first: date
     last: date
@@ -53,11 +57,21 @@ def now() -> datetime:
 
 
 def today() -> date:
-    """Today's reporting day: the UTC date, or ``STARBOARD_TODAY`` when set."""
+    """Today's reporting day: the floor's date now, or ``STARBOARD_TODAY`` when set."""
     pinned = os.environ.get("STARBOARD_TODAY", "").strip()
     if pinned:
         return date.fromisoformat(pinned)
-    return now().astimezone(timezone.utc).date()
+    return now().astimezone(floor_zone()).date()
+
+
+def day_start(day: date) -> datetime:
+    """The UTC moment the reporting day ``day`` begins: the floor's midnight."""
+    return datetime.combine(day, time.min, tzinfo=floor_zone()).astimezone(timezone.utc)
+
+
+def is_running(day: date) -> bool:
+    """Whether ``day`` is today and still running (now falls on it, on the floor's clock)."""
+    return day == today() == now().astimezone(floor_zone()).date()
 
 
 def resolve(choice: str, on: date, custom: tuple[date, date] | None = None) -> Period:
@@ -86,16 +100,27 @@ def same_weekday_before(day: date, weeks: int) -> list[date]:
 
 def running_until(period: Period) -> tuple[datetime, datetime] | None:
     """When ``period`` ends today and today is still running: its moments from its first
-    midnight to now (to the minute, UTC); else None (the period is whole days)."""
+    midnight (the floor's) to now, to the minute, in UTC; else None (the period is whole
+    days)."""
     moment = now().astimezone(timezone.utc).replace(second=0, microsecond=0)
-    if period.last != today() or moment.date() != period.last:
+    if not is_running(period.last):
         return None
-    return datetime.combine(period.first, datetime.min.time(), tzinfo=timezone.utc), moment
+    return day_start(period.first), moment
 
 
 def same_minute(period: Period, moment: datetime) -> tuple[datetime, datetime]:
-    """``period``'s moments from its first midnight to the time of day of ``moment`` on its last
-    day (UTC): a period before a running one, cut where the running one is."""
-    first = datetime.combine(period.first, datetime.min.time(), tzinfo=timezone.utc)
-    last = datetime.combine(period.last, moment.time(), tzinfo=timezone.utc)
-    return first, last
+    """``period``'s moments (UTC) from its first midnight to the floor's time of day of
+    ``moment`` on its last day: a period before a running one, cut where the running one is."""
+    local = moment.astimezone(floor_zone())
+    last = datetime.combine(period.last, local.time().replace(tzinfo=None), tzinfo=floor_zone())
+    return day_start(period.first), last.astimezone(timezone.utc)
+
+
+def days_label() -> str:
+    """Which calendar the reporting days are, for a label: the floor's zone ("Asia/Nicosia")."""
+    return floor_zone().key
+
+
+def floor_clock(moment: datetime) -> str:
+    """``moment`` on the floor's clock, to the minute, with the zone: "10:00 Asia/Nicosia"."""
+    return f"{moment.astimezone(floor_zone()):%H:%M} {floor_zone().key}"

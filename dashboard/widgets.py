@@ -50,7 +50,7 @@ def require_warehouse() -> dict | None:
 def freshness_line(run: dict | None) -> None:
     """ "data as of HH:MM:SS (N s ago)": when the ETL last read the CRM, in the viewer's zone."""
     zone = viewer_time_zone()
-    where = f"times in {zone.key}; reporting days are UTC dates"
+    where = f"times in {zone.key}; reporting days are {periods.days_label()} dates"
     if run is None:
         st.caption(f"no successful ETL run yet · {where}")
         return
@@ -66,19 +66,23 @@ def freshness_line(run: dict | None) -> None:
 
 
 def date_range_picker(key: str) -> periods.Period:
-    """A date-range choice (today … custom) resolved to the UTC days it covers."""
+    """A date-range choice (today … custom) resolved to the reporting days it covers."""
     today = periods.today()
     choice = st.selectbox("Date range", periods.RANGES, index=2, key=key)
     custom = None
     if choice == periods.CUSTOM:
         picked = st.date_input(
-            "Days (UTC)", value=(today - timedelta(days=6), today), key=f"{key}.custom"
+            f"Days ({periods.days_label()})",
+            value=(today - timedelta(days=6), today),
+            key=f"{key}.custom",
         )
         # While the user is between the two clicks of a range, only the first day is set.
         if isinstance(picked, tuple | list) and picked:
             custom = (picked[0], picked[-1])
     period = periods.resolve(choice, today, custom)
-    st.caption(f"{period.label()} (UTC days) · against {period.previous().label()}")
+    st.caption(
+        f"{period.label()} ({periods.days_label()} days) · against {period.previous().label()}"
+    )
     return period
 
 

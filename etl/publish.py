@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from etl.sql import run_sql, scalar
-from warehouse import MACROS_FILE, WarehousePaths
+from warehouse import WarehousePaths, macros_sql
 
 SNAPSHOTS_KEPT = 3
 ALIAS = "snapshot"
@@ -52,8 +52,11 @@ class SnapshotWriter:
     models created without a database name go to the snapshot, and names the snapshot lacks
     (staging tables, fact views) are found in the base."""
 
-    def __init__(self, base: duckdb.DuckDBPyConnection, paths: WarehousePaths, run_id: int):
+    def __init__(
+        self, base: duckdb.DuckDBPyConnection, paths: WarehousePaths, run_id: int, zone: str
+    ):
         self.base = base
+        self.zone = zone  # the floor's: its reporting days
         self.paths = paths
         self.home = scalar(base, "SELECT current_database()")
         self.final = paths.snapshots / f"wh-{run_id:08d}.duckdb"
@@ -100,7 +103,7 @@ class SnapshotWriter:
         # A macro that calls another resolves it in its own database only when created from
         # there: the snapshot is the default database now. (Replaced every run: a copied
         # snapshot has the macros its run knew.)
-        run_sql(self.base, MACROS_FILE.read_text())
+        run_sql(self.base, macros_sql(self.zone))
 
     def base_table(self, name: str) -> str:
         """``name`` in the base, whatever the search path."""

@@ -37,6 +37,7 @@ import duckdb
 
 from crm.errors import UserError
 from crm.models import Base
+from crm.time_zones import floor_zone_name, is_time_zone
 from etl import changes
 from etl.publish import SnapshotWriter, current_snapshot
 from etl.sql import TRACE, run_sql, scalar
@@ -47,6 +48,7 @@ STAGED_TABLES = (
     "currencies",
     "teams",
     "staff",
+    "staff_history",
     "leads",
     "platform_sessions",
     "calls",
@@ -282,10 +284,14 @@ def run_etl(
     overlap: timedelta = DEFAULT_OVERLAP,
     progress: Callable[[str], None] | None = None,
     now: Callable[[], datetime] | None = None,
+    floor_zone: str | None = None,
 ) -> RunSummary:
-    """Load the CRM behind ``source`` (an ``etl.extract.CrmSource``) into the warehouse."""
+    """Load the CRM behind ``source`` (an ``etl.extract.CrmSource``) into the warehouse, its
+    reporting days in ``floor_zone`` (default ``STARBOARD_TIME_ZONE``)."""
     with Loader(paths) as loader:
-        return loader.run(source, full=full, overlap=overlap, progress=progress, now=now)
+        return loader.run(
+            source, full=full, overlap=overlap, progress=progress, now=now, floor_zone=floor_zone
+        )
 
 
 class Loader:
@@ -319,15 +325,17 @@ class Loader:
         overlap: timedelta = DEFAULT_OVERLAP,
         progress: Callable[[str], None] | None = None,
         now: Callable[[], datetime] | None = None,
+        floor_zone: str | None = None,
     ) -> RunSummary:
         clock = now or (lambda: datetime.now(timezone.utc))
+        zone = _checked_zone(floor_zone)
         say = progress or (lambda _line: None)
         if self._base is None:
             self._base = open_base(self.paths)
         else:
             _drop_temporaries(self._base)  # what the last run left must not stand for this one's
         try:
-            return _run(self._base, source, self.paths, full, overlap, say, clock)
+            return _run(self._base, source, self.paths, full, overlap, say, clock, zone)
         except BaseException:
             # Whatever state DuckDB is left in, the next run starts from the file again.
             self._close_base()
@@ -348,7 +356,16 @@ def _drop_temporaries(base) -> None:
         run_sql(base, f'DROP TABLE IF EXISTS temp.main."{name}"')
 
 
-def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
+def _checked_zone(zone: str | None) -> str:
+    """The floor's zone the run builds its reporting days in: ``zone``, else the configured one."""
+    if zone is None:
+        return floor_zone_name()
+    if not is_time_zone(zone):
+        raise UserError(f"{zone!r} is not a time zone: give an IANA name like Asia/Nicosia.")
+    return zone
+
+
+def _run(base, source, paths, full, overlap, say, clock, zone) -> RunSummary:
     started = time.perf_counter()
     # A run still 'running' here was killed: its changes were never committed.
     run_sql(base, "UPDATE etl_runs SET status = 'killed' WHERE status = 'running'")
@@ -377,7 +394,9 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
     # different model SQL) the models are built again from the staged tables.
     start_from = current_snapshot(paths)
     staged = _state(base, "staged")
-    fingerprint = _models_fingerprint()
+    # The floor's zone is part of what the models compute (every reporting day): another zone
+    # rebuilds them all, as other SQL would.
+    fingerprint = _models_fingerprint(zone)
     rebuild = (
         full
         or start_from is None
@@ -414,7 +433,7 @@ def _run(base, source, paths, full, overlap, say, clock) -> RunSummary:
     horizon = source.write_horizon()
     summary.replica_lag = getattr(source, "replica_lag", None)
     previous_horizon = _stored_time(base, "write_horizon")
-    snapshot = SnapshotWriter(base, paths, run_id)
+    snapshot = SnapshotWriter(base, paths, run_id, zone)
     # Copied now, the current snapshot reaches the disk while this run lands and stages.
     snapshot.prepare(None if rebuild else start_from)
     reads = {}
@@ -885,8 +904,8 @@ def _build_keys(base, name: str, built: set[str]) -> None:
         )
 
 
-def _models_fingerprint() -> str:
-    digest = hashlib.sha256()
+def _models_fingerprint(zone: str) -> str:
+    digest = hashlib.sha256(f"floor zone {zone}\n".encode())
     for path in sorted(MODELS_DIR.rglob("*.sql")):
         digest.update(path.relative_to(MODELS_DIR).as_posix().encode())
         digest.update(path.read_bytes())
@@ -921,6 +940,7 @@ def _reader_tables(snapshot: SnapshotWriter) -> dict[str, str]:
     return {
         "dim_staff": f"SELECT * FROM {base('dim_staff')}",
         "dim_teams": f"SELECT * FROM {base('dim_teams')}",
+        "dim_staff_history": f"SELECT * FROM {base('dim_staff_history')}",
         "crm_settings": (
             f"SELECT setting_key, setting_value, updated_at FROM {base('stg_crm_settings')}"
         ),

@@ -10,7 +10,7 @@ from dashboard.data import query
 
 st.title("Executive KPAs")
 run = widgets.require_warehouse()
-day = st.date_input("Day (UTC)", value=periods.today(), key="kpa.day")
+day = st.date_input(f"Day ({periods.days_label()})", value=periods.today(), key="kpa.day")
 widgets.freshness_line(run)
 
 first, last = kpas.trend_window(day)
@@ -23,10 +23,10 @@ if history.empty:
     st.stop()
 
 moment = periods.now()
-running = day == periods.today() == moment.date()
+running = periods.is_running(day)
 if running:
     windows = kpas.so_far_windows(moment)
-    until = f"{windows['today'][1]:%H:%M} UTC"
+    until = periods.floor_clock(windows["today"][1])
     comparisons = kpas.compare_so_far(
         {when: query("kpa_window", start=a, end=b) for when, (a, b) in windows.items()}
     )

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from dashboard import widgets
+from dashboard import periods, widgets
 from dashboard.data import query
 from dashboard.formats import plain
 from dashboard.widgets import Tile
@@ -21,7 +21,7 @@ TILES = [
     Tile("Assignments", "assignments", "count"),
 ]
 DAY_COLUMNS = {
-    "day": st.column_config.DateColumn("Day (UTC)", format="YYYY-MM-DD"),
+    "day": st.column_config.DateColumn(f"Day ({periods.days_label()})", format="YYYY-MM-DD"),
     "am_name": st.column_config.TextColumn("AM"),
     "team_name": st.column_config.TextColumn("Team"),
     "calls": st.column_config.NumberColumn("Calls", format="%d"),
@@ -86,13 +86,17 @@ if am.id is None:
     st.caption("Choose an AM above to see what they did on a day, event by event.")
     st.stop()
 day = st.selectbox(
-    "Day (UTC)",
+    f"Day ({periods.days_label()})",
     [period.last - timedelta(days=n) for n in range(period.days)],
     key="log.day",
 )
 events = query("activity_events", am_id=am.id, day=day, limit=EVENTS_LIMIT)
 if events.empty:
-    st.info(plain(f"{am.name} has no call, e-mail, note or assignment on {day} (UTC)."))
+    st.info(
+        plain(
+            f"{am.name} has no call, e-mail, note or assignment on {day} ({periods.days_label()})."
+        )
+    )
     st.stop()
 shown_events = widgets.in_viewer_zone(events, "occurred_at")[list(EVENT_COLUMNS)]
 st.dataframe(

@@ -33,7 +33,11 @@ st.title("Target board")
 run = widgets.require_warehouse()
 left, middle, right = st.columns(3)
 with left:
-    day = st.date_input("Targets running on (UTC day)", value=periods.today(), key="targets.day")
+    day = st.date_input(
+        f"Targets running on ({periods.days_label()} day)",
+        value=periods.today(),
+        key="targets.day",
+    )
 with middle:
     team = widgets.team_filter("targets.team")
 with right:

@@ -54,6 +54,14 @@ class WarehousePaths:
         return self.work / "etl.lock"
 
 
+def macros_sql(zone: str) -> str:
+    """The macros every snapshot carries (``macros.sql``), ``floor_zone()`` first: the floor's
+    IANA time zone (checked by the caller), whose midnight ends a reporting day."""
+    if "'" in zone:
+        raise ValueError(f"{zone!r} is not a time zone")
+    return f"CREATE OR REPLACE MACRO floor_zone() AS '{zone}';\n{MACROS_FILE.read_text()}"
+
+
 def warehouse_paths(path: str | os.PathLike | None = None) -> WarehousePaths:
     """The warehouse at ``path``, else ``WAREHOUSE_PATH``, else ``data/warehouse.duckdb``; the
     ETL's own files in ``WAREHOUSE_WORK_DIR`` when set."""

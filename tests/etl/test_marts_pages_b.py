@@ -88,6 +88,7 @@ def test_activity_daily_is_every_am_every_day_from_the_first_activity(small_ware
         "am_id",
         "day",
         "am_name",
+        "am_label",
         "team_id",
         "team_name",
         "calls",

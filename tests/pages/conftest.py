@@ -110,6 +110,21 @@ def has_staff(warehouse: Path, staff_id: int) -> bool:
         engine.dispose()
 
 
+def set_viewer_zone(warehouse: Path, staff_id: int, zone: str) -> None:
+    """Give ``staff_id`` of the CRM beside ``warehouse`` the time zone ``zone``: the zone a
+    page shows that person times in. (Test setup, as small_crm's rows are: the staff action
+    for it is the admin page's.)"""
+    engine = create_crm_engine(crm_url_of(warehouse))
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text("UPDATE staff SET time_zone = :zone WHERE id = :id"),
+                {"zone": zone, "id": staff_id},
+            )
+    finally:
+        engine.dispose()
+
+
 def signed_in(at: AppTest, staff_id: int) -> AppTest:
     """``at`` with ``staff_id`` signed in, as a right password does, and active just now."""
     at.session_state[STAFF_KEY] = staff_id
@@ -120,8 +135,9 @@ def signed_in(at: AppTest, staff_id: int) -> AppTest:
 @pytest.fixture
 def open_page(monkeypatch, request) -> Iterator[Callable[..., AppTest]]:
     """Open a page of dashboard_app.py on the warehouse at ``warehouse`` (and the small CRM
-    beside it) on AS_OF's day, at AS_OF's moment or the ISO date-time ``now``, in the viewer's
-    ``time_zone`` (default UTC), signed in as ``staff_id`` (default Mia, the lead manager)."""
+    beside it) on AS_OF's day, at AS_OF's moment or the ISO date-time ``now``, signed in as
+    ``staff_id`` (default Mia, the lead manager) whose staff row's ``time_zone`` (default UTC)
+    is the zone times are shown in."""
 
     def open_(
         page: str,
@@ -142,10 +158,10 @@ def open_page(monkeypatch, request) -> Iterator[Callable[..., AppTest]]:
         monkeypatch.setenv("STARBOARD_TODAY", AS_OF.date().isoformat())
         # "now" (the leads' local time) is the ETL's moment unless the test pins another.
         monkeypatch.setenv("STARBOARD_NOW", now or AS_OF.isoformat())
-        if time_zone:
-            monkeypatch.setenv("STARBOARD_TIME_ZONE", time_zone)
-        else:
-            monkeypatch.delenv("STARBOARD_TIME_ZONE", raising=False)
+        # The floor's zone is the warehouse's (UTC, as the ETL built it); the viewer's is
+        # their staff row's, set here as the test's person would have it.
+        monkeypatch.delenv("STARBOARD_TIME_ZONE", raising=False)
+        set_viewer_zone(crm, staff_id, time_zone or "UTC")
         at = AppTest.from_file(str(REPO_ROOT / "dashboard_app.py"), default_timeout=APP_TIMEOUT_S)
         signed_in(at, staff_id).run()
         at.switch_page(page)

@@ -1,11 +1,11 @@
--- activity_events: what one AM ($am_id) did on one UTC day ($day), event by event, newest
+-- activity_events: what one AM ($am_id) did on one reporting day ($day), event by event, newest
 -- first, at most $limit: the log report's detail. The time filter comes first so
 -- that only that day's blocks of the large activity log are read.
 with events as (
     select *
     from mart_activity_log
-    where occurred_at >= $day
-      and occurred_at < $day + interval 1 day
+    where occurred_at >= day_start($day)
+      and occurred_at < day_start($day + 1)
       and am_id = $am_id
 ),
 

@@ -3,8 +3,10 @@
 -- per-AM table.
 select
     am_id,
-    any_value(am_name) as am_name,
-    any_value(team_name) as team_name,
+    -- The name with what the AM is now when no longer an AM in that team ("(now sales
+    -- manager)"), and the AM's team on the range's last day.
+    arg_max(am_label, day) as am_name,
+    arg_max(team_name, day) as team_name,
     sum(calls) as calls,
     sum(connected_calls) as connected_calls,
     case when sum(calls) > 0 then round(sum(connected_calls) / sum(calls), 4) end as call_ratio,

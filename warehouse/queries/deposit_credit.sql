@@ -1,5 +1,5 @@
--- deposit_credit: the approved deposits of the days from $first_day to $last_day (UTC,
--- inclusive, each on the day it was approved) split by credit: those credited to an AM (the
+-- deposit_credit: the approved deposits of the days from $first_day to $last_day (reporting
+-- days, inclusive, each on the day it was approved) split by credit: those credited to an AM (the
 -- lead's owning AM at the time of the deposit, as the CRM recorded it on the attempt) and
 -- those credited to no AM (self deposits). Two rows, in that order: their sum is the floor's
 -- total (executive KPAs, payment options log); the first is the sales dashboard's.
@@ -7,7 +7,7 @@ with approved as (
     select am_id, amount_usd, is_ftd
     from mart_payments
     where status = 'approved'
-      and counted_at >= $first_day and counted_at < $last_day + interval 1 day
+      and counted_at >= day_start($first_day) and counted_at < day_start($last_day + 1)
 ),
 
 credits as (

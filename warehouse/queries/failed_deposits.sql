@@ -1,5 +1,5 @@
--- failed_deposits: the Failed deposits page (F3): declined deposit attempts made on the UTC
--- days $first_day to $last_day, the open ones (not yet reviewed) first, then the newest; at
+-- failed_deposits: the Failed deposits page (F3): declined deposit attempts made on the
+-- reporting days $first_day to $last_day, the open ones (not yet reviewed) first, then the newest; at
 -- most $limit rows, `matched` on each row says how many passed the filters. Filters, NULL for
 -- any: $team_id and $am_id (the lead's owning AM); $open_only keeps the unreviewed ones.
 -- Reviewed: a failed_deposit assignment of the lead or a note on it since the attempt
@@ -9,8 +9,8 @@ with attempts as (
     select *
     from mart_payments
     where status = 'declined'
-      and created_at >= cast($first_day as timestamptz)
-      and created_at < cast($last_day + 1 as timestamptz)
+      and created_at >= day_start($first_day)
+      and created_at < day_start($last_day + 1)
       and (not $open_only or reviewed_at is null)
 ),
 

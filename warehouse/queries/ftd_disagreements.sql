@@ -1,11 +1,11 @@
 -- ftd_disagreements: the deposit attempts counted in the days from $first_day to $last_day
--- (UTC, inclusive) on which the CRM's FTD flag and the warehouse's FTD (the lead's first
+-- (reporting days, inclusive) on which the CRM's FTD flag and the warehouse's FTD (the lead's first
 -- approved deposit by approval time) disagree, newest first, each with the reason in words:
 -- the data-quality list of the payment options log.
 with payments as (
     select * from mart_payments
     where is_ftd <> crm_is_ftd
-      and counted_at >= $first_day and counted_at < $last_day + interval 1 day
+      and counted_at >= day_start($first_day) and counted_at < day_start($last_day + 1)
 ),
 
 final as (

@@ -1,4 +1,4 @@
--- funnel: the conversion funnel of the leads registered from $first_day to $last_day (UTC
+-- funnel: the conversion funnel of the leads registered from $first_day to $last_day (reporting
 -- days, inclusive) and owned now by an AM of one team ($team_id) or by one AM ($am_id)
 -- (NULL = all, unassigned leads included): registered; of them, contacted by the end of
 -- $last_day; of those, with an FTD by the end of $last_day. Three rows, one per stage in
@@ -7,8 +7,8 @@
 with registered as (
     select first_contacted_at, ftd_at
     from mart_lead_funnel
-    where registered_at >= $first_day
-      and registered_at < $last_day + interval 1 day
+    where registered_at >= day_start($first_day)
+      and registered_at < day_start($last_day + 1)
       and ($team_id is null or team_id = $team_id)
       and ($am_id is null or am_id = $am_id)
 ),
@@ -16,10 +16,10 @@ with registered as (
 stages as (
     select
         count(*) as registered,
-        count(*) filter (where first_contacted_at < $last_day + interval 1 day) as contacted,
+        count(*) filter (where first_contacted_at < day_start($last_day + 1)) as contacted,
         count(*) filter (
-            where first_contacted_at < $last_day + interval 1 day
-              and ftd_at < $last_day + interval 1 day
+            where first_contacted_at < day_start($last_day + 1)
+              and ftd_at < day_start($last_day + 1)
         ) as ftds
     from registered
 ),

@@ -1,4 +1,4 @@
--- new_deposits: the New deposits page (F4): approved deposits made on the UTC days $first_day
+-- new_deposits: the New deposits page (F4): approved deposits made on the reporting days $first_day
 -- to $last_day, at most $limit rows; `matched` on each row says how many passed the filters.
 -- $kind 'self' lists self deposits (no owning AM, or no AM contact before it: upsale
 -- candidates), the ones not yet assigned for upsale first; 'owned' lists deposits on AM-owned
@@ -9,8 +9,8 @@ with deposits as (
     select *
     from mart_payments
     where status = 'approved'
-      and created_at >= cast($first_day as timestamptz)
-      and created_at < cast($last_day + 1 as timestamptz)
+      and created_at >= day_start($first_day)
+      and created_at < day_start($last_day + 1)
       and is_self_deposit = ($kind = 'self')
 ),
 

@@ -1,5 +1,5 @@
--- payment_attempts: deposit attempts on the days from $first_day to $last_day (UTC,
--- inclusive), optionally of one method ($method) and one status ($status) (NULL = all), newest
+-- payment_attempts: deposit attempts on the days from $first_day to $last_day (reporting
+-- days, inclusive), optionally of one method ($method) and one status ($status) (NULL = all), newest
 -- first, at most $limit: the payment options log's list.
 with payments as (
     -- mart_payments as of the ETL's last run, each attempt the CRM changed since replaced by
@@ -29,7 +29,7 @@ select
     amount_usd,
     is_ftd
 from payments
-where created_at >= $first_day and created_at < $last_day + interval 1 day
+where created_at >= day_start($first_day) and created_at < day_start($last_day + 1)
   and ($method is null or method = $method)
   and ($status is null or status = $status)
 order by created_at desc, deposit_id desc

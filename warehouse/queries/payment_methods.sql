@@ -1,5 +1,5 @@
 -- payment_methods: one row per method and provider with deposit attempts on the days from
--- $first_day to $last_day (UTC, inclusive), optionally of one method ($method): attempts,
+-- $first_day to $last_day (reporting days, inclusive), optionally of one method ($method): attempts,
 -- approved, declined, pending, the approval rate (approved / decided, pending left out; NULL
 -- when none decided) and the approved USD. Most attempts first.
 with payments as (
@@ -27,7 +27,7 @@ select
         ) end as approval_rate,
     coalesce(sum(amount_usd) filter (where status = 'approved'), 0) as approved_usd
 from payments
-where created_at >= $first_day and created_at < $last_day + interval 1 day
+where created_at >= day_start($first_day) and created_at < day_start($last_day + 1)
   and ($method is null or method = $method)
 group by method, provider
 order by attempts desc, method, provider

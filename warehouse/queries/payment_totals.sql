@@ -1,5 +1,5 @@
 -- payment_totals: one row, the deposit attempts on the days from $first_day to $last_day
--- (UTC, inclusive), optionally of one method ($method): attempts, approved, declined, pending,
+-- (reporting days, inclusive), optionally of one method ($method): attempts, approved, declined, pending,
 -- approval rate (approved / decided; NULL when none decided), approved USD. The payment
 -- options log's tiles.
 with payments as (
@@ -25,5 +25,5 @@ select
         ) end as approval_rate,
     coalesce(sum(amount_usd) filter (where status = 'approved'), 0) as approved_usd
 from payments
-where created_at >= $first_day and created_at < $last_day + interval 1 day
+where created_at >= day_start($first_day) and created_at < day_start($last_day + 1)
   and ($method is null or method = $method)

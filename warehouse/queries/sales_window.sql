@@ -4,26 +4,27 @@
 -- to the same minute. The same figures as sales_totals (mart_agent_daily: the account
 -- managers' calls, the deposits credited to them on the moment they were approved), cut at a
 -- moment instead of midnight.
-with account_managers as (
-    select staff_id as am_id
-    from dim_staff
-    where role = 'account_manager'
-      and ($team_id is null or team_id = $team_id)
-      and ($am_id is null or staff_id = $am_id)
-),
-
-calls as (
-    select detail
-    from mart_activity_log
-    where kind = 'call' and occurred_at >= $start and occurred_at < $end
-      and am_id in (select am_id from account_managers)
+-- Each call and deposit counts for the team its AM had on its reporting day, as
+-- mart_agent_daily has them (an AM moved since counts for their team of then).
+with calls as (
+    select log.detail
+    from mart_activity_log as log
+    join mart_agent_daily as days
+        on days.am_id = log.am_id and days.day = reporting_day(log.occurred_at)
+    where log.kind = 'call' and log.occurred_at >= $start and log.occurred_at < $end
+      and ($team_id is null or days.team_id = $team_id)
+      and ($am_id is null or log.am_id = $am_id)
 ),
 
 deposits as (
-    select amount_usd, is_ftd
-    from mart_payments
-    where status = 'approved' and counted_at >= $start and counted_at < $end
-      and am_id in (select am_id from account_managers)
+    select payments.amount_usd, payments.is_ftd
+    from mart_payments as payments
+    join mart_agent_daily as days
+        on days.am_id = payments.am_id and days.day = reporting_day(payments.counted_at)
+    where payments.status = 'approved'
+      and payments.counted_at >= $start and payments.counted_at < $end
+      and ($team_id is null or days.team_id = $team_id)
+      and ($am_id is null or payments.am_id = $am_id)
 ),
 
 final as (

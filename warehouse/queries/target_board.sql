@@ -1,4 +1,4 @@
--- target_board: each AM's target whose period runs on $day (UTC date), optionally of one team
+-- target_board: each AM's target whose period runs on $day (a reporting day), optionally of one team
 -- ($team_id) or one AM ($am_id) (NULL = all), with the deposits recorded against it and the
 -- days left in the period after $day, and the pace: the share of the target expected by $now
 -- (working days and hours of the period gone: the macro expected_share) beside the share

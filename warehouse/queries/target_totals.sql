@@ -1,4 +1,4 @@
--- target_totals: one row, the targets whose period runs on $day (UTC date), optionally of one
+-- target_totals: one row, the targets whose period runs on $day (a reporting day), optionally of one
 -- team ($team_id) or one AM ($am_id) (NULL = all): their sum, what was recorded against them,
 -- and the progress (recorded / target; NULL when the targets add up to 0), beside the progress
 -- expected by $now (each target's expected_share, weighted by its USD).

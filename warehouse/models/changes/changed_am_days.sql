@@ -3,7 +3,7 @@
 -- note or reason counts no lead more or less). Keep the columns below in step with
 -- int_agent_day_assigned.
 with assignments as (
-    select sign, assignment_id, lead_id, to_am_id, cast(assigned_at as date) as day
+    select sign, assignment_id, lead_id, to_am_id, reporting_day(assigned_at) as day
     from changes_fct_assignments
 )
 

@@ -5,7 +5,7 @@
 -- time passed since the last run. The last are the rules of
 -- mart_lead_priority that compare a time with the moment of the run; keep the two in step
 -- (tests/etl/test_incremental.py moves the clock across each of them):
--- - days since login count calendar days (UTC): at midnight every lead's count moves;
+-- - days since login count the floor's calendar days: at midnight every lead's count moves;
 -- - online now: a session seen in the last 5 minutes; an online lead goes offline by itself
 --   (coming online takes a heartbeat, which is a change);
 -- - an open failed deposit: a decline in the last 14 days;
@@ -15,7 +15,7 @@ with clock as (
     select
         least(getvariable('previous_as_of'), getvariable('as_of')) as was,
         greatest(getvariable('previous_as_of'), getvariable('as_of')) as now,
-        cast(getvariable('previous_as_of') as date) <> cast(getvariable('as_of') as date)
+        reporting_day(getvariable('previous_as_of')) <> reporting_day(getvariable('as_of'))
             as new_day
 ),
 

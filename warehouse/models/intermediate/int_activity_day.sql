@@ -1,12 +1,12 @@
 -- maintained: additive (am_id, day)
--- int_activity_day: one row per AM per reporting day (UTC) with activity in mart_activity_log:
+-- int_activity_day: one row per AM per reporting day (the floor's calendar day) with activity in mart_activity_log:
 -- how many calls, connected calls, mails, notes and assignments. Key: (am_id, day). Sums of
 -- sign-weighted rows of changes_mart_activity_log (all of the log on a full run; the rows an
 -- incremental run replaced, -1, and their new versions, +1, otherwise).
 with final as (
     select
         am_id,
-        cast(occurred_at as date) as day,
+        reporting_day(occurred_at) as day,
         cast(coalesce(sum(sign) filter (where kind = 'call'), 0) as bigint) as calls,
         cast(coalesce(sum(sign) filter (where kind = 'call' and detail = 'connected'), 0)
             as bigint) as connected_calls,

@@ -1,5 +1,5 @@
 -- maintained: additive (am_id, day)
--- int_agent_day: one row per AM per reporting day (UTC) with calls or deposits: the counts and
+-- int_agent_day: one row per AM per reporting day (the floor's calendar day) with calls or deposits: the counts and
 -- sums mart_agent_daily shows. Key: (am_id, day). Every figure is a sum of sign-weighted fact
 -- rows (changes_*: +1 per row on a full run; -1 for a row's old version and +1 for its new one
 -- on an incremental run), so an incremental run adds what it computes to the rows there.
@@ -8,7 +8,7 @@
 with calls as (
     select
         am_id,
-        cast(started_at as date) as day,
+        reporting_day(started_at) as day,
         sum(sign) as calls,
         coalesce(sum(sign) filter (where outcome = 'connected'), 0) as connected_calls,
         coalesce(sum(sign * duration_s) filter (where outcome = 'connected'), 0) as talk_seconds
@@ -19,7 +19,7 @@ with calls as (
 deposits as (
     select
         am_id,
-        cast(counted_at as date) as day,
+        reporting_day(counted_at) as day,
         coalesce(sum(sign) filter (where status = 'approved'), 0) as deposits,
         coalesce(sum(sign * amount_usd) filter (where status = 'approved'), 0) as deposit_usd,
         coalesce(sum(sign) filter (where status = 'approved' and is_ftd), 0) as ftds,

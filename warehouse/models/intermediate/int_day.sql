@@ -1,17 +1,17 @@
 -- maintained: additive (day)
--- int_day: one row per reporting day (UTC) with registrations, deposits or calls: the floor's
+-- int_day: one row per reporting day (the floor's calendar day) with registrations, deposits or calls: the floor's
 -- counts and sums that mart_daily_kpa shows. Key: day. Sums of sign-weighted fact rows, like
 -- int_agent_day.
 -- Deposits as in int_agent_day: on the day they were decided, FTDs the warehouse's own.
 with registrations as (
-    select cast(registered_at as date) as day, sum(sign) as registrations
+    select reporting_day(registered_at) as day, sum(sign) as registrations
     from changes_dim_leads
     group by all
 ),
 
 deposits as (
     select
-        cast(counted_at as date) as day,
+        reporting_day(counted_at) as day,
         coalesce(sum(sign) filter (where status = 'approved'), 0) as deposits,
         coalesce(sum(sign * amount_usd) filter (where status = 'approved'), 0) as deposit_usd,
         coalesce(sum(sign) filter (where status = 'approved' and is_ftd), 0) as ftds,
@@ -23,7 +23,7 @@ deposits as (
 
 calls as (
     select
-        cast(started_at as date) as day,
+        reporting_day(started_at) as day,
         sum(sign) as calls,
         coalesce(sum(sign) filter (where outcome = 'connected'), 0) as connected_calls
     from changes_fct_calls

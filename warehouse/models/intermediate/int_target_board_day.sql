@@ -1,5 +1,5 @@
 -- maintained: additive (am_id, day)
--- int_target_board_day: one row per AM per UTC day on which deposits recorded on the AM's
+-- int_target_board_day: one row per AM per reporting day on which deposits recorded on the AM's
 -- target board were made: how many, their amounts, how many were FTDs. Key: (am_id, day).
 -- mart_target_board sums these days over each target's period.
 --
@@ -33,7 +33,7 @@ with joined as (
 final as (
     select
         am_id,
-        cast(counted_at as date) as day,
+        reporting_day(counted_at) as day,
         cast(sum(sign) as bigint) as recorded_deposits,
         cast(coalesce(sum(sign * amount_usd), 0) as decimal(18, 2)) as recorded_usd,
         cast(coalesce(sum(sign) filter (where is_ftd), 0) as bigint) as recorded_ftds,

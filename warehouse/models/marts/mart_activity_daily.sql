@@ -1,10 +1,11 @@
--- mart_activity_daily: one row per AM per reporting day (UTC), every day from the first day
--- with activity to the day of the run, zeros where the AM did nothing (F10). Sums of
--- mart_activity_log. Key: (am_id, day).
-with account_managers as (
-    select staff_id as am_id, staff_name as am_name, team_id, team_name
+-- mart_activity_daily: one row per AM per reporting day (the floor's calendar day), every day
+-- from the first day with activity to the day of the run, zeros where the AM did nothing (F10).
+-- Sums of mart_activity_log. Key: (am_id, day). As mart_agent_daily: a row for each person who
+-- was an AM at some moment of the day and for anyone with activity that day, in the team of
+-- that day (int_staff_day); the name and am_label as now.
+with staff as (
+    select staff_id as am_id, staff_name as am_name, role, team_id, team_name, is_active
     from dim_staff
-    where role = 'account_manager'
 ),
 
 events as (
@@ -13,31 +14,45 @@ events as (
     where calls <> 0 or emails <> 0 or notes <> 0 or assignments <> 0
 ),
 
-bounds as (
-    select (select min(day) from events) as first_day, cast(getvariable('as_of') as date) as last_day
+first_day as (
+    select min(day) as day from events
 ),
 
-days as (
-    select cast(unnest(generate_series(first_day, last_day, interval 1 day)) as date) as day
-    from bounds
-    where first_day is not null
+staff_days as (
+    select * from int_staff_day
+    where day >= (select day from first_day)
+),
+
+am_days as (
+    select staff_id as am_id, day from staff_days where was_am
+    union
+    select am_id, day from events
 ),
 
 final as (
     select
-        account_managers.am_id,
-        days.day,
-        account_managers.am_name,
-        account_managers.team_id,
-        account_managers.team_name,
+        am_days.am_id,
+        am_days.day,
+        staff.am_name,
+        staff.am_name || case
+            when not staff.is_active then ' (deactivated)'
+            when staff.role <> 'account_manager'
+                then ' (now ' || replace(staff.role, '_', ' ') || ')'
+            when staff.team_id is distinct from staff_days.team_id
+                then ' (now in ' || coalesce(staff.team_name, 'no team') || ')'
+            else ''
+        end as am_label,
+        staff_days.team_id,
+        staff_days.team_name,
         coalesce(events.calls, 0) as calls,
         coalesce(events.connected_calls, 0) as connected_calls,
         coalesce(events.emails, 0) as emails,
         coalesce(events.notes, 0) as notes,
         coalesce(events.assignments, 0) as assignments
-    from account_managers
-    cross join days
-    left join events using (am_id, day)
+    from am_days
+    join staff_days on staff_days.staff_id = am_days.am_id and staff_days.day = am_days.day
+    join staff on staff.am_id = am_days.am_id
+    left join events on events.am_id = am_days.am_id and events.day = am_days.day
 )
 
 select * from final

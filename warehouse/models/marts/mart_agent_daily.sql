@@ -1,9 +1,13 @@
--- mart_agent_daily: one row per AM per reporting day (UTC), every day from the first day with
--- data to the day of the run, zeros where nothing happened. Key: (am_id, day).
-with account_managers as (
-    select staff_id as am_id, staff_name as am_name, team_id, team_name, desk, is_active
+-- mart_agent_daily: one row per AM per reporting day (the floor's calendar day), every day from
+-- the first day with data to the day of the run, zeros where nothing happened. Key:
+-- (am_id, day). A row for each person who was an AM at some moment of the day, and for anyone
+-- with calls, deposits or assignments that day (an AM since promoted, moved or deactivated
+-- keeps their past), so the AMs' rows of a day add up to the floor's. The team and desk are
+-- the AM's of that day (int_staff_day); the name, am_label, is_active,
+-- role_now and team_name_now are as now.
+with staff as (
+    select staff_id as am_id, staff_name as am_name, role, team_id, team_name, is_active
     from dim_staff
-    where role = 'account_manager'
 ),
 
 activity as (
@@ -16,27 +20,49 @@ assigned as (
     select * from int_agent_day_assigned
 ),
 
-bounds as (
-    select
-        least((select min(day) from activity), (select min(day) from assigned)) as first_day,
-        cast(getvariable('as_of') as date) as last_day
+first_day as (
+    select least((select min(day) from activity), (select min(day) from assigned)) as day
 ),
 
-days as (
-    select cast(unnest(generate_series(first_day, last_day, interval 1 day)) as date) as day
-    from bounds
-    where first_day is not null
+staff_days as (
+    select * from int_staff_day
+    where day >= (select day from first_day)
+),
+
+-- The people an AM at some moment of the day, and those with figures that day.
+am_days as (
+    select staff_id as am_id, day from staff_days where was_am
+    union
+    select am_id, day from activity
+    union
+    select am_id, day from assigned
+),
+
+as_then as (
+    select am_days.am_id, am_days.day, staff_days.team_id, staff_days.team_name, staff_days.desk
+    from am_days
+    join staff_days on staff_days.staff_id = am_days.am_id and staff_days.day = am_days.day
 ),
 
 final as (
     select
-        account_managers.am_id,
-        days.day,
-        account_managers.am_name,
-        account_managers.team_id,
-        account_managers.team_name,
-        account_managers.desk,
-        account_managers.is_active,
+        as_then.am_id,
+        as_then.day,
+        staff.am_name,
+        staff.am_name || case
+            when not staff.is_active then ' (deactivated)'
+            when staff.role <> 'account_manager'
+                then ' (now ' || replace(staff.role, '_', ' ') || ')'
+            when staff.team_id is distinct from as_then.team_id
+                then ' (now in ' || coalesce(staff.team_name, 'no team') || ')'
+            else ''
+        end as am_label,
+        as_then.team_id,
+        as_then.team_name,
+        as_then.desk,
+        staff.is_active,
+        staff.role as role_now,
+        staff.team_name as team_name_now,
         coalesce(activity.calls, 0) as calls,
         coalesce(activity.connected_calls, 0) as connected_calls,
         case when activity.calls > 0
@@ -47,10 +73,10 @@ final as (
         coalesce(activity.ftds, 0) as ftds,
         coalesce(activity.failed_deposits, 0) as failed_deposits,
         coalesce(assigned.assigned_leads, 0) as assigned_leads
-    from account_managers
-    cross join days
-    left join activity using (am_id, day)
-    left join assigned using (am_id, day)
+    from as_then
+    join staff on staff.am_id = as_then.am_id
+    left join activity on activity.am_id = as_then.am_id and activity.day = as_then.day
+    left join assigned on assigned.am_id = as_then.am_id and assigned.day = as_then.day
 )
 
 select * from final

@@ -1,4 +1,4 @@
--- mart_daily_kpa: one row per reporting day (UTC), from the first registration to the day of
+-- mart_daily_kpa: one row per reporting day (the floor's calendar day), from the first registration to the day of
 -- the run: the floor's key performance areas. Key: day.
 -- Two conversions, each labelled on the pages: the cohort (of the leads registered that day,
 -- those whose FTD came within 7 days of registering; a cohort younger than 7 days is still
@@ -10,7 +10,7 @@ with counts as (
 
 cohorts as (
     select
-        cast(registered_at as date) as day,
+        reporting_day(registered_at) as day,
         count(*) filter (where ftd_at < registered_at + interval 7 day) as cohort_ftds
     from mart_lead_funnel
     group by all
@@ -18,7 +18,7 @@ cohorts as (
 
 days as (
     select cast(unnest(generate_series(
-        (select min(day) from counts where registrations <> 0), cast(getvariable('as_of') as date), interval 1 day
+        (select min(day) from counts where registrations <> 0), reporting_day(getvariable('as_of')), interval 1 day
     )) as date) as day
 ),
 
@@ -41,7 +41,7 @@ final as (
         case when counts.registrations > 0
             then round(coalesce(cohorts.cohort_ftds, 0) / counts.registrations, 4)
         end as cohort_conversion,
-        days.day + 8 <= cast(getvariable('as_of') as date) as is_cohort_closed
+        days.day + 8 <= reporting_day(getvariable('as_of')) as is_cohort_closed
     from days
     left join counts using (day)
     left join cohorts using (day)

@@ -92,8 +92,8 @@ joined as (
 facts as (
     select
         *,
-        date_diff('day', last_login_at, getvariable('as_of')) as days_since_login,
-        date_diff('day', previous_login_at, last_login_at) as came_back_after_days,
+        reporting_day(getvariable('as_of')) - reporting_day(last_login_at) as days_since_login,
+        reporting_day(last_login_at) - reporting_day(previous_login_at) as came_back_after_days,
         coalesce(
             last_declined_at >= getvariable('as_of') - interval 14 day
             and (last_deposit_at is null or last_deposit_at < last_declined_at),

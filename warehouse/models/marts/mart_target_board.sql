@@ -1,5 +1,5 @@
 -- mart_target_board: one row per AM per target period (F12): the target, and the deposits
--- recorded on the AM's target board whose deposit was made within the period (UTC days,
+-- recorded on the AM's target board whose deposit was made within the period (reporting days,
 -- both ends included). Key: target_id (one per am_id and period_start). Rebuilt every run from
 -- the few thousand targets and the board's days (int_target_board_day); in no particular
 -- order (pages sort).
