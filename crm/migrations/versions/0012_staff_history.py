@@ -7,8 +7,8 @@ every person there is now gets one open row from their ``created_at``, as they a
 CRM kept no earlier state). It gets 0009's stamping trigger, like every table the ETL reads by
 ``updated_at``.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 """
 
 from alembic import op
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 import crm.types
 
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
