@@ -8,6 +8,17 @@ from __future__ import annotations
 
 COHORT_DAYS = 7  # keep in step with mart_daily_kpa.sql and kpa_window.sql
 
+# "Behind today" (the sales dashboard): the thresholds, written here once; BEHIND words the rule
+# and warehouse/README.md's Definitions table says the same.
+IDLE_LIMIT_S = 2 * 3600  # working time without a call
+RATIO_MIN_CALLS = 10  # fewer calls than this say nothing about a ratio
+RATIO_SHARE_OF_TEAM = 0.5  # behind below half the team's call ratio
+PACE_SHARE_OF_EXPECTED = 0.75  # behind below three quarters of the target share expected by now
+# The floor's working hours, in minutes from the start of the reporting day, Monday to Friday:
+# an AM's working time when they have no shifts (the target pace counts 09:00-18:00 too).
+FLOOR_HOURS = (9 * 60, 18 * 60)
+TYPICAL_WEEKS = 4  # a typical day: the mean of the same weekday in this many weeks before
+
 HELP = {
     "registrations": "Leads who registered in the period (by their registration time).",
     "deposits": (
@@ -53,6 +64,25 @@ HELP = {
         "Friday) and working hours (09:00-18:00 UTC) gone, over all of them."
     ),
     "reporting_day": "A reporting day is a UTC calendar date (00:00 to 24:00 UTC).",
+    "behind": (
+        f"An AM is behind when any of these holds: {IDLE_LIMIT_S // 3600} h or more of "
+        "working time without a call; a call ratio under "
+        f"{RATIO_SHARE_OF_TEAM * 100:.0f} % of the team's (from {RATIO_MIN_CALLS} calls a day "
+        f"on); less than {PACE_SHARE_OF_EXPECTED * 100:.0f} % of the share of the target "
+        "expected by now reached."
+    ),
+    "idle": (
+        "Working time since the start of the AM's last call today (since the day began when "
+        "none): only the AM's shifts count, in their own time zone and not on leave, or the "
+        f"floor's hours ({FLOOR_HOURS[0] // 60:02d}:00-{FLOOR_HOURS[1] // 60:02d}:00 of the "
+        "reporting day, Monday to Friday) for an AM without shifts."
+    ),
+    "starred_not_called": (
+        "The AM's leads starred now that nobody has called since the reporting day began."
+    ),
+    "typical_day": (
+        f"The mean of the same weekday in each of the {TYPICAL_WEEKS} weeks before, hour by hour."
+    ),
     "so_far": (
         "A day still running is compared with the days before it up to the same minute, "
         "never with whole days."

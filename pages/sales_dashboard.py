@@ -1,10 +1,11 @@
-"""F9 Sales dashboard: per AM and team over a date range, calls and deposits, against the
-period before, and the conversion funnel of the period's registrations."""
+"""F9 Sales dashboard: who is behind today and why (per AM, per team, hour by hour); then per AM
+and team over a date range, calls and deposits, against the period before, and the conversion
+funnel of the period's registrations."""
 
 import plotly.express as px
 import streamlit as st
 
-from dashboard import definitions, formats, periods, widgets
+from dashboard import definitions, formats, periods, sales_today, widgets
 from dashboard.data import query
 from dashboard.widgets import Tile
 
@@ -57,6 +58,9 @@ if agents.empty:
     )
     st.stop()
 
+sales_today.section(team.id, am.id)
+
+st.subheader(f"The chosen days: {period.label()}")
 running = periods.running_until(period)
 if running is None:
     totals = query("sales_totals", **scope).iloc[0].to_dict()
