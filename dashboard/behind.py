@@ -16,7 +16,7 @@ import pandas as pd
 from crm.distribution.availability import Calendar
 from crm.time_zones import find_zone
 from dashboard import definitions
-from dashboard.formats import duration
+from dashboard.formats import hours
 
 Span = tuple[datetime, datetime]
 
@@ -82,8 +82,8 @@ def period_word(first, last) -> str:
 
 
 def idle_words(seconds: float) -> str:
-    """Working time without a call, to the minute: "2 h 30 min"."""
-    return duration(seconds // 60 * 60)
+    """Working time without a call, to the minute: "2 h 30 min", "0 min"."""
+    return hours(seconds)
 
 
 def reasons(row: Mapping, team_ratio) -> list[str]:
@@ -104,6 +104,7 @@ def reasons(row: Mapping, team_ratio) -> list[str]:
     if (
         not pd.isna(reached)
         and not pd.isna(expected)
+        and expected >= definitions.PACE_FROM_EXPECTED
         and reached < definitions.PACE_SHARE_OF_EXPECTED * expected
     ):
         word = period_word(row["target_start"], row["target_end"])

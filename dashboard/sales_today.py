@@ -12,10 +12,12 @@ from datetime import date, datetime
 
 import pandas as pd
 import plotly.graph_objects as go
+import sqlalchemy as sa
 import streamlit as st
 
-from crm.distribution.assign import load_people
+from crm.distribution import availability
 from crm.distribution.availability import Calendar
+from crm.models import AmLeave, AmShift, Staff
 from dashboard import behind, definitions, formats, periods, widgets
 from dashboard.data import CACHE_TTL_S, query, viewer_time_zone
 from dashboard.viewer import crm_engine
@@ -67,8 +69,16 @@ TEAM_COLUMNS = {
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
 def _calendars(crm_url: str, am_ids: tuple[int, ...]) -> dict[int, Calendar]:
     with crm_engine().connect() as connection:
-        people = load_people(connection, am_ids)
-    return {am_id: person.calendar for am_id, person in people.items()}
+        zones = connection.execute(
+            sa.select(Staff.id, Staff.time_zone).where(Staff.id.in_(am_ids))
+        ).all()
+        shifts = connection.execute(
+            sa.select(AmShift.__table__).where(AmShift.am_id.in_(am_ids))
+        ).all()
+        leave = connection.execute(
+            sa.select(AmLeave.__table__).where(AmLeave.am_id.in_(am_ids))
+        ).all()
+    return availability.calendars({row.id: row.time_zone for row in zones}, shifts, leave)
 
 
 def calendars(am_ids) -> dict[int, Calendar]:
@@ -124,7 +134,7 @@ def shown_per_am(assessed: pd.DataFrame) -> pd.DataFrame:
         idle=idle,
         last_call=last.dt.strftime("%H:%M").fillna(""),
         call_ratio=assessed["call_ratio"].map(_ratio),
-        talk=assessed["talk_seconds"].map(formats.duration),
+        talk=assessed["talk_seconds"].map(formats.hours),
         pace=[
             _pace(r, e)
             for r, e in zip(assessed["progress"], assessed["expected_progress"], strict=True)
@@ -139,7 +149,7 @@ def shown_per_team(totals: pd.DataFrame) -> pd.DataFrame:
     frame = totals.assign(
         behind=[f"{b} of {n}" for b, n in zip(totals["behind_ams"], totals["ams"], strict=True)],
         call_ratio=totals["call_ratio"].map(_ratio),
-        talk=totals["talk_seconds"].map(formats.duration),
+        talk=totals["talk_seconds"].map(formats.hours),
         pace=[
             _pace(r, e)
             for r, e in zip(totals["progress"], totals["expected_progress"], strict=True)
@@ -199,7 +209,7 @@ def section(team_id: int | None, am_id: int | None) -> None:
         hide_index=True,
         placeholder="",
         key="sales.behind",
-        height=widgets.table_height(max(len(per_am), widgets.TABLE_ROWS)),
+        height=widgets.table_height(len(per_am)),
     )
     widgets.csv_export(per_am, f"sales-behind-{periods.today()}.csv", key="sales.behind_export")
     st.markdown("**Teams today**")

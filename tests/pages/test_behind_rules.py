@@ -56,6 +56,13 @@ def test_shifts_in_the_ams_own_zone_overnight_and_on_leave():
 
 
 def test_idle_at_the_limit_is_behind_and_a_minute_less_is_not():
+    assert [behind.idle_words(s) for s in (0, 59, 60, 7200, 90_000)] == [
+        "0 min",
+        "0 min",
+        "1 min",
+        "2 h",
+        "25 h",
+    ]
     assert behind.reasons(row(idle_seconds=7200), 0.30) == ["2 h without a call"]
     assert behind.reasons(row(idle_seconds=7199), 0.30) == []
 
@@ -72,6 +79,8 @@ def test_pace_under_three_quarters_of_the_share_expected_names_the_period():
         "40 % of target at 70 % of the month"
     ]
     assert behind.reasons(row(progress=0.53, expected_progress=0.70, **march), 0.30) == []
+    # Before a quarter of the period has gone, the share reached says too little.
+    assert behind.reasons(row(progress=0.0, expected_progress=0.24, **march), 0.30) == []
     fortnight = dict(target_start=date(2026, 3, 2), target_end=date(2026, 3, 15))
     assert behind.reasons(row(progress=0.0, expected_progress=0.5, **fortnight), 0.30) == [
         "0 % of target at 50 % of the period"

@@ -79,7 +79,7 @@ def test_flags_the_idle_am_with_its_reason(open_page, behind_warehouse):
         "Cid Cole": "100.0 %",
     }
     assert per_am["talk"].to_dict() == {
-        "Alan Ames": "0 s",
+        "Alan Ames": "0 min",
         "Bea Brook": "4 min",
         "Cid Cole": "15 min",
     }
