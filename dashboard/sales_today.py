@@ -27,7 +27,7 @@ HELP = definitions.HELP
 # day's figures; each column's words are the users'.
 AM_COLUMNS = {
     "am_name": st.column_config.TextColumn("AM"),
-    "behind": st.column_config.TextColumn("Behind: why", help=HELP["behind"], width="large"),
+    "behind": st.column_config.TextColumn("Behind: why", help=HELP["behind"], width="medium"),
     "idle": st.column_config.TextColumn("Without a call", help=HELP["idle"]),
     "last_call": st.column_config.TextColumn(
         "Last call", help="The start of the AM's last call today."
@@ -127,7 +127,7 @@ def shown_per_am(assessed: pd.DataFrame) -> pd.DataFrame:
     zone = viewer_time_zone()
     last = pd.to_datetime(assessed["last_call_at"], utc=True).dt.tz_convert(zone)
     idle = [
-        behind.idle_words(seconds) + ("" if working else " (off shift now)")
+        behind.idle_words(seconds) + ("" if working else ", off shift")
         for seconds, working in zip(assessed["idle_seconds"], assessed["at_work"], strict=True)
     ]
     frame = assessed.assign(
@@ -196,7 +196,7 @@ def section(team_id: int | None, am_id: int | None) -> None:
     """The "who is behind today" part of the sales dashboard."""
     assessed, now = who_is_behind(team_id, am_id)
     local = pd.Timestamp(now).tz_convert(viewer_time_zone())
-    st.subheader(f"Who is behind today, and why ({local:%H:%M})")
+    st.subheader(f"Who is behind today, and why, at {local:%H:%M}")
     if assessed.empty:
         st.caption("No account manager in this team today.")
         return

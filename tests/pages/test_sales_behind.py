@@ -150,7 +150,7 @@ def test_after_his_shift_cids_idle_time_stops(open_page, behind_warehouse):
     off shift."""
     at = open_page(PAGE, behind_warehouse, now="2026-03-10T17:00:00+00:00")
     per_am = table(at, "behind").set_index("am_name")
-    assert per_am.loc["Cid Cole", "idle"] == "4 h 45 min (off shift now)"
+    assert per_am.loc["Cid Cole", "idle"] == "4 h 45 min, off shift"
     assert per_am.loc["Bea Brook", "idle"] == "5 h 20 min"
 
 
