@@ -198,7 +198,10 @@ def section(team_id: int | None, am_id: int | None) -> None:
     local = pd.Timestamp(now).tz_convert(viewer_time_zone())
     st.subheader(f"Who is behind today, and why, at {local:%H:%M}")
     if assessed.empty:
-        st.caption("No account manager in this team today.")
+        st.caption(
+            f"Nothing for {periods.today()} yet: the warehouse holds no account manager's "
+            "figures for today (see the data's time above)."
+        )
         return
     count = int(assessed["is_behind"].sum())
     st.caption(f"{formats.things(count, 'AM')} of {len(assessed)} behind. {HELP['behind']}")
