@@ -171,3 +171,16 @@ def test_hour_by_hour_against_a_typical_tuesday(open_page, behind_warehouse):
     # The Tuesdays 03-03 (10:20) and 02-24 (10:50) had a call each at 10; 02-17 and 02-10 none.
     assert numbers(typical["y"]) == [0] * 10 + [0.5] + [0] * 13
     assert typical["name"] == "typical Tuesday (mean of the 4 before)"
+
+
+def test_a_day_the_warehouse_does_not_hold_yet_says_so(open_page, behind_warehouse, monkeypatch):
+    """The next morning, before the day's first ETL run: no table of today, a line why."""
+    at = open_page(PAGE, behind_warehouse)
+    monkeypatch.setenv("STARBOARD_TODAY", "2026-03-11")
+    monkeypatch.setenv("STARBOARD_NOW", "2026-03-11T09:00:00+00:00")
+    at.run()
+    assert not at.exception
+    assert not any("behind" in frame.value.columns for frame in at.dataframe)
+    assert "Nothing for 2026-03-11 yet: the warehouse holds no account manager's figures" in (
+        captions(at)
+    )
