@@ -20,7 +20,7 @@ PACE_FROM_EXPECTED = 0.25
 # The floor's working hours, in minutes from the start of the reporting day, Monday to Friday:
 # an AM's working time when they have no shifts (the target pace counts 09:00-18:00 too).
 FLOOR_HOURS = (9 * 60, 18 * 60)
-TYPICAL_WEEKS = 4  # a typical day: the mean of the same weekday in this many weeks before
+TYPICAL_WEEKS = 4  # a typical day: the same weekday of this many weeks before; calls_by_hour.sql
 
 HELP = {
     "registrations": "Leads who registered in the period (by their registration time).",
