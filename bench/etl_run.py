@@ -384,6 +384,21 @@ def page_query_cases(today, now, lead_ids=tuple(range(1, 51))) -> dict[str, tupl
             ),
             "deposit_credit (7 days)": ("deposit_credit", week),
             "ftd_disagreements (7 days)": ("ftd_disagreements", week),
+            # Issue 23: who is behind today, and the day hour by hour against a typical day.
+            "am_today (all teams)": (
+                "am_today",
+                dict(day=today, day_start=midnight, now=now, team_id=None, am_id=None),
+            ),
+            "calls_by_hour (all teams)": (
+                "calls_by_hour",
+                dict(
+                    day_start=midnight,
+                    before=tuple(midnight - timedelta(weeks=n) for n in range(1, 5)),
+                    now=now,
+                    team_id=None,
+                    am_id=None,
+                ),
+            ),
         }
     )
     return cases

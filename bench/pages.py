@@ -108,9 +108,13 @@ def render_page(page_file: str, env: dict[str, str]) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def page_renders(env: dict[str, str], rounds: int) -> dict[str, dict]:
+def page_renders(
+    env: dict[str, str], rounds: int, only: list[str] | None = None
+) -> dict[str, dict]:
     results = {}
     for spec in PAGES:
+        if only and spec.file not in only:
+            continue
         runs = [render_page(spec.file, env) for _ in range(rounds)]
         results[spec.title] = {
             "file": spec.file,
@@ -157,6 +161,10 @@ class Reference:
         )
 
 
+def midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+
+
 # A parameter's value by its name, as a page's default view would give it. `None` means "all"
 # (all teams, all desks, any AM), which is what the pages open with.
 PARAMETERS: dict[str, Callable[[Reference], object]] = {
@@ -187,6 +195,10 @@ PARAMETERS: dict[str, Callable[[Reference], object]] = {
     "priorities": lambda ref: ["urgent", "high", "normal", "low"],
     "oldest_first": lambda ref: False,
     "lead_ids": lambda ref: [ref.first_lead_id],
+    # "Who is behind today": the reporting day's first moment, and those of the same weekday in
+    # the 4 weeks before (the typical day).
+    "day_start": lambda ref: midnight(ref.last_day),
+    "before": lambda ref: tuple(midnight(ref.last_day - timedelta(weeks=n)) for n in range(1, 5)),
 }
 
 # Further cases of one query, beside the default one: narrower or heavier filters a page offers.
@@ -215,6 +227,8 @@ CASES: dict[str, dict[str, Callable[[Reference], dict]]] = {
         "retention": lambda ref: {"view": "retention"},
     },
     "new_deposits": {"owned": lambda ref: {"kind": "owned"}},
+    "am_today": {"one team": lambda ref: {"team_id": ref.first_team_id}},
+    "calls_by_hour": {"one team": lambda ref: {"team_id": ref.first_team_id}},
     "failed_deposits": {"open only": lambda ref: {"open_only": True}},
 }
 
@@ -310,6 +324,9 @@ def main() -> None:
     parser.add_argument("--warehouse", type=Path, help="measure this warehouse instead")
     parser.add_argument("--queries-only", action="store_true", help="skip the page renders")
     parser.add_argument("--rounds", type=int, default=3, help="processes per page render (3)")
+    parser.add_argument(
+        "--page", action="append", metavar="PAGE_FILE", help="render only this page (repeatable)"
+    )
     parser.add_argument("--render-one", metavar="PAGE_FILE", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -336,7 +353,7 @@ def main() -> None:
         if not args.queries_only:
             print("rendering every page ...", file=sys.stderr)
             result["render_rounds"] = args.rounds
-            result["renders"] = page_renders(env, args.rounds)
+            result["renders"] = page_renders(env, args.rounds, args.page)
         result["queries_warm_ms"] = query_timings(warehouse)
     result["load_average_before_after"] = [
         [round(x, 1) for x in load_before],

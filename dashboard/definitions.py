@@ -8,6 +8,20 @@ from __future__ import annotations
 
 COHORT_DAYS = 7  # keep in step with mart_daily_kpa.sql and kpa_window.sql
 
+# "Behind today" (the sales dashboard): the thresholds, written here once; BEHIND words the rule
+# and warehouse/README.md's Definitions table says the same.
+IDLE_LIMIT_S = 2 * 3600  # working time without a call
+RATIO_MIN_CALLS = 10  # fewer calls than this say nothing about a ratio
+RATIO_SHARE_OF_TEAM = 0.5  # behind below half the team's call ratio
+PACE_SHARE_OF_EXPECTED = 0.75  # behind below three quarters of the target share expected by now
+# ... once this share of the target's period has gone: early in a month one deposit more or less
+# swings the share reached, and every AM would be "behind" on its first days.
+PACE_FROM_EXPECTED = 0.25
+# The floor's working hours, in minutes from the start of the reporting day, Monday to Friday:
+# an AM's working time when they have no shifts (the target pace counts 09:00-18:00 too).
+FLOOR_HOURS = (9 * 60, 18 * 60)
+TYPICAL_WEEKS = 4  # a typical day: the same weekday of this many weeks before; calls_by_hour.sql
+
 HELP = {
     "registrations": "Leads who registered in the period (by their registration time).",
     "deposits": (
@@ -55,6 +69,25 @@ HELP = {
     "reporting_day": (
         "A reporting day is a calendar day of the floor's time zone (STARBOARD_TIME_ZONE, "
         "default UTC), from its midnight to the next."
+    ),
+    "behind": (
+        f"An AM is behind when any of these holds: {IDLE_LIMIT_S // 3600} h or more of "
+        "working time without a call; a call ratio under "
+        f"{RATIO_SHARE_OF_TEAM * 100:.0f} % of the team's (from {RATIO_MIN_CALLS} calls a day "
+        f"on); less than {PACE_SHARE_OF_EXPECTED * 100:.0f} % of the share of the target "
+        f"expected by now reached, once {PACE_FROM_EXPECTED * 100:.0f} % of its period has gone."
+    ),
+    "idle": (
+        "Working time since the start of the AM's last call today (since the day began when "
+        "none): only the AM's shifts count, in their own time zone and not on leave, or the "
+        f"floor's hours ({FLOOR_HOURS[0] // 60:02d}:00-{FLOOR_HOURS[1] // 60:02d}:00 of the "
+        "reporting day, Monday to Friday) for an AM without shifts."
+    ),
+    "starred_not_called": (
+        "The AM's leads starred now that nobody has called since the reporting day began."
+    ),
+    "typical_day": (
+        f"The mean of the same weekday in each of the {TYPICAL_WEEKS} weeks before, hour by hour."
     ),
     "so_far": (
         "A day still running is compared with the days before it up to the same minute, "

@@ -145,3 +145,15 @@ def on_list(am_name, is_starred, *, beside_the_am: bool = False) -> str:
     if starred:
         return f"on {am_name}'s list"
     return f"assigned to {am_name}, not on the list yet"
+
+
+def hours(seconds) -> str:
+    """A working time in hours and minutes, however long: "25 h 3 min", "18 min", "0 min";
+    blank for none. Days would read as calendar days, which a day's talk time is not."""
+    if _missing(seconds):
+        return ""
+    total_minutes = max(0, int(float(seconds) // 60))
+    whole_hours, minutes = divmod(total_minutes, 60)
+    if not whole_hours:
+        return f"{minutes} min"
+    return f"{whole_hours} h {minutes} min" if minutes else f"{whole_hours} h"

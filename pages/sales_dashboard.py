@@ -1,9 +1,10 @@
-"""F9 Sales dashboard: per AM and team over a date range, calls and deposits, against the
-period before, and the conversion funnel of the period's registrations."""
+"""F9 Sales dashboard: who is behind today and why (per AM, per team, hour by hour); then per AM
+and team over a date range, calls and deposits, against the period before, and the conversion
+funnel of the period's registrations."""
 
 import streamlit as st
 
-from dashboard import charts, definitions, formats, periods, widgets
+from dashboard import charts, definitions, formats, periods, sales_today, widgets
 from dashboard.data import query
 from dashboard.widgets import Tile
 
@@ -56,6 +57,9 @@ if agents.empty:
     )
     st.stop()
 
+sales_today.section(team.id, am.id)
+
+st.subheader(f"The chosen days: {period.label()}")
 running = periods.running_until(period)
 if running is None:
     totals = query("sales_totals", **scope).iloc[0].to_dict()
@@ -73,9 +77,10 @@ else:
     previous = (
         query("sales_window", start=start_before, end=end_before, **filters).iloc[0].to_dict()
     )
-    against = f"previous period {before.label()} to {end_before:%H:%M} UTC"
+    against = f"previous period {before.label()} to {periods.floor_clock(end_before)}"
     st.caption(
-        f"These days so far, to {end:%H:%M} UTC, against {before.label()} to the same minute. "
+        f"These days so far, to {periods.floor_clock(end)}, against {before.label()} to the "
+        "same minute. "
         f"{definitions.HELP['so_far']}"
     )
 widgets.kpi_tiles(TILES, totals, previous, against)
@@ -102,7 +107,7 @@ with ratio_chart:
         "day",
         "call_ratio",
         key="sales.ratio_chart",
-        x_title="day (UTC)",
+        x_title=f"day ({periods.days_label()})",
         markers=True,
         percent=True,
         from_zero=True,

@@ -1,0 +1,223 @@
+"""The sales dashboard's "who is behind today, and why": per AM today, the team subtotals and
+the day hour by hour against a typical day (issue 23, item 4).
+
+The day's figures come from the warehouse (``am_today``, ``calls_by_hour``); the AMs' shifts and
+leave from the CRM, read at most every 30 s, since no mart holds them. "Today" and its first
+moment come from ``dashboard.periods``, as on the rest of the page.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+import plotly.graph_objects as go
+import sqlalchemy as sa
+import streamlit as st
+
+from crm.distribution import availability
+from crm.distribution.availability import Calendar
+from crm.models import AmLeave, AmShift, Staff
+from dashboard import behind, definitions, formats, periods, widgets
+from dashboard.data import CACHE_TTL_S, query, viewer_time_zone
+from dashboard.viewer import crm_engine
+
+HELP = definitions.HELP
+# The "who is behind" table: what a manager acts on first (who, why, how long idle), then the
+# day's figures; each column's words are the users'.
+AM_COLUMNS = {
+    "am_name": st.column_config.TextColumn("AM"),
+    "behind": st.column_config.TextColumn("Behind: why", help=HELP["behind"], width="medium"),
+    "idle": st.column_config.TextColumn("Without a call", help=HELP["idle"]),
+    "last_call": st.column_config.TextColumn(
+        "Last call", help="The start of the AM's last call today."
+    ),
+    "calls": st.column_config.NumberColumn("Calls", format="%d", help=HELP["calls"]),
+    "connected_calls": st.column_config.NumberColumn(
+        "Connected", format="%d", help=HELP["connected_calls"]
+    ),
+    "call_ratio": st.column_config.TextColumn("Call ratio", help=HELP["call_ratio"]),
+    "talk": st.column_config.TextColumn("Talk time", help=HELP["talk_seconds"]),
+    "pace": st.column_config.TextColumn(
+        "Target: reached / expected", help=HELP["expected_progress"]
+    ),
+    "starred_not_called": st.column_config.NumberColumn(
+        "Starred, not called", format="%d", help=HELP["starred_not_called"]
+    ),
+    "deposits": st.column_config.NumberColumn("Deposits", format="%d", help=HELP["deposits"]),
+    "deposit_usd": st.column_config.TextColumn("Deposit USD", help=HELP["deposit_usd"]),
+    "ftds": st.column_config.NumberColumn("FTDs", format="%d", help=HELP["ftds"]),
+    "team_name": st.column_config.TextColumn("Team"),
+}
+TEAM_COLUMNS = {
+    "team_name": st.column_config.TextColumn("Team"),
+    "behind": st.column_config.TextColumn("AMs behind", help=HELP["behind"]),
+    "calls": st.column_config.NumberColumn("Calls", format="%d"),
+    "connected_calls": st.column_config.NumberColumn("Connected", format="%d"),
+    "call_ratio": st.column_config.TextColumn("Call ratio", help=HELP["call_ratio"]),
+    "talk": st.column_config.TextColumn("Talk time", help=HELP["talk_seconds"]),
+    "pace": st.column_config.TextColumn(
+        "Target: reached / expected", help=HELP["expected_progress"]
+    ),
+    "starred_not_called": st.column_config.NumberColumn("Starred, not called", format="%d"),
+    "deposits": st.column_config.NumberColumn("Deposits", format="%d"),
+    "deposit_usd": st.column_config.TextColumn("Deposit USD"),
+    "ftds": st.column_config.NumberColumn("FTDs", format="%d"),
+}
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
+def _calendars(crm_url: str, am_ids: tuple[int, ...]) -> dict[int, Calendar]:
+    with crm_engine().connect() as connection:
+        zones = connection.execute(
+            sa.select(Staff.id, Staff.time_zone).where(Staff.id.in_(am_ids))
+        ).all()
+        shifts = connection.execute(
+            sa.select(AmShift.__table__).where(AmShift.am_id.in_(am_ids))
+        ).all()
+        leave = connection.execute(
+            sa.select(AmLeave.__table__).where(AmLeave.am_id.in_(am_ids))
+        ).all()
+    return availability.calendars({row.id: row.time_zone for row in zones}, shifts, leave)
+
+
+def calendars(am_ids) -> dict[int, Calendar]:
+    """The AMs' calendars (zone, shifts, leave) as the CRM has them now."""
+    ids = tuple(sorted({int(am_id) for am_id in am_ids}))
+    return _calendars(str(crm_engine().url), ids) if ids else {}
+
+
+def who_is_behind(team_id: int | None, am_id: int | None) -> tuple[pd.DataFrame, datetime]:
+    """Today's rows per AM with the "behind" rules applied, and the moment they were judged."""
+    now, day = periods.now(), periods.today()
+    start = periods.day_start(day)
+    rows = query(
+        "am_today",
+        day=day,
+        day_start=start,
+        now=widgets.query_moment(),
+        team_id=team_id,
+        am_id=am_id,
+    )
+    return behind.assess(rows, calendars(rows["am_id"]), day, start, now), now
+
+
+def _pace(reached, expected) -> str:
+    if pd.isna(reached):
+        return ""
+    return f"{formats.percent(reached)} / {formats.percent(expected)}"
+
+
+def _ratio(value) -> str:
+    return "" if pd.isna(value) else formats.percent(value)
+
+
+def _money(value) -> str:
+    return "" if pd.isna(value) else formats.usd(value)
+
+
+def shown_per_am(assessed: pd.DataFrame) -> pd.DataFrame:
+    """The table as people read it: durations in words, ratios in %, money with its currency,
+    times in the viewer's zone; blank where there is nothing."""
+    zone = viewer_time_zone()
+    last = pd.to_datetime(assessed["last_call_at"], utc=True).dt.tz_convert(zone)
+    idle = [
+        behind.idle_words(seconds) + ("" if working else ", off shift")
+        for seconds, working in zip(assessed["idle_seconds"], assessed["at_work"], strict=True)
+    ]
+    frame = assessed.assign(
+        idle=idle,
+        last_call=last.dt.strftime("%H:%M").fillna(""),
+        call_ratio=assessed["call_ratio"].map(_ratio),
+        talk=assessed["talk_seconds"].map(formats.hours),
+        pace=[
+            _pace(r, e)
+            for r, e in zip(assessed["progress"], assessed["expected_progress"], strict=True)
+        ],
+        deposit_usd=assessed["deposit_usd"].map(_money),
+        team_name=assessed["team_name"].fillna(""),
+    )
+    return frame[list(AM_COLUMNS)]
+
+
+def shown_per_team(totals: pd.DataFrame) -> pd.DataFrame:
+    frame = totals.assign(
+        behind=[f"{b} of {n}" for b, n in zip(totals["behind_ams"], totals["ams"], strict=True)],
+        call_ratio=totals["call_ratio"].map(_ratio),
+        talk=totals["talk_seconds"].map(formats.hours),
+        pace=[
+            _pace(r, e)
+            for r, e in zip(totals["progress"], totals["expected_progress"], strict=True)
+        ],
+        deposit_usd=totals["deposit_usd"].map(_money),
+    )
+    return frame[list(TEAM_COLUMNS)]
+
+
+def hour_chart(team_id: int | None, am_id: int | None, now: datetime) -> None:
+    """Calls per hour today against a typical day of the same weekday."""
+    day = periods.today()
+    earlier = periods.same_weekday_before(day, definitions.TYPICAL_WEEKS)
+    hours = query(
+        "calls_by_hour",
+        day_start=periods.day_start(day),
+        before=tuple(periods.day_start(d) for d in earlier),
+        now=widgets.query_moment(),
+        team_id=team_id,
+        am_id=am_id,
+    )
+    labels = [f"{hour:02d}:00" for hour in hours["hour"]]
+    weekday = f"{day:%A}"
+    figure = go.Figure()
+    figure.add_bar(x=labels, y=hours["calls"], name=f"today ({day:%Y-%m-%d})")
+    figure.add_scatter(
+        x=labels,
+        y=hours["typical_calls"],
+        mode="lines+markers",
+        name=f"typical {weekday} (mean of the {definitions.TYPICAL_WEEKS} before)",
+    )
+    figure.update_layout(
+        xaxis_title=f"hour of the day ({periods.days_label()})",
+        yaxis_title="calls",
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+        margin=dict(t=40),
+    )
+    st.plotly_chart(figure, key="sales.today_hours")
+    typical = HELP["typical_day"]
+    st.caption(f"Calls per hour. Typical {weekday}: {typical[0].lower()}{typical[1:]}")
+
+
+def section(team_id: int | None, am_id: int | None) -> None:
+    """The "who is behind today" part of the sales dashboard."""
+    assessed, now = who_is_behind(team_id, am_id)
+    local = pd.Timestamp(now).tz_convert(viewer_time_zone())
+    st.subheader(f"Who is behind today, and why, at {local:%H:%M}")
+    if assessed.empty:
+        st.caption(
+            f"Nothing for {periods.today()} yet: the warehouse holds no account manager's "
+            "figures for today (see the data's time above)."
+        )
+        return
+    count = int(assessed["is_behind"].sum())
+    st.caption(f"{formats.things(count, 'AM')} of {len(assessed)} behind. {HELP['behind']}")
+    per_am = shown_per_am(assessed)
+    st.dataframe(
+        per_am,
+        column_config=AM_COLUMNS,
+        hide_index=True,
+        placeholder="",
+        key="sales.behind",
+        height=widgets.table_height(len(per_am)),
+    )
+    widgets.csv_export(per_am, f"sales-behind-{periods.today()}.csv", key="sales.behind_export")
+    st.markdown("**Teams today**")
+    per_team = shown_per_team(behind.subtotals(assessed))
+    st.dataframe(
+        per_team,
+        column_config=TEAM_COLUMNS,
+        hide_index=True,
+        placeholder="",
+        key="sales.teams_today",
+        height=widgets.table_height(len(per_team)),
+    )
+    hour_chart(team_id, am_id, now)
