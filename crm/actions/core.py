@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from crm.actions.inserts import insert_many
 from crm.actions.text import check_text
 from crm.errors import UserError
 from crm.models import AppliedAction, AuditLog, Lead, Staff, utcnow
@@ -476,7 +477,7 @@ class Action:
 
     def flush(self) -> None:
         if self._audit:
-            self.connection.execute(AUDIT.insert(), self._audit)
+            insert_many(self.connection, AUDIT, self._audit)
             self._audit = []
 
     # Staff -----------------------------------------------------------------------------------
