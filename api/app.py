@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.dialects import postgresql, sqlite
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
@@ -22,7 +23,6 @@ from api import batch, endpoints
 from api.guard import Caller, Keys, RateLimiter, Refused, verify_signature
 from api.request_log import RequestLog
 from crm import actions
-from crm.actions.core import _insert
 from crm.db import create_crm_engine
 from crm.ingest.validation import json_schema
 from crm.models import WebhookMessage, utcnow
@@ -232,15 +232,12 @@ def _json(body: bytes):
 def _seen_message(
     target: sa.Engine | sa.Connection, who: Caller, webhook_id: str
 ) -> tuple[int, dict] | None:
-    query = sa.select(WEBHOOKS.c.status, WEBHOOKS.c.response).where(
-        WEBHOOKS.c.integration_id == who.integration_id,
-        WEBHOOKS.c.message_id == webhook_id,
-    )
+    values = {"seen_integration": who.integration_id, "seen_message": webhook_id}
     if isinstance(target, sa.Connection):
-        row = target.execute(query).first()
+        row = target.execute(_SEEN, values).first()
     else:
         with target.connect() as connection:
-            row = connection.execute(query).first()
+            row = connection.execute(_SEEN, values).first()
     return None if row is None else (row.status, row.response)
 
 
@@ -248,16 +245,26 @@ def _remember_message(connection: sa.Connection, who: Caller, webhook_id: str, a
     """The answer to this webhook-id, for its replays, written in the event's own transaction:
     a twin arriving meanwhile waits on the event's action id and then finds both."""
     connection.execute(
-        _insert(connection)(WEBHOOKS)
-        .values(
-            integration_id=who.integration_id,
-            message_id=webhook_id,
-            received_at=utcnow(),
-            status=answer.status,
-            response=answer.body,
-        )
-        .on_conflict_do_nothing()
+        _REMEMBER[connection.dialect.name],
+        {
+            "integration_id": who.integration_id,
+            "message_id": webhook_id,
+            "received_at": utcnow(),
+            "status": answer.status,
+            "response": answer.body,
+        },
     )
+
+
+# Run by every signed request: built once.
+_SEEN = sa.select(WEBHOOKS.c.status, WEBHOOKS.c.response).where(
+    WEBHOOKS.c.integration_id == sa.bindparam("seen_integration"),
+    WEBHOOKS.c.message_id == sa.bindparam("seen_message"),
+)
+_REMEMBER = {
+    name: dialect.insert(WEBHOOKS).on_conflict_do_nothing()
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
 def _clean(kind: str):
