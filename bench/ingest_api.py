@@ -282,7 +282,8 @@ def _client(
             if isinstance(body, list) and reply.status_code == expected:
                 items = reply.json()["results"]
                 bad = [item for item in items if item["code"] != 201]
-                statuses[-201] = statuses.get(-201, 0) + len(bad)  # items not applied
+                if bad:  # items of the array not applied, under -201
+                    statuses[-201] = statuses.get(-201, 0) + len(bad)
                 odd.extend(bad[: max(0, 5 - len(odd))])
             events += len(body) if isinstance(body, list) else 1
         leads += len(rounds)
