@@ -36,7 +36,8 @@ the trading platform's logins and balances, the PSPs' deposit events and the dia
 Every request carries its integration's API key (`Authorization: Bearer sbk_...`); PSPs and
 dialers also sign each message the Standard Webhooks way (`webhook-id`, `webhook-timestamp`,
 `webhook-signature`). An event is applied once, by its own id; a bad field is answered with 422
-naming it. See README.md, "Connecting your systems"."""
+naming it. Every endpoint also takes a JSON array of up to 100 events, each answered on its own
+(`results`). See README.md, "Connecting your systems"."""
 
 
 def create_app(engine: sa.Engine | None = None) -> FastAPI:

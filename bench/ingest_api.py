@@ -1,20 +1,22 @@
 """Benchmark: the ingest API under 8 concurrent clients, on PostgreSQL or SQLite.
 
     python bench/ingest_api.py postgresql [--seconds 60] [--clients 8] [--workers 2]
-    python bench/ingest_api.py sqlite
+    python bench/ingest_api.py sqlite [--batch 1,20] [--rate 500]
     python bench/ingest_api.py postgresql --url postgresql://postgres@127.0.0.1:5432/my_copy
 
 Serves ``python -m api`` (Uvicorn) on a CRM: a throwaway one (``starboard_bench_ingest`` on
 PostgreSQL, a file in a temporary folder on SQLite) holding the demo's currencies and one AM,
 or the one ``--url`` names (e.g. a copy of the 1 M-lead bench CRM, upgraded). Then 8 client
-processes (httpx, one keep-alive connection each) send one event per request, as fast as the
-server answers, for ``--seconds``: per lead a registration, a login, a heartbeat, a dialer call
-(signed) and a PSP deposit event (signed): 1 in 5 requests writes a lead and its welcome mail,
-2 in 5 a session, 1 in 5 a call, 1 in 5 a deposit. With ``--platform-batch N`` the platform
-sends its logins and heartbeats in arrays of N (as a trading platform's bridge does), the
-others still one event per request. Reports events a second, each request's latency (p50,
-p95, p99, as the client sees it) and the CPU time per event of the API, the database and the
-clients, and checks that every event was answered 201 and that the CRM holds exactly what was
+processes (httpx, one keep-alive connection each) send, for ``--seconds``, per lead a
+registration, a login, a heartbeat, a dialer call (signed) and a PSP deposit event (signed):
+1 in 5 events writes a lead and its welcome mail, 2 in 5 a session, 1 in 5 a call, 1 in 5 a
+deposit. One run per ``--batch`` size (default ``1,20``, on the same server): 1 sends one event
+per request; N sends each endpoint's events in JSON arrays of N (api/batch.py), as a platform's
+bridge or a PSP's queue does. The clients send as fast as the server answers, or ``--rate``
+events a second between them (each request's latency then counted from when it was due).
+Reports per run events a second, each request's latency (p50, p95, p99, as the client sees
+it) and the CPU time per event of the API, the database and the clients, and checks that every
+event was answered 201 (each item of an array too) and that the CRM holds exactly what was
 sent.
 """
 
