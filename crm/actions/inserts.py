@@ -12,6 +12,7 @@ table's sequence first) or SQLite's ``executemany``/``lastrowid`` in C.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -28,13 +29,7 @@ def insert_rows(connection: sa.Connection, table: sa.Table, rows: list[dict]) ->
     if len(rows) >= FAST_FROM and _fast_columns(table, rows) is not None:
         return _fast_insert(connection, table, rows, want_ids=True)
     if connection.dialect.name != "postgresql" or len(rows) < 2:
-        return (
-            connection.execute(
-                table.insert().returning(table.c.id, sort_by_parameter_order=True), rows
-            )
-            .scalars()
-            .all()
-        )
+        return connection.execute(_insert_returning(table), rows).scalars().all()
     ids = _sequence_ids(connection, table, len(rows))
     connection.execute(
         table.insert(), [{**row, "id": new_id} for row, new_id in zip(rows, ids, strict=True)]
@@ -49,7 +44,18 @@ def insert_many(connection: sa.Connection, table: sa.Table, rows: list[dict]) ->
     if len(rows) >= FAST_FROM and _fast_columns(table, rows) is not None:
         _fast_insert(connection, table, rows, want_ids=False)
     else:
-        connection.execute(table.insert(), rows)
+        connection.execute(_insert(table), rows)
+
+
+# Built once a table: an event's audit row and new record are inserted one at a time.
+@functools.cache
+def _insert(table: sa.Table) -> sa.Insert:
+    return table.insert()
+
+
+@functools.cache
+def _insert_returning(table: sa.Table) -> sa.Insert:
+    return table.insert().returning(table.c.id, sort_by_parameter_order=True)
 
 
 def _sequence_ids(connection: sa.Connection, table: sa.Table, count: int) -> list[int]:
