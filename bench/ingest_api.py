@@ -72,6 +72,12 @@ def main() -> int:
         default=0.0,
         help="events a second offered by all the clients together (0: as fast as answered)",
     )
+    parser.add_argument(
+        "--together",
+        action="store_true",
+        help="with --rate: every client sends at the same instants (a burst of 8 requests at "
+        "each tick), instead of each in its turn",
+    )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     url, drop = args.url, None
@@ -131,7 +137,19 @@ def _run(engine, pid: int, api: str, keys: dict, args, batch: int, run: int) -> 
         started = time.monotonic()
         results = pool.starmap(
             _client,
-            [(api, keys, n, args.seconds, batch, rate, run) for n in range(args.clients)],
+            [
+                (
+                    api,
+                    keys,
+                    n,
+                    args.seconds,
+                    batch,
+                    rate,
+                    run,
+                    0 if args.together else n / args.clients,
+                )
+                for n in range(args.clients)
+            ],
         )
         elapsed = time.monotonic() - started
     cpu_after = _server_cpu(pid, engine)
@@ -157,6 +175,7 @@ def _run(engine, pid: int, api: str, keys: dict, args, batch: int, run: int) -> 
         "workers": args.workers,
         "batch": batch,
         "offered_events_per_s": args.rate or "as fast as answered",
+        "paced": ("together" if args.together else "in turn") if args.rate else None,
         "seconds": round(elapsed, 1),
         "requests": len(latencies),
         "events": events,
@@ -230,7 +249,14 @@ def _prepare(engine: sa.Engine) -> dict:
 
 
 def _client(
-    api: str, keys: dict, number: int, seconds: float, batch: int, rate: float, run: int
+    api: str,
+    keys: dict,
+    number: int,
+    seconds: float,
+    batch: int,
+    rate: float,
+    run: int,
+    phase: float = 0.0,
 ) -> dict:
     """One sender for ``seconds``: as fast as the server answers, or (``rate`` events a
     second) paced, each request's latency then counted from when it was due, so that a server
@@ -270,7 +296,9 @@ def _client(
                 )
             began = time.perf_counter()
             if rate:
-                due = started + events / rate
+                # Each client's requests fall between the others' (``phase`` of its interval),
+                # as independent senders' do, unless --together: all at the same instants.
+                due = started + (events + phase * batch) / rate
                 wait = due - time.monotonic()
                 if wait > 0:
                     time.sleep(wait)
