@@ -15,19 +15,20 @@ from contextlib import asynccontextmanager
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.dialects import postgresql, sqlite
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from api import endpoints
+from api import batch, endpoints
 from api.guard import Caller, Keys, RateLimiter, Refused, verify_signature
 from api.request_log import RequestLog
 from crm import actions
-from crm.actions.core import _insert
 from crm.db import create_crm_engine
 from crm.ingest.validation import json_schema
 from crm.models import WebhookMessage, utcnow
 
 MAX_BODY_BYTES = 256 * 1024
+RETRIES = 3  # a request's transaction, tried again after a conflict with another
 WEBHOOKS = WebhookMessage.__table__
 DESCRIPTION = """Data in from the brokerage's own systems: website and affiliate registrations,
 the trading platform's logins and balances, the PSPs' deposit events and the dialer's calls.
@@ -35,7 +36,8 @@ the trading platform's logins and balances, the PSPs' deposit events and the dia
 Every request carries its integration's API key (`Authorization: Bearer sbk_...`); PSPs and
 dialers also sign each message the Standard Webhooks way (`webhook-id`, `webhook-timestamp`,
 `webhook-signature`). An event is applied once, by its own id; a bad field is answered with 422
-naming it. See README.md, "Connecting your systems"."""
+naming it. Every endpoint also takes a JSON array of up to 100 events, each answered on its own
+(`results`). See README.md, "Connecting your systems"."""
 
 
 def create_app(engine: sa.Engine | None = None) -> FastAPI:
@@ -68,15 +70,27 @@ def create_app(engine: sa.Engine | None = None) -> FastAPI:
         limiter.take(who)
         webhook_id = verify_signature(who, body, request.headers)
         ctx = endpoints.context(who, currencies)
-        try:
-            event = prepare(_json(body), ctx, webhook_id)
-        except Refused:
-            # A replay is answered as the first time even if it would not be accepted now.
-            replayed = webhook_id and _seen_message(engine, who, webhook_id)
-            if replayed:
-                return endpoints.Answer(200, {**replayed[1], "replayed": True})
-            raise
-        for attempt in range(2):
+        content = _json(body)
+        if isinstance(content, list):
+            # An array: each item checked and answered on its own (api/batch.py).
+            checked = batch.check_items(content, prepare, ctx, webhook_id)
+
+            def write(connection):
+                return batch.apply_items(connection, who, endpoint, checked, apply, ctx)
+        else:
+            try:
+                event = prepare(content, ctx, webhook_id)
+            except Refused:
+                # A replay is answered as the first time even if it would not be accepted now.
+                replayed = webhook_id and _seen_message(engine, who, webhook_id)
+                if replayed:
+                    return endpoints.Answer(200, {**replayed[1], "replayed": True})
+                raise
+
+            def write(connection):
+                return apply(connection, who, event, ctx, webhook_id)
+
+        for attempt in range(RETRIES):
             try:
                 connection = engine.connect().execution_options(sqlite_begin="IMMEDIATE")
                 with connection, connection.begin():
@@ -85,14 +99,19 @@ def create_app(engine: sa.Engine | None = None) -> FastAPI:
                         replayed = _seen_message(connection, who, webhook_id)
                         if replayed is not None:
                             return endpoints.Answer(200, {**replayed[1], "replayed": True})
-                    answer = apply(connection, who, event, ctx, webhook_id)
+                    answer = write(connection)
                     if webhook_id is not None:
                         _remember_message(connection, who, webhook_id, answer)
                 break
             except sa.exc.IntegrityError:
                 # The same lead, session or attempt created at this moment by another request
                 # (PostgreSQL): the second try finds it and answers as its duplicate.
-                if attempt:
+                if attempt == RETRIES - 1:
+                    raise
+            except sa.exc.OperationalError as error:
+                # Two arrays locking the same leads in a different order (PostgreSQL): one is
+                # chosen to fail, rolled back whole, and tried again.
+                if attempt == RETRIES - 1 or getattr(error.orig, "sqlstate", None) != "40P01":
                     raise
         if answer.new_leads:
             actions.apply_waiting(engine, answer.new_leads)
@@ -112,6 +131,8 @@ def create_app(engine: sa.Engine | None = None) -> FastAPI:
             answer = await run_in_threadpool(serve, request, body, endpoint, seen)
             response = JSONResponse(answer.body, status_code=answer.status)
             error = None
+            if answer.status == 207:  # an array with refused items: how many, not what
+                error = f"{answer.body['refused']} of {len(answer.body['results'])} refused"
         except Refused as refused:
             response = JSONResponse(refused.body(), refused.status, headers=refused.headers)
             error = refused.code + (
@@ -143,10 +164,11 @@ def create_app(engine: sa.Engine | None = None) -> FastAPI:
             )
         return response
 
-    def body_of(kind: str, array: bool = False) -> dict:
+    def body_of(kind: str) -> dict:
         schema = json_schema(kind)
-        if array:
-            schema = {"oneOf": [schema, {"type": "array", "items": schema, "maxItems": 100}]}
+        schema = {
+            "oneOf": [schema, {"type": "array", "items": schema, "maxItems": batch.MAX_BATCH}]
+        }
         return {
             "requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}
         }
@@ -162,7 +184,7 @@ def create_app(engine: sa.Engine | None = None) -> FastAPI:
 
     @app.post(
         "/v1/leads",
-        summary="Register a lead (website, affiliate, platform)",
+        summary="Register a lead, or an array of up to 100 (website, affiliate, platform)",
         openapi_extra=body_of("lead"),
         status_code=201,
     )
@@ -171,8 +193,8 @@ def create_app(engine: sa.Engine | None = None) -> FastAPI:
 
     @app.post(
         "/v1/platform/events",
-        summary="Logins, heartbeats, logouts, balances (platform)",
-        openapi_extra=body_of("platform", array=True),
+        summary="Logins, heartbeats, logouts, balances, one or an array (platform)",
+        openapi_extra=body_of("platform"),
         status_code=201,
     )
     async def platform_events(request: Request) -> JSONResponse:
@@ -180,7 +202,7 @@ def create_app(engine: sa.Engine | None = None) -> FastAPI:
 
     @app.post(
         "/v1/deposits",
-        summary="A deposit attempt's event (PSP, signed webhook)",
+        summary="A deposit attempt's event, or an array (PSP, signed webhook)",
         openapi_extra=body_of("deposit"),
         status_code=201,
     )
@@ -189,7 +211,7 @@ def create_app(engine: sa.Engine | None = None) -> FastAPI:
 
     @app.post(
         "/v1/calls",
-        summary="A call record (dialer, signed webhook)",
+        summary="A call record, or an array (dialer, signed webhook)",
         openapi_extra=body_of("call"),
         status_code=201,
     )
@@ -211,15 +233,12 @@ def _json(body: bytes):
 def _seen_message(
     target: sa.Engine | sa.Connection, who: Caller, webhook_id: str
 ) -> tuple[int, dict] | None:
-    query = sa.select(WEBHOOKS.c.status, WEBHOOKS.c.response).where(
-        WEBHOOKS.c.integration_id == who.integration_id,
-        WEBHOOKS.c.message_id == webhook_id,
-    )
+    values = {"seen_integration": who.integration_id, "seen_message": webhook_id}
     if isinstance(target, sa.Connection):
-        row = target.execute(query).first()
+        row = target.execute(_SEEN, values).first()
     else:
         with target.connect() as connection:
-            row = connection.execute(query).first()
+            row = connection.execute(_SEEN, values).first()
     return None if row is None else (row.status, row.response)
 
 
@@ -227,16 +246,26 @@ def _remember_message(connection: sa.Connection, who: Caller, webhook_id: str, a
     """The answer to this webhook-id, for its replays, written in the event's own transaction:
     a twin arriving meanwhile waits on the event's action id and then finds both."""
     connection.execute(
-        _insert(connection)(WEBHOOKS)
-        .values(
-            integration_id=who.integration_id,
-            message_id=webhook_id,
-            received_at=utcnow(),
-            status=answer.status,
-            response=answer.body,
-        )
-        .on_conflict_do_nothing()
+        _REMEMBER[connection.dialect.name],
+        {
+            "integration_id": who.integration_id,
+            "message_id": webhook_id,
+            "received_at": utcnow(),
+            "status": answer.status,
+            "response": answer.body,
+        },
     )
+
+
+# Run by every signed request: built once.
+_SEEN = sa.select(WEBHOOKS.c.status, WEBHOOKS.c.response).where(
+    WEBHOOKS.c.integration_id == sa.bindparam("seen_integration"),
+    WEBHOOKS.c.message_id == sa.bindparam("seen_message"),
+)
+_REMEMBER = {
+    name: dialect.insert(WEBHOOKS).on_conflict_do_nothing()
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
 def _clean(kind: str):
@@ -247,8 +276,8 @@ def _clean(kind: str):
 ENDPOINTS: dict[str, tuple[Callable, Callable]] = {
     "leads": (_clean("lead"), endpoints.post_lead),
     "platform_events": (
-        lambda body, ctx, _webhook_id: endpoints.clean_platform_events(body, ctx),
-        endpoints.post_platform_events,
+        _clean("platform"),
+        endpoints.post_platform_event,
     ),
     "deposits": (
         lambda body, ctx, webhook_id: endpoints.check_deposit(

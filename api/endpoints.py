@@ -20,7 +20,6 @@ from crm.actions import ActionRefused, FieldRefused, event_action_id
 from crm.ingest.validation import CLEANERS, Context, Invalid
 from crm.models import Currency, InboxEvent, utcnow
 
-MAX_PLATFORM_BATCH = 100
 STATUS_CODES = {"applied": 201, "waiting": 202}
 INBOX = InboxEvent.__table__
 
@@ -92,21 +91,22 @@ def post_lead(connection, who: Caller, lead: dict, ctx: Context, _webhook_id) ->
     if duplicate and answer["matched_on"] is None:
         answer["matched_on"] = "external_id"
     reply = Answer(200 if duplicate else 201, answer, lead["external_id"])
-    if not duplicate and _has_waiting(connection, lead):
+    if not duplicate and has_waiting(connection, [lead]):
         reply.new_leads = [outcome["lead_id"]]
     return reply
 
 
-def _has_waiting(connection, lead: dict) -> bool:
-    """Whether an event waits in the inbox for this new lead (then applied after the commit)."""
+def has_waiting(connection, leads: list[dict]) -> bool:
+    """Whether an event waits in the inbox for one of these new leads (then applied after
+    the commit)."""
     return (
         connection.scalar(
             sa.select(INBOX.c.id)
             .where(
                 INBOX.c.status == "waiting",
                 sa.or_(
-                    INBOX.c.lead_external_id == lead["external_id"],
-                    INBOX.c.lead_phone == lead["phone"],
+                    INBOX.c.lead_external_id.in_(sorted({lead["external_id"] for lead in leads})),
+                    INBOX.c.lead_phone.in_(sorted({lead["phone"] for lead in leads})),
                 ),
             )
             .limit(1)
@@ -148,43 +148,8 @@ def post_call(connection, who: Caller, call: dict, ctx: Context, _webhook_id) ->
     return _answer(result, call["call_id"])
 
 
-def clean_platform_events(body, ctx: Context) -> dict | list[dict]:
-    """One event, or a JSON array of up to 100, each checked; every bad field named."""
-    if not isinstance(body, list):
-        return clean("platform", body, ctx)
-    if not 1 <= len(body) <= MAX_PLATFORM_BATCH:
-        raise Refused(
-            422,
-            "invalid",
-            f"send 1 to {MAX_PLATFORM_BATCH} events at once",
-            fields={"body": f"holds {len(body)} events"},
-        )
-    events, fields = [], {}
-    for index, item in enumerate(body):
-        try:
-            events.append(clean("platform", item, ctx, prefix=f"[{index}]."))
-        except Refused as error:
-            fields.update(error.fields or {})
-    if fields:
-        raise Refused(422, "invalid", "; ".join(f"{k}: {v}" for k, v in fields.items()), fields)
-    return events
-
-
-def post_platform_events(connection, who: Caller, events, ctx: Context, _webhook_id) -> Answer:
-    """One event, or an array applied whole or not at all (in the request's transaction)."""
-    if not isinstance(events, list):
-        event = events
-        return _answer(_platform(connection, who, event, ctx), event["event_id"])
-    results = [_platform(connection, who, event, ctx) for event in events]
-    answers = [
-        _answer(result, event["event_id"]).body
-        for result, event in zip(results, events, strict=True)
-    ]
-    applied = sum(answer["status"] == "applied" for answer in answers)
-    return Answer(
-        201 if applied else 200,
-        {"status": "applied" if applied else "unchanged", "events": answers},
-    )
+def post_platform_event(connection, who: Caller, event, ctx: Context, _webhook_id) -> Answer:
+    return _answer(_platform(connection, who, event, ctx), event["event_id"])
 
 
 def _platform(target, who: Caller, event: dict, ctx: Context):

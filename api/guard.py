@@ -110,15 +110,19 @@ class Keys:
         """Refuse the request unless its integration is still active with the same key, as
         the request's transaction sees it (one indexed row, no round trip of its own)."""
         current = connection.scalar(
-            sa.select(INTEGRATIONS.c.id).where(
-                INTEGRATIONS.c.id == who.integration_id,
-                INTEGRATIONS.c.is_active.is_(True),
-                INTEGRATIONS.c.key_hash == who.key_hash,
-            )
+            _CONFIRM, {"confirmed_id": who.integration_id, "confirmed_hash": who.key_hash}
         )
         if current is None:
             self._verified.pop(digest, None)
             raise Refused(401, "unauthorized", "the API key is wrong, rotated or revoked")
+
+
+# Run by every request: built once.
+_CONFIRM = sa.select(INTEGRATIONS.c.id).where(
+    INTEGRATIONS.c.id == sa.bindparam("confirmed_id"),
+    INTEGRATIONS.c.is_active.is_(True),
+    INTEGRATIONS.c.key_hash == sa.bindparam("confirmed_hash"),
+)
 
 
 def verify_signature(who: Caller, body: bytes, headers) -> str | None:

@@ -1,20 +1,22 @@
 """Benchmark: the ingest API under 8 concurrent clients, on PostgreSQL or SQLite.
 
     python bench/ingest_api.py postgresql [--seconds 60] [--clients 8] [--workers 2]
-    python bench/ingest_api.py sqlite
+    python bench/ingest_api.py sqlite [--batch 1,20] [--rate 500]
     python bench/ingest_api.py postgresql --url postgresql://postgres@127.0.0.1:5432/my_copy
 
 Serves ``python -m api`` (Uvicorn) on a CRM: a throwaway one (``starboard_bench_ingest`` on
 PostgreSQL, a file in a temporary folder on SQLite) holding the demo's currencies and one AM,
 or the one ``--url`` names (e.g. a copy of the 1 M-lead bench CRM, upgraded). Then 8 client
-processes (httpx, one keep-alive connection each) send one event per request, as fast as the
-server answers, for ``--seconds``: per lead a registration, a login, a heartbeat, a dialer call
-(signed) and a PSP deposit event (signed): 1 in 5 requests writes a lead and its welcome mail,
-2 in 5 a session, 1 in 5 a call, 1 in 5 a deposit. With ``--platform-batch N`` the platform
-sends its logins and heartbeats in arrays of N (as a trading platform's bridge does), the
-others still one event per request. Reports events a second, each request's latency (p50,
-p95, p99, as the client sees it) and the CPU time per event of the API, the database and the
-clients, and checks that every event was answered 201 and that the CRM holds exactly what was
+processes (httpx, one keep-alive connection each) send, for ``--seconds``, per lead a
+registration, a login, a heartbeat, a dialer call (signed) and a PSP deposit event (signed):
+1 in 5 events writes a lead and its welcome mail, 2 in 5 a session, 1 in 5 a call, 1 in 5 a
+deposit. One run per ``--batch`` size (default ``1,20``, on the same server): 1 sends one event
+per request; N sends each endpoint's events in JSON arrays of N (api/batch.py), as a platform's
+bridge or a PSP's queue does. The clients send as fast as the server answers, or ``--rate``
+events a second between them (each request's latency then counted from when it was due).
+Reports per run events a second, each request's latency (p50, p95, p99, as the client sees
+it) and the CPU time per event of the API, the database and the clients, and checks that every
+event was answered 201 (each item of an array too) and that the CRM holds exactly what was
 sent.
 """
 
@@ -59,10 +61,22 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="Uvicorn worker processes (2)")
     parser.add_argument(
-        "--platform-batch",
-        type=int,
-        default=1,
-        help="the platform's events sent in arrays of this many (1: one per request)",
+        "--batch",
+        default="1,20",
+        help="events per request, one run for each of a comma-separated list (1,20): 1 sends "
+        "one event per request, N every endpoint's events in arrays of N",
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="events a second offered by all the clients together (0: as fast as answered)",
+    )
+    parser.add_argument(
+        "--together",
+        action="store_true",
+        help="with --rate: every client sends at the same instants (a burst of 8 requests at "
+        "each tick), instead of each in its turn",
     )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
@@ -85,26 +99,12 @@ def main() -> int:
         cwd=REPO,
         env=env,
     )
+    runs = []
     try:
         api = f"http://127.0.0.1:{port}"
         _wait(api)
-        before = _counts(engine)
-        cpu_before = _server_cpu(server.pid, engine)
-        with multiprocessing.Pool(args.clients) as pool:
-            started = time.monotonic()
-            results = pool.starmap(
-                _client,
-                [(api, keys, n, args.seconds, args.platform_batch) for n in range(args.clients)],
-            )
-            elapsed = time.monotonic() - started
-        cpu_after = _server_cpu(server.pid, engine)
-        latencies = sorted(ms for result in results for ms in result["latencies"])
-        statuses: dict[int, int] = {}
-        for result in results:
-            for status, count in result["statuses"].items():
-                statuses[status] = statuses.get(status, 0) + count
-        time.sleep(1.5)  # the request log's last batch
-        after = _counts(engine)
+        for batch in [int(n) for n in args.batch.split(",")]:
+            runs.append(_run(engine, server.pid, api, keys, args, batch, len(runs)))
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -113,6 +113,53 @@ def main() -> int:
             with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
                 admin.execute(f"DROP DATABASE IF EXISTS {drop} WITH (FORCE)")
         shutil.rmtree(folder, ignore_errors=True)
+    ok = True
+    for summary, exact in runs:
+        print(json.dumps(summary, indent=1))
+        right = summary["statuses"].keys() == {201} and exact
+        print(
+            f"batch {summary['batch']}: every event answered 201 and written once"
+            if right
+            else f"batch {summary['batch']}: MISMATCH",
+            flush=True,
+        )
+        ok = ok and right
+    return 0 if ok else 1
+
+
+def _run(engine, pid: int, api: str, keys: dict, args, batch: int, run: int) -> tuple[dict, bool]:
+    """One run of the clients against the server, sending ``batch`` events per request."""
+    before = _counts(engine)
+    cpu_before = _server_cpu(pid, engine)
+    load_before = os.getloadavg()
+    rate = args.rate / args.clients
+    with multiprocessing.Pool(args.clients) as pool:
+        started = time.monotonic()
+        results = pool.starmap(
+            _client,
+            [
+                (
+                    api,
+                    keys,
+                    n,
+                    args.seconds,
+                    batch,
+                    rate,
+                    run,
+                    0 if args.together else n / args.clients,
+                )
+                for n in range(args.clients)
+            ],
+        )
+        elapsed = time.monotonic() - started
+    cpu_after = _server_cpu(pid, engine)
+    latencies = sorted(ms for result in results for ms in result["latencies"])
+    statuses: dict[int, int] = {}
+    for result in results:
+        for status, count in result["statuses"].items():
+            statuses[status] = statuses.get(status, 0) + count
+    time.sleep(1.5)  # the request log's last batch
+    after = _counts(engine)
     leads = sum(result["leads"] for result in results)
     events = sum(result["events"] for result in results)
     api_cpu = sum(cpu_after["api"].values()) - sum(cpu_before["api"].values())
@@ -126,14 +173,19 @@ def main() -> int:
         "database": args.database,
         "clients": args.clients,
         "workers": args.workers,
+        "batch": batch,
+        "offered_events_per_s": args.rate or "as fast as answered",
+        "paced": ("together" if args.together else "in turn") if args.rate else None,
         "seconds": round(elapsed, 1),
-        "platform_batch": args.platform_batch,
         "requests": len(latencies),
         "events": events,
         "events_per_s": round(events / elapsed, 1),
+        "requests_per_s": round(len(latencies) / elapsed, 1),
+        # per request, as the client sees it (from when it was due, when paced)
         "p50_ms": round(_pct(latencies, 50), 1),
         "p95_ms": round(_pct(latencies, 95), 1),
         "p99_ms": round(_pct(latencies, 99), 1),
+        # HTTP statuses of the requests; -201: items of an array answered other than 201
         "statuses": statuses,
         "not_201": [answer for result in results for answer in result["odd"]][:5],
         # CPU time per event, whatever else runs on the machine: the API's processes, the
@@ -146,18 +198,16 @@ def main() -> int:
         "leads_sent": leads,
         "written": written,
         "cores": os.cpu_count(),
-        "load_average": os.getloadavg(),
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
     }
-    print(json.dumps(summary, indent=1))
     exact = (
         written["leads"] == leads
         and written["calls"] == leads
         and written["deposit_attempts"] == leads
         and written["platform_sessions"] == leads
     )
-    ok = statuses.keys() == {201} and exact
-    print("every event answered 201 and written once" if ok else "MISMATCH", flush=True)
-    return 0 if ok else 1
+    return summary, exact
 
 
 def _prepare(engine: sa.Engine) -> dict:
@@ -198,25 +248,40 @@ def _prepare(engine: sa.Engine) -> dict:
     return keys
 
 
-def _client(api: str, keys: dict, number: int, seconds: float, batch: int = 1) -> dict:
+def _client(
+    api: str,
+    keys: dict,
+    number: int,
+    seconds: float,
+    batch: int,
+    rate: float,
+    run: int,
+    phase: float = 0.0,
+) -> dict:
+    """One sender for ``seconds``: as fast as the server answers, or (``rate`` events a
+    second) paced, each request's latency then counted from when it was due, so that a server
+    falling behind shows in the latency and not only in the rate."""
     latencies, statuses, leads, events, odd = [], {}, 0, 0, []
     cpu = time.process_time()
     client = httpx.Client(base_url=api, timeout=60)
-    deadline = time.monotonic() + seconds
+    started = time.monotonic()
+    deadline = started + seconds
     while time.monotonic() < deadline:
-        # A round: enough leads that their platform events fill one array of ``batch``.
-        rounds = [_lead_requests(number) for _ in range(max(1, batch // 2))]
-        requests = [r for lead in rounds for r in lead if r[0] == "website"]
-        platform = [r[2] for lead in rounds for r in lead if r[0] == "platform"]
-        if batch > 1:
-            requests += [
-                ("platform", "/v1/platform/events", platform[i : i + batch])
-                for i in range(0, len(platform), batch)
-            ]
-        else:
-            requests += [("platform", "/v1/platform/events", body) for body in platform]
-        requests += [r for lead in rounds for r in lead if r[0] in ("dialer", "psp")]
-        for kind, path, body in requests:
+        # A round: ``batch`` leads, their registrations, platform events, calls and deposits,
+        # each endpoint's events in arrays of ``batch`` (one per request when 1).
+        rounds = [_lead_requests(number, run) for _ in range(batch)]
+        requests = []
+        for kind in ("website", "platform", "dialer", "psp"):
+            bodies = [r for lead in rounds for r in lead if r[0] == kind]
+            path = bodies[0][1]
+            if batch == 1:
+                requests += bodies
+            else:
+                requests += [
+                    (kind, path, [body for _, _, body in bodies[i : i + batch]])
+                    for i in range(0, len(bodies), batch)
+                ]
+        for kind, path, body in requests:  # a round is sent whole: its events all written
             content = json.dumps(body)
             api_key, secret = keys[kind]
             headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
@@ -230,11 +295,26 @@ def _client(api: str, keys: dict, number: int, seconds: float, batch: int = 1) -
                     }
                 )
             began = time.perf_counter()
+            if rate:
+                # Each client's requests fall between the others' (``phase`` of its interval),
+                # as independent senders' do, unless --together: all at the same instants.
+                due = started + (events + phase * batch) / rate
+                wait = due - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
+                began = time.perf_counter() - max(0.0, time.monotonic() - due)
             reply = client.post(path, content=content, headers=headers)
             latencies.append(1000 * (time.perf_counter() - began))
+            expected = 201
             statuses[reply.status_code] = statuses.get(reply.status_code, 0) + 1
-            if reply.status_code != 201 and len(odd) < 5:
+            if reply.status_code != expected and len(odd) < 5:
                 odd.append({"path": path, "status": reply.status_code, "answer": reply.text[:300]})
+            if isinstance(body, list) and reply.status_code == expected:
+                items = reply.json()["results"]
+                bad = [item for item in items if item["code"] != 201]
+                if bad:  # items of the array not applied, under -201
+                    statuses[-201] = statuses.get(-201, 0) + len(bad)
+                odd.extend(bad[: max(0, 5 - len(odd))])
             events += len(body) if isinstance(body, list) else 1
         leads += len(rounds)
     client.close()
@@ -251,7 +331,7 @@ def _client(api: str, keys: dict, number: int, seconds: float, batch: int = 1) -
 _PHONES = itertools.count()
 
 
-def _lead_requests(number: int) -> list[tuple[str, str, dict]]:
+def _lead_requests(number: int, run: int) -> list[tuple[str, str, dict]]:
     """One lead's five events: its registration, a login, a heartbeat, a call, a deposit."""
     external = f"B{number}-{uuid.uuid4().hex[:10]}"
     now = datetime.now(timezone.utc).isoformat()
@@ -265,8 +345,9 @@ def _lead_requests(number: int) -> list[tuple[str, str, dict]]:
                 "first_name": "Bench",
                 "last_name": "Client",
                 "email": f"{external.lower()}@example.com",
-                # São Paulo mobiles, one per lead: no two leads are duplicates by phone
-                "phone": f"+551199{number % 10}{next(_PHONES) % 10**6:06d}",
+                # São Paulo mobiles, one per lead of each client in each run: no two leads
+                # are duplicates by phone
+                "phone": f"+55119{run % 10}{number % 10}{next(_PHONES) % 10**6:06d}",
                 "country": "BR",
                 "source": "bench",
             },

@@ -25,6 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from crm.actions.inserts import insert_many
 from crm.actions.text import check_text
 from crm.db import deadlocked
 from crm.errors import UserError
@@ -217,18 +218,16 @@ def _run(connection, action, work, action_id, who, now, staff) -> ActionResult:
     # double click reaching two script threads) waits here until this one ends; if this one
     # committed, the twin's claim finds the key taken and it answers with this one's result.
     claimed = connection.execute(
-        _insert(connection)(APPLIED)
-        .values(
-            action_id=action_id,
-            actor_id=actor_id,
-            integration_id=integration_id,
-            action=action,
-            applied_at=now,
-            lead_count=0,
-            result=None,
-        )
-        .on_conflict_do_nothing(index_elements=[APPLIED.c.action_id])
-        .returning(APPLIED.c.action_id)
+        _CLAIM[connection.dialect.name],
+        {
+            "action_id": action_id,
+            "actor_id": actor_id,
+            "integration_id": integration_id,
+            "action": action,
+            "applied_at": now,
+            "lead_count": 0,
+            "result": None,
+        },
     ).first()
     if claimed is None:
         return _replay(connection, action_id, action)
@@ -248,11 +247,25 @@ def _run(connection, action, work, action_id, who, now, staff) -> ActionResult:
         details=context.details,
     )
     connection.execute(
-        APPLIED.update()
-        .where(APPLIED.c.action_id == action_id)
-        .values(lead_count=len(context.leads_touched), result=result.stored())
+        _RESULT,
+        {
+            "claimed_id": action_id,
+            "lead_count": len(context.leads_touched),
+            "result": result.stored(),
+        },
     )
     return result
+
+
+# Every action runs these two: built once (an event of the ingest API is a dozen statements,
+# and building and keying each anew cost as much as running it).
+_CLAIM = {
+    name: dialect.insert(APPLIED)
+    .on_conflict_do_nothing(index_elements=[APPLIED.c.action_id])
+    .returning(APPLIED.c.action_id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_RESULT = APPLIED.update().where(APPLIED.c.action_id == sa.bindparam("claimed_id"))
 
 
 def _insert(connection: sa.Connection):
@@ -491,7 +504,7 @@ class Action:
 
     def flush(self) -> None:
         if self._audit:
-            self.connection.execute(AUDIT.insert(), self._audit)
+            insert_many(self.connection, AUDIT, self._audit)
             self._audit = []
 
     # Staff -----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ or by eight clients at once, claims the same ``applied_actions`` row and is appl
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import datetime
 from decimal import Decimal
@@ -42,24 +43,37 @@ def find_lead(action: Action, ref: dict, *columns: sa.Column) -> sa.Row | None:
     """The lead ``ref`` names (``{"id"}``, ``{"external_id", "source"}`` or ``{"phone"}``), locked
     for the change; None when there is none yet. A reference that fits several leads is refused,
     except a phone, which takes the most recently registered of them."""
-    wanted = (LEADS.c.id, LEADS.c.am_id, LEADS.c.version, *columns)
-    query = sa.select(*wanted)
     if "id" in ref:
-        query = query.where(LEADS.c.id == ref["id"])
+        by, values = "id", {"ref_id": ref["id"]}
     elif "external_id" in ref:
-        query = query.where(LEADS.c.external_id == ref["external_id"])
+        by, values = "external_id", {"ref_external_id": ref["external_id"]}
         if ref.get("source"):
-            query = query.where(LEADS.c.source == ref["source"])
+            by, values["ref_source"] = "external_id_source", ref["source"]
     else:
-        query = query.where(LEADS.c.phone == ref["phone"]).order_by(
-            LEADS.c.registered_at.desc(), LEADS.c.id.desc()
-        )
-    rows = action.connection.execute(query.limit(2).with_for_update()).all()
+        by, values = "phone", {"ref_phone": ref["phone"]}
+    rows = action.connection.execute(_lead_query(by, columns), values).all()
     if len(rows) > 1 and "external_id" in ref:
         raise FieldRefused(
             "lead_source", "is needed: several sources have a lead with this external id"
         )
     return rows[0] if rows else None
+
+
+@functools.cache
+def _lead_query(by: str, columns: tuple[sa.Column, ...]) -> sa.Select:
+    """The locked read of ``find_lead``, built once per way of naming the lead and columns."""
+    query = sa.select(LEADS.c.id, LEADS.c.am_id, LEADS.c.version, *columns)
+    if by == "id":
+        query = query.where(LEADS.c.id == sa.bindparam("ref_id"))
+    elif by.startswith("external_id"):
+        query = query.where(LEADS.c.external_id == sa.bindparam("ref_external_id"))
+        if by == "external_id_source":
+            query = query.where(LEADS.c.source == sa.bindparam("ref_source"))
+    else:
+        query = query.where(LEADS.c.phone == sa.bindparam("ref_phone")).order_by(
+            LEADS.c.registered_at.desc(), LEADS.c.id.desc()
+        )
+    return query.limit(2).with_for_update()
 
 
 def lead_reference_text(ref: dict) -> str:

@@ -31,6 +31,16 @@ from crm.models import Call, Currency, DepositAttempt
 from crm.types import CENT
 
 DEPOSITS = DepositAttempt.__table__
+# Run for every deposit event: built once.
+_ATTEMPT = (
+    sa.select(DEPOSITS)
+    .where(
+        DEPOSITS.c.provider == sa.bindparam("attempt_provider"),
+        DEPOSITS.c.provider_transaction_id == sa.bindparam("attempt_transaction"),
+    )
+    .with_for_update()
+)
+_NEW_ATTEMPT = DEPOSITS.insert().returning(DEPOSITS.c.id)
 CALLS = Call.__table__
 CURRENCIES = Currency.__table__
 RANK = {"pending": 0, "approved": 1, "declined": 1, "refunded": 2, "charged_back": 2}
@@ -70,12 +80,8 @@ def record_deposit_event(
             return f"deposit event kept until its lead arrives: {reason}."
         mark_applied(action, inbox_id)
         row = action.connection.execute(
-            sa.select(DEPOSITS)
-            .where(
-                DEPOSITS.c.provider == event["provider"],
-                DEPOSITS.c.provider_transaction_id == event["transaction_id"],
-            )
-            .with_for_update()
+            _ATTEMPT,
+            {"attempt_provider": event["provider"], "attempt_transaction": event["transaction_id"]},
         ).first()
         if row is not None and row.lead_id != lead.id:
             raise FieldRefused("transaction_id", "belongs to a deposit of another lead")
@@ -121,9 +127,7 @@ def _create(action: Action, event: dict, lead: sa.Row, decided: datetime | None)
         "created_at": event["occurred_at"],
         "updated_at": action.now,
     }
-    deposit_id = action.connection.execute(
-        DEPOSITS.insert().returning(DEPOSITS.c.id), values
-    ).scalar_one()
+    deposit_id = action.connection.execute(_NEW_ATTEMPT, values).scalar_one()
     if ever_approved:
         _credit(action, lead, event, +1 if credited(status) else 0, ftd=is_ftd)
     action.details.update(status="applied", deposit_id=deposit_id, lead_id=lead.id)

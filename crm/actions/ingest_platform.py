@@ -24,6 +24,13 @@ from crm.actions.ingest_core import (
 from crm.models import PlatformSession
 
 SESSIONS = PlatformSession.__table__
+# Run for most platform events: built once.
+_SESSION = (
+    sa.select(SESSIONS)
+    .where(SESSIONS.c.external_id == sa.bindparam("session_external_id"))
+    .with_for_update()
+)
+_NEW_SESSION = SESSIONS.insert().returning(SESSIONS.c.id)
 
 
 def record_platform_event(
@@ -73,9 +80,7 @@ def record_platform_event(
 
 def _session(action: Action, event: dict, lead: sa.Row) -> str:
     kind, at = event["type"], event["occurred_at"]
-    row = action.connection.execute(
-        sa.select(SESSIONS).where(SESSIONS.c.external_id == event["session_id"]).with_for_update()
-    ).first()
+    row = action.connection.execute(_SESSION, {"session_external_id": event["session_id"]}).first()
     if row is not None and row.lead_id != lead.id:
         raise FieldRefused("session_id", "belongs to another account")
     logout = at if kind == "logout" else None
@@ -89,9 +94,7 @@ def _session(action: Action, event: dict, lead: sa.Row) -> str:
             "external_id": event["session_id"],
             "updated_at": action.now,
         }
-        session_id = action.connection.execute(
-            SESSIONS.insert().returning(SESSIONS.c.id), values
-        ).scalar_one()
+        session_id = action.connection.execute(_NEW_SESSION, values).scalar_one()
         before = None
     else:
         session_id = row.id

@@ -7,6 +7,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 import jinja2
+import jinja2.meta
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -38,9 +39,30 @@ def _subject_template(template: str) -> jinja2.Template:
 
 def render_email(template: str, *, first_name: str, phone: str = "") -> RenderedEmail:
     """The subject and body of ``template`` (welcome, reach_you) for one lead."""
-    values = {"first_name": first_name, "phone_hint": mask_phone(phone)}
+    # A template that does not show the phone renders the same for every number: one
+    # rendering per first name (an import of 100,000 leads spent a tenth of its time here).
+    hint = mask_phone(phone) if "phone_hint" in _variables(template) else ""
+    return _render(template, first_name, hint)
+
+
+@lru_cache(maxsize=4096)
+def _render(template: str, first_name: str, phone_hint: str) -> RenderedEmail:
+    values = {"first_name": first_name, "phone_hint": phone_hint}
     body = _environment().get_template(f"{template}.txt.j2").render(values)
     return RenderedEmail(subject=_subject_template(template).render(values), body=body)
+
+
+@cache
+def _variables(template: str) -> frozenset[str]:
+    """The variables the template's subject and body use."""
+    environment = _environment()
+    source = (TEMPLATES_DIR / f"{template}.txt.j2").read_text()
+    subject = source.splitlines()[0].removeprefix("{#- subject:").removesuffix("-#}")
+    return frozenset(
+        name
+        for text in (source, subject)  # the subject sits in a comment the body's parse skips
+        for name in jinja2.meta.find_undeclared_variables(environment.parse(text))
+    )
 
 
 def mask_phone(phone: str) -> str:
