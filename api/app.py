@@ -23,7 +23,7 @@ from api import batch, endpoints
 from api.guard import Caller, Keys, RateLimiter, Refused, verify_signature
 from api.request_log import RequestLog
 from crm import actions
-from crm.db import create_crm_engine
+from crm.db import create_crm_engine, deadlocked
 from crm.ingest.validation import json_schema
 from crm.models import WebhookMessage, utcnow
 
@@ -111,7 +111,7 @@ def create_app(engine: sa.Engine | None = None) -> FastAPI:
             except sa.exc.OperationalError as error:
                 # Two arrays locking the same leads in a different order (PostgreSQL): one is
                 # chosen to fail, rolled back whole, and tried again.
-                if attempt == RETRIES - 1 or getattr(error.orig, "sqlstate", None) != "40P01":
+                if attempt == RETRIES - 1 or not deadlocked(error):
                     raise
         if answer.new_leads:
             actions.apply_waiting(engine, answer.new_leads)
