@@ -157,3 +157,15 @@ def hours(seconds) -> str:
     if not whole_hours:
         return f"{minutes} min"
     return f"{whole_hours} h {minutes} min" if minutes else f"{whole_hours} h"
+
+
+def readable(frame, *, percents=(), hours_of=(), usds=()):
+    """``frame`` for a table people read: ratios as "66.7 %", working times as "2 h 5 min",
+    USD amounts as "1,250.00 USD", blank for none (the export keeps the numbers)."""
+    shown = {
+        column: frame[column].map(lambda v: "" if _missing(v) else percent(v))
+        for column in percents
+    }
+    shown |= {column: frame[column].map(hours) for column in hours_of}
+    shown |= {column: frame[column].map(lambda v: "" if _missing(v) else usd(v)) for column in usds}
+    return frame.assign(**shown)

@@ -21,16 +21,12 @@ AM_COLUMNS = {
     "team_name": st.column_config.TextColumn("Team"),
     "calls": st.column_config.NumberColumn("Calls", format="%d"),
     "connected_calls": st.column_config.NumberColumn("Connected", format="%d"),
-    "call_ratio": st.column_config.NumberColumn(
-        "Call ratio", format="percent", help=definitions.HELP["call_ratio"]
-    ),
-    "talk_seconds": st.column_config.NumberColumn(
-        "Talk time", format="duration", help=definitions.HELP["talk_seconds"]
-    ),
+    "call_ratio": st.column_config.TextColumn("Call ratio", help=definitions.HELP["call_ratio"]),
+    "talk_seconds": st.column_config.TextColumn("Talk time", help=definitions.HELP["talk_seconds"]),
     "deposits": st.column_config.NumberColumn(
         "Deposits", format="%d", help=definitions.HELP["deposits"]
     ),
-    "deposit_usd": st.column_config.NumberColumn("Deposit USD", format="dollar"),
+    "deposit_usd": st.column_config.TextColumn("Deposit USD"),
     "ftds": st.column_config.NumberColumn("FTDs", format="%d", help=definitions.HELP["ftds"]),
     "failed_deposits": st.column_config.NumberColumn("Failed deposits", format="%d"),
     "assigned_leads": st.column_config.NumberColumn("Leads assigned", format="%d"),
@@ -128,7 +124,9 @@ with funnel_chart:
 
 shown = agents[list(AM_COLUMNS)]
 st.dataframe(
-    shown,
+    formats.readable(
+        shown, percents=["call_ratio"], hours_of=["talk_seconds"], usds=["deposit_usd"]
+    ),
     column_config=AM_COLUMNS,
     hide_index=True,
     placeholder="",

@@ -29,7 +29,13 @@ select
     leads.balance,
     leads.currency,
     leads.ftd_at,
-    leads.last_login_at,
+    -- The lead's latest session, as the lead tables count it (int_lead_activity): the CRM's
+    -- own column only where no session is kept (another system wrote the lead).
+    coalesce(
+        (select max(sessions.login_at) from platform_sessions as sessions
+         where sessions.lead_id = leads.id),
+        leads.last_login_at
+    ) as last_login_at,
     (select value from crm_settings where key = 'calling_hours') as calling_hours
 from leads
 left join staff as am on am.id = leads.am_id

@@ -88,6 +88,8 @@ def test_who_and_where_the_lead_stands(open_page, small_warehouse):
     assert "Compliance: not started" in shown
     assert "Balance: 0.00 USD" in shown
     assert "FTD: not yet" in shown
+    # His one session began Mon 9 Mar 09:05 UTC (small_crm.py), as the lead tables count it.
+    assert "Last login: Mon 09 Mar 2026, 09:05" in shown
     assert "None" not in shown
     call = at.get("link_button")[0].proto
     assert call.url == "tel:+447000000002"

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
-
 from tests.pages.conftest import captions, metrics
 
 PAGE = "pages/sales_dashboard.py"
@@ -53,10 +51,12 @@ def test_last_7_days_all_teams_by_default(open_page, small_warehouse):
         1,
         1,
     ]
-    assert by_am.loc["Alan Ames", "call_ratio"] == pytest.approx(0.6667)
-    assert by_am.loc["Alan Ames", "deposit_usd"] == pytest.approx(200.00)
+    # People read words: a ratio in %, talk in hours and minutes, USD labelled.
+    assert by_am.loc["Alan Ames", "call_ratio"] == "66.7 %"
+    assert by_am.loc["Alan Ames", "deposit_usd"] == "200.00 USD"
+    assert by_am.loc["Bea Brook", "talk_seconds"] == "0 min"
     assert by_am.loc["Bea Brook", ["calls", "connected_calls", "deposits"]].tolist() == [2, 0, 0]
-    assert by_am.loc["Cid Cole", "deposit_usd"] == pytest.approx(55.00)
+    assert by_am.loc["Cid Cole", "deposit_usd"] == "55.00 USD"
     assert "2026-03-04 – 2026-03-10 (UTC days) · against 2026-02-25 – 2026-03-03" in captions(at)
 
 
