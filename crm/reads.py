@@ -52,11 +52,13 @@ def lead_states(connection: sa.Connection, lead_ids: list[int]) -> list[dict]:
 def leads_changed_since(connection: sa.Connection, since: datetime, limit: int) -> list[dict]:
     """The leads written at or after ``since``, newest first, at most ``limit``, as
     ``lead_states`` gives them: the changes the warehouse's snapshot may not hold yet."""
-    statement = _statement(
-        "leads_changed_since", callback_at=UTCDateTime(), is_starred=sa.Boolean()
-    ).bindparams(sa.bindparam("since", type_=UTCDateTime()))
-    rows = connection.execute(statement, {"since": since, "limit": int(limit)}).mappings()
-    return [dict(row) for row in rows]
+    statement = _statement("leads_changed_since").bindparams(
+        sa.bindparam("since", type_=UTCDateTime())
+    )
+    ids = connection.execute(statement, {"since": since, "limit": int(limit)}).scalars().all()
+    # The same columns as every other read-back, from the one query that defines them.
+    states = {row["lead_id"]: row for row in lead_states(connection, ids)}
+    return [states[lead_id] for lead_id in ids if lead_id in states]
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-import math
 import re
 
 
 def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    """None, NaN, NaT or pandas' NA (a nullable column's blank), which is unequal to itself
+    or cannot say."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)
+    except TypeError:  # pd.NA: its comparisons are NA, whose truth is undefined
+        return True
 
 
 def count(value) -> str:
@@ -159,13 +165,20 @@ def hours(seconds) -> str:
     return f"{whole_hours} h {minutes} min" if minutes else f"{whole_hours} h"
 
 
+def percent_cell(ratio) -> str:
+    """A ratio in a table's cell: "66.7 %", blank for none (a tile shows "–")."""
+    return "" if _missing(ratio) else percent(ratio)
+
+
+def usd_cell(value) -> str:
+    """A USD amount in a table's cell: "1,250.00 USD", blank for none."""
+    return "" if _missing(value) else usd(value)
+
+
 def readable(frame, *, percents=(), hours_of=(), usds=()):
     """``frame`` for a table people read: ratios as "66.7 %", working times as "2 h 5 min",
     USD amounts as "1,250.00 USD", blank for none (the export keeps the numbers)."""
-    shown = {
-        column: frame[column].map(lambda v: "" if _missing(v) else percent(v))
-        for column in percents
-    }
+    shown = {column: frame[column].map(percent_cell) for column in percents}
     shown |= {column: frame[column].map(hours) for column in hours_of}
-    shown |= {column: frame[column].map(lambda v: "" if _missing(v) else usd(v)) for column in usds}
+    shown |= {column: frame[column].map(usd_cell) for column in usds}
     return frame.assign(**shown)

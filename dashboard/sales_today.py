@@ -108,12 +108,8 @@ def _pace(reached, expected) -> str:
     return f"{formats.percent(reached)} / {formats.percent(expected)}"
 
 
-def _ratio(value) -> str:
-    return "" if pd.isna(value) else formats.percent(value)
-
-
-def _money(value) -> str:
-    return "" if pd.isna(value) else formats.usd(value)
+def _paces(frame: pd.DataFrame) -> list[str]:
+    return [_pace(r, e) for r, e in zip(frame["progress"], frame["expected_progress"], strict=True)]
 
 
 def shown_per_am(assessed: pd.DataFrame) -> pd.DataFrame:
@@ -125,31 +121,25 @@ def shown_per_am(assessed: pd.DataFrame) -> pd.DataFrame:
         behind.idle_words(seconds) + ("" if working else ", off shift")
         for seconds, working in zip(assessed["idle_seconds"], assessed["at_work"], strict=True)
     ]
-    frame = assessed.assign(
+    frame = formats.readable(
+        assessed, percents=["call_ratio"], hours_of=["talk_seconds"], usds=["deposit_usd"]
+    ).assign(
         idle=idle,
         last_call=last.dt.strftime("%H:%M").fillna(""),
-        call_ratio=assessed["call_ratio"].map(_ratio),
-        talk=assessed["talk_seconds"].map(formats.hours),
-        pace=[
-            _pace(r, e)
-            for r, e in zip(assessed["progress"], assessed["expected_progress"], strict=True)
-        ],
-        deposit_usd=assessed["deposit_usd"].map(_money),
+        talk=lambda shown: shown["talk_seconds"],
+        pace=_paces(assessed),
         team_name=assessed["team_name"].fillna(""),
     )
     return frame[list(AM_COLUMNS)]
 
 
 def shown_per_team(totals: pd.DataFrame) -> pd.DataFrame:
-    frame = totals.assign(
+    frame = formats.readable(
+        totals, percents=["call_ratio"], hours_of=["talk_seconds"], usds=["deposit_usd"]
+    ).assign(
         behind=[f"{b} of {n}" for b, n in zip(totals["behind_ams"], totals["ams"], strict=True)],
-        call_ratio=totals["call_ratio"].map(_ratio),
-        talk=totals["talk_seconds"].map(formats.hours),
-        pace=[
-            _pace(r, e)
-            for r, e in zip(totals["progress"], totals["expected_progress"], strict=True)
-        ],
-        deposit_usd=totals["deposit_usd"].map(_money),
+        talk=lambda shown: shown["talk_seconds"],
+        pace=_paces(totals),
     )
     return frame[list(TEAM_COLUMNS)]
 

@@ -43,3 +43,16 @@ CREATE OR REPLACE MACRO expected_share(period_start, period_end, moment) AS
                 + minute(timezone(floor_zone(), moment)) - 540) / 540.0))
             ELSE 0.0 END
     ) / working_days(period_start, period_end)) END;
+
+-- am_label(name, is_active, role_now, team_id_now, team_name_now, team_id_then): an AM's name
+-- on a past day's row, saying what changed since (issue 23 item 5): "Cid Cole (deactivated)",
+-- "Alan Ames (now sales manager)", "Bea Brook (now in Retention B)"; the name alone otherwise.
+CREATE OR REPLACE MACRO am_label(
+    name, is_active, role_now, team_id_now, team_name_now, team_id_then
+) AS name || CASE
+    WHEN NOT is_active THEN ' (deactivated)'
+    WHEN role_now <> 'account_manager' THEN ' (now ' || replace(role_now, '_', ' ') || ')'
+    WHEN team_id_now IS DISTINCT FROM team_id_then
+        THEN ' (now in ' || coalesce(team_name_now, 'no team') || ')'
+    ELSE ''
+END;

@@ -34,14 +34,10 @@ final as (
         am_days.am_id,
         am_days.day,
         staff.am_name,
-        staff.am_name || case
-            when not staff.is_active then ' (deactivated)'
-            when staff.role <> 'account_manager'
-                then ' (now ' || replace(staff.role, '_', ' ') || ')'
-            when staff.team_id is distinct from staff_days.team_id
-                then ' (now in ' || coalesce(staff.team_name, 'no team') || ')'
-            else ''
-        end as am_label,
+        am_label(
+            staff.am_name, staff.is_active, staff.role, staff.team_id, staff.team_name,
+            staff_days.team_id
+        ) as am_label,
         staff_days.team_id,
         staff_days.team_name,
         coalesce(events.calls, 0) as calls,

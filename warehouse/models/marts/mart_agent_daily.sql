@@ -49,14 +49,10 @@ final as (
         as_then.am_id,
         as_then.day,
         staff.am_name,
-        staff.am_name || case
-            when not staff.is_active then ' (deactivated)'
-            when staff.role <> 'account_manager'
-                then ' (now ' || replace(staff.role, '_', ' ') || ')'
-            when staff.team_id is distinct from as_then.team_id
-                then ' (now in ' || coalesce(staff.team_name, 'no team') || ')'
-            else ''
-        end as am_label,
+        am_label(
+            staff.am_name, staff.is_active, staff.role, staff.team_id, staff.team_name,
+            as_then.team_id
+        ) as am_label,
         as_then.team_id,
         as_then.team_name,
         as_then.desk,
