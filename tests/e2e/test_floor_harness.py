@@ -49,22 +49,32 @@ live()
 
 
 def served(app: Path):
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(app), f"--server.port={port}"]
-        + ["--server.headless=true", "--browser.gatherUsageStats=false"],
-        cwd=app.parent,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + SERVER_START_S
-    while not answers(url):
-        if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            pytest.fail(f"streamlit did not start on {url}", pytrace=False)
-        time.sleep(0.3)
-    return server, url
+    """A streamlit server on ``app``, on a free port: started again on another port when the
+    one picked was taken in between by another test worker's server (it exits at once)."""
+    for _attempt in range(3):
+        port = free_port()
+        log = (app.parent / f"streamlit-{port}.log").open("w+")
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(app), f"--server.port={port}"]
+            + ["--server.headless=true", "--browser.gatherUsageStats=false"]
+            + ["--server.fileWatcherType=none"],
+            cwd=app.parent,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + SERVER_START_S
+        while not answers(url) and server.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.3)
+        if answers(url):
+            return server, url
+        server.kill()
+        server.wait(timeout=30)
+        log.seek(0)
+        output = log.read()
+        if "already in use" not in output:
+            break
+    pytest.fail(f"streamlit did not start on {url}:\n{output}", pytrace=False)
 
 
 async def two_refreshes(url: str) -> tuple[Tally, list[bool]]:
