@@ -12,12 +12,10 @@ from datetime import datetime
 
 import pandas as pd
 import plotly.graph_objects as go
-import sqlalchemy as sa
 import streamlit as st
 
 from crm.distribution import availability
 from crm.distribution.availability import Calendar
-from crm.models import AmLeave, AmShift, Staff
 from dashboard import behind, definitions, formats, periods, widgets
 from dashboard.data import CACHE_TTL_S, query, viewer_time_zone
 from dashboard.viewer import crm_engine
@@ -69,16 +67,7 @@ TEAM_COLUMNS = {
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
 def _calendars(crm_url: str, am_ids: tuple[int, ...]) -> dict[int, Calendar]:
     with crm_engine().connect() as connection:
-        zones = connection.execute(
-            sa.select(Staff.id, Staff.time_zone).where(Staff.id.in_(am_ids))
-        ).all()
-        shifts = connection.execute(
-            sa.select(AmShift.__table__).where(AmShift.am_id.in_(am_ids))
-        ).all()
-        leave = connection.execute(
-            sa.select(AmLeave.__table__).where(AmLeave.am_id.in_(am_ids))
-        ).all()
-    return availability.calendars({row.id: row.time_zone for row in zones}, shifts, leave)
+        return availability.read_calendars(connection, am_ids=am_ids)
 
 
 def calendars(am_ids) -> dict[int, Calendar]:

@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from crm.actions.core import LEAD_STATE, LEADS, STAFF, Action
 from crm.actions.leads import assign_leads
-from crm.distribution.availability import calendars
+from crm.distribution.availability import read_calendars
 from crm.distribution.decide import Decision, Person, decide_all, decide_queue
 from crm.distribution.ledger import LiveLedger, save_credits
 from crm.distribution.rotation import Turn
@@ -52,9 +52,7 @@ def load_people(connection: sa.Connection, am_ids: Iterable[int]) -> dict[int, P
             STAFF.c.time_zone,
         ).where(STAFF.c.id.in_(am_ids))
     ).all()
-    shifts = connection.execute(sa.select(SHIFTS).where(SHIFTS.c.am_id.in_(am_ids))).all()
-    leave = connection.execute(sa.select(LEAVE).where(LEAVE.c.am_id.in_(am_ids))).all()
-    known = calendars({row.id: row.time_zone for row in staff}, shifts, leave)
+    known = read_calendars(connection, {row.id: row.time_zone for row in staff})
     return {
         row.id: Person(
             row.id, row.name, row.role, row.desk, bool(row.is_active), known[row.id], row

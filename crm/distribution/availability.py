@@ -7,6 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
+import sqlalchemy as sa
+
+from crm.models import AmLeave, AmShift, Staff
 from crm.time_zones import find_zone
 
 MINUTES_A_DAY = 24 * 60
@@ -146,3 +149,24 @@ def calendars(zones: dict[int, str], shifts: Iterable, leave: Iterable) -> dict[
         )
         for am_id in set(zones) | set(by_am) | set(away)
     }
+
+
+def read_calendars(
+    connection: sa.Connection, zones: dict[int, str] | None = None, am_ids=()
+) -> dict[int, Calendar]:
+    """The calendars of the AMs ``am_ids`` (or of ``zones``' keys, ``{am id: IANA zone}``, when
+    their zones are read already) as the CRM holds their shifts and leave now."""
+    if zones is None:
+        ids = sorted({int(am_id) for am_id in am_ids})
+        rows = connection.execute(sa.select(Staff.id, Staff.time_zone).where(Staff.id.in_(ids)))
+        zones = dict(rows.all())
+    ids = sorted(zones)
+    if not ids:
+        return {}
+    shifts = AmShift.__table__
+    leave = AmLeave.__table__
+    return calendars(
+        zones,
+        connection.execute(sa.select(shifts).where(shifts.c.am_id.in_(ids))).all(),
+        connection.execute(sa.select(leave).where(leave.c.am_id.in_(ids))).all(),
+    )
