@@ -8,7 +8,8 @@ not open lands on the role's first page with one line saying so, never "Page not
 
 The dashboard is the real server on the small CRM's warehouse (tests/etl/small_crm.py), with
 passwords given here to Mia (lead manager), Alan (account manager) and Eve (executive), and two
-people added: Ada (admin) and Sal (sales manager).
+people added: Ada (admin) and Sal (sales manager). One more server answers a single address
+first thing after its start, when Streamlit would run the page's file without the router.
 """
 
 from __future__ import annotations
@@ -148,3 +149,28 @@ def test_a_page_asked_for_before_the_sign_in_says_why_it_is_not_shown(tab, app_u
         "All leads is not available for your role (executive): you are on Sales dashboard instead."
     )
     assert_no_page_not_found(tab)
+
+
+def test_the_distribution_page_first_on_a_fresh_server_asks_for_the_sign_in(
+    migrated_sqlite_template, chromium, tmp_path
+):
+    """The first address a fresh server answers is run without the router (see
+    ``viewer.ensure_routed``): the distribution page read the CRM before asking who was looking,
+    and showed its rules and the AMs of its pools to whoever asked."""
+    from playwright.sync_api import expect
+
+    warehouse = build_warehouse(migrated_sqlite_template, tmp_path, fill=True)
+    with dashboard(tmp_path, small_crm_env(tmp_path, warehouse)) as (url, _):
+        context = chromium.new_context()
+        try:
+            tab = context.new_page()
+            tab.goto(f"{url}/distribution")
+            wait_for_app_run(tab)
+            expect(tab.get_by_role("heading", level=1).first).to_have_text(
+                "Sign in to Starboard", timeout=PAGE_RUN_MS
+            )
+            wait_for_app_run(tab)
+            assert tab.get_by_text("Rules (first match wins)").count() == 0
+            assert tab.get_by_test_id("stSidebarNav").count() == 0
+        finally:
+            context.close()
