@@ -35,9 +35,7 @@ def sections(viewer: Viewer) -> dict[str, list]:
     mine = access.pages_for(viewer)
     first = next((spec for spec in mine if spec.default), mine[0] if mine else None)
     sections: dict[str, list] = {}
-    if first is None:
-        home = st.Page(sign_in.no_pages, title="Starboard", icon="⭐", default=True)
-        sections[""] = [home]
+    home = None
     for spec in mine:
         page = st.Page(
             f"pages/{spec.file}",
@@ -49,6 +47,9 @@ def sections(viewer: Viewer) -> dict[str, list]:
         if spec is first:
             home = page
         sections.setdefault(spec.section, []).append(page)
+    if home is None:  # a role with no page yet
+        home = st.Page(sign_in.no_pages, title="Starboard", icon="⭐", default=True)
+        sections[""] = [home]
     role = access.ROLE_NAMES.get(viewer.role, viewer.role)
     addresses = [
         _leads_to(home, spec, None if spec is first else not_available(spec, role, home.title))
