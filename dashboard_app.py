@@ -1,7 +1,8 @@
 """Starboard's dashboard: the router. Run ``streamlit run dashboard_app.py``.
 
 Nothing shows until someone signs in (``dashboard/sign_in.py``); then the sidebar holds the
-pages their role may open (``dashboard/navigation.py``), read from the CRM at every click.
+pages their role may open (``dashboard/navigation.py``), read from the CRM at every click;
+every other page's address leads to one of those, saying why (``dashboard/routes.py``).
 Pages live in ``pages/``, one file per view; their logic lives in ``dashboard/`` and their SQL
 in ``warehouse/queries/``.
 """
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from crm.errors import UserError
-from dashboard import access, connection, server, sign_in, viewer
+from dashboard import connection, routes, server, sign_in, viewer
 
 st.set_page_config(page_title="Starboard", page_icon="⭐", layout="wide")
 viewer.routed()
@@ -38,12 +39,7 @@ if person is None:
 viewer.touch()
 sign_in.follow_the_link()
 sign_in.sidebar(person)
-sections: dict[str, list] = {}
-for spec in access.pages_for(person):
-    sections.setdefault(spec.section, []).append(
-        st.Page(f"pages/{spec.file}", title=spec.title, icon=spec.icon, default=spec.default)
-    )
-if not sections:
-    sections[""] = [st.Page(sign_in.no_pages, title="Starboard", icon="⭐")]
 # Every page in the sidebar: folded, it shows ten and hides the rest under "View more".
-st.navigation(sections, expanded=True).run()
+page = st.navigation(routes.sections(person), expanded=True)
+routes.notice()
+page.run()

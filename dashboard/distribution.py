@@ -24,12 +24,22 @@ from crm.errors import UserError
 from crm.models import Staff
 from dashboard import periods
 from dashboard.formats import plain
+from dashboard.navigation import MANAGERS
 from dashboard.viewer import crm_engine, current_viewer
 
 MESSAGE_KEY = "distribution.message"
 ERROR_KEY = "distribution.error"
 ALERT_MINUTES = 15
 ASSIGNED_LIMIT = 200
+
+
+def require_manager() -> None:
+    """Stop unless a manager is signed in: the page reads the CRM itself (rules, pools, waiting
+    leads), so a run that came without the router (a fresh server's first address) must stop
+    here and go back through it, as the pages reading the warehouse do at their first query."""
+    viewer = current_viewer()
+    if viewer is None or viewer.role not in MANAGERS:
+        st.stop()
 
 
 def outcome() -> None:

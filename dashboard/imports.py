@@ -60,7 +60,8 @@ def file_and_kind() -> tuple[str, str | None, files.Table | None, str]:
 
 
 def column_mapping(kind: str, table: files.Table) -> dict[str, str | None]:
-    """A select box per field, set to the column the header suggests."""
+    """A select box per field, named in the users' words and set to the column the header
+    suggests; ``{field name: column}``."""
     record = files.KINDS[kind]
     guessed = files.guess_mapping(record, table.headers)
     st.markdown("**Columns** — which column holds each field (guessed from the file's header)")
@@ -68,12 +69,13 @@ def column_mapping(kind: str, table: files.Table) -> dict[str, str | None]:
     mapping: dict[str, str | None] = {}
     columns = st.columns(4)
     for index, field in enumerate(FIELDS[record]):
-        label = field.name + (" *" if field.required else "")
         chosen = columns[index % 4].selectbox(
-            label,
+            field.words + (" *" if field.required else ""),
             options,
             index=options.index(guessed[field.name] or NONE),
-            help=field.doc,
+            # The field's own name only here: what an engineer writes in a mapping file.
+            help=f"{field.doc[:1].upper()}{field.doc[1:]}. In a mapping file and the API: "
+            f"`{field.name}`.",
             key=f"import.map.{kind}.{field.name}",
         )
         mapping[field.name] = None if chosen == NONE else chosen

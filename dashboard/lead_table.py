@@ -138,13 +138,19 @@ def clock() -> dict:
     )
 
 
+def lead_links(lead_ids: pd.Series) -> list[str | None]:
+    """A link per row to the lead's page (made here: no query returns it), for the
+    ``lead_page`` column (``COLUMNS["lead_page"]``) of any table whose rows are a lead's: a
+    lead table, the deposit attempts of the payment options log."""
+    return [None if pd.isna(lead_id) else navigation.lead_url(lead_id) for lead_id in lead_ids]
+
+
 def _displayed(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """The shown columns as the user reads them (and the export writes them): money with its
     currency, UTC times in the viewer's zone."""
     made = ("lead_page", "on_list")
     shown = rows[[column for column in columns if column not in made]].copy()
-    # A link per row to the lead's page (made here: no query returns it).
-    shown.insert(0, "lead_page", [navigation.lead_url(lead_id) for lead_id in rows["lead_id"]])
+    shown.insert(0, "lead_page", lead_links(rows["lead_id"]))
     if "on_list" in columns:
         # Made here from the owner and the star, so that an action's overlay shows in it too.
         on_list = [

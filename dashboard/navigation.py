@@ -1,7 +1,8 @@
 """Every page of the dashboard, in the order the sidebar shows them, with who may open it.
 
 The router (``dashboard_app.py``) builds ``st.navigation`` from the pages the signed-in
-person's role may open (``roles``); the role is read from the CRM at every click. A page file
+person's role may open (``roles``); the role is read from the CRM at every click. The address
+of every other page leads to the role's first page, saying why (``dashboard.routes``). A page file
 lives in ``pages/`` and is named after its view.
 """
 

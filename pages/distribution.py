@@ -6,6 +6,7 @@ import streamlit as st
 from dashboard import distribution
 
 st.title("Distribution")
+distribution.require_manager()
 st.caption(
     "New leads go to the first matching rule's pool: AMs active, on shift in their own time "
     "zone, not on leave and below the caps, in weighted turns. Each assignment says why."

@@ -1,10 +1,11 @@
 """F11 Payment options log: every deposit attempt, approved or failed, by method and provider,
-newest first; counts and approval rate per method and provider. Live: refreshes itself every
-few seconds with the attempts the CRM took since the ETL's last run."""
+newest first, each linked to its lead's page; counts and approval rate per method and provider.
+Live: refreshes itself every few seconds with the attempts the CRM took since the ETL's last
+run."""
 
 import streamlit as st
 
-from dashboard import definitions, exports, formats, widgets
+from dashboard import definitions, exports, formats, lead_table, widgets
 from dashboard.data import LIVE_REFRESH_S, live_payments, query
 
 REFRESH_S = LIVE_REFRESH_S
@@ -25,6 +26,7 @@ METHOD_COLUMNS = {
     "approved_usd": st.column_config.NumberColumn("Approved USD", format="dollar"),
 }
 ATTEMPT_COLUMNS = {
+    "lead_page": lead_table.COLUMNS["lead_page"],
     "created_at": st.column_config.DatetimeColumn("Time", format="YYYY-MM-DD HH:mm:ss"),
     "lead_name": st.column_config.TextColumn("Lead"),
     "am_name": st.column_config.TextColumn("AM"),
@@ -39,6 +41,7 @@ ATTEMPT_COLUMNS = {
     "deposit_id": st.column_config.NumberColumn("Deposit", format="%d"),
 }
 DISAGREEMENT_COLUMNS = {
+    "lead_page": lead_table.COLUMNS["lead_page"],
     "counted_at": st.column_config.DatetimeColumn("Decided", format="YYYY-MM-DD HH:mm:ss"),
     "deposit_id": st.column_config.NumberColumn("Deposit", format="%d"),
     "lead_name": st.column_config.TextColumn("Lead"),
@@ -118,7 +121,9 @@ def live_log() -> None:
     if attempts.empty:
         st.info(f"No {status} attempt in these days: choose another status above.")
         return
-    shown = widgets.in_viewer_zone(attempts, "created_at")[list(ATTEMPT_COLUMNS)]
+    shown = widgets.in_viewer_zone(attempts, "created_at")
+    shown["lead_page"] = lead_table.lead_links(shown["lead_id"])
+    shown = shown[list(ATTEMPT_COLUMNS)]
     st.dataframe(
         shown,
         column_config=ATTEMPT_COLUMNS,
@@ -129,7 +134,7 @@ def live_log() -> None:
     )
     if len(attempts) == LIMIT:
         st.caption(f"the newest {LIMIT:,} attempts; choose fewer days, a method or a status")
-    exported.frame = shown
+    exported.frame = shown.drop(columns="lead_page")  # a relative link opens nothing in a file
 
 
 live_log()
@@ -146,8 +151,10 @@ st.caption(
 if disagreements.empty:
     st.success("The CRM's FTD flags agree with the rule in these days.")
 else:
+    disagreements = widgets.in_viewer_zone(disagreements, "counted_at")
+    disagreements["lead_page"] = lead_table.lead_links(disagreements["lead_id"])
     st.dataframe(
-        widgets.in_viewer_zone(disagreements, "counted_at")[list(DISAGREEMENT_COLUMNS)],
+        disagreements[list(DISAGREEMENT_COLUMNS)],
         column_config=DISAGREEMENT_COLUMNS,
         hide_index=True,
         placeholder="",

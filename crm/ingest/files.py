@@ -83,14 +83,15 @@ def _cell(value) -> str:
 
 def guess_mapping(kind: str, headers: list[str]) -> dict[str, str | None]:
     """field → the column that holds it, guessed from the column names (the field's own name
-    first, then its usual other names); None where no column fits."""
+    first, then its name in words as the Import page shows it, then its usual other names);
+    None where no column fits."""
     by_key = {}
     for header in headers:
         by_key.setdefault(normal_key(header), header)
     mapping: dict[str, str | None] = {}
     taken: set[str] = set()
     for field in FIELDS[kind]:
-        for name in (field.name, *field.aliases):
+        for name in (field.name, field.words, *field.aliases):
             header = by_key.get(normal_key(name))
             if header is not None and header not in taken:
                 mapping[field.name] = header

@@ -75,20 +75,34 @@ class Field:
     type: str = "string"  # its JSON type in the API's documentation
     example: Any = None
     aliases: tuple[str, ...] = ()  # column headers an import may call it by
+    # What a person calls it (the Import page's column mapping); ``name`` is the API's and a
+    # mapping file's. Without one, the name in words ("first_name" → "First name").
+    label: str = ""
+
+    @property
+    def words(self) -> str:
+        return self.label or self.name.replace("_", " ").capitalize()
 
 
 LEAD_REF = (
-    Field("lead_id", "Starboard's own lead id (as the CRM gave it to you)", type="integer"),
+    Field(
+        "lead_id",
+        "Starboard's own lead id (as the CRM gave it to you)",
+        type="integer",
+        label="Starboard lead #",
+    ),
     Field(
         "lead_external_id",
         "the lead's id at its source",
         example="WEB-100234",
         aliases=("external_id", "client_id", "account_id", "customer_id"),
+        label="Lead's external id",
     ),
     Field(
         "lead_source",
         "the lead's source, when its external id is not unique without it",
         example="website",
+        label="Lead's source",
     ),
 )
 
@@ -139,6 +153,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
             required=True,
             example="ana.souza@example.com",
             aliases=("e_mail", "mail", "email_address"),
+            label="E-mail",
         ),
         Field(
             "phone",
@@ -171,6 +186,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
             "registration time, ISO 8601 with zone (default: now)",
             example="2026-11-27T09:30:00Z",
             aliases=("registration_date", "created_at", "signup_date", "registered"),
+            label="Registered",
         ),
     ),
     "deposit": (
@@ -223,6 +239,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
             "when the provider decided (or the attempt was made), ISO 8601",
             example="2026-11-27T09:31:00Z",
             aliases=("time", "created_at", "date"),
+            label="Time",
         ),
         *LEAD_REF,
     ),
@@ -239,12 +256,14 @@ FIELDS: dict[str, tuple[Field, ...]] = {
             "the AM's work email",
             example="alan@brokerage.example",
             aliases=("agent", "user", "agent_mail"),
+            label="AM's e-mail",
         ),
         Field(
             "agent_extension",
             "the AM's extension on the dialer",
             example="2041",
             aliases=("extension", "ext"),
+            label="AM's extension",
         ),
         Field(
             "started_at",
@@ -252,6 +271,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
             required=True,
             example="2026-11-27T10:02:00Z",
             aliases=("start", "call_date", "start_time"),
+            label="Started",
         ),
         Field(
             "duration_s",
@@ -260,6 +280,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
             type="integer",
             example=184,
             aliases=("duration", "length_in_sec", "seconds"),
+            label="Duration (s)",
         ),
         Field(
             "disposition",
@@ -274,6 +295,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
             "the number dialled, when the lead has no id you know",
             example="+5511987654321",
             aliases=("phone", "phone_number", "number"),
+            label="Lead's phone",
         ),
     ),
     "platform": (

@@ -232,7 +232,7 @@ def test_the_import_page_checks_an_uploaded_csv_and_shows_the_dry_run_report(
     tab.locator("input[type=file]").set_input_files(str(csv_file))
     wait_for_app_run(tab)
     # The columns guessed from the header.
-    expect(tab.get_by_role("combobox", name="email *")).to_have_value("E-mail")
+    expect(tab.get_by_role("combobox", name="E-mail *")).to_have_value("E-mail")
     tab.get_by_role("button", name="Check (dry run)").click()
     expect(
         tab.get_by_text(

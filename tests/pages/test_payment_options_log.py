@@ -11,6 +11,7 @@ Hand-worked deposit attempts (6 and 7 are quarantined):
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pandas as pd
@@ -128,3 +129,32 @@ def test_ftd_flags_the_rule_does_not_follow_and_the_deposits_credited_to_no_am(
         [8, False, True],  # approved 03-09 15:01
     ]
     assert flags["reason"].tolist()[0] == "flagged by the CRM, but charged back"
+
+
+def test_every_attempt_links_to_its_lead_page(open_page, small_warehouse):
+    """Newest first: 4 Cara (lead 3), 2 and 1 Ana (lead 1), 5 Ben (lead 2). The link comes
+    first, as in lead tables."""
+    at = open_page(PAGE, small_warehouse)
+    table = at.dataframe[1]
+    attempts = table.value
+    assert list(attempts.columns[:2]) == ["lead_page", "created_at"]
+    assert dict(zip(attempts["deposit_id"], attempts["lead_page"], strict=True)) == {
+        4: "lead?lead=3",
+        2: "lead?lead=1",
+        1: "lead?lead=1",
+        5: "lead?lead=2",
+    }
+    # Drawn as the lead tables draw it: "Open", a link.
+    shown_as = json.loads(table.proto.columns)["lead_page"]
+    assert shown_as["type_config"] == {"type": "link", "display_text": "Open"}
+
+
+def test_every_ftd_flag_links_to_its_lead_page(open_page, ftd_warehouse):
+    """The FTD flags: 9 and 10 are Ben's (lead 2), 8 Ana's (lead 1)."""
+    at = open_page(PAGE, ftd_warehouse)
+    (flags,) = [frame.value for frame in at.dataframe if "reason" in frame.value.columns]
+    assert dict(zip(flags["deposit_id"], flags["lead_page"], strict=True)) == {
+        9: "lead?lead=2",
+        10: "lead?lead=2",
+        8: "lead?lead=1",
+    }
