@@ -22,6 +22,7 @@ from crm.demo import shifts
 from crm.demo.generator import HOUR_WEIGHT, WEEKDAY_WEIGHT
 from crm.models import Call, DepositAttempt, Lead, PlatformSession, Staff
 from crm.settings import WorkingDays
+from crm.time_zones import floor_zone_name
 
 CALLS = Call.__table__
 DEPOSITS = DepositAttempt.__table__
@@ -82,8 +83,10 @@ def ams_at_work(
         )
     ).all()
     working: dict[int, tuple[datetime, datetime, datetime, date]] = {}
+    floor_zone = floor_zone_name()
     for am_id, zone in staff:
-        zone = zone or "UTC"
+        # An AM without a zone of their own works on the floor's clock (as distribution has it).
+        zone = zone or floor_zone
         local_day = now.astimezone(ZoneInfo(zone)).date()
         for day in (local_day - timedelta(days=1), local_day):
             if not days.contains(day):
