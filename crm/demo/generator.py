@@ -27,6 +27,7 @@ import numpy as np
 from crm.demo import reference as ref
 from crm.demo.calls import OUTCOMES, ShiftTable, floor_calls
 from crm.demo.reference import DEVICES, EMAIL_DOMAINS, ascii_slug
+from crm.demo.staffing import Staffing, staff_team
 from crm.email import render_email
 from crm.settings import DEFAULT_WORKING_DAYS, WorkingDays
 
@@ -280,6 +281,66 @@ class Generator:
         self.lead_managers = self.cast.ids("lead_manager")
         self.sales_managers = self.cast.ids("sales_manager")
         self._day_weights = self._registration_day_weights()
+        self.staffing = self._staff_the_floor()
+
+    def _staff_the_floor(self) -> Staffing:
+        """Who works from when, and each lead's AMs (``crm.demo.staffing``), from a first
+        pass over every chunk's registrations, assignments and hand-overs to retention."""
+        staffing = Staffing()
+        chunks = self.chunk_count
+
+        def first_shift(am_id: int, ready_us: int) -> int | None:
+            blocks = self.shifts.blocks[am_id]
+            day = int(np.searchsorted(blocks[:, 0, 0], ready_us + HOUR))
+            if day < len(blocks) and blocks[day, -1, 1] <= self.until_us:
+                return int(blocks[day, 0, 0])
+            return None
+
+        for index, chunk in enumerate(self._chunk_flows()):
+            conversion = (np.zeros(chunk.n, np.int64), chunk.assigned_at.copy())
+            retention = (np.zeros(chunk.n, np.int64), chunk.retention_at.copy())
+            for name, _desk, _zone in ref.TEAMS:
+                pool = self.cast.ams_by_team[name]
+                pool = pool[index % chunks :: chunks] if len(pool) >= chunks else pool
+                if _desk == "conversion":
+                    owner, at = conversion
+                    mine = np.flatnonzero(chunk.is_assigned & (chunk.conv_team == name))
+                    times = chunk.assigned_at[mine]
+                else:
+                    owner, at = retention
+                    mine = np.flatnonzero(chunk.to_retention & (chunk.retention_team == name))
+                    times = chunk.retention_at[mine]
+                who, when, first = staff_team(times, [int(a) for a in pool], first_shift)
+                owner[mine], at[mine] = who, when
+                staffing.first_shift_us.update(first)
+            staffing.conversion.append(conversion)
+            staffing.retention.append(retention)
+        # An AM the book never needed is left out; the others work from their first shift.
+        self.cast.staff = [
+            s
+            for s in self.cast.staff
+            if s.role != "account_manager" or not s.is_active or staffing.started(s.id)
+        ]
+        for name in self.cast.ams_by_team:
+            self.cast.ams_by_team[name] = np.array(
+                [a for a in self.cast.ams_by_team[name] if staffing.started(int(a))], np.int64
+            )
+        for am_id, blocks in list(self.shifts.blocks.items()):
+            if not staffing.started(am_id):
+                del self.shifts.blocks[am_id]
+                continue
+            first = np.searchsorted(blocks[:, 0, 0], staffing.first_shift_us[am_id])
+            self.shifts.blocks[am_id] = blocks[first:]
+        return staffing
+
+    def _chunk_flows(self):
+        """Each chunk's leads as far as their teams and the times they reach them."""
+        for index, first in enumerate(range(0, self.total_leads, CHUNK_LEADS)):
+            size = min(CHUNK_LEADS, self.total_leads - first)
+            rng = np.random.default_rng([self.seed, 100 + index])
+            chunk = LeadChunk(self, rng, first_id=first + 1, size=size, index=index)
+            chunk.flows()
+            yield chunk
 
     # ------------------------------------------------------------------ reference rows
     def reference_tables(self) -> dict[str, dict]:
@@ -287,6 +348,16 @@ class Generator:
         teams = self.cast.teams
         staff = self.cast.staff
         team_id = {name: i for i, name, _d in teams}
+        # An AM's account is made an hour before their first shift (``crm.demo.staffing``);
+        # everyone else's, and the departed AM's, before the history.
+        first_shift = self.staffing.first_shift_us
+        joined = np.array(
+            [
+                first_shift[s.id] - HOUR if s.id in first_shift else self.start_us - 30 * DAY
+                for s in staff
+            ],
+            np.int64,
+        )
         staff_rows = {
             "id": [s.id for s in staff],
             "name": [s.name for s in staff],
@@ -296,8 +367,8 @@ class Generator:
             "team_id": [team_id.get(s.team) for s in staff],
             "time_zone": [s.time_zone for s in staff],
             "is_active": [s.is_active for s in staff],
-            "created_at": np.full(len(staff), self.start_us - 30 * DAY),
-            "updated_at": np.full(len(staff), self.start_us - 30 * DAY),
+            "created_at": joined,
+            "updated_at": joined,
         }
         return {
             "teams": {
@@ -372,16 +443,24 @@ class LeadChunk:
         self.g = gen
         self.index = index
         self.rng = rng
+        # AM choices draw apart, so that the lead's own draws do not depend on the staffing.
+        self.am_rng = np.random.default_rng([gen.seed, 100 + index, 1])
         self.n = size
         self.ids = np.arange(first_id, first_id + size, dtype=np.int64)
         self.until = gen.until_us
         self.out: dict[str, dict] = {}
 
-    def tables(self) -> dict[str, dict]:
+    def flows(self) -> None:
+        """Who registers when, their teams, and when they reach them: all that the floor's
+        staffing depends on, drawn first so that a first pass gets the same values."""
         self._leads_profile()
-        self._names()
         self._assignment()
         self._conversion()
+
+    def tables(self) -> dict[str, dict]:
+        self.flows()
+        self._owners()
+        self._names()
         self._calls()
         self._ftd_after_calls()
         self._self_deposits_and_upsale()
@@ -431,16 +510,40 @@ class LeadChunk:
             [g.currency_index[ref.MARKETS[m].currency] for m in market], dtype=np.int64
         )
 
-    def _team_ams(self, teams: np.ndarray) -> np.ndarray:
-        """A random active AM of each given team name, among the AMs who work this chunk."""
+    def _team_ams(self, teams: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """A random AM of each given team name, among those who work this chunk and had
+        started by ``at`` (0: none had)."""
         ams = np.zeros(len(teams), dtype=np.int64)
         chunks = self.g.chunk_count
         for team in np.unique(teams):
             members = np.flatnonzero(teams == team)
             pool = self.g.cast.ams_by_team[team]
             pool = pool[self.index % chunks :: chunks] if len(pool) >= chunks else pool
-            ams[members] = pool[self.rng.integers(0, len(pool), len(members))]
+            if not len(pool):
+                continue
+            starts = np.array([self.g.staffing.first_shift_us[int(a)] for a in pool]) - HOUR
+            drawn = self.am_rng.integers(0, len(pool), len(members))
+            # One who had not started yet gives way to the first who had.
+            started = starts[drawn] <= at[members]
+            earliest = pool[np.argmin(starts)]
+            ams[members] = np.where(
+                started, pool[drawn], np.where(starts.min() <= at[members], earliest, 0)
+            )
         return ams
+
+    def _owners(self):
+        """Each lead's conversion and retention AM, as the floor's staffing gave them; a lead
+        waits for a new AM's first morning (``crm.demo.staffing``)."""
+        conv_am, assigned_at = self.g.staffing.conversion[self.index]
+        ret_am, retention_at = self.g.staffing.retention[self.index]
+        self.is_assigned &= (conv_am != 0) & (assigned_at <= self.until)
+        self.to_retention &= (ret_am != 0) & (retention_at <= self.until)
+        # A client handed to retention before a conversion AM had started never had one.
+        self.is_assigned &= ~(self.to_retention & (assigned_at >= retention_at))
+        self.assigned_at = np.where(self.is_assigned, assigned_at, self.assigned_at)
+        self.conv_am = np.where(self.is_assigned, conv_am, 0)
+        self.retention_at = np.where(self.to_retention, retention_at, 0)
+        self.ret_am = np.where(self.to_retention, ret_am, 0)
 
     def _assignment(self):
         rng, n = self.rng, self.n
@@ -455,7 +558,7 @@ class LeadChunk:
         never = rng.random(n) < 0.03
         self.is_assigned = ~never & (assigned_at <= self.until)
         self.assigned_at = assigned_at
-        self.conv_am = np.where(self.is_assigned, self._team_ams(conv_team), 0)
+        self.conv_team = conv_team
 
     def _calls(self):
         calls = floor_calls(self)
@@ -508,7 +611,6 @@ class LeadChunk:
         handover = comp_at + rng.exponential(0.5 * DAY, n).astype(np.int64)
         self.to_retention = approved & (handover <= self.until)
         self.retention_at = np.where(self.to_retention, handover, 0)
-        self.ret_am = np.where(self.to_retention, self._team_ams(self.retention_team), 0)
         # Upsales are known once the calls are (a self deposit is one no call came before);
         # until then no lead is owned through one.
         self.upsale = np.zeros(n, bool)
@@ -536,7 +638,11 @@ class LeadChunk:
                 [CONVERSION_TEAM_OF_MARKET.get(c, "Conversion London") for c in countries],
                 dtype=object,
             )
-            self.conv_am[need_am] = self._team_ams(teams)
+            self.conv_am[need_am] = self._team_ams(teams, self.upsale_at[need_am])
+            # No AM of the team had started yet: no upsale.
+            self.upsale &= self.conv_am != 0
+            self.upsale_at = np.where(self.upsale, self.upsale_at, 0)
+            need_am &= self.upsale
         self.upsale_from_am = np.where(self.upsale & ~need_am, self.conv_am, 0)
 
     def owner_at(self, lead: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -628,7 +734,10 @@ class LeadChunk:
         not_card = (method != "card") & np.isin(reason, list(CARD_ONLY_REASONS))
         reason[not_card] = "provider timeout"
         status = np.where(declined, "declined", "approved").astype(object)
-        pending = ~declined & (at > self.until - 20 * MINUTE) & ~is_ftd
+        # Still with the provider at the demo's end: the last minutes' attempts, and a wire
+        # for up to a day.
+        waiting = (at > self.until - 20 * MINUTE) | ((method == "wire") & (at > self.until - DAY))
+        pending = ~declined & waiting & ~is_ftd
         status[pending] = "pending"
         reason = np.where(declined, reason, None)
 
