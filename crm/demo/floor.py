@@ -144,10 +144,13 @@ class Pace:
     registrations: float | None = None
     logins: float | None = None
     deposits: float | None = None
+    # FTDs a second: of the deposit attempts, the would-be FTDs (the rest are clients topping
+    # up) come at the CRM's own pace of FTDs, not at a share of the attempts' rate.
+    ftds: float | None = None
 
 
 def recent_pace(connection: sa.Connection, newest: datetime) -> Pace:
-    """Registrations, logins and deposit attempts a second over the CRM's last week."""
+    """Registrations, logins, deposit attempts and FTDs a second over the CRM's last week."""
     since = newest - PACE_WINDOW
 
     def count(column) -> int:
@@ -158,6 +161,14 @@ def recent_pace(connection: sa.Connection, newest: datetime) -> Pace:
         registrations=count(LEADS.c.registered_at) / seconds,
         logins=count(SESSIONS.c.last_seen_at) / seconds,
         deposits=count(DEPOSITS.c.created_at) / seconds,
+        ftds=connection.scalar(
+            sa.select(sa.func.count()).where(
+                DEPOSITS.c.created_at > since,
+                DEPOSITS.c.created_at <= newest,
+                DEPOSITS.c.is_ftd.is_(sa.true()),
+            )
+        )
+        / seconds,
     )
 
 

@@ -36,7 +36,7 @@ from sqlalchemy.exc import OperationalError
 
 from crm.actions import mail, new_action_id, register_leads
 from crm.db import describe
-from crm.demo import floor
+from crm.demo import floor, shifts
 from crm.demo import reference as ref
 from crm.demo.reference import DEVICES, EMAIL_DOMAINS, ascii_slug
 from crm.errors import UserError
@@ -99,6 +99,9 @@ CALL_OUTCOMES = ("connected", "no_answer", "voicemail", "busy", "wrong_number")
 CALL_OUTCOME_SHARES = (0.30, 0.38, 0.17, 0.10, 0.05)
 CONNECTED_MEDIAN_S = 300  # lognormal: 2-15 minutes for most connected calls
 DECLINE_SHARE_OF_METHOD = {"card": 0.20, "wire": 0.08, "e_wallet": 0.12, "crypto": 0.15}
+# A would-be FTD's attempt is approved this often (the methods' shares and decline rates): the
+# attempts it takes for an FTD pace.
+PROSPECTS_APPROVED = 0.84
 CARD_ONLY_REASONS = {"3-D Secure failed", "card expired"}
 USD_ACCOUNT_SHARE = 0.15  # clients outside the US who still open a USD account
 
@@ -211,11 +214,18 @@ def simulate_tick(
     rhythm = floor.market_rhythm(now)
     registrations = int(rng.poisson(per_s("registration", pace.registrations) * rhythm.sum() * dt))
     logins = int(rng.poisson(per_s("login", pace.logins) * dt))
-    deposits = int(rng.poisson(per_s("deposit", pace.deposits) * dt))
+    deposits_per_s, would_be_ftds = per_s("deposit", pace.deposits), None
+    if pace.ftds is not None:
+        # The would-be FTDs at their own pace; the clients' top-ups make up the rest.
+        first_per_s = pace.ftds / PROSPECTS_APPROVED
+        would_be_ftds = int(rng.poisson(first_per_s * dt))
+        deposits = would_be_ftds + int(rng.poisson(max(deposits_per_s - first_per_s, 0.0) * dt))
+    else:
+        deposits = int(rng.poisson(deposits_per_s * dt))
     tick.register(registrations, market_p=rhythm / rhythm.sum())
     tick.log_in(logins)
     tick.call(dt, working_days)
-    tick.deposit(deposits)
+    tick.deposit(deposits, would_be_ftds)
     tick.result.online = len(tick.online)
     return tick.result
 
@@ -425,13 +435,30 @@ class _Tick:
     # Calls -------------------------------------------------------------------------------
 
     def call(self, dt: float, working_days: WorkingDays) -> None:
-        """Each AM on shift calls leads they own, one after another: a call starts once the
-        last one and its wrap-up are over, inside the AM's stretch of work, until the day's
-        talk time is reached. A wrong number queues the "reach you" mail once."""
+        """The calls of ``plan_calls``, written; a wrong number queues the "reach you" mail
+        once."""
+        calls = self.plan_calls(dt, working_days)
+        if not calls:
+            return
+        self.connection.execute(CALLS.insert(), calls)
+        wrong_numbers = [c["lead_id"] for c in calls if c["outcome"] == "wrong_number"]
+        leads = {}
+        if wrong_numbers:
+            leads = self._leads_by_id(
+                wrong_numbers, LEADS.c.am_id, LEADS.c.first_name, LEADS.c.email, LEADS.c.phone
+            )
+        self._reach_out(sorted(set(wrong_numbers)), leads)
+        self.result.calls = len(calls)
+        self.result.connected = sum(c["outcome"] == "connected" for c in calls)
+
+    def plan_calls(self, dt: float, working_days: WorkingDays) -> list[dict]:
+        """The calls of the last ``dt`` seconds: each AM on shift calls leads they own, one
+        after another; a call starts once the last one and its wrap-up are over, inside the
+        AM's stretch of work, until the day's talk time is reached."""
         since = self.now - timedelta(seconds=dt)
         ams = floor.ams_at_work(self.connection, since, self.now, working_days)
         self.ams_at_work = [am.id for am in ams]
-        calls, wrong_numbers, leads = [], [], {}
+        calls = []
         for am in ams:
             at, talk_left = am.free_at, am.talk_left_s
             for _ in range(floor.MOST_CALLS_A_TICK):
@@ -456,20 +483,9 @@ class _Tick:
                         "updated_at": self.now,
                     }
                 )
-                if outcome == "wrong_number":
-                    wrong_numbers.append(lead_id)
                 talk_left -= duration
                 at += timedelta(seconds=duration) + floor.wrap_up(duration)
-        if not calls:
-            return
-        self.connection.execute(CALLS.insert(), calls)
-        if wrong_numbers:
-            leads = self._leads_by_id(
-                wrong_numbers, LEADS.c.am_id, LEADS.c.first_name, LEADS.c.email, LEADS.c.phone
-            )
-        self._reach_out(sorted(set(wrong_numbers)), leads)
-        self.result.calls = len(calls)
-        self.result.connected = sum(c["outcome"] == "connected" for c in calls)
+        return calls
 
     def _owned_lead(self, am_id: int) -> int | None:
         """A lead the AM owns: one online now, a fresh one, or any (F2, F7)."""
@@ -533,13 +549,15 @@ class _Tick:
 
     # Deposits ----------------------------------------------------------------------------
 
-    def deposit(self, count: int) -> None:
+    def deposit(self, count: int, would_be_ftds: int | None = None) -> None:
         """Clients, mostly online ones, try to deposit; the provider approves or declines.
 
-        An approved deposit is credited to the balance; a lead's first approved one is its FTD
-        and converts it. It is a self deposit when the lead has no AM or was never called
-        before it. Balances are read under a row lock and added up in Python: SQLite keeps
-        money as text, and SQL arithmetic on it would go through floats.
+        ``would_be_ftds`` of the ``count`` attempts are by leads without an FTD (None: a share
+        of them, at random), the others by clients; either are most often leads an AM has just
+        talked to. An approved deposit is credited to the balance; a lead's first approved one
+        is its FTD and converts it. It is a self deposit when the lead has no AM or was never
+        called before it. Balances are read under a row lock and added up in Python: SQLite
+        keeps money as text, and SQL arithmetic on it would go through floats.
         """
         if not count:
             return
@@ -551,20 +569,37 @@ class _Tick:
         talked_clients = [row.id for row in talked if row.ftd_at is not None]
         talked_prospects = [row.id for row in talked if row.ftd_at is None]
 
+        def one_of(group: list[int]) -> int:
+            return group[self.rng.integers(len(group))]
+
         def draw() -> int | None:
             if talked and self.rng.random() < DEPOSITS_AFTER_A_TALK:
                 # Deposits follow talks: a client (or a prospect) an AM just reached.
                 group = talked_clients if self.rng.random() < DEPOSITS_FROM_CLIENTS else []
-                group = group or talked_prospects or talked_clients
-                return group[self.rng.integers(len(group))]
+                return one_of(group or talked_prospects or talked_clients)
             if (clients or prospects) and self.rng.random() < DEPOSITS_FROM_ONLINE:
                 group = clients if self.rng.random() < DEPOSITS_FROM_CLIENTS else prospects
-                group = group or clients or prospects
-                return group[self.rng.integers(len(group))]
+                return one_of(group or clients or prospects)
             # A wire landing, a deposit from the mobile cashier: a recently active lead.
             return self._probe("recent_login")
 
-        chosen = self._choose(count, draw)
+        def draw_from(just_talked: list[int], online: list[int]):
+            def draw() -> int | None:
+                if just_talked and self.rng.random() < DEPOSITS_AFTER_A_TALK:
+                    return one_of(just_talked)
+                if online and self.rng.random() < DEPOSITS_FROM_ONLINE:
+                    return one_of(online)
+                return one_of(just_talked or online) if just_talked or online else None
+
+            return draw
+
+        if would_be_ftds is None:
+            chosen = self._choose(count, draw)
+        else:
+            chosen = self._choose(would_be_ftds, draw_from(talked_prospects, prospects))
+            chosen += self._choose(
+                count - would_be_ftds, draw_from(talked_clients, clients), exclude=set(chosen)
+            )
         if not chosen:
             return
         leads = self._leads_by_id(
@@ -662,7 +697,9 @@ def _pick(rng: np.random.Generator, shares: dict[str, float]) -> str:
 def _call_duration(rng: np.random.Generator, outcome: str) -> int:
     """Seconds on the line: minutes when connected, ringing or a message otherwise."""
     if outcome == "connected":
-        return int(min(max(rng.lognormal(math.log(CONNECTED_MEDIAN_S), 0.55), 45), 3600))
+        # At most half an hour: the last call of a shift ends within its 9 hours.
+        talk = rng.lognormal(math.log(CONNECTED_MEDIAN_S), 0.55)
+        return int(min(max(talk, 45), shifts.MAX_CALL_S))
     low, high = {"voicemail": (20, 60), "no_answer": (15, 45), "wrong_number": (10, 40)}.get(
         outcome, (2, 10)
     )
@@ -725,8 +762,9 @@ def run_simulation(
             newest = floor.newest_event(connection)
             pace = floor.recent_pace(connection, newest) if newest else floor.Pace()
         totals.add(catch_up(connection, rng, newest, utcnow(), pace, days))
-        # Registrations go on at the CRM's own pace of its last week, not a jump to another.
-        live = floor.Pace(registrations=pace.registrations or None)
+        # Registrations and FTDs go on at the CRM's own pace of its last week, not a jump to
+        # another.
+        live = floor.Pace(registrations=pace.registrations or None, ftds=pace.ftds or None)
         # The clock starts after that sweep, which can take seconds on a big CRM: the first tick
         # covers one tick's time, not the sweep's.
         started, last_tick_at = time.monotonic(), utcnow()
