@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from crm.demo import reference as ref
 from crm.demo import shifts
-from crm.demo.generator import HOUR_WEIGHT, WEEKDAY_WEIGHT
+from crm.demo.reference import HOUR_WEIGHT, WEEKDAY_WEIGHT
 from crm.models import Call, DepositAttempt, Lead, PlatformSession, Staff
 from crm.settings import WorkingDays
 from crm.time_zones import floor_zone_name
