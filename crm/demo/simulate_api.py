@@ -25,7 +25,7 @@ from standardwebhooks.webhooks import Webhook
 from crm import integrations
 from crm.db import describe
 from crm.demo import reference as ref
-from crm.demo.simulate import (
+from crm.demo.draws import (
     EVENT_SHARES,
     HEARTBEAT,
     LOGIN_PICKS,
@@ -35,8 +35,8 @@ from crm.demo.simulate import (
     STAFF,
     _pick,
     _shares,
-    _Tick,
 )
+from crm.demo.tick import _Tick
 from crm.errors import UserError
 from crm.ingest.mappings import PROVIDER_CODES
 from crm.models import utcnow
