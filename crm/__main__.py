@@ -144,7 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, help=ROLE_HELP)
     add.add_argument("--desk", help="an account manager's desk: conversion or retention")
     add.add_argument("--team", metavar="TEAM_NAME", help="an account manager's team")
-    add.add_argument("--time-zone", default="UTC", help="IANA name, e.g. Europe/London (UTC)")
+    add.add_argument(
+        "--time-zone",
+        help="IANA name, e.g. Europe/London (none: times in the person's browser's zone)",
+    )
     add.add_argument(
         "--no-password", action="store_true", help="add without a password (cannot sign in yet)"
     )

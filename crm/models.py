@@ -110,7 +110,8 @@ class Staff(Timestamped, Base):
     role: Mapped[str] = mapped_column(choice(ROLES))
     desk: Mapped[str | None] = mapped_column(choice(DESKS))
     team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id"), index=True)
-    time_zone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    # None: the person sees times in their browser's zone (AM shifts: the floor's zone).
+    time_zone: Mapped[str | None] = mapped_column(sa.String(64))
     is_active: Mapped[bool] = mapped_column(default=True)
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     # The AM's extension on the dialer, which names the agent in the dialer's call records.

@@ -45,14 +45,15 @@ def add_staff(
     role: str,
     desk: str | None = None,
     team_id: int | None = None,
-    time_zone: str = "UTC",
+    time_zone: str | None = None,
     password: str | None = None,
     action_id: str | None = None,
     command_line: bool = False,
     now: datetime | None = None,
 ) -> ActionResult:
     """A new staff account; with ``password``, they can sign in at once. ``details["staff_id"]``
-    is the new account's id."""
+    is the new account's id. Without ``time_zone`` the person sees times in their browser's
+    zone (and, as an AM, works shifts in the floor's)."""
     _refuse_nobody(actor_id, command_line)
     name = (name or "").strip()
     if not name or len(name) > 120:
@@ -333,8 +334,8 @@ def check_role(role: str, desk: str | None) -> None:
         raise ActionRefused(f"only an account manager works on a desk; {_role(role)} has none.")
 
 
-def check_time_zone(zone: str) -> None:
-    if not is_time_zone(zone):
+def check_time_zone(zone: str | None) -> None:
+    if zone is not None and not is_time_zone(zone):
         raise ActionRefused(f"{zone!r} is not a time zone: use an IANA name like Europe/London.")
 
 

@@ -92,7 +92,13 @@ def add_form() -> None:
         desk.selectbox("Desk (AMs)", [NO_DESK, *DESKS], key="staff.add.desk")
         team.selectbox("Team (AMs)", [NO_TEAM, *_teams()], key="staff.add.team")
         zone, password = st.columns(2)
-        zone.text_input("Time zone", value="UTC", key="staff.add.zone")
+        zone.text_input(
+            "Time zone",
+            placeholder="the browser's (e.g. Europe/London)",
+            help="Where the person sees times in. Empty: their browser's zone; an AM's shifts "
+            "are then in the floor's zone.",
+            key="staff.add.zone",
+        )
         password.text_input(
             "Password (10 characters or more)", type="password", key="staff.add.password"
         )
@@ -221,7 +227,7 @@ def _add() -> None:
             role=role,
             desk=_choice(state["staff.add.desk"], NO_DESK),
             team_id=_teams()[team] if team else None,
-            time_zone=(state["staff.add.zone"] or "").strip() or "UTC",
+            time_zone=(state["staff.add.zone"] or "").strip() or None,
             password=password,
         )
     )

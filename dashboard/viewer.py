@@ -57,7 +57,7 @@ class Viewer:
     role: str
     desk: str | None
     team_id: int | None
-    time_zone: str
+    time_zone: str | None  # None: the browser's zone (``viewer_time_zone``)
 
 
 @st.cache_resource(show_spinner=False)

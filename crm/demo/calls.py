@@ -21,6 +21,8 @@ DAY = 86_400 * US
 # The most candidate calls an AM's day is drawn from (more than the longest day holds).
 CANDIDATES = 260
 MOST_CALLS_A_DAY_PER_LEAD = 2
+# Calls that surely hold a full day's talk time (a call averages about 100 s).
+FULL_DAY_CALLS = 200
 CLIENT_CALLS_A_DAY = 0.4
 # Outcomes after "connected" (0), as ``OUTCOMES`` spells them, and their shares.
 OUTCOMES = ("connected", "no_answer", "voicemail", "busy", "wrong_number")
@@ -105,13 +107,21 @@ def floor_calls(chunk) -> dict[str, np.ndarray]:
             )
             weight = keenness[leads[pool]] * worth
             most = min(CANDIDATES, int(np.ceil(4 * worth.sum())))
-            _am_day(out, rng, am_id, leads[pool], weight, connect_p, day, most)
+            listed = (leads[pool], since[pool], until[pool], weight)
+            _am_day(out, rng, am_id, listed, connect_p, day, most)
     return {k: np.concatenate(v) if v else np.zeros(0, np.int64) for k, v in out.items()}
 
 
-def _am_day(out, rng, am_id, leads, weight, connect_p, blocks, most: int) -> None:
-    """One AM's working day of at most ``most`` calls, appended to ``out``."""
-    picks = leads[rng.choice(len(leads), most, p=weight / weight.sum())]
+def _am_day(out, rng, am_id, pool, connect_p, blocks, most: int) -> None:
+    """One AM's working day, appended to ``out``: ``most`` weighted picks from the AM's list
+    ``pool`` (lead index, owned since, owned until, weight), then everyone on it, each lead at
+    most twice, until the day's talk time is reached or the shift is over."""
+    leads, since, until, weight = pool
+    picks = rng.choice(len(leads), most, p=weight / weight.sum())
+    # Should the picks run short (a small book, keen leads picked over and over), the AM goes
+    # on through everyone they own.
+    everyone = rng.permutation(len(leads))[:FULL_DAY_CALLS]
+    picks = np.concatenate([picks, everyone, everyone])
     # At most twice a day the same lead: drop the third and later picks of each lead.
     order = np.argsort(picks, kind="stable")
     sorted_picks = picks[order]
@@ -121,32 +131,40 @@ def _am_day(out, rng, am_id, leads, weight, connect_p, blocks, most: int) -> Non
     keep[order] = rank < MOST_CALLS_A_DAY_PER_LEAD
     picks = picks[keep]
     outcome = np.where(
-        rng.random(len(picks)) < connect_p[picks],
+        rng.random(len(picks)) < connect_p[leads[picks]],
         0,
         1 + rng.choice(len(NON_CONNECTED_SHARE), len(picks), p=NON_CONNECTED_SHARE),
     )
     duration = _durations(rng, outcome)
-    gap = shifts.wrap_up_s(rng, duration)
-    slot = (duration + gap) * US
-    work_start = rng.integers(0, 5 * 60) * US + np.r_[0, np.cumsum(slot)[:-1]]
-    talk_target = rng.uniform(*shifts.TALK_TARGET_H) * 3600
-    fits = (np.cumsum(duration) <= talk_target) & (work_start < shifts.WORK_S * US)
-    picks, duration, outcome, work_start = (
-        picks[fits],
-        duration[fits],
-        outcome[fits],
-        work_start[fits],
-    )
+    slot = (duration + shifts.wrap_up_s(rng, duration)) * US
+    first_dial = rng.integers(0, 5 * 60) * US
     # The working clock onto the real one: which stretch of work, and how far into it.
     lengths = blocks[:, 1] - blocks[:, 0]
     block_work_start = np.r_[0, np.cumsum(lengths)[:-1]]
-    block = np.searchsorted(block_work_start, work_start, side="right") - 1
-    at = blocks[block, 0] + (work_start - block_work_start[block])
-    out["lead"].append(picks)
-    out["am"].append(np.full(len(picks), am_id, np.int64))
-    out["at"].append(at)
-    out["duration"].append(duration)
-    out["outcome"].append(outcome)
+
+    def layout(slot):
+        work_start = first_dial + np.r_[0, np.cumsum(slot)[:-1]]
+        block = np.searchsorted(block_work_start, work_start, side="right") - 1
+        return work_start, blocks[block, 0] + (work_start - block_work_start[block])
+
+    # A call that would come before the lead is the AM's (a lead assigned mid-shift) or after
+    # it left them is not made; the calls after it move up, so look again a few times (what
+    # is still amiss then is dropped with the chunk's other calls to leads not owned).
+    for _ in range(3):
+        work_start, at = layout(slot)
+        owned = (at >= since[picks]) & (at < until[picks])
+        if owned.all():
+            break
+        picks, outcome, duration, slot = picks[owned], outcome[owned], duration[owned], slot[owned]
+    else:
+        work_start, at = layout(slot)
+    talk_target = rng.uniform(*shifts.TALK_TARGET_H) * 3600
+    fits = (np.cumsum(duration) <= talk_target) & (work_start < shifts.WORK_S * US)
+    out["lead"].append(leads[picks[fits]])
+    out["am"].append(np.full(int(fits.sum()), am_id, np.int64))
+    out["at"].append(at[fits])
+    out["duration"].append(duration[fits])
+    out["outcome"].append(outcome[fits])
 
 
 def _durations(rng: np.random.Generator, outcome: np.ndarray) -> np.ndarray:

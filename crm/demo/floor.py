@@ -19,9 +19,10 @@ import sqlalchemy as sa
 
 from crm.demo import reference as ref
 from crm.demo import shifts
-from crm.demo.generator import HOUR_WEIGHT, WEEKDAY_WEIGHT
+from crm.demo.reference import HOUR_WEIGHT, WEEKDAY_WEIGHT
 from crm.models import Call, DepositAttempt, Lead, PlatformSession, Staff
 from crm.settings import WorkingDays
+from crm.time_zones import floor_zone_name
 
 CALLS = Call.__table__
 DEPOSITS = DepositAttempt.__table__
@@ -82,8 +83,10 @@ def ams_at_work(
         )
     ).all()
     working: dict[int, tuple[datetime, datetime, datetime, date]] = {}
+    floor_zone = floor_zone_name()
     for am_id, zone in staff:
-        zone = zone or "UTC"
+        # An AM without a zone of their own works on the floor's clock (as distribution has it).
+        zone = zone or floor_zone
         local_day = now.astimezone(ZoneInfo(zone)).date()
         for day in (local_day - timedelta(days=1), local_day):
             if not days.contains(day):
@@ -141,10 +144,13 @@ class Pace:
     registrations: float | None = None
     logins: float | None = None
     deposits: float | None = None
+    # FTDs a second: of the deposit attempts, the would-be FTDs (the rest are clients topping
+    # up) come at the CRM's own pace of FTDs, not at a share of the attempts' rate.
+    ftds: float | None = None
 
 
 def recent_pace(connection: sa.Connection, newest: datetime) -> Pace:
-    """Registrations, logins and deposit attempts a second over the CRM's last week."""
+    """Registrations, logins, deposit attempts and FTDs a second over the CRM's last week."""
     since = newest - PACE_WINDOW
 
     def count(column) -> int:
@@ -155,6 +161,14 @@ def recent_pace(connection: sa.Connection, newest: datetime) -> Pace:
         registrations=count(LEADS.c.registered_at) / seconds,
         logins=count(SESSIONS.c.last_seen_at) / seconds,
         deposits=count(DEPOSITS.c.created_at) / seconds,
+        ftds=connection.scalar(
+            sa.select(sa.func.count()).where(
+                DEPOSITS.c.created_at > since,
+                DEPOSITS.c.created_at <= newest,
+                DEPOSITS.c.is_ftd.is_(sa.true()),
+            )
+        )
+        / seconds,
     )
 
 

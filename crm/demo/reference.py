@@ -9,6 +9,8 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Market:
@@ -291,3 +293,10 @@ def ascii_slug(text: str) -> str:
         .decode()
     )
     return "".join(ch for ch in plain.lower() if ch.isalnum())
+
+
+# Share of a lead's registrations by weekday (Monday first) and local hour.
+WEEKDAY_WEIGHT = np.array([1.0, 1.05, 1.0, 0.95, 0.9, 0.6, 0.55])
+HOUR_WEIGHT = np.array(
+    [2, 1, 1, 1, 1, 1, 2, 3, 4, 5, 5, 5, 6, 6, 6, 6, 6, 7, 8, 9, 9, 8, 6, 4], dtype=float
+)

@@ -1,7 +1,8 @@
 """The demo brokerage driven through the ingest API: ``python -m crm simulate --via-api``.
 
-The same draws as the direct simulator (``crm.demo.simulate``: who registers, logs in, is
-called, deposits), but nothing is written here: each event goes to the API as the
+The same draws as the direct simulator (``crm.demo.simulate``: who registers, logs in and
+deposits; the AMs on shift calling one lead after another, ``crm.demo.floor``), but nothing is
+written here: each event goes to the API as the
 brokerage's own systems would send it (the website's registrations, the platform's logins and
 logouts, the dialer's calls and the PSPs' deposit events, signed), so the whole path from the
 API through the actions to the dashboard runs in the live demo. The simulator's integrations
@@ -24,11 +25,9 @@ from standardwebhooks.webhooks import Webhook
 from crm import integrations
 from crm.db import describe
 from crm.demo import reference as ref
-from crm.demo.simulate import (
-    CALL_PICKS,
+from crm.demo.draws import (
     EVENT_SHARES,
     HEARTBEAT,
-    LEADS,
     LOGIN_PICKS,
     MEAN_SESSION_S,
     PROVIDER_P,
@@ -36,11 +35,13 @@ from crm.demo.simulate import (
     STAFF,
     _pick,
     _shares,
-    _Tick,
 )
+from crm.demo.tick import _Tick
 from crm.errors import UserError
 from crm.ingest.mappings import PROVIDER_CODES
 from crm.models import utcnow
+from crm.settings import DEFAULT_WORKING_DAYS, WorkingDays
+from crm.settings import working_days as floor_working_days
 from crm.signals import sigterm_interrupts
 
 KINDS = {
@@ -49,8 +50,14 @@ KINDS = {
     "psp": "Simulator PSP",
     "dialer": "Simulator dialer",
 }
-DISPOSITIONS = ("ANSWERED", "NA", "AM", "B", "DC")
-DISPOSITION_P = _shares([0.30, 0.38, 0.17, 0.10, 0.05])
+# The dialer's words for the simulator's outcomes (crm.ingest.mappings reads them back).
+DISPOSITION_OF = {
+    "connected": "ANSWERED",
+    "no_answer": "NA",
+    "voicemail": "AM",
+    "busy": "B",
+    "wrong_number": "DC",
+}
 DECLINE_SHARE = 0.15
 REPORT_EVERY_S = 10.0
 API_START_S = 120.0
@@ -86,11 +93,13 @@ def run_via_api(
     totals, window, since = Counter(), Counter(), time.monotonic()
     started = time.monotonic()
     with sigterm_interrupts(), engine.connect() as connection:
+        with connection.begin():
+            days = floor_working_days(connection)
         try:
             while seconds is None or time.monotonic() - started < seconds:
                 began = time.monotonic()
                 with connection.begin():  # reads only: who to pick
-                    done = _tick(connection, rng, sender, sessions, rate, tick)
+                    done = _tick(connection, rng, sender, sessions, rate, tick, days)
                 window.update(done)
                 totals.update(done)
                 if time.monotonic() - since >= REPORT_EVERY_S:
@@ -103,8 +112,18 @@ def run_via_api(
     return totals
 
 
-def _tick(connection, rng, sender: _Sender, sessions: dict, rate: float, dt: float) -> Counter:
-    now = utcnow()
+def _tick(
+    connection,
+    rng,
+    sender: _Sender,
+    sessions: dict,
+    rate: float,
+    dt: float,
+    working_days: WorkingDays = DEFAULT_WORKING_DAYS,
+    now: datetime | None = None,
+) -> Counter:
+    """One tick's events, sent; ``now`` is the clock's (a test's fixed one)."""
+    now = now or utcnow()
     draw = _Tick(connection, rng, now)
     done = Counter()
     leave = rng.random(len(sessions)) < dt / MEAN_SESSION_S
@@ -117,7 +136,7 @@ def _tick(connection, rng, sender: _Sender, sessions: dict, rate: float, dt: flo
             del sessions[session]
     draw.online = {lead_id for lead_id, _ in sessions.values()}
     drawn = rng.poisson(rate / (1 + SESSIONS_PER_EVENT) * dt)
-    registrations, logins, calls, deposits = (
+    registrations, logins, _calls, deposits = (
         int(n) for n in rng.multinomial(drawn, _shares(list(EVENT_SHARES.values())))
     )
     rates = draw._usd_rates()
@@ -135,25 +154,23 @@ def _tick(connection, rng, sender: _Sender, sessions: dict, rate: float, dt: flo
         session = f"sim-{uuid.uuid4().hex[:16]}"
         done[sender.platform("login", lead_id, session, now)] += 1
         sessions[session] = (lead_id, now)
-    agents = dict(
-        connection.execute(
-            sa.select(STAFF.c.id, STAFF.c.email).where(
-                STAFF.c.role == "account_manager", STAFF.c.is_active.is_(sa.true())
-            )
-        ).all()
-    )
-    if agents:
-        for lead_id in draw._choose(
-            calls,
-            lambda: draw._probe(
-                _pick(rng, {k: v for k, v in CALL_PICKS.items() if k != "online"}),
-                owned_by=set(agents),
-            ),
-        ):
-            am_id = connection.scalar(sa.select(LEADS.c.am_id).where(LEADS.c.id == lead_id))
-            if am_id in agents:
-                disposition = DISPOSITIONS[rng.choice(len(DISPOSITIONS), p=DISPOSITION_P)]
-                done[sender.call(lead_id, agents[am_id], disposition, rng, now)] += 1
+    # The AMs on shift dial one call after another, as the direct simulator has them; the
+    # dialer reports each call, stamped with when it started.
+    planned = draw.plan_calls(dt, working_days)
+    if planned:
+        ids = sorted({c["am_id"] for c in planned})
+        emails = sa.select(STAFF.c.id, STAFF.c.email).where(STAFF.c.id.in_(ids))
+        agents = dict(connection.execute(emails).all())
+        for c in planned:
+            done[
+                sender.call(
+                    c["lead_id"],
+                    agents[c["am_id"]],
+                    DISPOSITION_OF[c["outcome"]],
+                    c["duration_s"],
+                    c["started_at"],
+                )
+            ] += 1
     for lead_id in draw._choose(deposits, lambda: draw._probe("recent_login")):
         method, provider, _ = ref.PROVIDERS[rng.choice(len(ref.PROVIDERS), p=PROVIDER_P)]
         declined = rng.random() < DECLINE_SHARE
@@ -227,16 +244,16 @@ class _Sender:
         reply = self._post("platform", "/v1/platform/events", body)
         return f"{kind}s" if reply.status_code in (200, 201) else _refused(kind, reply)
 
-    def call(self, lead_id: int, agent: str, disposition: str, rng, now: datetime) -> str:
+    def call(
+        self, lead_id: int, agent: str, disposition: str, duration_s: int, started_at: datetime
+    ) -> str:
         body = {
             "call_id": f"sim-{uuid.uuid4().hex}",
             "agent_email": agent,
             "lead_id": lead_id,
-            "started_at": now.isoformat(),
+            "started_at": started_at.isoformat(),
             "disposition": disposition,
-            "duration_s": int(
-                rng.integers(20, 600) if disposition == "ANSWERED" else rng.integers(5, 45)
-            ),
+            "duration_s": int(duration_s),
         }
         reply = self._post("dialer", "/v1/calls", body)
         return "calls" if reply.status_code in (200, 201) else _refused("call", reply)

@@ -1,5 +1,10 @@
 """When an AM can receive leads: on a shift of their weekly schedule, in their own time zone, and
-not on leave. A weekday with no shift is a day off; an AM with no schedule is never on shift."""
+not on leave. A weekday with no shift is a day off; an AM with no schedule is never on shift.
+
+An AM whose staff row has no zone works in the floor's (``STARBOARD_TIME_ZONE``): a shift is
+a time on the floor's clock unless the AM says otherwise. Their browser's zone, which their
+pages show times in, is not used: it is known only while they are signed in, and it would move
+their shifts whenever they travel."""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from datetime import date, datetime, time, timedelta, timezone
 import sqlalchemy as sa
 
 from crm.models import AmLeave, AmShift, Staff
-from crm.time_zones import find_zone
+from crm.time_zones import find_zone, floor_zone_name
 
 MINUTES_A_DAY = 24 * 60
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -133,8 +138,12 @@ def zone_city(time_zone: str) -> str:
     return time_zone.rsplit("/", 1)[-1].replace("_", " ")
 
 
-def calendars(zones: dict[int, str], shifts: Iterable, leave: Iterable) -> dict[int, Calendar]:
-    """Each AM's calendar from their zone and the rows of ``am_shifts`` and ``am_leave``."""
+def calendars(
+    zones: dict[int, str | None], shifts: Iterable, leave: Iterable
+) -> dict[int, Calendar]:
+    """Each AM's calendar from their zone (None: the floor's) and the rows of ``am_shifts``
+    and ``am_leave``."""
+    floor = floor_zone_name()
     by_am: dict[int, list[Shift]] = {am_id: [] for am_id in zones}
     away: dict[int, list[tuple[date, date]]] = {am_id: [] for am_id in zones}
     for row in shifts:
@@ -143,7 +152,7 @@ def calendars(zones: dict[int, str], shifts: Iterable, leave: Iterable) -> dict[
         away.setdefault(row.am_id, []).append((row.first_day, row.last_day))
     return {
         am_id: Calendar(
-            zones.get(am_id, "UTC"),
+            zones.get(am_id) or floor,
             tuple(sorted(by_am.get(am_id, ()), key=lambda s: (s.weekday, s.start_minute))),
             tuple(away.get(am_id, ())),
         )
@@ -152,7 +161,7 @@ def calendars(zones: dict[int, str], shifts: Iterable, leave: Iterable) -> dict[
 
 
 def read_calendars(
-    connection: sa.Connection, zones: dict[int, str] | None = None, am_ids=()
+    connection: sa.Connection, zones: dict[int, str | None] | None = None, am_ids=()
 ) -> dict[int, Calendar]:
     """The calendars of the AMs ``am_ids`` (or of ``zones``' keys, ``{am id: IANA zone}``, when
     their zones are read already) as the CRM holds their shifts and leave now."""

@@ -11,8 +11,8 @@ from crm import settings as crm_settings
 from crm.errors import UserError
 from crm.shift import ShiftPlan, plan_end_of_shift
 from dashboard import formats, periods
-from dashboard.actions.changes import lead_zone
 from dashboard.actions.common import SIGN_IN, act, header, lead_count, show_error, submit
+from dashboard.data import viewer_time_zone
 from dashboard.viewer import crm_engine, current_viewer
 
 PREVIEW_ROWS = 200
@@ -76,7 +76,7 @@ def _preview_shift(key: str, team_id: int | None, am_id: int | None, scope: str)
             hours = crm_settings.calling_hours(connection)
             plan = plan_end_of_shift(
                 connection,
-                lead_zone(viewer.time_zone),
+                viewer_time_zone(),
                 periods.now(),
                 hours,
                 team_id=team_id,

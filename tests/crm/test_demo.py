@@ -159,7 +159,9 @@ def test_logins_fade_after_registration_and_some_leads_come_back(demo):
         if any(b - a >= timedelta(days=21) for a, b in zip(times, times[1:], strict=False)):
             came_back += 1
     assert first_week > 3 * later_week
-    assert came_back > LEADS * 0.02
+    # About 2 % of the leads of a 60-day history (7 % of a 90-day one's): weeks of silence
+    # need a history long enough to hold them.
+    assert came_back > LEADS * 0.015
 
 
 def test_three_or_more_teams_on_both_desks_with_targets(demo):
@@ -230,24 +232,55 @@ def test_an_am_s_shift_is_daytime_in_the_am_s_own_zone(demo):
         assert 8 <= local.hour + local.minute / 60 < 19, (call.am_id, local)
 
 
-def test_an_am_talks_two_to_five_hours_a_working_day(demo):
+def working_days(demo) -> list[tuple[int, date]]:
+    """Every working day of every AM in the demo: a date in the AM's own zone that is one of
+    the floor's working days (Monday to Friday, the CRM's default; the demo sets no leave), on
+    or after the day the AM joined (``staff.created_at``: the demo's floor takes on AMs as its
+    book grows), strictly between the demo's first and last dates there (so that the whole
+    shift is inside the history). AMs who left have none: they own nothing and make no calls.
+    """
+    out = []
+    for person in rows(demo, "staff"):
+        if person.role != "account_manager" or not person.is_active:
+            continue
+        zone = zoneinfo.ZoneInfo(person.time_zone)
+        first = max(
+            (UNTIL - timedelta(days=DAYS)).astimezone(zone).date() + timedelta(days=1),
+            person.created_at.astimezone(zone).date(),
+        )
+        last = UNTIL.astimezone(zone).date() - timedelta(days=1)
+        out += [
+            (person.id, first + timedelta(days=d))
+            for d in range((last - first).days + 1)
+            if (first + timedelta(days=d)).weekday() < 5
+        ]
+    return out
+
+
+def test_an_am_talks_two_to_five_hours_every_working_day(demo):
     days = calls_by_am_and_day(demo)
     talk = {key: sum(c.duration_s for c in calls) / 3600 for key, calls in days.items()}
     assert max(talk.values()) <= 5
-    # Every working day of every conversion AM, once the demo's book has filled up (the
-    # history starts with no leads; three weeks in, each AM owns enough to fill a day) and
-    # before the demo's last, partial day.
-    staff = rows(demo, "staff")
-    conversion = [s.id for s in staff if s.desk == "conversion" and s.is_active]
-    first = (UNTIL - timedelta(days=DAYS - 21)).date()
-    working = [
-        first + timedelta(days=d)
-        for d in range((UNTIL.date() - first).days)
-        if (first + timedelta(days=d)).weekday() < 5
-    ]
-    assert len(working) >= 25
-    short = [(am, day, talk.get((am, day), 0)) for am in conversion for day in working]
+    working = working_days(demo)
+    # Every AM of both desks, from early in the history (the first AMs start within days).
+    staff = {s.id: s for s in rows(demo, "staff")}
+    assert {staff[am].desk for am, _day in working} == {"conversion", "retention"}
+    assert len(working) > 300
+    assert min(day for _am, day in working) <= (UNTIL - timedelta(days=DAYS - 7)).date()
+    short = [(am, day, talk.get((am, day), 0)) for am, day in working]
     assert [item for item in short if not 2 <= item[2] <= 5] == []
+
+
+def test_an_am_calls_only_from_the_day_they_joined(demo):
+    staff = {s.id: s for s in rows(demo, "staff")}
+    for call in rows(demo, "calls"):
+        assert call.started_at >= staff[call.am_id].created_at, call
+    # Each AM on the phone joined the floor an hour before their first shift.
+    first = {}
+    for call in rows(demo, "calls", order_by="started_at"):
+        first.setdefault(call.am_id, call.started_at)
+    for am_id, at in first.items():
+        assert at - staff[am_id].created_at < timedelta(hours=1, minutes=10), am_id
 
 
 def test_registrations_follow_each_market_s_own_day(demo):

@@ -323,6 +323,12 @@ def test_an_am_calls_one_lead_at_a_time_in_the_shift_s_stretches_of_work(brokera
     # Monday 2 March 2026, 00:00 to 20:00 UTC (London is on GMT), in 5-minute ticks.
     midnight = START - timedelta(hours=9)
     run_ticks(engine, ticks=240, rate=1.0, dt=300.0, start=midnight)
+    assert_a_working_day_of_calls(engine, crm, midnight)
+
+
+def assert_a_working_day_of_calls(engine: sa.Engine, crm: dict, midnight: datetime) -> None:
+    """Alice's and Bob's calls on the Monday that began at ``midnight``: in their shifts, one
+    after another with the wrap-up between, 2.6 to 5 hours of talk."""
     calls = defaultdict(list)
     for call in sorted(rows_of(engine, "calls"), key=lambda c: c.started_at):
         if call.created_at > midnight:
@@ -345,8 +351,9 @@ def test_an_am_calls_one_lead_at_a_time_in_the_shift_s_stretches_of_work(brokera
                 wrap = timedelta(seconds=30 + 0.3 * call.duration_s)
                 assert following.started_at >= end + wrap
             talk += call.duration_s
-        # The day's talk target is between 2.6 and 4.4 hours; the last call may run over.
-        assert 2.6 * 3600 <= talk <= 4.4 * 3600 + 3600
+        # The day's talk target is between 2.6 and 4.4 hours; the last call may run over, by
+        # half an hour at most.
+        assert 2.6 * 3600 <= talk <= 4.4 * 3600 + 1800
 
 
 def test_nobody_calls_at_the_weekend(brokerage):
@@ -378,6 +385,23 @@ def test_the_catch_up_fills_the_gap_from_the_crm_s_newest_event(brokerage, capsy
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "simulate: catching up the 6 h since the CRM's newest event."
     assert out[1].startswith(f"simulate: {totals.registrations} registrations")
+
+
+@pytest.mark.parametrize(("ftds_per_h", "low", "high"), [(0.0, 0, 0), (2.0, 5, 20)])
+def test_the_catch_up_s_ftds_come_at_the_crm_s_own_pace(brokerage, ftds_per_h, low, high):
+    """Would-be FTDs come at the CRM's FTD pace, the clients' top-ups make up the other
+    attempts: a share of all attempts made the catch-up's FTDs twice the history's."""
+    engine, _crm = brokerage
+    pace = floor.Pace(registrations=0.02, logins=0.02, deposits=0.002, ftds=ftds_per_h / 3600)
+    connection = engine.connect().execution_options(sqlite_begin="IMMEDIATE")
+    with connection:
+        totals = catch_up(
+            connection, np.random.default_rng(4), START, START + timedelta(hours=6), pace
+        )
+    # 0.002 attempts a second: about 43 in 6 hours; FTDs: 2 an hour, 12 in 6 hours (attempts
+    # at 2 / 0.84 an hour, 16 % of them declined).
+    assert totals.deposits > 25
+    assert low <= totals.ftds <= high
 
 
 def test_a_catch_up_of_more_than_a_week_lives_the_last_week_only(brokerage, capsys):

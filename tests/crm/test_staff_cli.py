@@ -52,6 +52,8 @@ def test_staff_add_takes_the_password_from_stdin_and_stores_its_hash(url, crm_en
     assert (row.email, row.role, row.desk, row.team_id) == (
         "alan@b.example", "account_manager", "conversion", 1,
     )  # fmt: skip
+    # No zone asked for, none set: Alan sees times in his browser's zone.
+    assert row.time_zone is None
     assert row.password_hash.startswith("$argon2id$") and PASSWORD not in row.password_hash
     assert auth.sign_in(crm_engine, "alan@b.example", PASSWORD, address="test").staff_id == 1
 
@@ -92,6 +94,9 @@ def test_staff_add_takes_the_password_from_stdin_and_stores_its_hash(url, crm_en
         (("staff", "set-password", "nobody@b.example", "--password-stdin"), PASSWORD,
          "there is no staff account 'nobody@b.example'"),
         (("demo-passwords",), None, "was not made by `python -m crm demo`"),
+        (("staff", "add", "--name", "A", "--email", "a@b.example", "--role", "admin",
+          "--time-zone", "Mars/Olympus", "--no-password"), None,
+         "'Mars/Olympus' is not a time zone"),
     ],
 )  # fmt: skip
 def test_staff_mistakes_are_one_line_and_write_nothing(url, crm_engine, args, stdin, says):
@@ -99,3 +104,13 @@ def test_staff_mistakes_are_one_line_and_write_nothing(url, crm_engine, args, st
     assert says in message
     with crm_engine.connect() as connection:
         assert connection.scalar(sa.select(sa.func.count()).select_from(T["staff"])) == 0
+
+
+def test_staff_add_keeps_the_zone_given(url, crm_engine):
+    added = crm_command(
+        url, "staff", "add", "--name", "Ines Ito", "--email", "ines@b.example",
+        "--role", "sales_manager", "--time-zone", "Asia/Tokyo", "--no-password",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    with crm_engine.connect() as connection:
+        assert connection.scalar(sa.select(T["staff"].c.time_zone)) == "Asia/Tokyo"

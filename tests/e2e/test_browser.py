@@ -317,3 +317,22 @@ def test_a_lead_link_opened_signed_out_shows_the_lead_after_the_sign_in(tab, app
         "Ben Hall · lead 2", timeout=PAGE_RUN_MS
     )
     assert tab.url == f"{app_url}/lead?lead=2"
+
+
+def test_a_person_without_a_zone_sees_times_in_the_browser_s_zone(browser, app_url):
+    """Ada's staff row has no time zone (she was added without one): her pages show times in
+    the zone her browser reports, here Tokyo's, not UTC nor the floor's (UTC here)."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport=VIEWPORT, timezone_id="Asia/Tokyo")
+    try:
+        tab = context.new_page()
+        tab.goto(f"{app_url}/all_leads")
+        sign_in(tab)
+        # The ETL read the CRM at 12:00:00 UTC: 21:00:00 in Tokyo (UTC+9).
+        expect(tab.get_by_text(re.compile(r"^data as of 21:00:00 \("))).to_be_visible(
+            timeout=PAGE_RUN_MS
+        )
+        expect(tab.get_by_text(re.compile(r"times in Asia/Tokyo;"))).to_be_visible()
+    finally:
+        context.close()

@@ -310,6 +310,9 @@ def test_an_admin_manages_staff_on_the_staff_page(crm):
     ]  # fmt: skip
     assert auth.sign_in(crm, "nora@b.example", "nora's long password", address="test").staff_id == 8
     with crm.connect() as connection:
+        # The zone was left empty: Nora sees times in her browser's zone.
+        zone = connection.scalar(sa.select(T["staff"].c.time_zone).where(T["staff"].c.id == 8))
+        assert zone is None
         audit = connection.execute(
             sa.select(T["audit_log"].c.action, T["audit_log"].c.actor_id)
         ).all()
