@@ -1,5 +1,6 @@
 """The Distribution page's widgets (issue 25): today's pools and waiting leads, the rules and the
-forms that change them, the replay of a past period, and the backlog run.
+forms that change them, when the rules run, the replay of a past period, and the backlog run.
+Times are in the viewer's zone; "today" and the replay's days are the floor's reporting days.
 
 Every change goes through ``crm.actions.distribution`` as the signed-in manager, from an
 ``on_click`` callback, with an action id kept in session state and renewed after a success (a
@@ -9,7 +10,7 @@ double click writes once); the answer's one line is shown above the page.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
@@ -17,12 +18,14 @@ import streamlit as st
 
 from crm.actions import ActionResult, new_action_id
 from crm.actions import distribution as dist
+from crm.distribution.occasions import MAX_RETURNING_DAYS, read_runs
 from crm.distribution.replay import replay_period
 from crm.distribution.rules import load_rules
 from crm.distribution.today import assigned_since, pool_members_today, waiting_now
 from crm.errors import UserError
 from crm.models import Staff
 from dashboard import periods
+from dashboard.data import viewer_time_zone
 from dashboard.formats import plain
 from dashboard.viewer import crm_engine, current_viewer
 
@@ -80,6 +83,7 @@ def today_section() -> None:
     if not waiting:
         st.caption("No lead is waiting for an AM.")
         return
+    zone = viewer_time_zone()
     oldest = min(w.oldest_since for w in waiting)
     waited = int((now - oldest).total_seconds() // 60)
     if waited > minutes:
@@ -91,7 +95,9 @@ def today_section() -> None:
                 "Why": [w.reason for w in waiting],
                 "Rule": [w.rule or "—" for w in waiting],
                 "Leads": [w.leads for w in waiting],
-                "Waiting since (UTC)": [f"{w.oldest_since:%Y-%m-%d %H:%M}" for w in waiting],
+                "Waiting since": [
+                    f"{w.oldest_since.astimezone(zone):%Y-%m-%d %H:%M}" for w in waiting
+                ],
             }
         ),
         hide_index=True,
@@ -102,16 +108,19 @@ def today_section() -> None:
 
 
 def _assigned_today(now: datetime) -> None:
-    """The leads the rules gave out today (UTC), newest first, each with the rules' why."""
-    since = datetime.combine(now.astimezone(timezone.utc).date(), time(0), tzinfo=timezone.utc)
+    """The leads the rules gave out today (the floor's day), newest first, each with the rules'
+    why; times in the viewer's zone."""
+    since = periods.day_start(periods.today())
     with crm_engine().connect() as connection:
         given = assigned_since(connection, since, ASSIGNED_LIMIT)
     if not given:
         return
+    zone = viewer_time_zone()
+    st.caption(f"Assigned by the rules today; times in {zone.key}")
     st.dataframe(
         pd.DataFrame(
             {
-                "Assigned (UTC)": [f"{a.at:%H:%M}" for a in given],
+                "Assigned": [f"{a.at.astimezone(zone):%H:%M}" for a in given],
                 "Lead": [a.lead for a in given],
                 "Lead #": [a.lead_id for a in given],
                 "AM": [a.am for a in given],
@@ -186,6 +195,37 @@ def _rule_form() -> None:
         st.form_submit_button("Save rule", key="distribution.form.save", on_click=_save)
 
 
+def runs_section() -> None:
+    """When the rules run besides a registration: switched for the whole rule set."""
+    with crm_engine().connect() as connection:
+        runs = read_runs(connection)
+    st.subheader("When the rules run")
+    st.caption(
+        "At every registration. Also, when ticked, for a lead nobody owns who logs in after "
+        f"days away or whose deposit is declined, by the same rules. Now: {runs.text()}."
+    )
+    with st.form("distribution.runs_form", border=True):
+        back, days, failed = st.columns(3)
+        back.checkbox(
+            "A lead nobody owns logs in after days away",
+            value=runs.returning,
+            key="distribution.runs.returning",
+        )
+        days.number_input(
+            "Days away",
+            min_value=1,
+            max_value=MAX_RETURNING_DAYS,
+            value=runs.returning_days,
+            key="distribution.runs.days",
+        )
+        failed.checkbox(
+            "A lead nobody owns has a deposit declined",
+            value=runs.failed_deposits,
+            key="distribution.runs.failed_deposits",
+        )
+        st.form_submit_button("Save", key="distribution.runs.save", on_click=_save_runs)
+
+
 def replay_section() -> None:
     st.subheader("Replay")
     yesterday = periods.today() - timedelta(days=1)
@@ -252,6 +292,20 @@ def _save() -> None:
     )
 
 
+def _save_runs() -> None:
+    state = st.session_state
+    _act(
+        "runs",
+        lambda engine, **who: dist.set_runs(
+            engine,
+            **who,
+            returning=bool(state.get("distribution.runs.returning")),
+            returning_days=int(state.get("distribution.runs.days") or 1),
+            failed_deposits=bool(state.get("distribution.runs.failed_deposits")),
+        ),
+    )
+
+
 def _switch(name: str, on: bool) -> None:
     _act("switch", lambda engine, **who: dist.switch_rule(engine, **who, name=name, on=on))
 
@@ -270,8 +324,7 @@ def _replay() -> None:
         st.session_state[ERROR_KEY] = "pick the first and the last day to replay."
         return
     first, last = days
-    start = datetime.combine(first, time(0), tzinfo=timezone.utc)
-    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=timezone.utc)
+    start, end = periods.day_start(first), periods.day_start(last + timedelta(days=1))
     with crm_engine().connect() as connection:
         rules = load_rules(connection)
         if not rules:
@@ -286,8 +339,8 @@ def _replay() -> None:
         f"{reason.replace('_', ' ')}: {n:,}" for reason, n in result.waiting.items()
     )
     st.session_state["distribution.replayed"] = {
-        "caption": f"{first} to {last} (UTC), {len(rules)} rules, as if all were on"
-        + (f"; left waiting: {waiting}" if waiting else ""),
+        "caption": f"{first} to {last} ({periods.days_label()} days), {len(rules)} rules, "
+        "as if all were on" + (f"; left waiting: {waiting}" if waiting else ""),
         "rows": {
             "AM": [result.names.get(am_id, str(am_id)) for am_id in ams],
             "Would receive": [result.would_receive[am_id] for am_id in ams],

@@ -13,4 +13,5 @@ st.caption(
 distribution.outcome()
 distribution.today_section()
 distribution.rules_section()
+distribution.runs_section()
 distribution.replay_section()

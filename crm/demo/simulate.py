@@ -35,10 +35,12 @@ import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
 from crm.actions import mail, new_action_id, register_leads
+from crm.actions.distribution_runs import run_occasions
 from crm.db import describe
 from crm.demo import floor
 from crm.demo import reference as ref
 from crm.demo.reference import DEVICES, EMAIL_DOMAINS, ascii_slug
+from crm.distribution import occasions
 from crm.errors import UserError
 from crm.models import (
     Call,
@@ -233,6 +235,20 @@ class _Tick:
         self.lead_ids = (low, high) if low is not None else None
         self.ams_at_work: list[int] = []
         self._online_by_am: dict[int, list[int]] | None = None
+        self._runs: occasions.Runs | None = None
+
+    @property
+    def runs(self) -> occasions.Runs:
+        """The distribution's optional runs (returning leads, failed deposits), read once."""
+        if self._runs is None:
+            self._runs = occasions.read_runs(self.connection)
+        return self._runs
+
+    def _distribute(self, found: dict[int, str]) -> None:
+        """The rules run for these unowned leads, as the ingest API's login and deposit
+        actions run them (``crm.distribution.occasions``)."""
+        if found:
+            run_occasions(self.connection, found, action_id=new_action_id(), now=self.now)
 
     # Sessions ----------------------------------------------------------------------------
 
@@ -367,6 +383,19 @@ class _Tick:
         )
         if not chosen:
             return
+        returning = {}
+        if self.runs.returning:
+            # Before the logins move it: how long each unowned lead was away.
+            returning = occasions.returning_logins(
+                self.runs,
+                {
+                    row.id: (self.now, row.last_login_at or row.registered_at)
+                    for row in self._leads_by_id(
+                        chosen, LEADS.c.am_id, LEADS.c.last_login_at, LEADS.c.registered_at
+                    ).values()
+                    if row.am_id is None
+                },
+            )
         self._open_sessions(chosen)
         for chunk in _chunks(sorted(chosen)):
             self.connection.execute(
@@ -376,6 +405,7 @@ class _Tick:
             )
         self.online.update(chosen)
         self.result.logins = len(chosen)
+        self._distribute(returning)
 
     @staticmethod
     def _choose(count: int, draw, exclude=frozenset()) -> list[int]:
@@ -629,6 +659,16 @@ class _Tick:
             )
         if attempts:
             self.connection.execute(DEPOSITS.insert(), attempts)
+        if self.runs.failed_deposits:
+            self._distribute(
+                {
+                    a["lead_id"]: occasions.declined_occasion(
+                        self.runs, a["amount"], a["currency"], a["decline_reason"]
+                    )
+                    for a in attempts
+                    if a["status"] == "declined" and a["am_id"] is None
+                }
+            )
         if changes:
             self.connection.execute(
                 LEADS.update()
