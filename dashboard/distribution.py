@@ -1,5 +1,6 @@
-"""The Distribution page's widgets (issue 25): today's pools and waiting leads, the rules and the
-forms that change them, when the rules run, the replay of a past period, and the backlog run.
+"""The Distribution page's widgets (issue 25): today's pools and waiting leads, when the rules run,
+the replay of a past period, and the backlog run (the rules and their form:
+``dashboard.distribution_rules``).
 Times are in the viewer's zone; "today" and the replay's days are the floor's reporting days.
 
 Every change goes through ``crm.actions.distribution`` as the signed-in manager, from an
@@ -13,7 +14,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pandas as pd
-import sqlalchemy as sa
 import streamlit as st
 
 from crm.actions import ActionResult, new_action_id
@@ -23,7 +23,6 @@ from crm.distribution.replay import replay_period
 from crm.distribution.rules import load_rules
 from crm.distribution.today import assigned_since, pool_members_today, waiting_now
 from crm.errors import UserError
-from crm.models import Staff
 from dashboard import periods
 from dashboard.data import viewer_time_zone
 from dashboard.formats import plain
@@ -88,7 +87,8 @@ def today_section() -> None:
     waited = int((now - oldest).total_seconds() // 60)
     if waited > minutes:
         total = sum(w.leads for w in waiting)
-        st.warning(plain(f"{total:,} leads waiting; the oldest for {waited:,} minutes."))
+        leads = "1 lead" if total == 1 else f"{total:,} leads"
+        st.warning(plain(f"{leads} waiting; the oldest for {waited:,} minutes."))
     st.dataframe(
         pd.DataFrame(
             {
@@ -133,66 +133,6 @@ def _assigned_today(now: datetime) -> None:
     )
     if len(given) == ASSIGNED_LIMIT:
         st.caption(f"the newest {ASSIGNED_LIMIT:,} leads the rules assigned today")
-
-
-def rules_section() -> None:
-    with crm_engine().connect() as connection:
-        rules = load_rules(connection)
-        names = dict(connection.execute(sa.select(Staff.id, Staff.name)).all())
-    st.subheader("Rules (first match wins)")
-    if rules:
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "#": [rule.position for rule in rules],
-                    "Rule": [rule.name for rule in rules],
-                    "On": [rule.is_active for rule in rules],
-                    "Leads": [rule.describe() for rule in rules],
-                    "Pool": [
-                        ", ".join(f"{names.get(m.am_id, m.am_id)}×{m.weight}" for m in rule.members)
-                        for rule in rules
-                    ],
-                    "Cap a day": [rule.daily_cap for rule in rules],
-                    "Cap open": [rule.open_cap for rule in rules],
-                    "Stars": [rule.star for rule in rules],
-                }
-            ),
-            hide_index=True,
-            placeholder="",
-            key="distribution.rules",
-        )
-        chosen = st.selectbox("Rule", [rule.name for rule in rules], key="distribution.chosen_rule")
-        on, off, remove = st.columns(3)
-        on.button("Switch on", key="distribution.on", on_click=_switch, args=(chosen, True))
-        off.button("Switch off", key="distribution.off", on_click=_switch, args=(chosen, False))
-        remove.button("Remove", key="distribution.remove", on_click=_remove, args=(chosen,))
-    _rule_form()
-
-
-def _rule_form() -> None:
-    with crm_engine().connect() as connection:
-        ams = dict(
-            connection.execute(
-                sa.select(Staff.id, Staff.name)
-                .where(Staff.role == "account_manager", Staff.is_active)
-                .order_by(Staff.name)
-            ).all()
-        )
-    with st.form("distribution.rule_form", border=True):
-        st.markdown("**Add a rule, or replace the rule of that name** (a new rule starts off)")
-        st.text_input("Name", key="distribution.form.name", placeholder="EU-EN")
-        st.multiselect(
-            "Pool (equal weights)", list(ams), format_func=ams.get, key="distribution.form.pool"
-        )
-        languages, countries, sources = st.columns(3)
-        languages.text_input("Languages (comma between)", key="distribution.form.languages")
-        countries.text_input("Countries (comma between)", key="distribution.form.countries")
-        sources.text_input("Sources (comma between)", key="distribution.form.sources")
-        daily, open_, star = st.columns(3)
-        daily.number_input("New leads a day per AM (0: no cap)", 0, key="distribution.form.daily")
-        open_.number_input("Open leads per AM (0: no cap)", 0, key="distribution.form.open")
-        star.checkbox("Star for the AM now", key="distribution.form.star")
-        st.form_submit_button("Save rule", key="distribution.form.save", on_click=_save)
 
 
 def runs_section() -> None:
@@ -245,7 +185,7 @@ def replay_section() -> None:
 # Callbacks -------------------------------------------------------------------------------------
 
 
-def _act(key: str, change: Callable[..., ActionResult]) -> None:
+def act(key: str, change: Callable[..., ActionResult]) -> None:
     viewer = current_viewer()
     action_key = f"distribution.{key}.action_id"
     state = st.session_state
@@ -261,40 +201,14 @@ def _act(key: str, change: Callable[..., ActionResult]) -> None:
     state[MESSAGE_KEY] = result.message
 
 
-def _listed(key: str) -> list[str] | None:
+def listed(key: str) -> list[str] | None:
     values = [v.strip() for v in (st.session_state.get(key) or "").split(",") if v.strip()]
     return values or None
 
 
-def _save() -> None:
-    state = st.session_state
-    segment = {
-        column: values
-        for column, key in (
-            ("languages", "languages"),
-            ("countries", "countries"),
-            ("sources", "sources"),
-        )
-        if (values := _listed(f"distribution.form.{key}"))
-    }
-    _act(
-        "save",
-        lambda engine, **who: dist.save_rule(
-            engine,
-            **who,
-            name=state.get("distribution.form.name") or "",
-            pool=dict.fromkeys(state.get("distribution.form.pool") or [], 1),
-            segment=segment,
-            daily_cap=int(state.get("distribution.form.daily") or 0) or None,
-            open_cap=int(state.get("distribution.form.open") or 0) or None,
-            star=bool(state.get("distribution.form.star")),
-        ),
-    )
-
-
 def _save_runs() -> None:
     state = st.session_state
-    _act(
+    act(
         "runs",
         lambda engine, **who: dist.set_runs(
             engine,
@@ -306,16 +220,8 @@ def _save_runs() -> None:
     )
 
 
-def _switch(name: str, on: bool) -> None:
-    _act("switch", lambda engine, **who: dist.switch_rule(engine, **who, name=name, on=on))
-
-
-def _remove(name: str) -> None:
-    _act("remove", lambda engine, **who: dist.remove_rule(engine, **who, name=name))
-
-
 def _backlog() -> None:
-    _act("backlog", lambda engine, **who: dist.run_backlog(engine, **who))
+    act("backlog", lambda engine, **who: dist.run_backlog(engine, **who))
 
 
 def _replay() -> None:

@@ -189,3 +189,35 @@ def test_a_lead_manager_switches_on_returning_leads_and_sees_times_in_her_zone(
     }
     assert "times in Asia/Nicosia" in " ".join(c.value for c in at.caption)
     engine.dispose()
+
+
+def test_the_rule_form_takes_every_segment_weights_and_a_place(open_page, writable_crm):
+    at = open_page(PAGE, writable_crm.warehouse, staff_id=MIA)
+    at.text_input(key="distribution.form.name").input("Retention UK")
+    at.multiselect(key="distribution.form.pool").select(ALAN).select(BEA)
+    at.text_input(key="distribution.form.weights").input("Bea Nobody:3")
+    at.button(key="distribution.form.save").click().run()
+    assert [e.value for e in at.error] == [
+        "weights: 'Bea Nobody:3' is not an AM of the pool and a whole number."
+    ]
+    at.text_input(key="distribution.form.weights").input("bea brook:3")
+    at.selectbox(key="distribution.form.desk").select("conversion")
+    at.selectbox(key="distribution.form.deposit").select("not_deposited")
+    at.text_input(key="distribution.form.hours").input("8-20")
+    at.text_input(key="distribution.form.countries").input("gb, ie")
+    at.text_input(key="distribution.form.affiliates").input("aff-7")
+    at.text_input(key="distribution.form.campaigns").input("spring")
+    at.button(key="distribution.form.save").click().run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.success] == [
+        "rule Retention UK added (switched off: replay it, then switch it on): pool of 2."
+    ]
+    rules = table_with(at, "Pool")
+    assert rules[["Rule", "Leads", "Pool"]].to_dict("list") == {
+        "Rule": ["Retention UK"],
+        "Leads": [
+            "desks: conversion; countries: GB, IE; affiliates: aff-7; campaigns: spring; "
+            "registered 08:00-20:00 UTC; not deposited"
+        ],
+        "Pool": ["Alan Ames×1, Bea Brook×3"],
+    }
