@@ -168,11 +168,22 @@ def leave(engine, args) -> int:
 def run_backlog(engine, args) -> int:
     if not args.every > 0:
         raise UserError("--every must be a positive number of seconds.")
+    said = None
     while True:
-        result = dist.run_backlog(
-            engine, actor_id=None, action_id=new_action_id(), include_new=args.include_new
-        )
-        print(result.message, flush=True)
+        try:
+            message = dist.run_backlog(
+                engine, actor_id=None, action_id=new_action_id(), include_new=args.include_new
+            ).message
+        except sa.exc.OperationalError as error:
+            if not args.watch:
+                raise
+            # A busy or restarting database: the watcher (beside ./start's other parts) waits
+            # for the next round rather than stopping them all.
+            message = f"the CRM did not answer ({str(error.orig).strip().splitlines()[0]})"
+        # Watching, a line only when there is news: not "nothing to distribute" every minute.
+        if message != said or not args.watch:
+            print(message, flush=True)
+            said = message
         if not args.watch:
             return 0
         time.sleep(args.every)
