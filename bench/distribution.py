@@ -76,16 +76,22 @@ def copy_source(source: str = SOURCE) -> str:
     return f"{SERVER}/{DATABASE}"
 
 
-def server_cpu() -> float:
-    """CPU seconds the copy's PostgreSQL backends have used (this machine's server): the
-    client's own CPU (``time.process_time``) does not include the database's work."""
+def backend_pids() -> list[int]:
+    """The process ids of the copy's PostgreSQL backends now."""
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as connection:
-        pids = [
+        return [
             row[0]
             for row in connection.execute(
                 "SELECT pid FROM pg_stat_activity WHERE datname = %s", (DATABASE,)
             )
         ]
+
+
+def server_cpu(pids: list[int] | None = None) -> float:
+    """CPU seconds the copy's PostgreSQL backends (or ``pids``) have used (this machine's
+    server): the client's own CPU (``time.process_time``) does not include the database's."""
+    if pids is None:
+        pids = backend_pids()
     ticks, total = os.sysconf("SC_CLK_TCK"), 0.0
     for pid in pids:
         try:
@@ -276,14 +282,21 @@ def logins(engine: sa.Engine, count: int, days: int = 14) -> dict:
 
     out: dict = {}
     assigned = 0
+    # The engine's pooled connection (one, used in turn): its backend's CPU is read from /proc
+    # around each login, without a query of its own.
+    with engine.connect():
+        pass
+    pids = backend_pids()
     for kind in LOGIN_KINDS:
         ids = chosen[kind]
         times = {"new": [], "old": []}
+        cpu = {"new": [0.0, 0.0], "old": [0.0, 0.0]}  # client, server seconds
         inside.clear()
         for n, lead_id in enumerate(ids):
             version = "new" if n % 2 == 0 else "old"
             ingest_platform._returning = timed if version == "new" else (lambda *_: None)
             event_id = actions.new_action_id()
+            client, server = time.process_time(), server_cpu(pids)
             began = time.perf_counter()
             try:
                 result = actions.record_platform_event(
@@ -303,6 +316,8 @@ def logins(engine: sa.Engine, count: int, days: int = 14) -> dict:
             finally:
                 ingest_platform._returning = hook
             times[version].append((time.perf_counter() - began) * 1000)
+            cpu[version][0] += time.process_time() - client
+            cpu[version][1] += server_cpu(pids) - server
             assigned += "distribution" in result.details and version == "new"
         out[kind] = {
             "logins": {v: len(t) for v, t in times.items()},
@@ -313,6 +328,14 @@ def logins(engine: sa.Engine, count: int, days: int = 14) -> dict:
             },
             "run_p50_ms": round(percentile(inside, 0.5), 2) if inside else None,
             "run_p95_ms": round(percentile(inside, 0.95), 2) if inside else None,
+            # CPU per login, ms: this client's and the database's.
+            **{
+                f"{v}_cpu_ms": {
+                    "client": round(1000 * cpu[v][0] / max(1, len(times[v])), 2),
+                    "server": round(1000 * cpu[v][1] / max(1, len(times[v])), 2),
+                }
+                for v in times
+            },
         }
     out["returning_assigned"] = assigned
     return out
