@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from crm.actions.core import Action, ActionRefused, ActionResult, run_action, whole
 from crm.actions.settings import write_setting
 from crm.distribution import occasions
-from crm.distribution.assign import distribute_occasions
 
 
 def set_runs(
@@ -64,7 +63,7 @@ def run_occasions(
     (the simulator, inside its tick's transaction)."""
 
     def work(action: Action) -> str:
-        decisions = distribute_occasions(action, found)
+        decisions = occasions.distribute_occasions(action, found)
         assigned = sum(d.am_id is not None for d in decisions)
         action.details.update(assigned=assigned, waiting=len(decisions) - assigned)
         if not decisions:

@@ -30,8 +30,7 @@ from crm.actions.ingest_core import (
     lead_reference_text,
     mark_applied,
 )
-from crm.distribution.assign import distribute_occasions
-from crm.distribution.occasions import declined_occasion, read_runs
+from crm.distribution.occasions import declined_occasion, distribute_occasions, read_runs
 from crm.models import Call, Currency, DepositAttempt
 from crm.types import CENT
 

@@ -24,8 +24,7 @@ from crm.actions.ingest_core import (
     lead_reference_text,
     mark_applied,
 )
-from crm.distribution.assign import distribute_occasions
-from crm.distribution.occasions import read_runs, returning_occasion
+from crm.distribution.occasions import distribute_occasions, read_runs, returning_occasion
 from crm.models import PlatformSession
 
 SESSIONS = PlatformSession.__table__

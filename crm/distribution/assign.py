@@ -10,10 +10,10 @@ Locks: the pool rows of every AM in the rules concerned (rule, AM order; ``FOR U
 PostgreSQL; on SQLite the action holds the database's write lock already), then the leads.
 Holding each AM's pool rows in every rule serialises everything that could give that AM a lead,
 so a cap read after the lock stays true until the commit. A run for a login or a declined
-deposit (``distribute_occasions``) holds its lead before the pool rows (the event's action
-locked it to record the event), so the waiting leads a run takes along are locked ``SKIP
-LOCKED``: a lead someone else holds is left for the next run, never waited for, and the two
-orders cannot deadlock.
+deposit (``crm.distribution.occasions``) holds its lead before the pool rows (the event's action
+locked it to record the event), so the waiting leads a registration or backlog run takes along
+are locked ``SKIP LOCKED``: a lead someone else holds is left for the next run, never waited
+for, and the two orders cannot deadlock.
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ LEAVE = AmLeave.__table__
 # Waiting leads read and locked at a time while a registration drains its rule's queue.
 WAITING_CHUNK = 50
 # A lead as a run locks it: its state (for the assignment) and what the rules read.
-_LOCKED_COLUMNS = [LEADS.c[name] for name in dict.fromkeys(("id", *LEAD_STATE, *LEAD_FIELDS))]
-_WAITING_COLUMNS = (
+LOCKED_COLUMNS = [LEADS.c[name] for name in dict.fromkeys(("id", *LEAD_STATE, *LEAD_FIELDS))]
+WAITING_COLUMNS = (
     WAITING.c.lead_id,
     WAITING.c.reason,
     WAITING.c.rule_id,
@@ -121,7 +121,7 @@ def distribute_registered(action: Action, leads: Sequence[Mapping[str, Any]]) ->
     if not rules:
         return []
     new = [{**lead, "version": 1} for lead in leads]
-    run = _Run(action, rules, people, new)
+    run = Run(action, rules, people, new)
     matched = sorted({rule.id for lead in new if (rule := first_match(rules, lead))})
     for rule_id in matched:
         run.drain_waiting(rule_id)
@@ -155,39 +155,13 @@ def distribute_backlog(
     seen = [dict(row._mapping) for row in action.connection.execute(query.limit(limit))]
     if not seen:
         return []
-    run = _Run(action, rules, people, seen)
+    run = Run(action, rules, people, seen)
     leads = run.lock([lead["id"] for lead in seen])
     run.decide(leads, may_be_waiting=True)
     return run.finish()
 
 
-def distribute_occasions(action: Action, occasions: Mapping[int, str]) -> list[Decision]:
-    """Distribute unowned leads the rules run for outside their registration (a login after
-    days away, a declined deposit: ``crm.distribution.occasions``). ``occasions``: lead id →
-    why it ran, which starts each explanation (and stays with a lead that has to wait). A lead
-    owned by then is left as it is. Does nothing while no rule is switched on."""
-    if not occasions:
-        return []
-    rules, people = active_setup(action)
-    if not rules:
-        return []
-    columns = [LEADS.c[name] for name in LEAD_FIELDS]
-    seen = [
-        dict(row._mapping)
-        for row in action.connection.execute(
-            sa.select(*columns).where(LEADS.c.id.in_(sorted(occasions)), LEADS.c.am_id.is_(None))
-        )
-    ]
-    if not seen:
-        return []
-    run = _Run(action, rules, people, seen)
-    run.occasions.update(occasions)
-    leads = run.lock([lead["id"] for lead in seen])
-    run.decide(leads, may_be_waiting=True)
-    return run.finish()
-
-
-class _Run:
+class Run:
     """One distribution inside an action: the pool rows locked, the people and counts read,
     the decisions made in order and then written."""
 
@@ -229,7 +203,7 @@ class _Run:
         rows = {
             row.id: row
             for row in connection.execute(
-                sa.select(*_LOCKED_COLUMNS)
+                sa.select(*LOCKED_COLUMNS)
                 .where(LEADS.c.id.in_(sorted(lead_ids)))
                 .order_by(LEADS.c.id)
                 .with_for_update(skip_locked=True)
@@ -241,7 +215,9 @@ class _Run:
         leads = [dict(row._mapping) for row in rows.values() if row.am_id is None]
         return sorted(leads, key=lambda lead: (lead["registered_at"], lead["id"]))
 
-    def _know_waiting(self, rows) -> None:
+    def know_waiting(self, rows) -> None:
+        """The waiting rows of leads in this run (``lead_id``, ``reason``, ``rule_id``,
+        ``occasion``): kept as they are unless decided otherwise."""
         for row in rows:
             self.waiting_rows[row.lead_id] = row
             if row.occasion:
@@ -253,7 +229,7 @@ class _Run:
         connection, after = self.action.connection, None
         while True:
             query = (
-                sa.select(*_WAITING_COLUMNS)
+                sa.select(*WAITING_COLUMNS)
                 .where(WAITING.c.rule_id == rule_id)
                 .order_by(WAITING.c.registered_at, WAITING.c.lead_id)
                 .limit(WAITING_CHUNK)
@@ -265,7 +241,7 @@ class _Run:
             rows = connection.execute(query).all()
             if not rows:
                 return
-            self._know_waiting(rows)
+            self.know_waiting(rows)
             leads = self.lock([row.lead_id for row in rows])
             decisions = decide_queue(leads, self.rules, self.people, self.ledger, self.action.now)
             self.decided.extend(zip(leads, decisions, strict=False))
@@ -276,9 +252,9 @@ class _Run:
     def decide(self, leads: list[dict], *, may_be_waiting: bool = False) -> None:
         """Decide ``leads`` in order; ``may_be_waiting``: some are on the waiting list."""
         if may_be_waiting and leads:
-            self._know_waiting(
+            self.know_waiting(
                 self.action.connection.execute(
-                    sa.select(*_WAITING_COLUMNS).where(
+                    sa.select(*WAITING_COLUMNS).where(
                         WAITING.c.lead_id.in_([lead["id"] for lead in leads])
                     )
                 )
@@ -322,7 +298,7 @@ def _because(occasion: str | None, decision: Decision) -> Decision:
 
 class _LeadRow(dict):
     """A lead's state as ``assign_leads`` reads a locked row (``row.am_id``): the lead was
-    just inserted by this transaction or locked by it (``_Run.lock``)."""
+    just inserted by this transaction or locked by it (``Run.lock``)."""
 
     def __getattr__(self, name: str) -> Any:
         try:

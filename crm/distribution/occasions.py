@@ -23,6 +23,9 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from crm.actions.core import LEADS, Action
+from crm.distribution.assign import LOCKED_COLUMNS, WAITING, WAITING_COLUMNS, Run, active_setup
+from crm.distribution.decide import Decision
 from crm.models import CrmSetting
 
 SETTINGS = CrmSetting.__table__
@@ -123,3 +126,56 @@ def returning_logins(
         if occasion := returning_occasion(runs, login_at, last_seen):
             found[lead_id] = occasion
     return found
+
+
+def distribute_occasions(action: Action, occasions: Mapping[int, str]) -> list[Decision]:
+    """Distribute unowned leads the rules run for outside their registration (a login after
+    days away, a declined deposit: ``crm.distribution.occasions``). ``occasions``: lead id →
+    why it ran, which starts each explanation (and stays with a lead that has to wait). A lead
+    owned by then, or held by another transaction, is left as it is. Does nothing while no
+    rule is switched on.
+
+    The callers hold their leads already (the event's action locked the lead to record it):
+    the leads are read locked, with their waiting rows, in one statement before the pool rows.
+    ``SKIP LOCKED`` keeps that order from waiting on anyone, so it cannot deadlock."""
+    if not occasions:
+        return []
+    rules, people = active_setup(action)
+    if not rules:
+        return []
+    rows = action.connection.execute(
+        sa.select(*LOCKED_COLUMNS, *(c.label(f"waiting_{c.name}") for c in WAITING_COLUMNS))
+        .select_from(LEADS.outerjoin(WAITING, WAITING.c.lead_id == LEADS.c.id))
+        .where(LEADS.c.id.in_(sorted(occasions)))
+        .order_by(LEADS.c.id)
+        .with_for_update(of=LEADS, skip_locked=True)
+    ).all()
+    leads = sorted(
+        (
+            {c.name: row._mapping[c.name] for c in LOCKED_COLUMNS}
+            for row in rows
+            if row.am_id is None
+        ),
+        key=lambda lead: (lead["registered_at"], lead["id"]),
+    )
+    if not leads:
+        return []
+    run = Run(action, rules, people, leads)
+    run.occasions.update(occasions)
+    run.know_waiting(
+        _Waiting(row.waiting_lead_id, row.waiting_reason, row.waiting_rule_id, row.waiting_occasion)
+        for row in rows
+        if row.waiting_lead_id is not None and row.am_id is None
+    )
+    run.decide(leads)
+    return run.finish()
+
+
+@dataclass(frozen=True)
+class _Waiting:
+    """A lead's row of ``distribution_waiting``, as a run keeps it."""
+
+    lead_id: int
+    reason: str
+    rule_id: int | None
+    occasion: str | None
