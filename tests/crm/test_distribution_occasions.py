@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from crm import actions
 from crm.actions import ActionRefused
 from crm.actions import distribution as dist
+from crm.demo import simulate
 from crm.demo.simulate import _Tick
 from crm.distribution.availability import Shift
 from tests.crm.distribution_floor import (
@@ -228,6 +229,25 @@ def test_the_simulator_runs_them_from_its_tick(floor):
     (given,) = auto_assignments(engine)
     assert given.to_am_id == ravi and given.note.startswith(
         "returned after 20 days away; rule All → pool of 1; Ravi next in rotation"
+    )
+
+
+def test_the_simulator_runs_them_for_its_declined_deposits(floor, monkeypatch):
+    engine, ravi, lead_id = floor
+    runs(engine)
+    for method in simulate.DECLINE_SHARE_OF_METHOD:
+        monkeypatch.setitem(simulate.DECLINE_SHARE_OF_METHOD, method, 1.0)  # every one declined
+    with engine.begin() as connection:
+        tick = _Tick(connection, np.random.default_rng(1), NOW)
+        tick._choose = lambda count, draw, exclude=frozenset(): [lead_id]
+        tick.deposit(1)
+    a = T["deposit_attempts"]
+    with engine.connect() as connection:
+        attempt = connection.execute(sa.select(a.c.amount, a.c.decline_reason)).one()
+    (given,) = auto_assignments(engine)
+    assert given.to_am_id == ravi and given.note == (
+        f"failed deposit {attempt.amount:,.2f} USD declined: {attempt.decline_reason}; "
+        "rule All → pool of 1; Ravi next in rotation; 1 today; on shift until 18:00 UTC"
     )
 
 
