@@ -6,7 +6,9 @@ person could also run by hand (so they show the same messages and fail with the 
 errors): upgrade the CRM, fill it with the demo brokerage if it has no leads, say what it holds,
 and one ETL run (full the first time, incremental after) so the dashboard opens on a warehouse.
 
-Then the parts that run beside each other until Ctrl-C: the ETL's watch loop, the simulator
+Then the parts that run beside each other until Ctrl-C: the ETL's watch loop, the ingest API,
+the lead distribution's watcher (the waiting leads assigned within ``DISTRIBUTION_EVERY_S`` of
+someone coming on shift, not at the next registration of their rule), the simulator
 (only on a demo CRM, where it keeps the demo alive; ``--no-simulator`` or
 ``STARBOARD_SIMULATOR=0`` turns it off) and the Streamlit dashboard: ``--workers N``
 (default: the machine's cores) dashboard processes on loopback ports behind Debian's nginx on
@@ -46,6 +48,9 @@ STOP_TIMEOUT_S = 15.0
 # The proxy's configuration and logs (./start --workers N).
 PROXY_FOLDER = "data/nginx"
 POLL_S = 0.2
+# How often the distribution's watcher assigns the leads waiting for an AM (issue 25: "the
+# moment someone comes on shift"); a round with nothing waiting is one small read.
+DISTRIBUTION_EVERY_S = 30
 # The dashboard as users get it: no browser opened on the server, no usage statistics sent
 # anywhere, and the viewer's toolbar (no Deploy or Rerun buttons).
 STREAMLIT_OPTIONS = {
@@ -151,6 +156,8 @@ def running_parts(
     parts = [Part("ETL watch loop", ("etl", "watch", "--every", f"{args.etl_every:g}"))]
     if api_port is not None:
         parts.append(Part("ingest API", ("api", "--port", str(api_port))))
+    backlog = ("crm", "distribution", "run-backlog", "--watch", "--every")
+    parts.append(Part("distribution watcher", (*backlog, f"{DISTRIBUTION_EVERY_S:g}")))
     if simulator:
         via_api = ()
         if getattr(args, "simulate_via_api", False) and api_port is not None:

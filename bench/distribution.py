@@ -11,7 +11,12 @@ day and 10,000 open leads (so both cap counts are read). Then it measures:
 1. a registration of one lead (``crm.actions.register_leads``, committed), rules off and on,
    and the time the distribution itself takes inside it (the hook timed in place);
 2. the "new leads" backlog: the oldest 10,000 unassigned new leads distributed in one action;
-3. a replay of the busiest month's registrations under the rules (nothing written).
+3. a replay of the busiest month's registrations under the rules (nothing written);
+4. a login through the ingest action (``crm.actions.record_platform_event``, committed) with the
+   optional run for returning leads on (after 14 days away): of an owned lead, of an unowned
+   lead seen lately, and of an unowned lead back after 14 days or more (assigned by the rules).
+   Each login is paired with one of the same kind with the run taken out (the code as before
+   it), in turn, so both see the same load; and the run's own time inside the action.
 
 Each part also reports its wall and CPU seconds (this client's, and the copy's PostgreSQL
 backends' when the server runs on this machine) and the load average after it. Then drops the
@@ -39,7 +44,7 @@ sys.path.insert(0, str(REPO))
 
 from crm import actions  # noqa: E402
 from crm.actions import distribution as dist  # noqa: E402
-from crm.actions import registration  # noqa: E402
+from crm.actions import ingest_platform, registration  # noqa: E402
 from crm.db import alembic_config, create_crm_engine  # noqa: E402
 from crm.distribution.availability import Shift  # noqa: E402
 from crm.distribution.replay import replay_period  # noqa: E402
@@ -71,16 +76,22 @@ def copy_source(source: str = SOURCE) -> str:
     return f"{SERVER}/{DATABASE}"
 
 
-def server_cpu() -> float:
-    """CPU seconds the copy's PostgreSQL backends have used (this machine's server): the
-    client's own CPU (``time.process_time``) does not include the database's work."""
+def backend_pids() -> list[int]:
+    """The process ids of the copy's PostgreSQL backends now."""
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as connection:
-        pids = [
+        return [
             row[0]
             for row in connection.execute(
                 "SELECT pid FROM pg_stat_activity WHERE datname = %s", (DATABASE,)
             )
         ]
+
+
+def server_cpu(pids: list[int] | None = None) -> float:
+    """CPU seconds the copy's PostgreSQL backends (or ``pids``) have used (this machine's
+    server): the client's own CPU (``time.process_time``) does not include the database's."""
+    if pids is None:
+        pids = backend_pids()
     ticks, total = os.sysconf("SC_CLK_TCK"), 0.0
     for pid in pids:
         try:
@@ -206,10 +217,136 @@ def registrations(engine: sa.Engine, count: int, offset: int) -> dict:
     }
 
 
+LOGIN_KINDS = ("owned", "unowned_recent", "unowned_returning")
+
+
+def login_leads(engine: sa.Engine, count: int, days: int, now: datetime) -> dict[str, list[int]]:
+    """``2 × count`` leads of each kind, from points spread over the id range."""
+    away = now - timedelta(days=days)
+    found: dict[str, list[int]] = {kind: [] for kind in LOGIN_KINDS}
+    leads = Lead.__table__
+    with engine.connect() as connection:
+        low, high = connection.execute(
+            sa.select(sa.func.min(leads.c.id), sa.func.max(leads.c.id))
+        ).one()
+        step = max(1, (high - low) // (40 * count))
+        for start in range(low, high, step):
+            rows = connection.execute(
+                sa.select(leads.c.id, leads.c.am_id, leads.c.last_login_at, leads.c.registered_at)
+                .where(leads.c.id >= start)
+                .order_by(leads.c.id)
+                .limit(50)
+            ).all()
+            for row in rows:
+                seen = row.last_login_at or row.registered_at
+                kind = (
+                    "owned"
+                    if row.am_id is not None
+                    else "unowned_returning"
+                    if seen <= away - timedelta(days=1)
+                    else "unowned_recent"
+                    if seen > away + timedelta(days=1)
+                    else None
+                )
+                if kind and len(found[kind]) < 2 * count and row.id not in found[kind]:
+                    found[kind].append(row.id)
+            if all(len(ids) >= 2 * count for ids in found.values()):
+                break
+    return found
+
+
+def logins(engine: sa.Engine, count: int, days: int = 14) -> dict:
+    """Milliseconds per login of each kind, with the run for returning leads (new) and
+    without it (as before), in turn; and the run's own time inside the action."""
+    dist.set_runs(
+        engine,
+        actor_id=None,
+        action_id=actions.new_action_id(),
+        returning=True,
+        returning_days=days,
+        failed_deposits=True,
+    )
+    # The data set's own "now": its newest login (the demo ends when it was generated).
+    with engine.connect() as connection:
+        now = connection.scalar(sa.select(sa.func.max(Lead.last_login_at)))
+    chosen = login_leads(engine, count, days, now)
+    hook = ingest_platform._returning
+    inside: list[float] = []
+
+    def timed(action, lead, at):
+        began = time.perf_counter()
+        try:
+            return hook(action, lead, at)
+        finally:
+            inside.append((time.perf_counter() - began) * 1000)
+
+    out: dict = {}
+    assigned = 0
+    # The engine's pooled connection (one, used in turn): its backend's CPU is read from /proc
+    # around each login, without a query of its own.
+    with engine.connect():
+        pass
+    pids = backend_pids()
+    for kind in LOGIN_KINDS:
+        ids = chosen[kind]
+        times = {"new": [], "old": []}
+        cpu = {"new": [0.0, 0.0], "old": [0.0, 0.0]}  # client, server seconds
+        inside.clear()
+        for n, lead_id in enumerate(ids):
+            version = "new" if n % 2 == 0 else "old"
+            ingest_platform._returning = timed if version == "new" else (lambda *_: None)
+            event_id = actions.new_action_id()
+            client, server = time.process_time(), server_cpu(pids)
+            began = time.perf_counter()
+            try:
+                result = actions.record_platform_event(
+                    engine,
+                    {
+                        "event_id": event_id,
+                        "type": "login",
+                        "lead": {"id": lead_id},
+                        "session_id": event_id,
+                        "occurred_at": now + timedelta(seconds=1 + n),
+                        "device": "web",
+                        "balance": None,
+                        "currency": None,
+                    },
+                    action_id=event_id,
+                )
+            finally:
+                ingest_platform._returning = hook
+            times[version].append((time.perf_counter() - began) * 1000)
+            cpu[version][0] += time.process_time() - client
+            cpu[version][1] += server_cpu(pids) - server
+            assigned += "distribution" in result.details and version == "new"
+        out[kind] = {
+            "logins": {v: len(t) for v, t in times.items()},
+            **{
+                f"{v}_p{p}_ms": round(percentile(t, p / 100), 2) if t else None
+                for v, t in times.items()
+                for p in (50, 95)
+            },
+            "run_p50_ms": round(percentile(inside, 0.5), 2) if inside else None,
+            "run_p95_ms": round(percentile(inside, 0.95), 2) if inside else None,
+            # CPU per login, ms: this client's and the database's.
+            **{
+                f"{v}_cpu_ms": {
+                    "client": round(1000 * cpu[v][0] / max(1, len(times[v])), 2),
+                    "server": round(1000 * cpu[v][1] / max(1, len(times[v])), 2),
+                }
+                for v in times
+            },
+        }
+    out["returning_assigned"] = assigned
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--registrations", type=int, default=300)
     parser.add_argument("--backlog", type=int, default=10_000)
+    parser.add_argument("--logins", type=int, default=200, help="of each kind, old and new")
+    parser.add_argument("--only-logins", action="store_true", help="skip parts 1 to 3")
     parser.add_argument("--keep", action="store_true", help="keep the copy afterwards")
     parser.add_argument("--source", default=SOURCE, help=f"the CRM to copy ({SOURCE})")
     args = parser.parse_args()
@@ -224,6 +361,11 @@ def main() -> None:
             results["leads"] = connection.scalar(sa.select(sa.func.count()).select_from(Lead))
             results["staff"] = connection.scalar(sa.select(sa.func.count()).select_from(Staff))
         set_up(engine)
+        if args.only_logins:
+            switch_all(engine, True)
+            with Cpu(results, "logins_cpu"):
+                results["logins"] = logins(engine, args.logins)
+            return
         with Cpu(results, "off_cpu"):
             results["off"] = registrations(engine, args.registrations, 0)
         switch_all(engine, True)
@@ -255,14 +397,16 @@ def main() -> None:
         results["replay_month"] = f"{start:%Y-%m}"
         results["replay_registrations"] = len({d.lead_id for d in replay.decisions})
         results["replay_decisions"] = len(replay.decisions)
+        with Cpu(results, "logins_cpu"):
+            results["logins"] = logins(engine, args.logins)
     finally:
         engine.dispose()
         if not args.keep:
             admin(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE))
             )
-    results["at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    print(json.dumps(results, indent=2))
+        results["at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        print(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

@@ -689,6 +689,8 @@ class DistributionWaiting(Base):
     reason: Mapped[str] = mapped_column(choice(WAITING_REASONS))
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     since: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Why the rules ran for it, when not at its registration ("returned after 12 days away").
+    occasion: Mapped[str | None] = mapped_column(sa.String(200))
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow, index=True
     )

@@ -1,5 +1,7 @@
-"""The Distribution page's widgets (issue 25): today's pools and waiting leads, the rules and the
-forms that change them, the replay of a past period, and the backlog run.
+"""The Distribution page's widgets (issue 25): today's pools and waiting leads, when the rules run,
+the replay of a past period, and the backlog run (the rules and their form:
+``dashboard.distribution_rules``).
+Times are in the viewer's zone; "today" and the replay's days are the floor's reporting days.
 
 Every change goes through ``crm.actions.distribution`` as the signed-in manager, from an
 ``on_click`` callback, with an action id kept in session state and renewed after a success (a
@@ -9,20 +11,20 @@ double click writes once); the answer's one line is shown above the page.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pandas as pd
-import sqlalchemy as sa
 import streamlit as st
 
 from crm.actions import ActionResult, new_action_id
 from crm.actions import distribution as dist
+from crm.distribution.occasions import MAX_RETURNING_DAYS, read_runs
 from crm.distribution.replay import replay_period
 from crm.distribution.rules import load_rules
 from crm.distribution.today import assigned_since, pool_members_today, waiting_now
 from crm.errors import UserError
-from crm.models import Staff
 from dashboard import periods
+from dashboard.data import viewer_time_zone
 from dashboard.formats import plain
 from dashboard.navigation import MANAGERS
 from dashboard.viewer import crm_engine, current_viewer
@@ -90,18 +92,22 @@ def today_section() -> None:
     if not waiting:
         st.caption("No lead is waiting for an AM.")
         return
+    zone = viewer_time_zone()
     oldest = min(w.oldest_since for w in waiting)
     waited = int((now - oldest).total_seconds() // 60)
     if waited > minutes:
         total = sum(w.leads for w in waiting)
-        st.warning(plain(f"{total:,} leads waiting; the oldest for {waited:,} minutes."))
+        leads = "1 lead" if total == 1 else f"{total:,} leads"
+        st.warning(plain(f"{leads} waiting; the oldest for {waited:,} minutes."))
     st.dataframe(
         pd.DataFrame(
             {
                 "Why": [w.reason for w in waiting],
                 "Rule": [w.rule or "—" for w in waiting],
                 "Leads": [w.leads for w in waiting],
-                "Waiting since (UTC)": [f"{w.oldest_since:%Y-%m-%d %H:%M}" for w in waiting],
+                "Waiting since": [
+                    f"{w.oldest_since.astimezone(zone):%Y-%m-%d %H:%M}" for w in waiting
+                ],
             }
         ),
         hide_index=True,
@@ -112,16 +118,19 @@ def today_section() -> None:
 
 
 def _assigned_today(now: datetime) -> None:
-    """The leads the rules gave out today (UTC), newest first, each with the rules' why."""
-    since = datetime.combine(now.astimezone(timezone.utc).date(), time(0), tzinfo=timezone.utc)
+    """The leads the rules gave out today (the floor's day), newest first, each with the rules'
+    why; times in the viewer's zone."""
+    since = periods.day_start(periods.today())
     with crm_engine().connect() as connection:
         given = assigned_since(connection, since, ASSIGNED_LIMIT)
     if not given:
         return
+    zone = viewer_time_zone()
+    st.caption(f"Assigned by the rules today; times in {zone.key}")
     st.dataframe(
         pd.DataFrame(
             {
-                "Assigned (UTC)": [f"{a.at:%H:%M}" for a in given],
+                "Assigned": [f"{a.at.astimezone(zone):%H:%M}" for a in given],
                 "Lead": [a.lead for a in given],
                 "Lead #": [a.lead_id for a in given],
                 "AM": [a.am for a in given],
@@ -136,64 +145,35 @@ def _assigned_today(now: datetime) -> None:
         st.caption(f"the newest {ASSIGNED_LIMIT:,} leads the rules assigned today")
 
 
-def rules_section() -> None:
+def runs_section() -> None:
+    """When the rules run besides a registration: switched for the whole rule set."""
     with crm_engine().connect() as connection:
-        rules = load_rules(connection)
-        names = dict(connection.execute(sa.select(Staff.id, Staff.name)).all())
-    st.subheader("Rules (first match wins)")
-    if rules:
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "#": [rule.position for rule in rules],
-                    "Rule": [rule.name for rule in rules],
-                    "On": [rule.is_active for rule in rules],
-                    "Leads": [rule.describe() for rule in rules],
-                    "Pool": [
-                        ", ".join(f"{names.get(m.am_id, m.am_id)}×{m.weight}" for m in rule.members)
-                        for rule in rules
-                    ],
-                    "Cap a day": [rule.daily_cap for rule in rules],
-                    "Cap open": [rule.open_cap for rule in rules],
-                    "Stars": [rule.star for rule in rules],
-                }
-            ),
-            hide_index=True,
-            placeholder="",
-            key="distribution.rules",
+        runs = read_runs(connection)
+    st.subheader("When the rules run")
+    st.caption(
+        "At every registration. Also, when ticked, for a lead nobody owns who logs in after "
+        f"days away or whose deposit is declined, by the same rules. Now: {runs.text()}."
+    )
+    with st.form("distribution.runs_form", border=True):
+        back, days, failed = st.columns(3)
+        back.checkbox(
+            "A lead nobody owns logs in after days away",
+            value=runs.returning,
+            key="distribution.runs.returning",
         )
-        chosen = st.selectbox("Rule", [rule.name for rule in rules], key="distribution.chosen_rule")
-        on, off, remove = st.columns(3)
-        on.button("Switch on", key="distribution.on", on_click=_switch, args=(chosen, True))
-        off.button("Switch off", key="distribution.off", on_click=_switch, args=(chosen, False))
-        remove.button("Remove", key="distribution.remove", on_click=_remove, args=(chosen,))
-    _rule_form()
-
-
-def _rule_form() -> None:
-    with crm_engine().connect() as connection:
-        ams = dict(
-            connection.execute(
-                sa.select(Staff.id, Staff.name)
-                .where(Staff.role == "account_manager", Staff.is_active)
-                .order_by(Staff.name)
-            ).all()
+        days.number_input(
+            "Days away",
+            min_value=1,
+            max_value=MAX_RETURNING_DAYS,
+            value=runs.returning_days,
+            key="distribution.runs.days",
         )
-    with st.form("distribution.rule_form", border=True):
-        st.markdown("**Add a rule, or replace the rule of that name** (a new rule starts off)")
-        st.text_input("Name", key="distribution.form.name", placeholder="EU-EN")
-        st.multiselect(
-            "Pool (equal weights)", list(ams), format_func=ams.get, key="distribution.form.pool"
+        failed.checkbox(
+            "A lead nobody owns has a deposit declined",
+            value=runs.failed_deposits,
+            key="distribution.runs.failed_deposits",
         )
-        languages, countries, sources = st.columns(3)
-        languages.text_input("Languages (comma between)", key="distribution.form.languages")
-        countries.text_input("Countries (comma between)", key="distribution.form.countries")
-        sources.text_input("Sources (comma between)", key="distribution.form.sources")
-        daily, open_, star = st.columns(3)
-        daily.number_input("New leads a day per AM (0: no cap)", 0, key="distribution.form.daily")
-        open_.number_input("Open leads per AM (0: no cap)", 0, key="distribution.form.open")
-        star.checkbox("Star for the AM now", key="distribution.form.star")
-        st.form_submit_button("Save rule", key="distribution.form.save", on_click=_save)
+        st.form_submit_button("Save", key="distribution.runs.save", on_click=_save_runs)
 
 
 def replay_section() -> None:
@@ -215,7 +195,7 @@ def replay_section() -> None:
 # Callbacks -------------------------------------------------------------------------------------
 
 
-def _act(key: str, change: Callable[..., ActionResult]) -> None:
+def act(key: str, change: Callable[..., ActionResult]) -> None:
     viewer = current_viewer()
     action_key = f"distribution.{key}.action_id"
     state = st.session_state
@@ -231,47 +211,27 @@ def _act(key: str, change: Callable[..., ActionResult]) -> None:
     state[MESSAGE_KEY] = result.message
 
 
-def _listed(key: str) -> list[str] | None:
+def listed(key: str) -> list[str] | None:
     values = [v.strip() for v in (st.session_state.get(key) or "").split(",") if v.strip()]
     return values or None
 
 
-def _save() -> None:
+def _save_runs() -> None:
     state = st.session_state
-    segment = {
-        column: values
-        for column, key in (
-            ("languages", "languages"),
-            ("countries", "countries"),
-            ("sources", "sources"),
-        )
-        if (values := _listed(f"distribution.form.{key}"))
-    }
-    _act(
-        "save",
-        lambda engine, **who: dist.save_rule(
+    act(
+        "runs",
+        lambda engine, **who: dist.set_runs(
             engine,
             **who,
-            name=state.get("distribution.form.name") or "",
-            pool=dict.fromkeys(state.get("distribution.form.pool") or [], 1),
-            segment=segment,
-            daily_cap=int(state.get("distribution.form.daily") or 0) or None,
-            open_cap=int(state.get("distribution.form.open") or 0) or None,
-            star=bool(state.get("distribution.form.star")),
+            returning=bool(state.get("distribution.runs.returning")),
+            returning_days=int(state.get("distribution.runs.days") or 1),
+            failed_deposits=bool(state.get("distribution.runs.failed_deposits")),
         ),
     )
 
 
-def _switch(name: str, on: bool) -> None:
-    _act("switch", lambda engine, **who: dist.switch_rule(engine, **who, name=name, on=on))
-
-
-def _remove(name: str) -> None:
-    _act("remove", lambda engine, **who: dist.remove_rule(engine, **who, name=name))
-
-
 def _backlog() -> None:
-    _act("backlog", lambda engine, **who: dist.run_backlog(engine, **who))
+    act("backlog", lambda engine, **who: dist.run_backlog(engine, **who))
 
 
 def _replay() -> None:
@@ -280,8 +240,7 @@ def _replay() -> None:
         st.session_state[ERROR_KEY] = "pick the first and the last day to replay."
         return
     first, last = days
-    start = datetime.combine(first, time(0), tzinfo=timezone.utc)
-    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=timezone.utc)
+    start, end = periods.day_start(first), periods.day_start(last + timedelta(days=1))
     with crm_engine().connect() as connection:
         rules = load_rules(connection)
         if not rules:
@@ -296,8 +255,8 @@ def _replay() -> None:
         f"{reason.replace('_', ' ')}: {n:,}" for reason, n in result.waiting.items()
     )
     st.session_state["distribution.replayed"] = {
-        "caption": f"{first} to {last} (UTC), {len(rules)} rules, as if all were on"
-        + (f"; left waiting: {waiting}" if waiting else ""),
+        "caption": f"{first} to {last} ({periods.days_label()} days), {len(rules)} rules, "
+        "as if all were on" + (f"; left waiting: {waiting}" if waiting else ""),
         "rows": {
             "AM": [result.names.get(am_id, str(am_id)) for am_id in ams],
             "Would receive": [result.would_receive[am_id] for am_id in ams],

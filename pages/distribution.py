@@ -3,7 +3,7 @@ today's pools and waiting leads, and the replay of a past period before a rule i
 
 import streamlit as st
 
-from dashboard import distribution
+from dashboard import distribution, distribution_rules
 
 st.title("Distribution")
 distribution.require_manager()
@@ -13,5 +13,6 @@ st.caption(
 )
 distribution.outcome()
 distribution.today_section()
-distribution.rules_section()
+distribution_rules.rules_section()
+distribution.runs_section()
 distribution.replay_section()

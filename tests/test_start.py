@@ -202,8 +202,14 @@ def test_start_runs_every_part_and_ctrl_c_stops_them_all(tmp_path, launchers):
     launchers.append(first)
     first.wait_until(lambda: dashboard_answers(first.port), "dashboard answering HTTP")
     assert (tmp_path / "warehouse.duckdb").resolve().is_file()
-    first.wait_until(lambda: len(first.children()) == 4, "four running parts")
-    assert set(first.children()) == {"etl watch", "api --port", "crm simulate", "streamlit run"}
+    first.wait_until(lambda: len(first.children()) == 5, "five running parts")
+    assert set(first.children()) == {
+        "etl watch",
+        "api --port",
+        "crm distribution",
+        "crm simulate",
+        "streamlit run",
+    }
     first.wait_until(lambda: api_answers(first.api_port), "ingest API answering /health")
     # Last, once the dashboard answers: where to open it and how to sign in.
     first.wait_until(lambda: "Starboard is ready" in first.output(), "the ready block")
@@ -226,8 +232,9 @@ def test_start_runs_every_part_and_ctrl_c_stops_them_all(tmp_path, launchers):
     second = Launcher(tmp_path, "--leads", "999", "--no-simulator", "--etl-every", "5")
     launchers.append(second)
     second.wait_until(lambda: dashboard_answers(second.port), "dashboard answering HTTP")
-    second.wait_until(lambda: len(second.children()) == 3, "three running parts")
-    assert set(second.children()) == {"etl watch", "api --port", "streamlit run"}
+    second.wait_until(lambda: len(second.children()) == 4, "four running parts")
+    parts = {"etl watch", "api --port", "crm distribution", "streamlit run"}
+    assert set(second.children()) == parts
     output = second.output()
     assert "already holds 300 leads: keeping them" in output
     assert "etl: incremental run" in output and "etl: full run" not in output

@@ -61,7 +61,9 @@ INGEST_ACTIONS = frozenset(
     {"ingest_leads", "platform_event", "deposit_event", "dialer_call", "inbox_dismiss"}
 )
 # Lead distribution (issue 25): managers on the page, or the command line and its watcher.
-DISTRIBUTION_ACTIONS = frozenset({"distribution_rule", "distribution_shifts", "distribute"})
+DISTRIBUTION_ACTIONS = frozenset(
+    {"distribution_rule", "distribution_shifts", "distribution_runs", "distribute"}
+)
 # Actions the trading platform (or an import) takes with no person behind them.
 PLATFORM_ACTIONS = frozenset({"register", *INGEST_ACTIONS, *DISTRIBUTION_ACTIONS})
 # Managing the integrations of the ingest API (crm/integrations.py): admins, or the command line.

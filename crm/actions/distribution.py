@@ -1,5 +1,6 @@
 """The lead and sales managers' actions on distribution (issue 25): rules and their pools, the
-AMs' shifts and leave, and distributing the waiting leads or the "new leads" backlog."""
+AMs' shifts and leave, the optional runs (returning leads, failed deposits), and distributing
+the waiting leads or the "new leads" backlog."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from crm.actions.core import Action, ActionRefused, ActionResult, jsonable, run_action, whole
+from crm.actions.distribution_runs import run_occasions, set_runs
 from crm.actions.text import check_text
 from crm.distribution.assign import SHIFTS, WAITING, distribute_backlog
 from crm.distribution.availability import MINUTES_A_DAY, Shift
@@ -359,4 +361,13 @@ def _text_keys(weights: Mapping[int, int]) -> dict[str, int]:
     return {str(am_id): weight for am_id, weight in sorted(weights.items())}
 
 
-__all__ = ["add_leave", "remove_rule", "run_backlog", "save_rule", "set_shifts", "switch_rule"]
+__all__ = [
+    "add_leave",
+    "remove_rule",
+    "run_backlog",
+    "run_occasions",
+    "save_rule",
+    "set_runs",
+    "set_shifts",
+    "switch_rule",
+]

@@ -10,6 +10,9 @@ same state whatever order its events came in. The first event seen creates the a
 Balance and FTD follow the platform's logic the simulator uses: an approval credits the
 balance (in the account's currency) and a lead's first approval is its FTD; a reversal takes
 the credit back. None of this bumps the lead's ``version``: no person's view goes stale.
+
+An attempt of an unowned lead becoming declined runs the distribution rules for the lead in the
+same transaction, when that option is on (``crm.distribution.occasions``).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from crm.actions.ingest_core import (
     lead_reference_text,
     mark_applied,
 )
+from crm.distribution.occasions import declined_occasion, distribute_occasions, read_runs
 from crm.models import Call, Currency, DepositAttempt
 from crm.types import CENT
 
@@ -132,6 +136,8 @@ def _create(action: Action, event: dict, lead: sa.Row, decided: datetime | None)
         _credit(action, lead, event, +1 if credited(status) else 0, ftd=is_ftd)
     action.details.update(status="applied", deposit_id=deposit_id, lead_id=lead.id)
     action.audit(lead.id, None, jsonable({"deposit_id": deposit_id, **_audited(values)}))
+    if status == "declined":
+        _declined(action, lead, event["amount"], event["currency"], values["decline_reason"])
     return f"deposit {deposit_id} recorded as {status.replace('_', ' ')}."
 
 
@@ -180,7 +186,20 @@ def _update(action, event, lead, row, decided) -> str:
         jsonable({"deposit_id": row.id, **before, **_audited(changes)}),
     )
     action.details["status"] = "applied"
+    if changes.get("status") == "declined":
+        _declined(action, lead, row.amount, row.currency, changes["decline_reason"])
     return f"deposit {row.id} is now {changes.get('status', row.status).replace('_', ' ')}."
+
+
+def _declined(action: Action, lead: sa.Row, amount, currency: str, reason: str | None) -> None:
+    """The rules run for an unowned lead whose attempt was just declined (the option on). Only
+    a change to declined gets here: the same event again changes nothing and runs nothing."""
+    if lead.am_id is not None:
+        return
+    occasion = declined_occasion(read_runs(action.connection), amount, currency, reason)
+    if occasion is not None:
+        for decision in distribute_occasions(action, {lead.id: occasion}):
+            action.details["distribution"] = decision.explanation
 
 
 def _credit(action, lead, event, step: int, *, ftd: bool, amount=None, currency=None) -> None:

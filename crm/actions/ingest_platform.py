@@ -5,6 +5,9 @@ Events of one session may arrive out of order: a session's login is the earliest
 reported at, its last sighting the latest, its logout the latest logout; a balance older than
 the one the platform last reported is ignored. Platform activity never bumps a lead's
 ``version`` (a client logging in does not make a manager's view stale), as in the simulator.
+
+A login of an unowned lead back after N days away runs the distribution rules for it in the
+same transaction, when that option is on (``crm.distribution.occasions``).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from crm.actions.ingest_core import (
     lead_reference_text,
     mark_applied,
 )
+from crm.distribution.occasions import distribute_occasions, read_runs, returning_occasion
 from crm.models import PlatformSession
 
 SESSIONS = PlatformSession.__table__
@@ -53,6 +57,7 @@ def record_platform_event(
             action,
             event["lead"],
             LEADS.c.last_login_at,
+            LEADS.c.registered_at,
             LEADS.c.balance,
             LEADS.c.balance_at,
             LEADS.c.currency,
@@ -121,6 +126,8 @@ def _session(action: Action, event: dict, lead: sa.Row) -> str:
             .where(LEADS.c.id == lead.id)
             .values(last_login_at=at, updated_at=action.now)
         )
+        if lead.am_id is None:
+            _returning(action, lead, at)
     action.details["session_id"] = session_id
     keep = ("login_at", "last_seen_at", "logout_at")
     action.audit(
@@ -129,6 +136,18 @@ def _session(action: Action, event: dict, lead: sa.Row) -> str:
         jsonable({"session_id": session_id, **{k: values[k] for k in keep if k in values}}),
     )
     return f"{kind} of session {event['session_id']} recorded for lead {lead.id}."
+
+
+def _returning(action: Action, lead: sa.Row, at: datetime) -> None:
+    """The rules run for an unowned lead back after N days away (the option on). The lead is
+    locked and its last login moved to ``at`` by now: a second login, even at the same
+    moment, finds it owned or not away, and runs nothing."""
+    occasion = returning_occasion(
+        read_runs(action.connection), at, lead.last_login_at or lead.registered_at
+    )
+    if occasion is not None:
+        for decision in distribute_occasions(action, {lead.id: occasion}):
+            action.details["distribution"] = decision.explanation
 
 
 def _balance(action: Action, event: dict, lead: sa.Row) -> str:

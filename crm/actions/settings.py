@@ -29,7 +29,7 @@ def set_calling_hours(
         raise ActionRefused(str(error)) from None
 
     def work(action: Action) -> str:
-        _write(action, CALLING_HOURS, str(parsed))
+        write_setting(action, CALLING_HOURS, str(parsed))
         return f"calling hours set to {parsed}, in each lead's own time zone."
 
     return run_action(
@@ -52,7 +52,7 @@ def set_working_days(
         raise ActionRefused(str(error)) from None
 
     def work(action: Action) -> str:
-        _write(action, WORKING_DAYS, str(parsed))
+        write_setting(action, WORKING_DAYS, str(parsed))
         return f"working days set to {parsed}, in each lead's own week."
 
     return run_action(
@@ -60,7 +60,7 @@ def set_working_days(
     )
 
 
-def _write(action: Action, key: str, value: str) -> None:
+def write_setting(action: Action, key: str, value: str) -> None:
     """Set the setting ``key`` to ``value`` and audit it (before and after)."""
     before = action.connection.scalar(sa.select(SETTINGS.c.value).where(SETTINGS.c.key == key))
     if before is None:

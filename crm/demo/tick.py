@@ -11,6 +11,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from crm.actions import mail, new_action_id, register_leads
+from crm.actions.distribution_runs import run_occasions
 from crm.demo import floor
 from crm.demo import reference as ref
 from crm.demo.draws import (
@@ -40,6 +41,7 @@ from crm.demo.draws import (
 )
 from crm.demo.reference import DEVICES, EMAIL_DOMAINS, ascii_slug
 from crm.demo.tick_deposits import deposit
+from crm.distribution import occasions
 from crm.settings import WorkingDays
 
 
@@ -86,6 +88,20 @@ class _Tick:
         self.lead_ids = (low, high) if low is not None else None
         self.ams_at_work: list[int] = []
         self._online_by_am: dict[int, list[int]] | None = None
+        self._runs: occasions.Runs | None = None
+
+    @property
+    def runs(self) -> occasions.Runs:
+        """The distribution's optional runs (returning leads, failed deposits), read once."""
+        if self._runs is None:
+            self._runs = occasions.read_runs(self.connection)
+        return self._runs
+
+    def distribute(self, found: dict[int, str]) -> None:
+        """The rules run for these unowned leads, as the ingest API's login and deposit
+        actions run them (``crm.distribution.occasions``)."""
+        if found:
+            run_occasions(self.connection, found, action_id=new_action_id(), now=self.now)
 
     # Sessions ----------------------------------------------------------------------------
 
@@ -220,6 +236,19 @@ class _Tick:
         )
         if not chosen:
             return
+        returning = {}
+        if self.runs.returning:
+            # Before the logins move it: how long each unowned lead was away.
+            returning = occasions.returning_logins(
+                self.runs,
+                {
+                    row.id: (self.now, row.last_login_at or row.registered_at)
+                    for row in self._leads_by_id(
+                        chosen, LEADS.c.am_id, LEADS.c.last_login_at, LEADS.c.registered_at
+                    ).values()
+                    if row.am_id is None
+                },
+            )
         self._open_sessions(chosen)
         for chunk in _chunks(sorted(chosen)):
             self.connection.execute(
@@ -229,6 +258,7 @@ class _Tick:
             )
         self.online.update(chosen)
         self.result.logins = len(chosen)
+        self.distribute(returning)
 
     @staticmethod
     def _choose(count: int, draw, exclude=frozenset()) -> list[int]:

@@ -24,6 +24,7 @@ from crm.demo.draws import (
     _decline_reason,
     _deposit_amount,
 )
+from crm.distribution import occasions
 from crm.types import CENT
 
 if TYPE_CHECKING:
@@ -144,6 +145,16 @@ def deposit(tick: _Tick, count: int, would_be_ftds: int | None = None) -> None:
         )
     if attempts:
         tick.connection.execute(DEPOSITS.insert(), attempts)
+    if tick.runs.failed_deposits:
+        tick.distribute(
+            {
+                a["lead_id"]: occasions.declined_occasion(
+                    tick.runs, a["amount"], a["currency"], a["decline_reason"]
+                )
+                for a in attempts
+                if a["status"] == "declined" and a["am_id"] is None
+            }
+        )
     if changes:
         tick.connection.execute(
             LEADS.update()

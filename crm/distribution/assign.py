@@ -6,16 +6,20 @@ the lead's new owner and version, the audit) with reason ``auto`` and the decisi
 explanation as its note. A lead no one can take is kept in ``distribution_waiting`` with its
 reason, and goes first, in registration order, when its pool has someone again.
 
-Locks, always in this order so two distributions never deadlock: the leads (id order, by
-``Action.lock_leads``), then the pool rows of every AM in the rules concerned (rule, AM order;
-``FOR UPDATE`` on PostgreSQL; on SQLite the action holds the database's write lock already).
+Locks: the pool rows of every AM in the rules concerned (rule, AM order; ``FOR UPDATE`` on
+PostgreSQL; on SQLite the action holds the database's write lock already), then the leads.
 Holding each AM's pool rows in every rule serialises everything that could give that AM a lead,
-so a cap read after the lock stays true until the commit.
+so a cap read after the lock stays true until the commit. A run for a login or a declined
+deposit (``crm.distribution.occasions``) holds its lead before the pool rows (the event's action
+locked it to record the event), so the waiting leads a registration or backlog run takes along
+are locked ``SKIP LOCKED``: a lead someone else holds is left for the next run, never waited
+for, and the two orders cannot deadlock.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,6 +39,15 @@ SHIFTS = AmShift.__table__
 LEAVE = AmLeave.__table__
 # Waiting leads read and locked at a time while a registration drains its rule's queue.
 WAITING_CHUNK = 50
+# A lead as a run locks it: its state (for the assignment) and what the rules read.
+LOCKED_COLUMNS = [LEADS.c[name] for name in dict.fromkeys(("id", *LEAD_STATE, *LEAD_FIELDS))]
+WAITING_COLUMNS = (
+    WAITING.c.lead_id,
+    WAITING.c.reason,
+    WAITING.c.rule_id,
+    WAITING.c.registered_at,
+    WAITING.c.occasion,
+)
 
 
 def load_people(connection: sa.Connection, am_ids: Iterable[int]) -> dict[int, Person]:
@@ -108,7 +121,7 @@ def distribute_registered(action: Action, leads: Sequence[Mapping[str, Any]]) ->
     if not rules:
         return []
     new = [{**lead, "version": 1} for lead in leads]
-    run = _Run(action, rules, people, new)
+    run = Run(action, rules, people, new)
     matched = sorted({rule.id for lead in new if (rule := first_match(rules, lead))})
     for rule_id in matched:
         run.drain_waiting(rule_id)
@@ -142,13 +155,13 @@ def distribute_backlog(
     seen = [dict(row._mapping) for row in action.connection.execute(query.limit(limit))]
     if not seen:
         return []
-    run = _Run(action, rules, people, seen)
+    run = Run(action, rules, people, seen)
     leads = run.lock([lead["id"] for lead in seen])
     run.decide(leads, may_be_waiting=True)
     return run.finish()
 
 
-class _Run:
+class Run:
     """One distribution inside an action: the pool rows locked, the people and counts read,
     the decisions made in order and then written."""
 
@@ -179,17 +192,36 @@ class _Run:
                 action.staff.setdefault(am_id, people[am_id].row)
         self.decided: list[tuple[dict, Decision]] = []
         self.waiting_rows: dict[int, Any] = {}
+        # Lead id → why the rules ran for it, when not at its registration.
+        self.occasions: dict[int, str] = {}
 
     def lock(self, lead_ids: list[int]) -> list[dict]:
-        """The leads locked, in registration order; those someone assigned meanwhile leave the
+        """The leads locked, in registration order, but those another transaction holds (left
+        for the next run: see the module's locks); those someone assigned meanwhile leave the
         waiting list."""
-        columns = [LEADS.c[name] for name in LEAD_FIELDS if name != "id"]
-        rows = self.action.lock_leads(dict.fromkeys(lead_ids, 0), *columns, check_versions=False)
+        connection = self.action.connection
+        rows = {
+            row.id: row
+            for row in connection.execute(
+                sa.select(*LOCKED_COLUMNS)
+                .where(LEADS.c.id.in_(sorted(lead_ids)))
+                .order_by(LEADS.c.id)
+                .with_for_update(skip_locked=True)
+            )
+        }
         owned = [lead_id for lead_id, row in rows.items() if row.am_id is not None]
         if owned:
-            self.action.connection.execute(WAITING.delete().where(WAITING.c.lead_id.in_(owned)))
-        leads = [dict(rows[i]._mapping) for i in lead_ids if rows[i].am_id is None]
+            connection.execute(WAITING.delete().where(WAITING.c.lead_id.in_(owned)))
+        leads = [dict(row._mapping) for row in rows.values() if row.am_id is None]
         return sorted(leads, key=lambda lead: (lead["registered_at"], lead["id"]))
+
+    def know_waiting(self, rows) -> None:
+        """The waiting rows of leads in this run (``lead_id``, ``reason``, ``rule_id``,
+        ``occasion``): kept as they are unless decided otherwise."""
+        for row in rows:
+            self.waiting_rows[row.lead_id] = row
+            if row.occasion:
+                self.occasions.setdefault(row.lead_id, row.occasion)
 
     def drain_waiting(self, rule_id: int) -> None:
         """The rule's waiting leads, oldest first, until one has to wait again (its pool is
@@ -197,12 +229,7 @@ class _Run:
         connection, after = self.action.connection, None
         while True:
             query = (
-                sa.select(
-                    WAITING.c.lead_id,
-                    WAITING.c.reason,
-                    WAITING.c.rule_id,
-                    WAITING.c.registered_at,
-                )
+                sa.select(*WAITING_COLUMNS)
                 .where(WAITING.c.rule_id == rule_id)
                 .order_by(WAITING.c.registered_at, WAITING.c.lead_id)
                 .limit(WAITING_CHUNK)
@@ -214,7 +241,7 @@ class _Run:
             rows = connection.execute(query).all()
             if not rows:
                 return
-            self.waiting_rows.update((row.lead_id, row) for row in rows)
+            self.know_waiting(rows)
             leads = self.lock([row.lead_id for row in rows])
             decisions = decide_queue(leads, self.rules, self.people, self.ledger, self.action.now)
             self.decided.extend(zip(leads, decisions, strict=False))
@@ -224,11 +251,10 @@ class _Run:
 
     def decide(self, leads: list[dict], *, may_be_waiting: bool = False) -> None:
         """Decide ``leads`` in order; ``may_be_waiting``: some are on the waiting list."""
-        if may_be_waiting:
-            self.waiting_rows.update(
-                (row.lead_id, row)
-                for row in self.action.connection.execute(
-                    sa.select(WAITING.c.lead_id, WAITING.c.reason, WAITING.c.rule_id).where(
+        if may_be_waiting and leads:
+            self.know_waiting(
+                self.action.connection.execute(
+                    sa.select(*WAITING_COLUMNS).where(
                         WAITING.c.lead_id.in_([lead["id"] for lead in leads])
                     )
                 )
@@ -242,6 +268,10 @@ class _Run:
         # One assignment write per AM (and star option), not per lead: a backlog of 10,000
         # leads goes in ~3 statements per AM.
         groups: dict[tuple[int, bool], dict[int, tuple[dict, Decision]]] = {}
+        self.decided = [
+            (lead, _because(self.occasions.get(lead["id"]), decision))
+            for lead, decision in self.decided
+        ]
         for lead, decision in self.decided:
             if decision.am_id is None:
                 waits.append((lead, decision))
@@ -251,7 +281,7 @@ class _Run:
                 assigned.append(lead["id"])
         for (am_id, star), leads in sorted(groups.items()):
             _assign(action, am_id, star, leads)
-        _keep_waiting(action.connection, waits, self.waiting_rows, now)
+        _keep_waiting(action.connection, waits, self.waiting_rows, self.occasions, now)
         gone = [lead_id for lead_id in assigned if lead_id in self.waiting_rows]
         if gone:
             action.connection.execute(WAITING.delete().where(WAITING.c.lead_id.in_(gone)))
@@ -259,9 +289,16 @@ class _Run:
         return [decision for _, decision in self.decided]
 
 
+def _because(occasion: str | None, decision: Decision) -> Decision:
+    """The decision's explanation after why the rules ran ("returned after 12 days away")."""
+    if not occasion:
+        return decision
+    return replace(decision, explanation=f"{occasion}; {decision.explanation}")
+
+
 class _LeadRow(dict):
     """A lead's state as ``assign_leads`` reads a locked row (``row.am_id``): the lead was
-    just inserted by this transaction or locked by it (``_Run.lock``)."""
+    just inserted by this transaction or locked by it (``Run.lock``)."""
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -291,7 +328,7 @@ def _assign(
     )
 
 
-def _keep_waiting(connection, waits, waiting_now, now) -> None:
+def _keep_waiting(connection, waits, waiting_now, occasions, now) -> None:
     rows = [
         {
             "lead_id": lead["id"],
@@ -299,11 +336,13 @@ def _keep_waiting(connection, waits, waiting_now, now) -> None:
             "reason": decision.waiting,
             "registered_at": lead["registered_at"],
             "since": now,
+            "occasion": occasions.get(lead["id"]),
             "updated_at": now,
         }
         for lead, decision in waits
         if (known := waiting_now.get(lead["id"])) is None
-        or (known.reason, known.rule_id) != (decision.waiting, decision.rule and decision.rule.id)
+        or (known.reason, known.rule_id, known.occasion)
+        != (decision.waiting, decision.rule and decision.rule.id, occasions.get(lead["id"]))
     ]
     if not rows:
         return
@@ -314,6 +353,7 @@ def _keep_waiting(connection, waits, waiting_now, now) -> None:
             set_={
                 "rule_id": insert.excluded.rule_id,
                 "reason": insert.excluded.reason,
+                "occasion": insert.excluded.occasion,
                 "updated_at": insert.excluded.updated_at,
             },
         ),

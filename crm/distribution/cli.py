@@ -65,6 +65,18 @@ def add_parsers(commands) -> None:
     backlog.add_argument("--watch", action="store_true", help="keep going until stopped")
     backlog.add_argument("--every", type=float, default=60.0, help="with --watch: seconds (60)")
     sub.add_parser("waiting", help="the leads waiting for an AM, and why")
+    runs = sub.add_parser(
+        "runs",
+        help="also run the rules for unowned leads back after N days away, or whose deposit "
+        "was declined (for every rule); with no option: as set now",
+    )
+    runs.add_argument(
+        "--returning", choices=("on", "off"), help="an unowned lead logging in after N days away"
+    )
+    runs.add_argument("--days", type=int, help="N: the days away that make a lead returning")
+    runs.add_argument(
+        "--failed-deposits", choices=("on", "off"), help="an unowned lead's declined deposit"
+    )
     replay = sub.add_parser(
         "replay", help="what the rules would have done over past registrations (writes nothing)"
     )

@@ -13,6 +13,7 @@ from crm.actions import new_action_id
 from crm.db import create_crm_engine, require_current_schema
 from crm.distribution.availability import WEEKDAYS, Shift, parse_clock
 from crm.distribution.decide import WAIT_WORDS
+from crm.distribution.occasions import read_runs
 from crm.distribution.rules import load_rules
 from crm.errors import UserError
 from crm.models import AmLeave, AmShift, DistributionWaiting, Staff
@@ -167,11 +168,22 @@ def leave(engine, args) -> int:
 def run_backlog(engine, args) -> int:
     if not args.every > 0:
         raise UserError("--every must be a positive number of seconds.")
+    said = None
     while True:
-        result = dist.run_backlog(
-            engine, actor_id=None, action_id=new_action_id(), include_new=args.include_new
-        )
-        print(result.message, flush=True)
+        try:
+            message = dist.run_backlog(
+                engine, actor_id=None, action_id=new_action_id(), include_new=args.include_new
+            ).message
+        except sa.exc.OperationalError as error:
+            if not args.watch:
+                raise
+            # A busy or restarting database: the watcher (beside ./start's other parts) waits
+            # for the next round rather than stopping them all.
+            message = f"the CRM did not answer ({str(error.orig).strip().splitlines()[0]})"
+        # Watching, a line only when there is news: not "nothing to distribute" every minute.
+        if message != said or not args.watch:
+            print(message, flush=True)
+            said = message
         if not args.watch:
             return 0
         time.sleep(args.every)
@@ -189,7 +201,29 @@ def show_waiting(engine, args) -> int:
     now = datetime.now(timezone.utc)
     for row in rows:
         minutes = int((now - row.since).total_seconds() // 60)
-        print(f"lead {row.lead_id}: {WAIT_WORDS[row.reason]} (waiting {minutes:,} min)")
+        why = f"{row.occasion}; " if row.occasion else ""
+        print(f"lead {row.lead_id}: {why}{WAIT_WORDS[row.reason]} (waiting {minutes:,} min)")
+    return 0
+
+
+@action("runs")
+def runs(engine, args) -> int:
+    with engine.connect() as connection:
+        now = read_runs(connection)
+    if args.returning is None and args.days is None and args.failed_deposits is None:
+        print(f"the rules also run for: {now.text()}.")
+        return 0
+    result = dist.set_runs(
+        engine,
+        actor_id=None,
+        action_id=new_action_id(),
+        returning=now.returning if args.returning is None else args.returning == "on",
+        returning_days=now.returning_days if args.days is None else args.days,
+        failed_deposits=(
+            now.failed_deposits if args.failed_deposits is None else args.failed_deposits == "on"
+        ),
+    )
+    print(result.message)
     return 0
 
 

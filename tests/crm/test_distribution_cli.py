@@ -58,6 +58,33 @@ def test_a_rule_added_switched_on_and_the_backlog_run_from_the_command_line(run_
     assert owner == ravi
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("crm_url", ["sqlite"], indirect=True)
+def test_the_optional_runs_shown_and_switched_from_the_command_line(run_crm, crm_engine):
+    url = crm_engine.url
+    said = "the rules also run for: "
+    assert run_crm("distribution", "runs", url=url).stdout == (
+        f"{said}returning leads off (would be after 14 days away); failed deposits off.\n"
+    )
+    switched = run_crm("distribution", "runs", "--returning", "on", "--days", "12", url=url)
+    assert switched.stdout == f"{said}returning leads after 12 days away; failed deposits off.\n"
+    # An option left out keeps its value.
+    assert run_crm("distribution", "runs", "--failed-deposits", "on", url=url).stdout == (
+        f"{said}returning leads after 12 days away; failed deposits on.\n"
+    )
+    with crm_engine.connect() as connection:
+        kept = dict(
+            connection.execute(
+                sa.text("SELECT key, value FROM crm_settings WHERE key LIKE 'distribution_%'")
+            ).all()
+        )
+    assert kept == {
+        "distribution_returning": "on",
+        "distribution_returning_days": "12",
+        "distribution_failed_deposits": "on",
+    }
+
+
 # The input is checked before or without the database's dialect mattering: SQLite only.
 @pytest.mark.parametrize("crm_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize(
@@ -76,6 +103,7 @@ def test_a_rule_added_switched_on_and_the_backlog_run_from_the_command_line(run_
         (("leave", "ravi@starboard.test", "2026-03-05", "2026-03-01"), "ends"),
         (("replay", "--from", "2026-03-05", "--to", "2026-03-01"), "before"),
         (("replay", "--from", "2026-03-01", "--to", "2026-03-05"), "no rule to replay"),
+        (("runs", "--returning", "on", "--days", "0"), "0 days away is not 1 to 3,650"),
     ],
 )
 def test_bad_input_is_one_error_line_and_nothing_is_written(run_crm, crm_engine, arguments, words):

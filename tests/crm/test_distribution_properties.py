@@ -172,3 +172,36 @@ def test_nobody_off_shift_or_inactive_receives_and_waiting_leads_go_when_someone
                 )
                 for r in later
             )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.dictionaries(st.integers(1, 8), st.integers(1, 5), min_size=1, max_size=6),
+    st.integers(1, 4),
+    st.lists(st.one_of(st.none(), st.integers(1, 600)), min_size=1, max_size=100),
+)
+def test_open_caps_are_never_exceeded(pool, open_cap, deposit_after):
+    """A registration every 10 minutes; some leads deposit minutes later (``deposit_after``),
+    which frees a place under the open cap from then on."""
+    regs = [
+        {
+            "id": n + 1,
+            "desk": "conversion",
+            "registered_at": (at := MONDAY + timedelta(minutes=10 * n)),
+            "ftd_at": None if minutes is None else at + timedelta(minutes=minutes),
+        }
+        for n, minutes in enumerate(deposit_after)
+    ]
+    deposited = {lead["id"]: lead["ftd_at"] for lead in regs}
+    decisions = replay_leads(regs, [a_rule(pool, open_cap=open_cap)], people(pool))
+    held: dict[int, list] = {am_id: [] for am_id in pool}  # the FTD times of each AM's leads
+    for decision, moment in zip(decisions, decided_at(decisions, regs), strict=True):
+        open_now = {
+            am_id: sum(ftd is None or ftd > moment for ftd in ftds) for am_id, ftds in held.items()
+        }
+        if decision.am_id is None:
+            assert decision.waiting == "all_at_cap"
+            assert all(open_now[am_id] >= open_cap for am_id in pool)
+        else:
+            assert open_now[decision.am_id] < open_cap
+            held[decision.am_id].append(deposited[decision.lead_id])

@@ -4,6 +4,8 @@ AMs with their explanations; today's table shows what each received against the 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
 from crm import actions
@@ -111,3 +113,111 @@ def test_a_lead_manager_makes_a_rule_replays_yesterday_and_switches_it_on(open_p
         "Received today": ["2 of 40", "1 of 40"],
     }
     engine.dispose()
+
+
+def test_a_lead_manager_switches_on_returning_leads_and_sees_times_in_her_zone(
+    open_page, writable_crm
+):
+    """The page's option for returning leads; an unowned lead who then logs in after 30 days
+    away lands on an AM with why; the page shows the time in Mia's zone (Nicosia, UTC+2 in
+    March), not UTC."""
+    engine = create_crm_engine(writable_crm.url)
+    registered = AS_OF - timedelta(days=30)
+    (lead_id,) = actions.register_leads(
+        engine,
+        [
+            {
+                "first_name": "Omar",
+                "last_name": "Back",
+                "email": "omar@mail.example",
+                "phone": "+447000000777",
+                "country": "GB",
+                "time_zone": "Europe/London",
+                "language": "en",
+                "source": "organic",
+                "registered_at": registered,
+            }
+        ],
+        action_id="omar",
+        now=registered,
+    ).details["lead_ids"]
+    for am in (ALAN, BEA):
+        dist.set_shifts(engine, actor_id=MIA, action_id=f"shifts-{am}", am_id=am, shifts=ALL_DAY)
+    dist.save_rule(
+        engine, actor_id=MIA, action_id="en", name="EN", pool={ALAN: 1, BEA: 1}, daily_cap=40
+    )
+    dist.switch_rule(engine, actor_id=MIA, action_id="en-on", name="EN", on=True)
+
+    at = open_page(PAGE, writable_crm.warehouse, staff_id=MIA, time_zone="Asia/Nicosia")
+    assert not at.exception, at.exception
+    assert at.checkbox(key="distribution.runs.returning").value is False
+    assert at.number_input(key="distribution.runs.days").value == 14
+    at.checkbox(key="distribution.runs.returning").check()
+    at.number_input(key="distribution.runs.days").set_value(10)
+    at.button(key="distribution.runs.save").click().run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.success] == [
+        "the rules also run for: returning leads after 10 days away; failed deposits off."
+    ]
+
+    # The platform reports Omar's login at 12:00 UTC (the ingest API's action).
+    actions.record_platform_event(
+        engine,
+        {
+            "event_id": "login-omar",
+            "type": "login",
+            "lead": {"id": lead_id},
+            "session_id": "omar-1",
+            "occurred_at": AS_OF,
+            "device": "web",
+            "balance": None,
+            "currency": None,
+        },
+        action_id="login-omar",
+        now=AS_OF,
+    )
+    at.run()
+    assigned = table_with(at, "Why assigned")
+    assert assigned[["Assigned", "Lead #", "AM", "Why assigned"]].to_dict("list") == {
+        "Assigned": ["14:00"],
+        "Lead #": [lead_id],
+        "AM": ["Alan Ames"],
+        "Why assigned": [
+            "returned after 30 days away; rule EN → pool of 2; Alan Ames next in rotation; "
+            "1 of 40 today; on shift until 00:00 London"
+        ],
+    }
+    assert "times in Asia/Nicosia" in " ".join(c.value for c in at.caption)
+    engine.dispose()
+
+
+def test_the_rule_form_takes_every_segment_weights_and_a_place(open_page, writable_crm):
+    at = open_page(PAGE, writable_crm.warehouse, staff_id=MIA)
+    at.text_input(key="distribution.form.name").input("Retention UK")
+    at.multiselect(key="distribution.form.pool").select(ALAN).select(BEA)
+    at.text_input(key="distribution.form.weights").input("Bea Nobody:3")
+    at.button(key="distribution.form.save").click().run()
+    assert [e.value for e in at.error] == [
+        "weights: 'Bea Nobody:3' is not an AM of the pool and a whole number."
+    ]
+    at.text_input(key="distribution.form.weights").input("bea brook:3")
+    at.selectbox(key="distribution.form.desk").select("conversion")
+    at.selectbox(key="distribution.form.deposit").select("not_deposited")
+    at.text_input(key="distribution.form.hours").input("8-20")
+    at.text_input(key="distribution.form.countries").input("gb, ie")
+    at.text_input(key="distribution.form.affiliates").input("aff-7")
+    at.text_input(key="distribution.form.campaigns").input("spring")
+    at.button(key="distribution.form.save").click().run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.success] == [
+        "rule Retention UK added (switched off: replay it, then switch it on): pool of 2."
+    ]
+    rules = table_with(at, "Pool")
+    assert rules[["Rule", "Leads", "Pool"]].to_dict("list") == {
+        "Rule": ["Retention UK"],
+        "Leads": [
+            "desks: conversion; countries: GB, IE; affiliates: aff-7; campaigns: spring; "
+            "registered 08:00-20:00 UTC; not deposited"
+        ],
+        "Pool": ["Alan Ames×1, Bea Brook×3"],
+    }
