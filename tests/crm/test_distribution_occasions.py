@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from crm import actions
 from crm.actions import ActionRefused
 from crm.actions import distribution as dist
-from crm.demo import simulate
+from crm.demo import draws
 from crm.demo.simulate import _Tick
 from crm.distribution.availability import Shift
 from tests.crm.distribution_floor import (
@@ -235,8 +235,8 @@ def test_the_simulator_runs_them_from_its_tick(floor):
 def test_the_simulator_runs_them_for_its_declined_deposits(floor, monkeypatch):
     engine, ravi, lead_id = floor
     runs(engine)
-    for method in simulate.DECLINE_SHARE_OF_METHOD:
-        monkeypatch.setitem(simulate.DECLINE_SHARE_OF_METHOD, method, 1.0)  # every one declined
+    for method in draws.DECLINE_SHARE_OF_METHOD:
+        monkeypatch.setitem(draws.DECLINE_SHARE_OF_METHOD, method, 1.0)  # every one declined
     with engine.begin() as connection:
         tick = _Tick(connection, np.random.default_rng(1), NOW)
         tick._choose = lambda count, draw, exclude=frozenset(): [lead_id]

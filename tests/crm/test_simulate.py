@@ -668,7 +668,14 @@ def test_ctrl_c_stops_the_command_between_ticks(small_sqlite_crm):
     try:
         first = process.stdout.readline()
         assert first.startswith("simulate: "), process.communicate(timeout=30)
-        time.sleep(1.5)
+        # Interrupt once a tick has registered someone (a fixed wait was too short when the
+        # machine is busy), so the check below has new leads to look at.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any(
+            lead.registered_at > START for lead in rows_of(engine, "leads")
+        ):
+            time.sleep(0.2)
+        time.sleep(0.3)
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
     finally:
