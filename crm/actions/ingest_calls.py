@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from crm.actions import mail
 from crm.actions.calls import _reach_you_waiting
-from crm.actions.core import LEADS, Action, ActionResult, run_action
+from crm.actions.core import LEADS, Action, ActionResult, Deferred, run_action
 from crm.actions.ingest_core import (
     FieldRefused,
     find_lead,
@@ -37,6 +37,7 @@ def record_call(
     integration_id: int | None = None,
     inbox_id: int | None = None,
     now: datetime | None = None,
+    deferred: Deferred | None = None,
 ) -> ActionResult:
     """Record one clean call (``crm.ingest.validation.clean_call``).
 
@@ -104,6 +105,7 @@ def record_call(
         actor_id=actor_id,
         integration_id=integration_id,
         now=now,
+        deferred=deferred,
     )
 
 
@@ -116,7 +118,14 @@ def _agent(action: Action, call: dict) -> int:
         field, condition = "agent_email", sa.func.lower(STAFF.c.email) == call["agent_email"]
     else:
         field, condition = "agent_extension", STAFF.c.extension == call["agent_extension"]
-    agent = action.connection.execute(sa.select(STAFF.c.id, STAFF.c.role).where(condition)).first()
+    # A dialer's array names the same few agents again and again: each read once.
+    key = ("agent", field, call[field])
+    agent = action.shared.get(key)
+    if agent is None:
+        agent = action.connection.execute(
+            sa.select(STAFF.c.id, STAFF.c.role).where(condition)
+        ).first()
+        action.shared[key] = agent
     if agent is None:
         raise FieldRefused(field, "names no staff member of this CRM")
     if agent.role != "account_manager":

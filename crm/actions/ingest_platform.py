@@ -13,7 +13,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from crm.actions.core import LEADS, Action, ActionResult, jsonable, run_action
+from crm.actions.core import LEADS, Action, ActionResult, Deferred, jsonable, run_action
 from crm.actions.ingest_core import (
     FieldRefused,
     find_lead,
@@ -42,6 +42,7 @@ def record_platform_event(
     integration_id: int | None = None,
     inbox_id: int | None = None,
     now: datetime | None = None,
+    deferred: Deferred | None = None,
 ) -> ActionResult:
     """Apply one clean platform event (``crm.ingest.validation.clean_platform_event``).
 
@@ -75,6 +76,7 @@ def record_platform_event(
         actor_id=actor_id,
         integration_id=integration_id,
         now=now,
+        deferred=deferred,
     )
 
 
