@@ -26,6 +26,9 @@ from crm.models import Call, Staff
 CALLS = Call.__table__
 STAFF = Staff.__table__
 CONTACTED_FROM = ("new", "assigned", "follow_up")
+# Run for every call: built once.
+_KNOWN = sa.select(CALLS.c.id).where(CALLS.c.external_id == sa.bindparam("known_call"))
+_NEW_CALL = CALLS.insert().returning(CALLS.c.id)
 
 
 def record_call(
@@ -53,16 +56,14 @@ def record_call(
             keep_waiting(action, "call", call, call["call_id"], reason)
             return f"call kept until its lead arrives: {reason}."
         mark_applied(action, inbox_id)
-        known = action.connection.scalar(
-            sa.select(CALLS.c.id).where(CALLS.c.external_id == call["call_id"])
-        )
+        known = action.connection.scalar(_KNOWN, {"known_call": call["call_id"]})
         action.details.update(lead_id=lead.id)
         if known is not None:
             action.details.update(status="duplicate", call_id=known)
             action.unchanged = True
             return f"call {call['call_id']} is recorded already (call {known})."
         call_id = action.connection.execute(
-            CALLS.insert().returning(CALLS.c.id),
+            _NEW_CALL,
             {
                 "lead_id": lead.id,
                 "am_id": am_id,

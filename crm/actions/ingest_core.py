@@ -135,6 +135,23 @@ def lock_leads_ahead(connection: sa.Connection, deferred: Deferred, refs: list[d
     deferred.shared[AHEAD] = LeadsAhead(connection, refs)
 
 
+def update_row(connection: sa.Connection, table: sa.Table, row_id: int, values: dict) -> None:
+    """Write ``values`` to the row ``row_id`` of ``table``."""
+    statement = _update_by_id(table, tuple(sorted(values)))
+    connection.execute(statement, {"row_id": row_id, **{f"v_{k}": v for k, v in values.items()}})
+
+
+@functools.cache
+def _update_by_id(table: sa.Table, columns: tuple[str, ...]) -> sa.Update:
+    """Built once per table and columns: an event's updates come in a few shapes, run again
+    and again, and building and keying a statement cost about as much as running it."""
+    return (
+        table.update()
+        .where(table.c.id == sa.bindparam("row_id"))
+        .values({name: sa.bindparam(f"v_{name}", type_=table.c[name].type) for name in columns})
+    )
+
+
 def lead_reference_text(ref: dict) -> str:
     if "id" in ref:
         return f"lead {ref['id']}"

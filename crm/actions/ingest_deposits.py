@@ -26,6 +26,7 @@ from crm.actions.ingest_core import (
     keep_waiting,
     lead_reference_text,
     mark_applied,
+    update_row,
 )
 from crm.models import Call, Currency, DepositAttempt
 from crm.types import CENT
@@ -42,6 +43,14 @@ _ATTEMPT = (
 )
 _NEW_ATTEMPT = DEPOSITS.insert().returning(DEPOSITS.c.id)
 CALLS = Call.__table__
+_CALLED_BEFORE = (
+    sa.select(CALLS.c.id)
+    .where(
+        CALLS.c.lead_id == sa.bindparam("called_lead"),
+        CALLS.c.started_at < sa.bindparam("called_before"),
+    )
+    .limit(1)
+)
 CURRENCIES = Currency.__table__
 RANK = {"pending": 0, "approved": 1, "declined": 1, "refunded": 2, "charged_back": 2}
 REVERSED = ("refunded", "charged_back")
@@ -173,9 +182,7 @@ def _update(action, event, lead, row, decided) -> str:
         action.details["status"] = "ignored"
         action.unchanged = True
         return f"deposit {row.id} is already {row.status.replace('_', ' ')}: nothing changed."
-    action.connection.execute(
-        DEPOSITS.update().where(DEPOSITS.c.id == row.id).values(**changes, updated_at=action.now)
-    )
+    update_row(action.connection, DEPOSITS, row.id, {**changes, "updated_at": action.now})
     before = {name: getattr(row, name) for name in AUDITED}
     action.audit(
         lead.id,
@@ -204,16 +211,14 @@ def _credit(
         values["ftd_at"] = event["occurred_at"]
         if lead.status not in ("converted", "retention"):
             values["status"] = "converted"
-    action.connection.execute(LEADS.update().where(LEADS.c.id == lead.id).values(**values))
+    update_row(action.connection, LEADS, lead.id, values)
 
 
 def _self_deposit(action: Action, lead: sa.Row, at: datetime) -> bool:
     """Made without an AM: the lead has none, or no call reached it before the deposit."""
     if lead.am_id is None:
         return True
-    called = action.connection.scalar(
-        sa.select(CALLS.c.id).where(CALLS.c.lead_id == lead.id, CALLS.c.started_at < at).limit(1)
-    )
+    called = action.connection.scalar(_CALLED_BEFORE, {"called_lead": lead.id, "called_before": at})
     return called is None
 
 

@@ -20,6 +20,7 @@ from crm.actions.ingest_core import (
     keep_waiting,
     lead_reference_text,
     mark_applied,
+    update_row,
 )
 from crm.models import PlatformSession
 
@@ -112,16 +113,10 @@ def _session(action: Action, event: dict, lead: sa.Row) -> str:
         }
         if kind == "login":
             values["device"] = event["device"]
-        action.connection.execute(
-            SESSIONS.update()
-            .where(SESSIONS.c.id == session_id)
-            .values(**values, updated_at=action.now)
-        )
+        update_row(action.connection, SESSIONS, session_id, {**values, "updated_at": action.now})
     if kind == "login" and (lead.last_login_at is None or at > lead.last_login_at):
-        action.connection.execute(
-            LEADS.update()
-            .where(LEADS.c.id == lead.id)
-            .values(last_login_at=at, updated_at=action.now)
+        update_row(
+            action.connection, LEADS, lead.id, {"last_login_at": at, "updated_at": action.now}
         )
     action.details["session_id"] = session_id
     keep = ("login_at", "last_seen_at", "logout_at")
@@ -141,10 +136,11 @@ def _balance(action: Action, event: dict, lead: sa.Row) -> str:
         action.details["status"] = "ignored"
         action.unchanged = True
         return f"an older balance of lead {lead.id} than the one recorded: nothing changed."
-    action.connection.execute(
-        LEADS.update()
-        .where(LEADS.c.id == lead.id)
-        .values(balance=event["balance"], balance_at=at, updated_at=action.now)
+    update_row(
+        action.connection,
+        LEADS,
+        lead.id,
+        {"balance": event["balance"], "balance_at": at, "updated_at": action.now},
     )
     action.audit(
         lead.id,
