@@ -143,6 +143,16 @@ def test_eight_clients_sending_the_same_arrays_end_with_each_item_once(ingest):
         for n in range(10)
     ]
     calls = [call(f"ARC-c{n}", f"ARC-{n}") for n in range(10)]
+    logins = [
+        {
+            "event_id": f"ARC-l{n}",
+            "type": "login",
+            "account_id": f"ARC-{n}",
+            "session_id": f"ARC-s{n}",
+            "occurred_at": ago(4),
+        }
+        for n in range(10)
+    ]
     before = ingest.counts()
 
     def client_sends(client: int) -> list[int]:
@@ -152,6 +162,9 @@ def test_eight_clients_sending_the_same_arrays_end_with_each_item_once(ingest):
             ingest.post("Website", "/v1/leads", order).status_code,
             ingest.post("Stripe", "/v1/deposits", payments[:: 1 if client % 2 else -1]).status_code,
             ingest.post("Dialer", "/v1/calls", calls[:: 1 if client % 2 else -1]).status_code,
+            ingest.post(
+                "Platform", "/v1/platform/events", logins[:: 1 if client % 2 else -1]
+            ).status_code,
         ]
 
     with ThreadPoolExecutor(8) as pool:
@@ -162,6 +175,7 @@ def test_eight_clients_sending_the_same_arrays_end_with_each_item_once(ingest):
     assert after["email_outbox"] - before["email_outbox"] == 10
     assert after["deposit_attempts"] - before["deposit_attempts"] == 10
     assert after["calls"] - before["calls"] == 10
+    assert after["platform_sessions"] - before["platform_sessions"] == 10
     balances = ingest.rows("SELECT balance FROM leads WHERE external_id LIKE 'ARC-%'")
     assert [money(b) for (b,) in balances] == [Decimal("250.00")] * 10
     assert (
