@@ -75,8 +75,8 @@ def create_app(engine: sa.Engine | None = None) -> FastAPI:
             # An array: each item checked and answered on its own (api/batch.py).
             checked = batch.check_items(content, prepare, ctx, webhook_id)
 
-            def write(connection):
-                return batch.apply_items(connection, who, endpoint, checked, apply, ctx)
+            def write(connection, careful):
+                return batch.apply_items(connection, who, endpoint, checked, apply, ctx, careful)
         else:
             try:
                 event = prepare(content, ctx, webhook_id)
@@ -87,10 +87,11 @@ def create_app(engine: sa.Engine | None = None) -> FastAPI:
                     return endpoints.Answer(200, {**replayed[1], "replayed": True})
                 raise
 
-            def write(connection):
+            def write(connection, _careful):
                 return apply(connection, who, event, ctx, webhook_id)
 
-        for attempt in range(RETRIES):
+        attempt, careful = 1, False
+        while True:
             try:
                 connection = engine.connect().execution_options(sqlite_begin="IMMEDIATE")
                 with connection, connection.begin():
@@ -99,20 +100,25 @@ def create_app(engine: sa.Engine | None = None) -> FastAPI:
                         replayed = _seen_message(connection, who, webhook_id)
                         if replayed is not None:
                             return endpoints.Answer(200, {**replayed[1], "replayed": True})
-                    answer = write(connection)
+                    answer = write(connection, careful)
                     if webhook_id is not None:
                         _remember_message(connection, who, webhook_id, answer)
                 break
+            except batch.Redo:
+                # An item of an array refused midway: again, each item in its own savepoint.
+                careful = True
             except sa.exc.IntegrityError:
                 # The same lead, session or attempt created at this moment by another request
                 # (PostgreSQL): the second try finds it and answers as its duplicate.
-                if attempt == RETRIES - 1:
+                if attempt == RETRIES:
                     raise
+                attempt, careful = attempt + 1, True
             except sa.exc.OperationalError as error:
                 # Two arrays locking the same leads in a different order (PostgreSQL): one is
                 # chosen to fail, rolled back whole, and tried again.
-                if attempt == RETRIES - 1 or not deadlocked(error):
+                if attempt == RETRIES or not deadlocked(error):
                     raise
+                attempt += 1
         if answer.new_leads:
             actions.apply_waiting(engine, answer.new_leads)
         return answer

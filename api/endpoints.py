@@ -122,45 +122,66 @@ def check_deposit(event: dict, webhook_id: str | None) -> dict:
     return {**event, "event_id": event_id}
 
 
-def post_deposit(connection, who: Caller, event: dict, ctx: Context, _webhook_id) -> Answer:
+def post_deposit(
+    connection, who: Caller, event: dict, ctx: Context, _webhook_id, deferred=None
+) -> Answer:
     event_id = event["event_id"]
     result = _apply(
         actions.record_deposit_event,
         connection,
         event,
         event_id=event_id,
-        action_id=event_action_id(who.integration_id, "deposit", event_id),
+        action_id=action_id("deposits", who, event),
         integration_id=who.integration_id,
         now=ctx.now,
+        deferred=deferred,
     )
     return _answer(result, event_id)
 
 
-def post_call(connection, who: Caller, call: dict, ctx: Context, _webhook_id) -> Answer:
+def post_call(
+    connection, who: Caller, call: dict, ctx: Context, _webhook_id, deferred=None
+) -> Answer:
     result = _apply(
         actions.record_call,
         connection,
         call,
-        action_id=event_action_id(who.integration_id, "call", call["call_id"]),
+        action_id=action_id("calls", who, call),
         integration_id=who.integration_id,
         now=ctx.now,
+        deferred=deferred,
     )
     return _answer(result, call["call_id"])
 
 
-def post_platform_event(connection, who: Caller, event, ctx: Context, _webhook_id) -> Answer:
-    return _answer(_platform(connection, who, event, ctx), event["event_id"])
-
-
-def _platform(target, who: Caller, event: dict, ctx: Context):
-    return _apply(
+def post_platform_event(
+    connection, who: Caller, event, ctx: Context, _webhook_id, deferred=None
+) -> Answer:
+    result = _apply(
         actions.record_platform_event,
-        target,
+        connection,
         event,
-        action_id=event_action_id(who.integration_id, "platform", event["event_id"]),
+        action_id=action_id("platform_events", who, event),
         integration_id=who.integration_id,
         now=ctx.now,
+        deferred=deferred,
     )
+    return _answer(result, event["event_id"])
+
+
+# endpoint → (the action applying each of its events, the kind and field naming its action id)
+ACTIONS = {
+    "platform_events": ("platform_event", "platform", "event_id"),
+    "deposits": ("deposit_event", "deposit", "event_id"),
+    "calls": ("dialer_call", "call", "call_id"),
+}
+
+
+def action_id(endpoint: str, who: Caller, event: dict) -> str:
+    """The action id of one event sent to ``endpoint``: the same event from the same sender
+    gets the same id, so it is applied once."""
+    _, kind, field_name = ACTIONS[endpoint]
+    return event_action_id(who.integration_id, kind, event[field_name])
 
 
 def _apply(record, *args, **kwargs):

@@ -54,7 +54,7 @@ SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql://postgres@127.0.0.1:5432
 SOURCE_DB, COPY_DB = "starboard_bench", "starboard_bench_etl"
 # The copy just after the 1 % change, and the database each repeat of the run starts from.
 CHANGED_DB, REPEAT_DB = "starboard_bench_etl_changed", "starboard_bench_etl_again"
-SIMULATED_RATE = 50  # platform and phone events per second: a busy floor
+SIMULATED_RATE = 50  # the simulator's --rate, events a second: a busy floor
 
 
 def copy_out(url: str, where: str = "", tables=None) -> float:

@@ -105,7 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--rate",
         type=events_per_second,
         default=2.0,
-        help="platform and phone events per second, on average (2)",
+        help="events a second on average: registrations, logins, logouts, deposit attempts "
+        "and, with --via-api, calls (without it the AMs on shift make the calls) (2)",
     )
     simulate.add_argument("--seed", type=int, default=None, help="random seed (default: random)")
     simulate.add_argument(

@@ -13,6 +13,7 @@ from crm.actions.core import (
     NOTE_MAX_CHARS,
     ActionRefused,
     ActionResult,
+    Deferred,
     LeadChanged,
     new_action_id,
 )
@@ -23,7 +24,7 @@ from crm.actions.deposits import (
     record_on_target_board,
 )
 from crm.actions.ingest_calls import record_call
-from crm.actions.ingest_core import FieldRefused, event_action_id
+from crm.actions.ingest_core import FieldRefused, event_action_id, lock_leads_ahead
 from crm.actions.ingest_deposits import record_deposit_event
 from crm.actions.ingest_inbox import apply_waiting, dismiss_waiting, waiting_events
 from crm.actions.ingest_leads import ingest_leads
@@ -53,6 +54,7 @@ __all__ = [
     "UNDO_WINDOW",
     "ActionRefused",
     "ActionResult",
+    "Deferred",
     "FieldRefused",
     "LeadChanged",
     "LeadRef",
@@ -70,6 +72,7 @@ __all__ = [
     "end_of_shift",
     "event_action_id",
     "ingest_leads",
+    "lock_leads_ahead",
     "log_call",
     "new_action_id",
     "record_call",

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from crm.actions import mail
 from crm.actions.calls import _reach_you_waiting
-from crm.actions.core import LEADS, Action, ActionResult, run_action
+from crm.actions.core import LEADS, Action, ActionResult, Deferred, run_action
 from crm.actions.ingest_core import (
     FieldRefused,
     find_lead,
@@ -26,6 +26,9 @@ from crm.models import Call, Staff
 CALLS = Call.__table__
 STAFF = Staff.__table__
 CONTACTED_FROM = ("new", "assigned", "follow_up")
+# Run for every call: built once.
+_KNOWN = sa.select(CALLS.c.id).where(CALLS.c.external_id == sa.bindparam("known_call"))
+_NEW_CALL = CALLS.insert().returning(CALLS.c.id)
 
 
 def record_call(
@@ -37,6 +40,7 @@ def record_call(
     integration_id: int | None = None,
     inbox_id: int | None = None,
     now: datetime | None = None,
+    deferred: Deferred | None = None,
 ) -> ActionResult:
     """Record one clean call (``crm.ingest.validation.clean_call``).
 
@@ -52,16 +56,14 @@ def record_call(
             keep_waiting(action, "call", call, call["call_id"], reason)
             return f"call kept until its lead arrives: {reason}."
         mark_applied(action, inbox_id)
-        known = action.connection.scalar(
-            sa.select(CALLS.c.id).where(CALLS.c.external_id == call["call_id"])
-        )
+        known = action.connection.scalar(_KNOWN, {"known_call": call["call_id"]})
         action.details.update(lead_id=lead.id)
         if known is not None:
             action.details.update(status="duplicate", call_id=known)
             action.unchanged = True
             return f"call {call['call_id']} is recorded already (call {known})."
         call_id = action.connection.execute(
-            CALLS.insert().returning(CALLS.c.id),
+            _NEW_CALL,
             {
                 "lead_id": lead.id,
                 "am_id": am_id,
@@ -104,6 +106,7 @@ def record_call(
         actor_id=actor_id,
         integration_id=integration_id,
         now=now,
+        deferred=deferred,
     )
 
 
@@ -116,7 +119,14 @@ def _agent(action: Action, call: dict) -> int:
         field, condition = "agent_email", sa.func.lower(STAFF.c.email) == call["agent_email"]
     else:
         field, condition = "agent_extension", STAFF.c.extension == call["agent_extension"]
-    agent = action.connection.execute(sa.select(STAFF.c.id, STAFF.c.role).where(condition)).first()
+    # A dialer's array names the same few agents again and again: each read once.
+    key = ("agent", field, call[field])
+    agent = action.shared.get(key)
+    if agent is None:
+        agent = action.connection.execute(
+            sa.select(STAFF.c.id, STAFF.c.role).where(condition)
+        ).first()
+        action.shared[key] = agent
     if agent is None:
         raise FieldRefused(field, "names no staff member of this CRM")
     if agent.role != "account_manager":

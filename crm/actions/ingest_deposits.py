@@ -22,13 +22,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 
-from crm.actions.core import LEADS, Action, ActionResult, jsonable, run_action
+from crm.actions.core import LEADS, Action, ActionResult, Deferred, jsonable, run_action
 from crm.actions.ingest_core import (
     FieldRefused,
     find_lead,
     keep_waiting,
     lead_reference_text,
     mark_applied,
+    update_row,
 )
 from crm.distribution.occasions import declined_occasion, distribute_occasions, read_runs
 from crm.models import Call, Currency, DepositAttempt
@@ -46,6 +47,14 @@ _ATTEMPT = (
 )
 _NEW_ATTEMPT = DEPOSITS.insert().returning(DEPOSITS.c.id)
 CALLS = Call.__table__
+_CALLED_BEFORE = (
+    sa.select(CALLS.c.id)
+    .where(
+        CALLS.c.lead_id == sa.bindparam("called_lead"),
+        CALLS.c.started_at < sa.bindparam("called_before"),
+    )
+    .limit(1)
+)
 CURRENCIES = Currency.__table__
 RANK = {"pending": 0, "approved": 1, "declined": 1, "refunded": 2, "charged_back": 2}
 REVERSED = ("refunded", "charged_back")
@@ -67,6 +76,7 @@ def record_deposit_event(
     integration_id: int | None = None,
     inbox_id: int | None = None,
     now: datetime | None = None,
+    deferred: Deferred | None = None,
 ) -> ActionResult:
     """Apply one clean deposit event (``crm.ingest.validation.clean_deposit_event``).
 
@@ -102,13 +112,15 @@ def record_deposit_event(
         actor_id=actor_id,
         integration_id=integration_id,
         now=now,
+        deferred=deferred,
     )
 
 
 def _create(action: Action, event: dict, lead: sa.Row, decided: datetime | None) -> str:
     status = event["status"]
-    rate = _usd_rate(action, event["currency"])
-    amount_usd = (event["amount"] * rate).quantize(CENT, ROUND_HALF_UP)
+    # Both rates a credit in another currency than the account's needs, in one read.
+    rates = _usd_rates(action, event["currency"], lead.currency)
+    amount_usd = (event["amount"] * _rate(rates, event["currency"])).quantize(CENT, ROUND_HALF_UP)
     # A reversal seen first was approved before it: the FTD and self-deposit flags are the
     # approval's, taken at the reversal's time, the best known.
     ever_approved = status == "approved" or status in REVERSED
@@ -133,7 +145,7 @@ def _create(action: Action, event: dict, lead: sa.Row, decided: datetime | None)
     }
     deposit_id = action.connection.execute(_NEW_ATTEMPT, values).scalar_one()
     if ever_approved:
-        _credit(action, lead, event, +1 if credited(status) else 0, ftd=is_ftd)
+        _credit(action, lead, event, +1 if credited(status) else 0, ftd=is_ftd, rates=rates)
     action.details.update(status="applied", deposit_id=deposit_id, lead_id=lead.id)
     action.audit(lead.id, None, jsonable({"deposit_id": deposit_id, **_audited(values)}))
     if status == "declined":
@@ -176,9 +188,7 @@ def _update(action, event, lead, row, decided) -> str:
         action.details["status"] = "ignored"
         action.unchanged = True
         return f"deposit {row.id} is already {row.status.replace('_', ' ')}: nothing changed."
-    action.connection.execute(
-        DEPOSITS.update().where(DEPOSITS.c.id == row.id).values(**changes, updated_at=action.now)
-    )
+    update_row(action.connection, DEPOSITS, row.id, {**changes, "updated_at": action.now})
     before = {name: getattr(row, name) for name in AUDITED}
     action.audit(
         lead.id,
@@ -202,40 +212,57 @@ def _declined(action: Action, lead: sa.Row, amount, currency: str, reason: str |
             action.details["distribution"] = decision.explanation
 
 
-def _credit(action, lead, event, step: int, *, ftd: bool, amount=None, currency=None) -> None:
+def _credit(
+    action, lead, event, step: int, *, ftd: bool, amount=None, currency=None, rates=None
+) -> None:
     """Credit (+1) or take back (-1) the deposit on the balance; an FTD converts the lead."""
     amount = event["amount"] if amount is None else amount
     currency = event["currency"] if currency is None else currency
     values: dict = {"updated_at": action.now}
     if step:
         if currency != lead.currency:
-            rate = _usd_rate(action, currency) / _usd_rate(action, lead.currency)
+            if rates is None or not {currency, lead.currency} <= rates.keys():
+                rates = _usd_rates(action, currency, lead.currency)
+            rate = _rate(rates, currency) / _rate(rates, lead.currency)
             amount = (amount * rate).quantize(CENT, ROUND_HALF_UP)
         values["balance"] = Decimal(lead.balance) + step * amount
     if ftd:
         values["ftd_at"] = event["occurred_at"]
         if lead.status not in ("converted", "retention"):
             values["status"] = "converted"
-    action.connection.execute(LEADS.update().where(LEADS.c.id == lead.id).values(**values))
+    update_row(action.connection, LEADS, lead.id, values)
 
 
 def _self_deposit(action: Action, lead: sa.Row, at: datetime) -> bool:
     """Made without an AM: the lead has none, or no call reached it before the deposit."""
     if lead.am_id is None:
         return True
-    called = action.connection.scalar(
-        sa.select(CALLS.c.id).where(CALLS.c.lead_id == lead.id, CALLS.c.started_at < at).limit(1)
-    )
+    called = action.connection.scalar(_CALLED_BEFORE, {"called_lead": lead.id, "called_before": at})
     return called is None
 
 
-def _usd_rate(action: Action, code: str) -> Decimal:
-    rate = action.connection.scalar(
-        sa.select(CURRENCIES.c.usd_rate).where(CURRENCIES.c.code == code)
-    )
-    if rate is None:
+def _usd_rates(action: Action, *codes: str) -> dict[str, Decimal]:
+    """The USD rates of those of ``codes`` the brokerage takes (each read once for the
+    actions sharing ``action.shared``: a PSP's array names the same few currencies)."""
+    known = action.shared.setdefault("usd_rates", {})
+    missing = sorted(set(codes) - known.keys())
+    if missing:
+        known.update(
+            (code, Decimal(rate))
+            for code, rate in action.connection.execute(_RATES, {"rate_codes": missing})
+        )
+    return {code: known[code] for code in codes if code in known}
+
+
+def _rate(rates: dict[str, Decimal], code: str) -> Decimal:
+    if code not in rates:
         raise FieldRefused("currency", "is not a currency the brokerage takes")
-    return Decimal(rate)
+    return rates[code]
+
+
+_RATES = sa.select(CURRENCIES.c.code, CURRENCIES.c.usd_rate).where(
+    CURRENCIES.c.code.in_(sa.bindparam("rate_codes", expanding=True))
+)
 
 
 def _audited(values: dict) -> dict:

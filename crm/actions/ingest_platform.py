@@ -16,13 +16,14 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from crm.actions.core import LEADS, Action, ActionResult, jsonable, run_action
+from crm.actions.core import LEADS, Action, ActionResult, Deferred, jsonable, run_action
 from crm.actions.ingest_core import (
     FieldRefused,
     find_lead,
     keep_waiting,
     lead_reference_text,
     mark_applied,
+    update_row,
 )
 from crm.distribution.occasions import distribute_occasions, read_runs, returning_occasion
 from crm.models import PlatformSession
@@ -46,6 +47,7 @@ def record_platform_event(
     integration_id: int | None = None,
     inbox_id: int | None = None,
     now: datetime | None = None,
+    deferred: Deferred | None = None,
 ) -> ActionResult:
     """Apply one clean platform event (``crm.ingest.validation.clean_platform_event``).
 
@@ -80,6 +82,7 @@ def record_platform_event(
         actor_id=actor_id,
         integration_id=integration_id,
         now=now,
+        deferred=deferred,
     )
 
 
@@ -115,16 +118,10 @@ def _session(action: Action, event: dict, lead: sa.Row) -> str:
         }
         if kind == "login":
             values["device"] = event["device"]
-        action.connection.execute(
-            SESSIONS.update()
-            .where(SESSIONS.c.id == session_id)
-            .values(**values, updated_at=action.now)
-        )
+        update_row(action.connection, SESSIONS, session_id, {**values, "updated_at": action.now})
     if kind == "login" and (lead.last_login_at is None or at > lead.last_login_at):
-        action.connection.execute(
-            LEADS.update()
-            .where(LEADS.c.id == lead.id)
-            .values(last_login_at=at, updated_at=action.now)
+        update_row(
+            action.connection, LEADS, lead.id, {"last_login_at": at, "updated_at": action.now}
         )
         if lead.am_id is None:
             _returning(action, lead, at)
@@ -158,10 +155,11 @@ def _balance(action: Action, event: dict, lead: sa.Row) -> str:
         action.details["status"] = "ignored"
         action.unchanged = True
         return f"an older balance of lead {lead.id} than the one recorded: nothing changed."
-    action.connection.execute(
-        LEADS.update()
-        .where(LEADS.c.id == lead.id)
-        .values(balance=event["balance"], balance_at=at, updated_at=action.now)
+    update_row(
+        action.connection,
+        LEADS,
+        lead.id,
+        {"balance": event["balance"], "balance_at": at, "updated_at": action.now},
     )
     action.audit(
         lead.id,

@@ -143,6 +143,16 @@ def test_eight_clients_sending_the_same_arrays_end_with_each_item_once(ingest):
         for n in range(10)
     ]
     calls = [call(f"ARC-c{n}", f"ARC-{n}") for n in range(10)]
+    logins = [
+        {
+            "event_id": f"ARC-l{n}",
+            "type": "login",
+            "account_id": f"ARC-{n}",
+            "session_id": f"ARC-s{n}",
+            "occurred_at": ago(4),
+        }
+        for n in range(10)
+    ]
     before = ingest.counts()
 
     def client_sends(client: int) -> list[int]:
@@ -152,6 +162,9 @@ def test_eight_clients_sending_the_same_arrays_end_with_each_item_once(ingest):
             ingest.post("Website", "/v1/leads", order).status_code,
             ingest.post("Stripe", "/v1/deposits", payments[:: 1 if client % 2 else -1]).status_code,
             ingest.post("Dialer", "/v1/calls", calls[:: 1 if client % 2 else -1]).status_code,
+            ingest.post(
+                "Platform", "/v1/platform/events", logins[:: 1 if client % 2 else -1]
+            ).status_code,
         ]
 
     with ThreadPoolExecutor(8) as pool:
@@ -162,6 +175,7 @@ def test_eight_clients_sending_the_same_arrays_end_with_each_item_once(ingest):
     assert after["email_outbox"] - before["email_outbox"] == 10
     assert after["deposit_attempts"] - before["deposit_attempts"] == 10
     assert after["calls"] - before["calls"] == 10
+    assert after["platform_sessions"] - before["platform_sessions"] == 10
     balances = ingest.rows("SELECT balance FROM leads WHERE external_id LIKE 'ARC-%'")
     assert [money(b) for (b,) in balances] == [Decimal("250.00")] * 10
     assert (
@@ -169,4 +183,93 @@ def test_eight_clients_sending_the_same_arrays_end_with_each_item_once(ingest):
             "SELECT count(*) FROM ingest_inbox WHERE status = 'waiting' AND event_id LIKE 'ARC-%'"
         )
         == 0
+    )
+
+
+def test_an_item_its_action_refuses_leaves_nothing_and_the_others_are_applied(ingest):
+    # An array is applied in one go first; the unknown agent is found by the action, midway,
+    # so the array is applied again item by item: the two good calls are kept, once each.
+    assert ingest.post("Website", "/v1/leads", [lead("ARF-1"), lead("ARF-2")]).status_code == 201
+    before = ingest.counts()
+    calls = [
+        call("ARF-c1", "ARF-1"),
+        {**call("ARF-c2", "ARF-2"), "agent_email": "nobody@b.example"},
+        call("ARF-c3", "ARF-2"),
+    ]
+    answer = ingest.post("Dialer", "/v1/calls", calls)
+    assert answer.status_code == 207, answer.text
+    results = answer.json()["results"]
+    assert [r["code"] for r in results] == [201, 422, 201]
+    assert results[1]["fields"] == {"agent_email": "names no staff member of this CRM"}
+    after = ingest.counts()
+    # two calls, each with its claim and its audit row; nothing of the refused one
+    assert {t: after[t] - before[t] for t in ("calls", "applied_actions", "audit_log")} == {
+        "calls": 2,
+        "applied_actions": 2,
+        "audit_log": 2,
+    }
+    assert ingest.rows(
+        "SELECT external_id FROM calls WHERE external_id LIKE 'ARF-%' ORDER BY 1"
+    ) == [
+        ("ARF-c1",),
+        ("ARF-c3",),
+    ]
+
+
+def test_the_same_event_twice_in_one_array_is_applied_once(ingest):
+    assert ingest.post("Website", "/v1/leads", [lead("ARD-1")]).status_code == 201
+    before = ingest.counts()
+    login = {
+        "event_id": "ARD-l1",
+        "type": "login",
+        "account_id": "ARD-1",
+        "session_id": "ARD-s1",
+        "occurred_at": ago(3),
+    }
+    answer = ingest.post("Platform", "/v1/platform/events", [login, login])
+    assert answer.status_code == 201, answer.text
+    results = answer.json()["results"]
+    assert [(r["code"], r["status"]) for r in results] == [(201, "applied"), (200, "duplicate")]
+    assert results[1]["duplicate"] is True
+    assert results[1]["session_id"] == results[0]["session_id"]
+    after = ingest.counts()
+    assert {t: after[t] - before[t] for t in ("platform_sessions", "applied_actions")} == {
+        "platform_sessions": 1,
+        "applied_actions": 1,
+    }
+
+
+def test_events_of_one_lead_in_one_array_each_see_the_ones_before(ingest):
+    # A USD account, two approved EUR deposits of 250 in one array: each credited at EUR 1.1 /
+    # USD 1, the second on top of the first (250 x 1.1 = 275.00, twice: 550.00); only the
+    # first is the FTD. A login, a heartbeat and a balance of the same account in one array.
+    assert ingest.post("Website", "/v1/leads", [lead("ARB-1", currency="USD")]).status_code == 201
+    payments = [
+        deposit(f"ARB-t{n}", "ARB-1", "approved", ago(6 - n), event_id=f"ARB-d{n}") for n in (1, 2)
+    ]
+    answer = ingest.post("Stripe", "/v1/deposits", payments)
+    assert answer.status_code == 201, answer.text
+    assert money(ingest.scalar("SELECT balance FROM leads WHERE external_id = 'ARB-1'")) == (
+        Decimal("550.00")
+    )
+    assert ingest.rows(
+        "SELECT provider_transaction_id, is_ftd FROM deposit_attempts "
+        "WHERE provider_transaction_id LIKE 'ARB-%' ORDER BY 1"
+    ) == [("ARB-t1", True), ("ARB-t2", False)]
+
+    platform = [
+        {"type": "login", "occurred_at": ago(4)},
+        {"type": "heartbeat", "occurred_at": ago(2)},
+        {"type": "balance", "occurred_at": ago(1), "balance": "80.25", "currency": "USD"},
+    ]
+    for n, event in enumerate(platform):
+        event.update(event_id=f"ARB-p{n}", account_id="ARB-1")
+        if event["type"] != "balance":
+            event["session_id"] = "ARB-s1"
+    answer = ingest.post("Platform", "/v1/platform/events", platform)
+    assert answer.status_code == 201, answer.text
+    assert [r["status"] for r in answer.json()["results"]] == ["applied"] * 3
+    assert ingest.scalar("SELECT count(*) FROM platform_sessions WHERE external_id = 'ARB-s1'") == 1
+    assert money(ingest.scalar("SELECT balance FROM leads WHERE external_id = 'ARB-1'")) == (
+        Decimal("80.25")
     )
