@@ -479,11 +479,16 @@ def test_an_event_before_its_lead_waits_in_the_inbox_and_is_applied_when_it_arri
 
 
 def test_a_burst_over_the_rate_is_answered_429_with_retry_after(ingest):
-    # "Slow PSP" may send 1 request a second, 2 at once.
-    codes = [ingest.post("Slow PSP", "/v1/deposits", {}).status_code for _ in range(4)]
-    assert codes[:2] == [422, 422]
-    assert 429 in codes[2:]
-    limited = ingest.post("Slow PSP", "/v1/deposits", {})
+    # "Slow PSP" may send 1 request a second, 2 at once: the first two of a burst pass (and are
+    # refused for their empty body), a later one is limited. Up to ten are sent, as a busy
+    # machine may take long enough over some for the bucket to refill a token between them.
+    answers = []
+    for _ in range(10):
+        answers.append(ingest.post("Slow PSP", "/v1/deposits", {}))
+        if answers[-1].status_code == 429:
+            break
+    assert [a.status_code for a in answers[:2]] == [422, 422]
+    limited = answers[-1]
     assert limited.status_code == 429
     assert int(limited.headers["Retry-After"]) >= 1
 
