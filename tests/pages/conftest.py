@@ -40,8 +40,10 @@ def build_warehouse(
         # template, then copied (files, the link relative), which is many times faster.
         built = template.parent / f"built-{'small' if fill else 'empty'}"
         if not built.is_dir():
-            _build(template, built.with_name(built.name + ".tmp"), fill, None)
-            built.with_name(built.name + ".tmp").rename(built)
+            partial = built.with_name(built.name + ".tmp")
+            shutil.rmtree(partial, ignore_errors=True)  # from a build that failed half-way
+            _build(template, partial, fill, None)
+            partial.rename(built)
         shutil.copytree(built, folder, symlinks=True, dirs_exist_ok=True)
         return warehouse_paths(folder / "warehouse.duckdb").link
     return _build(template, folder, fill, prepare)
