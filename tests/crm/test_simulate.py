@@ -644,13 +644,7 @@ def test_ctrl_c_stops_the_command_between_ticks(small_sqlite_crm):
     try:
         first = process.stdout.readline()
         assert first.startswith("simulate: "), process.communicate(timeout=30)
-        # Ctrl-C once the command has written a new lead (its catch-up comes first), which a
-        # busy machine may take far longer than usual to reach.
-        deadline = time.monotonic() + 60
-        while process.poll() is None and time.monotonic() < deadline:
-            if any(lead.registered_at > START for lead in rows_of(engine, "leads")):
-                break
-            time.sleep(0.1)
+        time.sleep(1.5)
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
     finally:
