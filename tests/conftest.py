@@ -8,10 +8,12 @@ tests use throwaway databases on the server at 127.0.0.1:5432 (user postgres, tr
 from __future__ import annotations
 
 import os
+import queue
 import secrets
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -30,11 +32,20 @@ CLI_TIMEOUT_S = 300
 
 
 class PostgresServer:
-    """The test run's own databases on the PostgreSQL server: created here, dropped here."""
+    """The test run's own databases on the PostgreSQL server: created here, dropped here.
+
+    A DROP DATABASE waits for a checkpoint of the whole server (a second or more when it is
+    busy), so databases are dropped by a thread of their own while the next tests run; the
+    run's end waits for the last of them.
+    """
 
     def __init__(self, admin: psycopg.Connection):
         self.admin = admin
         self.created: list[str] = []
+        self._to_drop: queue.Queue[str | None] = queue.Queue()
+        self._dropped: list[str] = []
+        self._dropper = threading.Thread(target=self._drop_in_turn, daemon=True)
+        self._dropper.start()
 
     def url(self, name: str) -> str:
         return f"postgresql://postgres@127.0.0.1:5432/{name}"
@@ -46,13 +57,38 @@ class PostgresServer:
             statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
         self.admin.execute(statement)
         self.created.append(name)
+        # A throwaway database need not survive a crash of the server: its commits do not
+        # wait for the disk (a few ms each on a busy machine). What other sessions see, and
+        # when, is the same.
+        self.admin.execute(
+            sql.SQL("ALTER DATABASE {} SET synchronous_commit = off").format(sql.Identifier(name))
+        )
         return name
 
     def drop_database(self, name: str) -> None:
-        # FORCE: a test that failed half-way may have left a connection open.
-        self.admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+        """Drop ``name`` soon (no test uses it again; ``finish`` waits for it)."""
+        self._to_drop.put(name)
+
+    def _drop_in_turn(self) -> None:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            while (name := self._to_drop.get()) is not None:
+                drop(admin, name)
+                self._dropped.append(name)
+
+    def finish(self) -> None:
+        """Wait for the drops asked for, then drop what this run created and is still there
+        (here, should the thread have stopped on an error)."""
+        self._to_drop.put(None)
+        self._dropper.join()
+        dropped = set(self._dropped)
+        for name in self.created:
+            if name not in dropped:
+                drop(self.admin, name)
+
+
+def drop(admin: psycopg.Connection, name: str) -> None:
+    # FORCE: a test that failed half-way may have left a connection open.
+    admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @pytest.fixture(scope="session")
@@ -74,8 +110,7 @@ def postgres_server() -> Iterator[PostgresServer]:
         )
     server = PostgresServer(admin)
     yield server
-    for name in server.created:
-        server.drop_database(name)
+    server.finish()
     admin.close()
 
 
@@ -127,6 +162,33 @@ def crm_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     name = server.create_database(template=template)
     yield server.url(name)
     server.drop_database(name)
+
+
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+    ],
+)
+def module_crm_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[sa.Engine]:
+    """A CRM migrated to head for a whole test module, on SQLite and then on PostgreSQL: for a
+    fixture that fills it (and builds a warehouse from it) once, whose tests only read."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("module-crm") / "crm.sqlite"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite_template"), path)
+        url, name = f"sqlite:///{path}", None
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        name = server.create_database(request.getfixturevalue("migrated_postgres_template"))
+        url = server.url(name)
+    engine = create_crm_engine(url)
+    yield engine
+    engine.dispose()
+    if name is not None:
+        server.drop_database(name)
 
 
 @pytest.fixture

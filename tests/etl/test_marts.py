@@ -20,8 +20,9 @@ from warehouse.reader import Warehouse
 D = Decimal
 
 
-@pytest.fixture
-def small_warehouse(crm_engine, tmp_path):
+@pytest.fixture(scope="module")
+def small_warehouse(module_crm_engine, tmp_path_factory):
+    crm_engine, tmp_path = module_crm_engine, tmp_path_factory.mktemp("warehouse")
     build_small_crm(crm_engine)
     paths = warehouse_paths(tmp_path / "warehouse.duckdb")
     source = CrmSource(crm_engine.url)

@@ -33,8 +33,9 @@ def etl(engine, paths, zone: str, full: bool = False, moment=AS_OF):
         source.close()
 
 
-@pytest.fixture
-def floor(crm_engine, tmp_path):
+@pytest.fixture(scope="module")
+def floor(module_crm_engine, tmp_path_factory):
+    crm_engine, tmp_path = module_crm_engine, tmp_path_factory.mktemp("warehouse")
     build_floor_crm(crm_engine)
     paths = warehouse_paths(tmp_path / "warehouse.duckdb")
     etl(crm_engine, paths, FLOOR_ZONE)

@@ -21,8 +21,9 @@ from warehouse.reader import Warehouse
 D = Decimal
 
 
-@pytest.fixture
-def ftd_warehouse(crm_engine, tmp_path):
+@pytest.fixture(scope="module")
+def ftd_warehouse(module_crm_engine, tmp_path_factory):
+    crm_engine, tmp_path = module_crm_engine, tmp_path_factory.mktemp("warehouse")
     build_ftd_crm(crm_engine)
     paths = warehouse_paths(tmp_path / "warehouse.duckdb")
     source = CrmSource(crm_engine.url)

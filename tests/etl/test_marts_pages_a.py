@@ -51,8 +51,9 @@ def warehouse_of(engine: sa.Engine, folder) -> Warehouse:
     return Warehouse(paths)
 
 
-@pytest.fixture
-def small(crm_engine, tmp_path):
+@pytest.fixture(scope="module")
+def small(module_crm_engine, tmp_path_factory):
+    crm_engine, tmp_path = module_crm_engine, tmp_path_factory.mktemp("warehouse")
     build_small_crm(crm_engine)
     reader = warehouse_of(crm_engine, tmp_path)
     yield reader
