@@ -231,6 +231,13 @@ class _Tick:
 
     def log_in(self, count: int) -> None:
         """Leads who are not online open a session; their ``last_login_at`` moves to now."""
+        if self.lead_ids is not None:
+            # No more logins than leads offline: on a small CRM with everyone online, each
+            # wanted login would otherwise probe the database in vain, a few times over.
+            low, high = self.lead_ids
+            count = min(count, high - low + 1 - len(self.online))
+        if count <= 0:
+            return
         chosen = self._choose(
             count, lambda: self._probe(_pick(self.rng, LOGIN_PICKS)), exclude=self.online
         )
