@@ -9,11 +9,7 @@ with counts as (
 ),
 
 cohorts as (
-    select
-        reporting_day(registered_at) as day,
-        count(*) filter (where ftd_at < registered_at + interval 7 day) as cohort_ftds
-    from mart_lead_funnel
-    group by all
+    select day, cohort_ftds from int_cohort_day
 ),
 
 days as (
