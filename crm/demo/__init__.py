@@ -24,6 +24,7 @@ from crm.settings import working_days
 TABLE_ORDER = (
     "teams",
     "staff",
+    "am_shifts",
     "currencies",
     "am_targets",
     "leads",

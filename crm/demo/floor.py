@@ -2,7 +2,10 @@
 
 Calls are not drawn at a rate: each AM on shift (``crm.demo.shifts``) dials as soon as the
 previous call and its wrap-up are over, until the day's talk time is reached, so the live demo
-never shows an AM on two calls at once, at night, or on the phone for 13 hours.
+never shows an AM on two calls at once, at night, or on the phone for 13 hours. The shifts come
+from ``crm.demo.shifts`` as the history's do, not from the CRM's ``am_shifts``: those rows have
+no breaks, and a CRM the demo did not write may have none at all. The demo writes its AMs'
+``am_shifts`` from the same module (``weekly_schedule``), so the two agree.
 
 Registrations follow each market's local day (few at night, most in the evening), as the
 history generator draws them, and continue the CRM's own recent pace.

@@ -30,6 +30,7 @@ from crm.demo.cast import Cast, StaffMember, build_cast
 from crm.demo.columns import DAY, HOUR, US, Clock, Counters, Masked, pa_nullable
 from crm.demo.leads import LeadChunk
 from crm.demo.reference import HOUR_WEIGHT, WEEKDAY_WEIGHT
+from crm.demo.shifts import weekly_schedule
 from crm.demo.staffing import Staffing, staff_team
 from crm.settings import DEFAULT_WORKING_DAYS, WorkingDays
 
@@ -191,8 +192,25 @@ class Generator:
                 "usd_rate": [ref.USD_RATES[c] for c in self.currencies],
                 "updated_at": np.full(len(self.currencies), now - DAY),
             },
+            "am_shifts": self._schedules(joined),
             "am_targets": self._targets(),
         }
+
+    def _schedules(self, joined: np.ndarray) -> dict:
+        """Each active AM's weekly schedule (``crm.demo.shifts``): the hours their calls
+        are laid in, so lead distribution and the "who is behind" view see them on shift then.
+        Written when the AM joined; an AM who left has none (they make no calls)."""
+        rows = {k: [] for k in ("am_id", "weekday", "start_minute", "end_minute", "created_at")}
+        for member, at in zip(self.cast.staff, joined, strict=True):
+            if member.id not in self.shifts.blocks:
+                continue
+            for weekday, start, end in weekly_schedule(member.id, self.working_days):
+                for key, value in zip(rows, (member.id, weekday, start, end, at), strict=True):
+                    rows[key].append(value)
+        rows["id"] = list(range(1, len(rows["am_id"]) + 1))
+        rows["created_at"] = np.array(rows["created_at"], np.int64)
+        rows["updated_at"] = rows["created_at"]
+        return rows
 
     def _targets(self) -> dict:
         rng = np.random.default_rng([self.seed, 1])

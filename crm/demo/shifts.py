@@ -6,6 +6,10 @@ both: a shift of 8 h 30 min in the AM's own time zone on the floor's working day
 time, with two short breaks and a lunch. A call may run on past a break's start (nobody hangs
 up on a client), never past ``MAX_CALL_S``, so the last call ends within 9 h of the start.
 
+The CRM holds the same hours as each AM's weekly schedule (``am_shifts``, which lead
+distribution and the "who is behind" view read): ``weekly_schedule``. The simulator lays its
+calls from this module too, so the schedule, the history and the live calls agree.
+
 Between two calls the AM wraps up (notes, the next number): ``wrap_up_s``. Those gaps and the
 breaks keep talk time under 5 h even on a day with no idle minute.
 """
@@ -26,6 +30,10 @@ WORK_BLOCKS_MIN: tuple[tuple[int, int], ...] = ((0, 120), (135, 120), (300, 120)
 SHIFT_MIN = 510  # 8 h 30 min from the first block's start to the last block's end
 WORK_S = sum(length for _start, length in WORK_BLOCKS_MIN) * MINUTE_S  # 7 h 15 min
 MAX_CALL_S = 30 * MINUTE_S
+# The AM's weekly schedule in the CRM runs from the shift's start until the last call may have
+# ended: a row of ``am_shifts`` has no breaks, and with the shift's 8 h 30 min alone a call begun
+# in its last minutes would end off shift (and the AM would look gone while on the phone).
+SCHEDULE_MIN = SHIFT_MIN + MAX_CALL_S // MINUTE_S  # 9 h
 # Shift starts (minutes after local midnight) the AMs are spread over, by staff id.
 SHIFT_STARTS_MIN = (480, 510, 540, 570, 600)
 # Talk time an AM aims at on a full day, in hours: what a floor manager expects of an AM.
@@ -35,6 +43,14 @@ TALK_TARGET_H = (2.6, 4.4)
 def shift_start_minute(am_id: int) -> int:
     """When the AM's shift starts, in minutes after local midnight (the same every day)."""
     return SHIFT_STARTS_MIN[am_id % len(SHIFT_STARTS_MIN)]
+
+
+def weekly_schedule(am_id: int, days: WorkingDays) -> list[tuple[int, int, int]]:
+    """The AM's week as the CRM's ``am_shifts`` rows hold it: (weekday, start minute, end
+    minute) in the AM's zone, one shift on each of the floor's working days. Every stretch of
+    work of ``work_blocks`` and every call in it lies inside one of them."""
+    start = shift_start_minute(am_id)
+    return [(weekday, start, start + SCHEDULE_MIN) for weekday in sorted(days.days)]
 
 
 def wrap_up_s(rng: np.random.Generator, duration_s: np.ndarray) -> np.ndarray:
