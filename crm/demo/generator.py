@@ -123,11 +123,18 @@ class Generator:
                 staffing.first_shift_us.update(first)
             staffing.conversion.append(conversion)
             staffing.retention.append(retention)
-        # An AM the book never needed is left out; the others work from their first shift.
+        # An AM the book never needed is left out; the others work from their first shift. A
+        # demo too small to start anyone (a few dozen leads) keeps its first AM, with an empty
+        # list, so the floor still has an account manager to sign in as.
+        ams = [s.id for s in self.cast.staff if s.role == "account_manager" and s.is_active]
+        idle = set() if any(staffing.started(a) for a in ams) else set(ams[:1])
         self.cast.staff = [
             s
             for s in self.cast.staff
-            if s.role != "account_manager" or not s.is_active or staffing.started(s.id)
+            if s.role != "account_manager"
+            or not s.is_active
+            or staffing.started(s.id)
+            or s.id in idle
         ]
         for name in self.cast.ams_by_team:
             self.cast.ams_by_team[name] = np.array(

@@ -10,8 +10,7 @@ shift, as a lead manager hands a new AM their first list. So from their first da
 a list that fills a day's talk time (``crm.demo.calls``).
 
 ``staff.created_at`` is that hand-over hour: an AM's working days are the floor's working days
-from that date on, in their own zone. An AM the book never needs is not in the demo, except a
-team's first when its whole book is too small to fill a day (a demo of a few dozen leads).
+from that date on, in their own zone. An AM the book never needs is not in the demo.
 """
 
 from __future__ import annotations
@@ -88,14 +87,8 @@ def staff_team(
         count = working
     owner = np.zeros(len(times), np.int64)
     reached = times.copy()
-    if working == 0:
-        # The whole book is too small to fill a day (a demo of a few dozen leads): the team's
-        # first AM still starts, on the first shift after its first lead, so every team, and
-        # the demo's sign-in accounts, has an AM.
-        count, which = 1, np.zeros(len(times), np.int64)
-        starts = [first_shift(ams[0], int(sorted_times[0]))]
-        if starts[0] is None:  # no shift left in the demo at all
-            return owner, reached, {}
+    if not count or working == 0:  # not even the team's first AM could start
+        return owner, reached, {}
     hand_over = np.array([s - HOUR for s in starts[:count]], np.int64)
     owner[order] = np.array(ams[:count], np.int64)[which]
     reached[order] = np.maximum(sorted_times, hand_over[which])
