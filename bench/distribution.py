@@ -282,10 +282,9 @@ def logins(engine: sa.Engine, count: int, days: int = 14) -> dict:
 
     out: dict = {}
     assigned = 0
-    # The engine's pooled connection (one, used in turn): its backend's CPU is read from /proc
-    # around each login, without a query of its own.
-    with engine.connect():
-        pass
+    # Open the engine's pooled connection (one, used in turn) so its backend exists: its CPU is
+    # read from /proc around each login, without a query of its own.
+    engine.connect().close()
     pids = backend_pids()
     for kind in LOGIN_KINDS:
         ids = chosen[kind]
