@@ -186,6 +186,8 @@ def main() -> None:
     children = Children()
     results: dict = {"full": [], "copy_s": [], "incremental": [], "started": _now()}
     url = copy_database(CRM_DB, template=args.source)
+    # Beside the warehouse (same disk), made on a fresh clone where data/ is not there yet.
+    (REPO / "data").mkdir(exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="etl_compare_", dir=REPO / "data"))
     try:
         kept = {}
