@@ -24,7 +24,7 @@ from api.guard import Caller, Keys, RateLimiter, Refused, verify_signature
 from api.request_log import RequestLog
 from crm import actions
 from crm.db import create_crm_engine, deadlocked
-from crm.ingest.validation import json_schema
+from crm.ingest.fields import json_schema
 from crm.models import WebhookMessage, utcnow
 
 MAX_BODY_BYTES = 256 * 1024

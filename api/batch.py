@@ -13,7 +13,7 @@ are written in one transaction; a PSP's or dialer's array is one signed message 
 
 An array is first applied in one go: its action ids claimed and its leads locked in one
 statement each, no savepoint per item, the items' audit rows and stored results written
-together at the end (``crm.actions.core.Deferred``): a third of the round trips its items
+together at the end (``crm.actions.claims.Deferred``): a third of the round trips its items
 took one by one, which under load were most of a request's time. When an action refuses an
 item there (rare: the checks before caught the bad fields), or another request created the
 same row meanwhile, the whole transaction is rolled back and the array applied again

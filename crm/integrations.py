@@ -20,7 +20,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from crm.actions.core import Action, ActionRefused, ActionResult
+from crm.actions.core import Action
+from crm.actions.results import ActionRefused, ActionResult
 from crm.ingest.values import BadValue, text
 from crm.models import INTEGRATION_KINDS, Integration, Staff
 

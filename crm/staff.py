@@ -16,7 +16,8 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from crm import sessions
-from crm.actions.core import Action, ActionRefused, ActionResult, new_action_id, run_action
+from crm.actions.core import Action, run_action
+from crm.actions.results import ActionRefused, ActionResult, new_action_id
 from crm.actions.text import check_text
 from crm.auth import EMAIL_MAX_CHARS, hash_password, normal_email
 from crm.errors import UserError

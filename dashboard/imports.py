@@ -13,8 +13,8 @@ import streamlit as st
 
 from crm.errors import UserError
 from crm.ingest import files
+from crm.ingest.fields import FIELDS
 from crm.ingest.imports import ImportReport, run_import
-from crm.ingest.validation import FIELDS
 from dashboard.navigation import MANAGERS
 from dashboard.viewer import crm_engine, current_viewer
 

@@ -8,15 +8,8 @@ a lead meanwhile) with a one-line message, having written nothing.
 """
 
 from crm.actions.calls import REPLACE_WINDOW, RecentCall, callback_utc, log_call
-from crm.actions.core import (
-    BULK_LIMIT,
-    NOTE_MAX_CHARS,
-    ActionRefused,
-    ActionResult,
-    Deferred,
-    LeadChanged,
-    new_action_id,
-)
+from crm.actions.checks import BULK_LIMIT, NOTE_MAX_CHARS
+from crm.actions.claims import Deferred
 from crm.actions.deposits import (
     approve_compliance,
     assign_failed_deposit,
@@ -41,6 +34,7 @@ from crm.actions.leads import (
 )
 from crm.actions.ownership import TAKE_REASON
 from crm.actions.registration import register_leads
+from crm.actions.results import ActionRefused, ActionResult, LeadChanged, new_action_id
 from crm.actions.reviews import assign_failed_deposits, record_on_target_boards
 from crm.actions.settings import set_calling_hours, set_working_days
 from crm.actions.undo import UNDO_WINDOW, undo_assignment, undoable_assignments

@@ -8,16 +8,11 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from crm.actions import mail
-from crm.actions.core import (
-    LEADS,
-    Action,
-    ActionRefused,
-    ActionResult,
-    run_action,
-    seen_versions,
-    whole,
-)
+from crm.actions.checks import seen_versions, whole
+from crm.actions.core import Action, run_action
 from crm.actions.leads import assign_leads
+from crm.actions.results import ActionRefused, ActionResult
+from crm.actions.tables import LEADS
 from crm.models import CALL_OUTCOMES, Call
 from crm.time_zones import find_zone
 

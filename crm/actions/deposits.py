@@ -6,18 +6,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from crm.actions.core import (
-    LEADS,
-    Action,
-    ActionRefused,
-    ActionResult,
-    clean_note,
-    run_action,
-    seen_versions,
-    whole,
-)
+from crm.actions.checks import clean_note, seen_versions, whole
+from crm.actions.core import Action, run_action
 from crm.actions.leads import assign_leads
 from crm.actions.ownership import check_taking, on_the_list, taken_words
+from crm.actions.results import ActionRefused, ActionResult
+from crm.actions.tables import LEADS
 from crm.actions.text import printable
 from crm.models import DepositAttempt, Staff, TargetBoardEntry
 

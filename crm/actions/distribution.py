@@ -9,8 +9,11 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from crm.actions.core import Action, ActionRefused, ActionResult, jsonable, run_action, whole
+from crm.actions.checks import whole
+from crm.actions.core import Action, run_action
 from crm.actions.distribution_runs import run_occasions, set_runs
+from crm.actions.results import ActionRefused, ActionResult
+from crm.actions.state import jsonable
 from crm.actions.text import check_text
 from crm.distribution.assign import SHIFTS, WAITING, distribute_backlog
 from crm.distribution.availability import MINUTES_A_DAY, Shift

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from crm.actions.core import Action, ActionRefused, ActionResult, run_action, whole
+from crm.actions.checks import whole
+from crm.actions.core import Action, run_action
+from crm.actions.results import ActionRefused, ActionResult
 from crm.actions.settings import write_setting
 from crm.distribution import occasions
 

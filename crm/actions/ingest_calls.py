@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from crm.actions import mail
 from crm.actions.calls import _reach_you_waiting
-from crm.actions.core import LEADS, Action, ActionResult, Deferred, run_action
+from crm.actions.claims import Deferred
+from crm.actions.core import Action, run_action
 from crm.actions.ingest_core import (
     FieldRefused,
     find_lead,
@@ -21,6 +22,8 @@ from crm.actions.ingest_core import (
     lead_reference_text,
     mark_applied,
 )
+from crm.actions.results import ActionResult
+from crm.actions.tables import LEADS
 from crm.models import Call, Staff
 
 CALLS = Call.__table__

@@ -15,7 +15,11 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from crm.actions.core import LEADS, Action, ActionRefused, Deferred, jsonable
+from crm.actions.claims import Deferred
+from crm.actions.core import Action
+from crm.actions.results import ActionRefused
+from crm.actions.state import jsonable
+from crm.actions.tables import LEADS
 from crm.models import InboxEvent
 
 INBOX = InboxEvent.__table__

@@ -22,7 +22,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 
-from crm.actions.core import LEADS, Action, ActionResult, Deferred, jsonable, run_action
+from crm.actions.claims import Deferred
+from crm.actions.core import Action, run_action
 from crm.actions.ingest_core import (
     FieldRefused,
     find_lead,
@@ -31,6 +32,9 @@ from crm.actions.ingest_core import (
     mark_applied,
     update_row,
 )
+from crm.actions.results import ActionResult
+from crm.actions.state import jsonable
+from crm.actions.tables import LEADS
 from crm.distribution.occasions import declined_occasion, distribute_occasions, read_runs
 from crm.models import Call, Currency, DepositAttempt
 from crm.types import CENT

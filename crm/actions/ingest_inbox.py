@@ -8,11 +8,13 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from crm.actions.core import LEADS, Action, ActionRefused, ActionResult, run_action
+from crm.actions.core import Action, run_action
 from crm.actions.ingest_calls import record_call
 from crm.actions.ingest_core import INBOX, event_action_id, from_json
 from crm.actions.ingest_deposits import record_deposit_event
 from crm.actions.ingest_platform import record_platform_event
+from crm.actions.results import ActionRefused, ActionResult
+from crm.actions.tables import LEADS
 from crm.models import Integration
 
 INTEGRATIONS = Integration.__table__

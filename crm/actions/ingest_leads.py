@@ -13,15 +13,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from crm.actions.core import (
-    BULK_LIMIT,
-    LEADS,
-    Action,
-    ActionRefused,
-    ActionResult,
-    run_action,
-)
+from crm.actions.checks import BULK_LIMIT
+from crm.actions.core import Action, run_action
 from crm.actions.registration import insert_leads
+from crm.actions.results import ActionRefused, ActionResult
+from crm.actions.tables import LEADS
 from crm.models import CrmSetting
 
 SETTINGS = CrmSetting.__table__

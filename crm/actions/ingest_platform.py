@@ -16,7 +16,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from crm.actions.core import LEADS, Action, ActionResult, Deferred, jsonable, run_action
+from crm.actions.claims import Deferred
+from crm.actions.core import Action, run_action
 from crm.actions.ingest_core import (
     FieldRefused,
     find_lead,
@@ -25,6 +26,9 @@ from crm.actions.ingest_core import (
     mark_applied,
     update_row,
 )
+from crm.actions.results import ActionResult
+from crm.actions.state import jsonable
+from crm.actions.tables import LEADS
 from crm.distribution.occasions import distribute_occasions, read_runs, returning_occasion
 from crm.models import PlatformSession
 

@@ -8,19 +8,11 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from crm.actions.core import (
-    BULK_LIMIT,
-    LEADS,
-    Action,
-    ActionRefused,
-    ActionResult,
-    clean_note,
-    ids_text,
-    run_action,
-    seen_versions,
-    whole,
-)
+from crm.actions.checks import BULK_LIMIT, clean_note, ids_text, seen_versions, whole
+from crm.actions.core import Action, run_action
 from crm.actions.ownership import check_taking, on_the_list, taken_words
+from crm.actions.results import ActionRefused, ActionResult
+from crm.actions.tables import LEADS
 from crm.models import ASSIGNMENT_REASONS, Assignment, Note
 
 ASSIGNMENTS = Assignment.__table__

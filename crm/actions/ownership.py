@@ -12,7 +12,8 @@ from collections.abc import Mapping
 
 import sqlalchemy as sa
 
-from crm.actions.core import Action, ActionRefused
+from crm.actions.core import Action
+from crm.actions.results import ActionRefused
 from crm.reads import Owner, lead_owners
 
 # The reason that takes a lead from the AM who owns it (with a note saying why).

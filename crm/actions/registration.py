@@ -9,16 +9,12 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from crm.actions import mail
-from crm.actions.core import (
-    BULK_LIMIT,
-    LEADS,
-    Action,
-    ActionRefused,
-    ActionResult,
-    lead_state,
-    run_action,
-)
+from crm.actions.checks import BULK_LIMIT
+from crm.actions.core import Action, run_action
 from crm.actions.inserts import insert_rows
+from crm.actions.results import ActionRefused, ActionResult
+from crm.actions.state import lead_state
+from crm.actions.tables import LEADS
 from crm.actions.text import check_text
 from crm.distribution.assign import distribute_registered
 from crm.time_zones import is_time_zone

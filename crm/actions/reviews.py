@@ -11,21 +11,12 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from crm.actions.core import (
-    BULK_LIMIT,
-    LEADS,
-    STAFF,
-    Action,
-    ActionRefused,
-    ActionResult,
-    clean_note,
-    ids_text,
-    run_action,
-    seen_versions,
-    whole,
-)
+from crm.actions.checks import BULK_LIMIT, clean_note, ids_text, seen_versions, whole
+from crm.actions.core import Action, run_action
 from crm.actions.deposits import decline_note, find_deposit, record_deposit
 from crm.actions.leads import assign_leads
+from crm.actions.results import ActionRefused, ActionResult
+from crm.actions.tables import LEADS, STAFF
 
 
 def assign_failed_deposits(

@@ -6,7 +6,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from crm.actions.core import Action, ActionRefused, ActionResult, run_action
+from crm.actions.core import Action, run_action
+from crm.actions.results import ActionRefused, ActionResult
 from crm.errors import UserError
 from crm.models import CrmSetting
 from crm.settings import CALLING_HOURS, WORKING_DAYS, CallingHours, WorkingDays

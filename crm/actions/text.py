@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from crm.actions.results import ActionRefused
+
 # Cc: control characters; Cf: invisible formatting (bidirectional overrides, zero-width
 # characters); Zl, Zp: the line and paragraph separators; Cs: lone surrogates.
 UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
@@ -31,8 +33,6 @@ def check_text(text: str, what: str, *, multiline: bool = False) -> None:
     be stored."""
     character = unsafe_character(text, multiline=multiline)
     if character is not None:
-        from crm.actions.core import ActionRefused  # core imports this module
-
         raise ActionRefused(
             f"{what} holds an invisible or control character ({describe(character)}): "
             "remove it and try again."

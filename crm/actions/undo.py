@@ -8,16 +8,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from crm.actions.core import (
-    APPLIED,
-    AUDIT,
-    Action,
-    ActionRefused,
-    ActionResult,
-    ids_text,
-    run_action,
-)
+from crm.actions.checks import ids_text
+from crm.actions.core import Action, run_action
 from crm.actions.leads import ASSIGNMENTS, UNSTARRED, lead_count
+from crm.actions.results import ActionRefused, ActionResult
+from crm.actions.tables import APPLIED, AUDIT
 from crm.models import AppliedAction, AuditLog
 
 # A shift is at most this long: an assignment older than that is no longer "this shift's".

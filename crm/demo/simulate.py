@@ -21,8 +21,8 @@ Platform activity (logins, balance, FTD) touches ``updated_at`` for the ETL but 
 ``version``, which counts the changes people make.
 
 Here: the command, its catch-up and the tick's outline; a tick's steps are in
-``crm.demo.tick`` (deposits: ``crm.demo.tick_deposits``), what they draw from in
-``crm.demo.draws``.
+``crm.demo.tick`` (calls: ``crm.demo.tick_calls``; deposits: ``crm.demo.tick_deposits``),
+what they draw from in ``crm.demo.draws``.
 """
 
 from __future__ import annotations

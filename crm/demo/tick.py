@@ -1,5 +1,5 @@
 """One tick of the live brokerage, step by step: sessions kept alive or closed, registrations,
-logins, the AMs' calls and the deposits (``crm.demo.tick_deposits``)."""
+logins, the AMs' calls (``crm.demo.tick_calls``) and the deposits (``crm.demo.tick_deposits``)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,11 @@ from decimal import Decimal
 import numpy as np
 import sqlalchemy as sa
 
-from crm.actions import mail, new_action_id, register_leads
+from crm.actions import new_action_id, register_leads
 from crm.actions.distribution_runs import run_occasions
-from crm.demo import floor
 from crm.demo import reference as ref
+from crm.demo import tick_calls
 from crm.demo.draws import (
-    CALL_OUTCOMES,
-    CALL_PICKS,
-    CALLS,
     CURRENCIES,
     DEVICE_P,
     LEADS,
@@ -25,8 +22,6 @@ from crm.demo.draws import (
     MARKET_P,
     MEAN_SINCE_LOGIN,
     MEAN_SINCE_REGISTRATION,
-    OUTBOX,
-    OUTCOME_P,
     PICK_TRIES,
     PROBE_ROWS,
     PROBE_SPAN,
@@ -35,7 +30,6 @@ from crm.demo.draws import (
     SESSIONS,
     SOURCE_P,
     USD_ACCOUNT_SHARE,
-    _call_duration,
     _chunks,
     _pick,
 )
@@ -315,117 +309,12 @@ class _Tick:
     # Calls -------------------------------------------------------------------------------
 
     def call(self, dt: float, working_days: WorkingDays) -> None:
-        """The calls of ``plan_calls``, written; a wrong number queues the "reach you" mail
-        once."""
-        calls = self.plan_calls(dt, working_days)
-        if not calls:
-            return
-        self.connection.execute(CALLS.insert(), calls)
-        wrong_numbers = [c["lead_id"] for c in calls if c["outcome"] == "wrong_number"]
-        leads = {}
-        if wrong_numbers:
-            leads = self._leads_by_id(
-                wrong_numbers, LEADS.c.am_id, LEADS.c.first_name, LEADS.c.email, LEADS.c.phone
-            )
-        self._reach_out(sorted(set(wrong_numbers)), leads)
-        self.result.calls = len(calls)
-        self.result.connected = sum(c["outcome"] == "connected" for c in calls)
+        """The AMs' calls of the last ``dt`` seconds, written (``crm.demo.tick_calls``)."""
+        tick_calls.call(self, dt, working_days)
 
     def plan_calls(self, dt: float, working_days: WorkingDays) -> list[dict]:
-        """The calls of the last ``dt`` seconds: each AM on shift calls leads they own, one
-        after another; a call starts once the last one and its wrap-up are over, inside the
-        AM's stretch of work, until the day's talk time is reached."""
-        since = self.now - timedelta(seconds=dt)
-        ams = floor.ams_at_work(self.connection, since, self.now, working_days)
-        self.ams_at_work = [am.id for am in ams]
-        calls = []
-        for am in ams:
-            at, talk_left = am.free_at, am.talk_left_s
-            for _ in range(floor.MOST_CALLS_A_TICK):
-                if at > self.now or at >= am.block_end or talk_left <= 0:
-                    break
-                lead_id = self._owned_lead(am.id)
-                if lead_id is None:
-                    break
-                outcome = CALL_OUTCOMES[self.rng.choice(len(CALL_OUTCOMES), p=OUTCOME_P)]
-                duration = _call_duration(self.rng, outcome)
-                calls.append(
-                    {
-                        "lead_id": lead_id,
-                        "am_id": am.id,
-                        # Logged as the AM dials (within this tick), not backdated from the
-                        # hang-up: a call starting before an earlier tick's deposit would make
-                        # its self-deposit flag wrong.
-                        "started_at": at,
-                        "duration_s": duration,
-                        "outcome": outcome,
-                        "created_at": self.now,
-                        "updated_at": self.now,
-                    }
-                )
-                talk_left -= duration
-                at += timedelta(seconds=duration) + floor.wrap_up(duration)
-        return calls
-
-    def _owned_lead(self, am_id: int) -> int | None:
-        """A lead the AM owns: one online now, a fresh one, or any (F2, F7)."""
-        for _try in range(PICK_TRIES):
-            kind = _pick(self.rng, CALL_PICKS)
-            if kind == "online":
-                owned = self._online_owned.get(am_id)
-                if owned:
-                    return owned[self.rng.integers(len(owned))]
-                continue
-            lead_id = self._probe(kind, owned_by={am_id})
-            if lead_id is not None:
-                return lead_id
-        # The AM's own list, through the index on the owner: any lead they hold.
-        if self.lead_ids is None:
-            return None
-        start = int(self.rng.integers(self.lead_ids[0], self.lead_ids[1] + 1))
-        return self.connection.scalar(
-            sa.select(LEADS.c.id)
-            .where(LEADS.c.am_id == am_id, LEADS.c.id >= start)
-            .order_by(LEADS.c.id)
-            .limit(1)
-        ) or self.connection.scalar(
-            sa.select(LEADS.c.id).where(LEADS.c.am_id == am_id).order_by(LEADS.c.id).limit(1)
-        )
-
-    @property
-    def _online_owned(self) -> dict[int, list[int]]:
-        if self._online_by_am is None:
-            self._online_by_am = {}
-            for row in self._online_sample(60):
-                if row.am_id is not None:
-                    self._online_by_am.setdefault(row.am_id, []).append(row.id)
-        return self._online_by_am
-
-    def _reach_out(self, lead_ids: list[int], leads: dict) -> None:
-        if not lead_ids:
-            return
-        already = set(
-            self.connection.scalars(
-                sa.select(OUTBOX.c.lead_id).where(
-                    OUTBOX.c.lead_id.in_(lead_ids), OUTBOX.c.template == "reach_you"
-                )
-            )
-        )
-        mail.queue(
-            self.connection,
-            [
-                mail.outbox_row(
-                    lead_id,
-                    "reach_you",
-                    address=leads[lead_id].email,
-                    first_name=leads[lead_id].first_name,
-                    phone=leads[lead_id].phone,
-                    now=self.now,
-                )
-                for lead_id in lead_ids
-                if lead_id not in already
-            ],
-        )
+        """The AMs' calls of the last ``dt`` seconds, not written (``crm.demo.tick_calls``)."""
+        return tick_calls.plan_calls(self, dt, working_days)
 
     # Deposits ----------------------------------------------------------------------------
 

@@ -25,8 +25,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from crm.actions.core import LEAD_STATE, LEADS, STAFF, Action
+from crm.actions.core import Action
 from crm.actions.leads import assign_leads
+from crm.actions.state import LEAD_STATE
+from crm.actions.tables import LEADS, STAFF
 from crm.distribution.availability import read_calendars
 from crm.distribution.decide import Decision, Person, decide_all, decide_queue
 from crm.distribution.ledger import LiveLedger, save_credits

@@ -23,7 +23,8 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from crm.actions.core import LEADS, Action
+from crm.actions.core import Action
+from crm.actions.tables import LEADS
 from crm.distribution.assign import LOCKED_COLUMNS, WAITING, WAITING_COLUMNS, Run, active_setup
 from crm.distribution.decide import Decision
 from crm.models import CrmSetting

@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from crm.actions.core import LEADS
+from crm.actions.tables import LEADS
 from crm.distribution.assign import load_people
 from crm.distribution.decide import Decision, Person, decide_by, decide_queue
 from crm.distribution.rotation import Turn

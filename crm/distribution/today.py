@@ -9,8 +9,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from crm.actions.core import LEADS, STAFF
 from crm.actions.leads import ASSIGNMENTS
+from crm.actions.tables import LEADS, STAFF
 from crm.distribution.assign import WAITING, load_people
 from crm.distribution.availability import zone_city
 from crm.distribution.decide import WAIT_WORDS

@@ -2,8 +2,8 @@
 imports (``python -m crm import``, the Import page) share.
 
 - ``values``: one checker per kind of value (a name, an email, a phone in E.164, a time zone);
-- ``validation``: the fields of each kind of record (lead, deposit event, call, platform
-  event), checked into clean values or a message per bad field;
+- ``fields``: the fields of each kind of record (lead, deposit event, call, platform event);
+- ``validation``: a record's fields checked into clean values or a message per bad field;
 - ``mappings``: providers' raw decline codes and dialers' dispositions in Starboard's words;
 - ``imports``: reading CSV and Excel files, guessing the column mapping, dry runs, imports.
 """

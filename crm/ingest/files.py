@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timezone
 from pathlib import Path
 
 from crm.errors import UserError
-from crm.ingest.validation import FIELDS
+from crm.ingest.fields import FIELDS
 from crm.ingest.values import normal_key
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from crm import actions
 from crm.actions import LeadChanged
-from crm.actions.core import LEAD_STATE, lead_state
+from crm.actions.state import LEAD_STATE, lead_state
 from tests.crm.actions_floor import T, counts, rows
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)

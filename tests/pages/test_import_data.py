@@ -8,8 +8,8 @@ the dry run checks.
 
 from __future__ import annotations
 
+from crm.ingest.fields import FIELDS
 from crm.ingest.files import KINDS
-from crm.ingest.validation import FIELDS
 from tests.pages.conftest import metrics
 
 PAGE = "pages/import_data.py"
