@@ -13,6 +13,8 @@ import sqlalchemy as sa
 from crm.actions import ActionRefused
 from crm.actions import distribution as dist
 from crm.distribution.availability import Shift
+from crm.distribution.week import am_weeks, leave_not_over, parse_day
+from crm.errors import UserError
 from tests.crm.distribution_floor import NOW, T, add_staff, owners, person, register, rule, shifts
 
 
@@ -172,3 +174,59 @@ def test_a_shift_of_no_length_or_overlapping_shifts_are_refused(crm_engine, week
     with pytest.raises(ActionRefused, match=words):
         dist.set_shifts(crm_engine, actor_id=None, action_id="week-2", am_id=ravi, shifts=week)
     assert (count(crm_engine, "am_shifts"), count(crm_engine, "audit_log")) == before
+
+
+def test_the_page_lists_leave_not_over_in_each_am_s_own_day_and_weeks_as_typed(
+    crm_engine, monkeypatch
+):
+    monkeypatch.setenv("STARBOARD_TIME_ZONE", "Europe/Paris")
+    late = datetime(2026, 3, 10, 23, 30, tzinfo=timezone.utc)  # Wednesday 11 in Nicosia
+    eleni = add_staff(crm_engine, "Eleni", zone="Asia/Nicosia")
+    tom = add_staff(crm_engine, "Tom", zone="Europe/London")
+    floor = add_staff(crm_engine, "Flo", zone=None)
+    for am in (eleni, tom):
+        add(crm_engine, am, date(2026, 3, 9), date(2026, 3, 10))
+    add(crm_engine, floor, date(2026, 3, 12), date(2026, 3, 12))
+    dist.set_shifts(
+        crm_engine,
+        actor_id=None,
+        action_id="flo-week",
+        am_id=floor,
+        shifts=[Shift(1, 0, 1440), Shift(3, 9 * 60, 13 * 60), Shift(3, 14 * 60, 18 * 60)],
+    )
+    with crm_engine.connect() as connection:
+        spells = leave_not_over(connection, late)
+        weeks = {w.name: w for w in am_weeks(connection)}
+    # Eleni's leave ended on her Tuesday, which is over; Tom's Tuesday is not.
+    assert [(s.am, s.first_day, s.last_day, s.days, s.under_way) for s in spells] == [
+        ("Tom", date(2026, 3, 9), date(2026, 3, 10), 2, True),
+        ("Flo", date(2026, 3, 12), date(2026, 3, 12), 1, False),
+    ]
+    assert (weeks["Flo"].time_zone, weeks["Flo"].own_zone) == ("Europe/Paris", False)
+    assert (weeks["Tom"].time_zone, weeks["Tom"].own_zone) == ("Europe/London", True)
+    assert [weeks["Flo"].hours(day) for day in range(4)] == [
+        "",
+        "00:00-24:00",
+        "",
+        "09:00-13:00, 14:00-18:00",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "shifts"),
+    [
+        ("", []),
+        (" off ", []),
+        ("09:00-18:00", [Shift(1, 540, 1080)]),
+        ("22:00-06:00", [Shift(1, 1320, 360)]),
+        ("09:00-13:00, 14:00-24:00", [Shift(1, 540, 780), Shift(1, 840, 1440)]),
+    ],
+)
+def test_a_day_s_hours_as_typed(text, shifts):
+    assert parse_day(1, text) == shifts
+
+
+@pytest.mark.parametrize("text", ["9-18", "09:00", "09:00-25:00", "nine to six"])
+def test_hours_not_typed_as_hours_are_one_line_naming_the_day(text):
+    with pytest.raises(UserError, match=r"^Tue: .* is not hours like 09:00-18:00 \(leave it"):
+        parse_day(1, text)
