@@ -42,7 +42,6 @@ from crm.demo.draws import (
 from crm.demo.reference import DEVICES, EMAIL_DOMAINS, ascii_slug
 from crm.demo.tick_deposits import deposit
 from crm.distribution import occasions
-from crm.settings import WorkingDays
 
 
 @dataclass
@@ -314,10 +313,10 @@ class _Tick:
 
     # Calls -------------------------------------------------------------------------------
 
-    def call(self, dt: float, working_days: WorkingDays) -> None:
+    def call(self, dt: float) -> None:
         """The calls of ``plan_calls``, written; a wrong number queues the "reach you" mail
         once."""
-        calls = self.plan_calls(dt, working_days)
+        calls = self.plan_calls(dt)
         if not calls:
             return
         self.connection.execute(CALLS.insert(), calls)
@@ -331,12 +330,12 @@ class _Tick:
         self.result.calls = len(calls)
         self.result.connected = sum(c["outcome"] == "connected" for c in calls)
 
-    def plan_calls(self, dt: float, working_days: WorkingDays) -> list[dict]:
+    def plan_calls(self, dt: float) -> list[dict]:
         """The calls of the last ``dt`` seconds: each AM on shift calls leads they own, one
         after another; a call starts once the last one and its wrap-up are over, inside the
         AM's stretch of work, until the day's talk time is reached."""
         since = self.now - timedelta(seconds=dt)
-        ams = floor.ams_at_work(self.connection, since, self.now, working_days)
+        ams = floor.ams_at_work(self.connection, since, self.now)
         self.ams_at_work = [am.id for am in ams]
         calls = []
         for am in ams:
