@@ -1,9 +1,10 @@
 """Distribution (lead and sales managers): the rules that assign new leads to AMs on shift,
-today's pools and waiting leads, and the replay of a past period before a rule is switched on."""
+today's pools and waiting leads, the AMs' shifts and leave, and the replay of a past period
+before a rule is switched on."""
 
 import streamlit as st
 
-from dashboard import distribution, distribution_rules
+from dashboard import distribution, distribution_rules, shifts
 
 st.title("Distribution")
 distribution.require_manager()
@@ -14,5 +15,6 @@ st.caption(
 distribution.outcome()
 distribution.today_section()
 distribution_rules.rules_section()
+shifts.shifts_section()
 distribution.runs_section()
 distribution.replay_section()

@@ -5,12 +5,13 @@ the waiting leads or the "new leads" backlog."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 
 from crm.actions.checks import whole
 from crm.actions.core import Action, run_action
+from crm.actions.distribution_leave import add_leave, cancel_leave
 from crm.actions.distribution_runs import run_occasions, set_runs
 from crm.actions.results import ActionRefused, ActionResult
 from crm.actions.state import jsonable
@@ -18,9 +19,8 @@ from crm.actions.text import check_text
 from crm.distribution.assign import SHIFTS, WAITING, distribute_backlog
 from crm.distribution.availability import MINUTES_A_DAY, Shift
 from crm.distribution.rules import LIST_SEGMENTS, POOL, RULES
-from crm.models import DEPOSIT_SEGMENTS, DESKS, AmLeave
+from crm.models import DEPOSIT_SEGMENTS, DESKS
 
-LEAVE = AmLeave.__table__
 MAX_WEIGHT = 100
 MAX_CAP = 100_000
 MAX_POOL = 400
@@ -196,6 +196,18 @@ def set_shifts(
         for minute in (shift.start_minute, shift.end_minute):
             if not (0 <= minute <= MINUTES_A_DAY):
                 raise ActionRefused(f"{minute} is not a minute of the day (0 to 1440).")
+        if shift.start_minute == shift.end_minute:
+            # Read as overnight it would be a whole day; said so, it is more likely a slip.
+            raise ActionRefused(
+                f"{shift.text()} starts and ends at the same time: for the whole day write "
+                "00:00-24:00."
+            )
+    same_day = sorted(
+        (s for s in shifts if not s.overnight), key=lambda s: (s.weekday, s.start_minute)
+    )
+    for earlier, later in zip(same_day, same_day[1:], strict=False):
+        if earlier.weekday == later.weekday and later.start_minute < earlier.end_minute:
+            raise ActionRefused(f"{earlier.text()} and {later.text()} overlap: make them one.")
 
     def work(action: Action) -> str:
         am = action.account_manager(am_id)
@@ -218,40 +230,6 @@ def set_shifts(
         week = ", ".join(s.text() for s in shifts) or "no shifts"
         action.audit(None, None, {"am_id": am_id, "shifts": week})
         return f"{am.name}'s week: {week}."
-
-    return run_action(
-        target,
-        "distribution_shifts",
-        work,
-        action_id=action_id,
-        actor_id=actor_id,
-        now=now,
-        staff=(am_id,),
-    )
-
-
-def add_leave(
-    target, *, actor_id: int | None, action_id: str, am_id: int, first: date, last: date, now=None
-) -> ActionResult:
-    """Days an AM is away (both included): they receive no lead on them."""
-    am_id = whole(am_id, "account manager")
-    if last < first:
-        raise ActionRefused(f"the leave ends ({last}) before it starts ({first}).")
-
-    def work(action: Action) -> str:
-        am = action.account_manager(am_id)
-        action.connection.execute(
-            LEAVE.insert(),
-            {
-                "am_id": am_id,
-                "first_day": first,
-                "last_day": last,
-                "created_at": action.now,
-                "updated_at": action.now,
-            },
-        )
-        action.audit(None, None, {"am_id": am_id, "leave": f"{first} to {last}"})
-        return f"{am.name} is on leave from {first} to {last}."
 
     return run_action(
         target,
@@ -366,6 +344,7 @@ def _text_keys(weights: Mapping[int, int]) -> dict[str, int]:
 
 __all__ = [
     "add_leave",
+    "cancel_leave",
     "remove_rule",
     "run_backlog",
     "run_occasions",

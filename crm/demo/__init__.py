@@ -25,6 +25,7 @@ TABLE_ORDER = (
     "teams",
     "staff",
     "am_shifts",
+    "am_leave",
     "currencies",
     "am_targets",
     "leads",

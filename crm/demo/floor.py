@@ -1,11 +1,13 @@
 """The simulator's sales floor and market rhythm: who is at work now, when people register.
 
-Calls are not drawn at a rate: each AM on shift (``crm.demo.shifts``) dials as soon as the
-previous call and its wrap-up are over, until the day's talk time is reached, so the live demo
-never shows an AM on two calls at once, at night, or on the phone for 13 hours. The shifts come
-from ``crm.demo.shifts`` as the history's do, not from the CRM's ``am_shifts``: those rows have
-no breaks, and a CRM the demo did not write may have none at all. The demo writes its AMs'
-``am_shifts`` from the same module (``weekly_schedule``), so the two agree.
+Calls are not drawn at a rate: each AM on shift dials as soon as the previous call and its
+wrap-up are over, until the day's talk time is reached, so the live demo never shows an AM on
+two calls at once, at night, or on the phone for 13 hours. The shifts are the CRM's, read every
+tick: each AM's week (``am_shifts``, in their own zone) and leave (``am_leave``), as lead
+distribution reads them, so a manager's change to either is followed from the next tick. Those
+rows have no breaks: ``crm.demo.shifts.shift_blocks`` lays the history's breaks in each shift
+(for the demo's own schedule, exactly the history's stretches of work). An AM with no shift in
+the CRM makes no calls, as distribution gives them no leads.
 
 Registrations follow each market's local day (few at night, most in the evening), as the
 history generator draws them, and continue the CRM's own recent pace.
@@ -23,8 +25,8 @@ import sqlalchemy as sa
 from crm.demo import reference as ref
 from crm.demo import shifts
 from crm.demo.reference import HOUR_WEIGHT, WEEKDAY_WEIGHT
+from crm.distribution.availability import read_calendars
 from crm.models import Call, DepositAttempt, Lead, PlatformSession, Staff
-from crm.settings import WorkingDays
 from crm.time_zones import floor_zone_name
 
 CALLS = Call.__table__
@@ -76,30 +78,33 @@ class AmAtWork:
     talk_left_s: float
 
 
-def ams_at_work(
-    connection: sa.Connection, since: datetime, now: datetime, days: WorkingDays
-) -> list[AmAtWork]:
-    """The active AMs on shift at some point in (since, now], with when each is free to dial."""
+def ams_at_work(connection: sa.Connection, since: datetime, now: datetime) -> list[AmAtWork]:
+    """The active AMs on a shift of the CRM's schedule, and not on leave, at some point in
+    (since, now], with when each is free to dial."""
     staff = connection.execute(
         sa.select(STAFF.c.id, STAFF.c.time_zone).where(
             STAFF.c.role == "account_manager", STAFF.c.is_active.is_(sa.true())
         )
     ).all()
-    working: dict[int, tuple[datetime, datetime, datetime, date]] = {}
     floor_zone = floor_zone_name()
-    for am_id, zone in staff:
-        # An AM without a zone of their own works on the floor's clock (as distribution has it).
-        zone = zone or floor_zone
+    # An AM without a zone of their own works on the floor's clock (as distribution has it).
+    calendars = read_calendars(connection, {am_id: zone or floor_zone for am_id, zone in staff})
+    working: dict[int, tuple[datetime, datetime, datetime, date]] = {}
+    for am_id, calendar in calendars.items():
+        zone = calendar.time_zone
         local_day = now.astimezone(ZoneInfo(zone)).date()
         for day in (local_day - timedelta(days=1), local_day):
-            if not days.contains(day):
+            if any(first <= day <= last for first, last in calendar.leave):
                 continue
-            blocks = shifts.work_blocks(am_id, zone, day)
-            for begin, end in blocks:
-                if begin < now and end > since:
-                    # After the last tick: what it did is already written.
-                    start = max(begin, since + timedelta(microseconds=1))
-                    working[am_id] = (start, end, blocks[0][0], day)
+            for shift in calendar.shifts:
+                if shift.weekday != day.weekday():
+                    continue
+                blocks = shifts.shift_blocks(zone, day, shift.start_minute, shift.end_minute)
+                for begin, end in blocks:
+                    if begin < now and end > since:
+                        # After the last tick: what it did is already written.
+                        start = max(begin, since + timedelta(microseconds=1))
+                        working[am_id] = (start, end, blocks[0][0], day)
     if not working:
         return []
     ids = sorted(working)

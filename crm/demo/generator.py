@@ -29,6 +29,7 @@ from crm.demo.calls import ShiftTable
 from crm.demo.cast import Cast, StaffMember, build_cast
 from crm.demo.columns import DAY, HOUR, US, Clock, Counters, Masked, pa_nullable
 from crm.demo.leads import LeadChunk
+from crm.demo.leave import draw_leave, without_leave
 from crm.demo.reference import HOUR_WEIGHT, WEEKDAY_WEIGHT
 from crm.demo.shifts import weekly_schedule
 from crm.demo.staffing import Staffing, staff_team
@@ -90,6 +91,7 @@ class Generator:
         self.sales_managers = self.cast.ids("sales_manager")
         self._day_weights = self._registration_day_weights()
         self.staffing = self._staff_the_floor()
+        self.leave = self._send_on_leave()
 
     def _staff_the_floor(self) -> Staffing:
         """Who works from when, and each lead's AMs (``crm.demo.staffing``), from a first
@@ -148,6 +150,20 @@ class Generator:
             self.shifts.blocks[am_id] = blocks[first:]
         return staffing
 
+    def _send_on_leave(self) -> list:
+        """A few AMs' leave around the last day (``crm.demo.leave``): no calls on it."""
+        zones = {s.id: s.time_zone for s in self.cast.staff}
+        spells = draw_leave(
+            np.random.default_rng([self.seed, 3]),
+            [(am_id, zones[am_id]) for am_id in self.shifts.blocks],
+            self.staffing.first_shift_us,
+            self.until_us,
+        )
+        for am_id, first, last in spells:
+            blocks = self.shifts.blocks[am_id]
+            self.shifts.blocks[am_id] = without_leave(blocks, zones[am_id], [(first, last)])
+        return spells
+
     def _chunk_flows(self):
         """Each chunk's leads as far as their teams and the times they reach them."""
         for index, first in enumerate(range(0, self.total_leads, CHUNK_LEADS)):
@@ -200,6 +216,15 @@ class Generator:
                 "updated_at": np.full(len(self.currencies), now - DAY),
             },
             "am_shifts": self._schedules(joined),
+            "am_leave": {
+                "id": list(range(1, len(self.leave) + 1)),
+                "am_id": [am_id for am_id, _first, _last in self.leave],
+                "first_day": [first for _am, first, _last in self.leave],
+                "last_day": [last for _am, _first, last in self.leave],
+                # Booked three weeks before the last day: before any of it began.
+                "created_at": np.full(len(self.leave), self.until_us - 21 * DAY),
+                "updated_at": np.full(len(self.leave), self.until_us - 21 * DAY),
+            },
             "am_targets": self._targets(),
         }
 

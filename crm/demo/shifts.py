@@ -7,8 +7,10 @@ time, with two short breaks and a lunch. A call may run on past a break's start 
 up on a client), never past ``MAX_CALL_S``, so the last call ends within 9 h of the start.
 
 The CRM holds the same hours as each AM's weekly schedule (``am_shifts``, which lead
-distribution and the "who is behind" view read): ``weekly_schedule``. The simulator lays its
-calls from this module too, so the schedule, the history and the live calls agree.
+distribution and the "who is behind" view read): ``weekly_schedule``. The history is laid from
+this module; the live simulator lays its calls in the shifts the CRM holds now
+(``shift_blocks``), so a manager who changes an AM's week or adds their leave sees the floor
+follow, and the demo's own schedule gives the history's stretches of work exactly.
 
 Between two calls the AM wraps up (notes, the next number): ``wrap_up_s``. Those gaps and the
 breaks keep talk time under 5 h even on a day with no idle minute.
@@ -21,9 +23,10 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from crm.settings import DEFAULT_WORKING_DAYS, WorkingDays
+from crm.settings import WorkingDays
 
 MINUTE_S = 60
+MINUTES_A_DAY = 24 * 60
 # (offset from the shift's start, length) of each stretch of work, in minutes: 2 h, a 15-minute
 # break, 2 h, lunch (45 minutes), 2 h, a 15-minute break, 1 h 15 min.
 WORK_BLOCKS_MIN: tuple[tuple[int, int], ...] = ((0, 120), (135, 120), (300, 120), (435, 75))
@@ -60,26 +63,27 @@ def wrap_up_s(rng: np.random.Generator, duration_s: np.ndarray) -> np.ndarray:
 
 def work_blocks(am_id: int, zone: str, day: date) -> list[tuple[datetime, datetime]]:
     """The AM's stretches of work on a local date, as UTC (start, end) pairs."""
-    info = ZoneInfo(zone)
-    start = datetime.combine(day, time(0), info) + timedelta(minutes=shift_start_minute(am_id))
+    start = shift_start_minute(am_id)
+    return shift_blocks(zone, day, start, start + SCHEDULE_MIN)
+
+
+def shift_blocks(
+    zone: str, day: date, start_minute: int, end_minute: int
+) -> list[tuple[datetime, datetime]]:
+    """The stretches of work, as UTC (start, end) pairs, of a shift of the CRM's schedule
+    (``am_shifts``: minutes from local midnight, an end at or before the start past midnight)
+    that starts on the local date ``day``: the demo's breaks from the shift's start, ending
+    ``MAX_CALL_S`` before the shift does so that a last call is over on shift. A short shift
+    keeps the stretches that fit; a long one is idle after the last."""
+    length = (end_minute - start_minute) % MINUTES_A_DAY or MINUTES_A_DAY
+    room = length - MAX_CALL_S // MINUTE_S
+    start = datetime.combine(day, time(0), ZoneInfo(zone)) + timedelta(minutes=start_minute)
     blocks = []
-    for offset, length in WORK_BLOCKS_MIN:
+    for offset, minutes in WORK_BLOCKS_MIN:
+        minutes = min(minutes, room - offset)
+        if minutes <= 0:
+            break
         # Wall-clock arithmetic, then UTC: a shift on a clock-change day keeps its local hours.
         begin = (start + timedelta(minutes=offset)).astimezone(timezone.utc)
-        blocks.append((begin, begin + timedelta(minutes=length)))
+        blocks.append((begin, begin + timedelta(minutes=minutes)))
     return blocks
-
-
-def on_shift(
-    am_id: int, zone: str, at: datetime, days: WorkingDays = DEFAULT_WORKING_DAYS
-) -> datetime | None:
-    """The end of the stretch of work the AM is in at ``at`` (UTC), or None when off (a break,
-    the night, a day off)."""
-    local = at.astimezone(ZoneInfo(zone))
-    for day in (local.date(), local.date() - timedelta(days=1)):
-        if not days.contains(day):
-            continue
-        for begin, end in work_blocks(am_id, zone, day):
-            if begin <= at < end:
-                return end
-    return None

@@ -49,8 +49,6 @@ from crm.demo.draws import (
 from crm.demo.tick import TickResult, _Tick
 from crm.errors import UserError
 from crm.models import utcnow
-from crm.settings import DEFAULT_WORKING_DAYS, WorkingDays
-from crm.settings import working_days as floor_working_days
 from crm.signals import signals_held, sigterm_interrupts
 
 # What other modules import from here.
@@ -90,7 +88,6 @@ def simulate_tick(
     rate: float,
     heartbeat: timedelta = HEARTBEAT,
     pace: floor.Pace | None = None,
-    working_days: WorkingDays = DEFAULT_WORKING_DAYS,
 ) -> TickResult:
     """Move the brokerage on by ``dt`` seconds, ending at ``now``; run inside a transaction.
 
@@ -128,7 +125,7 @@ def simulate_tick(
         deposits = int(rng.poisson(deposits_per_s * dt))
     tick.register(registrations, market_p=rhythm / rhythm.sum())
     tick.log_in(logins)
-    tick.call(dt, working_days)
+    tick.call(dt)
     tick.deposit(deposits, would_be_ftds)
     tick.result.online = len(tick.online)
     return tick.result
@@ -162,10 +159,9 @@ def run_simulation(
             # Sessions left open when the simulator (or the demo) last stopped.
             now = utcnow()
             close_stale_sessions(connection, now, seen_after=now - timedelta(days=1))
-            days = floor_working_days(connection)
             newest = floor.newest_event(connection)
             pace = floor.recent_pace(connection, newest) if newest else floor.Pace()
-        totals.add(catch_up(connection, rng, newest, utcnow(), pace, days))
+        totals.add(catch_up(connection, rng, newest, utcnow(), pace))
         # Registrations and FTDs go on at the CRM's own pace of its last week, not a jump to
         # another.
         live = floor.Pace(registrations=pace.registrations or None, ftds=pace.ftds or None)
@@ -189,7 +185,6 @@ def run_simulation(
                                 dt,
                                 rate,
                                 pace=live,
-                                working_days=days,
                             )
                     except OperationalError as error:
                         failures += 1
@@ -215,7 +210,6 @@ def catch_up(
     newest: datetime | None,
     now: datetime,
     pace: floor.Pace,
-    days: WorkingDays = DEFAULT_WORKING_DAYS,
     tick_s: float = CATCH_UP_TICK_S,
 ) -> TickResult:
     """Live the time from the CRM's newest event to ``now`` (the last ``CATCH_UP_AT_MOST``
@@ -250,7 +244,6 @@ def catch_up(
                         step.total_seconds(),
                         0.0,
                         pace=pace,
-                        working_days=days,
                     )
                 )
             at += step

@@ -40,8 +40,6 @@ from crm.demo.tick import _Tick
 from crm.errors import UserError
 from crm.ingest.mappings import PROVIDER_CODES
 from crm.models import utcnow
-from crm.settings import DEFAULT_WORKING_DAYS, WorkingDays
-from crm.settings import working_days as floor_working_days
 from crm.signals import sigterm_interrupts
 
 KINDS = {
@@ -93,13 +91,11 @@ def run_via_api(
     totals, window, since = Counter(), Counter(), time.monotonic()
     started = time.monotonic()
     with sigterm_interrupts(), engine.connect() as connection:
-        with connection.begin():
-            days = floor_working_days(connection)
         try:
             while seconds is None or time.monotonic() - started < seconds:
                 began = time.monotonic()
                 with connection.begin():  # reads only: who to pick
-                    done = _tick(connection, rng, sender, sessions, rate, tick, days)
+                    done = _tick(connection, rng, sender, sessions, rate, tick)
                 window.update(done)
                 totals.update(done)
                 if time.monotonic() - since >= REPORT_EVERY_S:
@@ -119,7 +115,6 @@ def _tick(
     sessions: dict,
     rate: float,
     dt: float,
-    working_days: WorkingDays = DEFAULT_WORKING_DAYS,
     now: datetime | None = None,
 ) -> Counter:
     """One tick's events, sent; ``now`` is the clock's (a test's fixed one)."""
@@ -156,7 +151,7 @@ def _tick(
         sessions[session] = (lead_id, now)
     # The AMs on shift dial one call after another, as the direct simulator has them; the
     # dialer reports each call, stamped with when it started.
-    planned = draw.plan_calls(dt, working_days)
+    planned = draw.plan_calls(dt)
     if planned:
         ids = sorted({c["am_id"] for c in planned})
         emails = sa.select(STAFF.c.id, STAFF.c.email).where(STAFF.c.id.in_(ids))

@@ -36,7 +36,6 @@ from crm.demo.draws import (
 from crm.demo.reference import DEVICES, EMAIL_DOMAINS, ascii_slug
 from crm.demo.tick_deposits import deposit
 from crm.distribution import occasions
-from crm.settings import WorkingDays
 
 
 @dataclass
@@ -308,13 +307,13 @@ class _Tick:
 
     # Calls -------------------------------------------------------------------------------
 
-    def call(self, dt: float, working_days: WorkingDays) -> None:
+    def call(self, dt: float) -> None:
         """The AMs' calls of the last ``dt`` seconds, written (``crm.demo.tick_calls``)."""
-        tick_calls.call(self, dt, working_days)
+        tick_calls.call(self, dt)
 
-    def plan_calls(self, dt: float, working_days: WorkingDays) -> list[dict]:
+    def plan_calls(self, dt: float) -> list[dict]:
         """The AMs' calls of the last ``dt`` seconds, not written (``crm.demo.tick_calls``)."""
-        return tick_calls.plan_calls(self, dt, working_days)
+        return tick_calls.plan_calls(self, dt)
 
     # Deposits ----------------------------------------------------------------------------
 

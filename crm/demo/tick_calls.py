@@ -21,16 +21,15 @@ from crm.demo.draws import (
     _call_duration,
     _pick,
 )
-from crm.settings import WorkingDays
 
 if TYPE_CHECKING:
     from crm.demo.tick import _Tick
 
 
-def call(tick: _Tick, dt: float, working_days: WorkingDays) -> None:
+def call(tick: _Tick, dt: float) -> None:
     """The calls of ``plan_calls``, written; a wrong number queues the "reach you" mail
     once."""
-    calls = plan_calls(tick, dt, working_days)
+    calls = plan_calls(tick, dt)
     if not calls:
         return
     tick.connection.execute(CALLS.insert(), calls)
@@ -45,12 +44,12 @@ def call(tick: _Tick, dt: float, working_days: WorkingDays) -> None:
     tick.result.connected = sum(c["outcome"] == "connected" for c in calls)
 
 
-def plan_calls(tick: _Tick, dt: float, working_days: WorkingDays) -> list[dict]:
+def plan_calls(tick: _Tick, dt: float) -> list[dict]:
     """The calls of the last ``dt`` seconds: each AM on shift calls leads they own, one
     after another; a call starts once the last one and its wrap-up are over, inside the
     AM's stretch of work, until the day's talk time is reached."""
     since = tick.now - timedelta(seconds=dt)
-    ams = floor.ams_at_work(tick.connection, since, tick.now, working_days)
+    ams = floor.ams_at_work(tick.connection, since, tick.now)
     tick.ams_at_work = [am.id for am in ams]
     calls = []
     for am in ams:

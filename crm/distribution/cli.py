@@ -58,6 +58,13 @@ def add_parsers(commands) -> None:
     leave.add_argument("email")
     leave.add_argument("first", help="first day, YYYY-MM-DD")
     leave.add_argument("last", help="last day, YYYY-MM-DD")
+    cancel = sub.add_parser(
+        "cancel-leave",
+        help="cancel an AM's leave on a day: leave to come goes, leave under way ends "
+        "yesterday (past leave stays)",
+    )
+    cancel.add_argument("email")
+    cancel.add_argument("day", help="a day of the leave, YYYY-MM-DD")
     backlog = sub.add_parser("run-backlog", help="assign the waiting leads now")
     backlog.add_argument(
         "--include-new", action="store_true", help="also every unassigned new lead"

@@ -164,6 +164,25 @@ def leave(engine, args) -> int:
     return 0
 
 
+@action("cancel-leave")
+def cancel_leave(engine, args) -> int:
+    am_id, day = _staff_id(engine, args.email), _day(args.day)
+    leave = AmLeave.__table__
+    with engine.connect() as connection:
+        leave_id = connection.scalar(
+            sa.select(leave.c.id).where(
+                leave.c.am_id == am_id, leave.c.first_day <= day, leave.c.last_day >= day
+            )
+        )
+    if leave_id is None:
+        raise UserError(
+            f"{args.email} has no leave on {day}: see `python -m crm distribution shifts`."
+        )
+    result = dist.cancel_leave(engine, actor_id=None, action_id=new_action_id(), leave_id=leave_id)
+    print(result.message)
+    return 0
+
+
 @action("run-backlog")
 def run_backlog(engine, args) -> int:
     if not args.every > 0:

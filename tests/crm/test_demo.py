@@ -234,12 +234,16 @@ def test_an_am_s_shift_is_daytime_in_the_am_s_own_zone(demo):
 
 def working_days(demo) -> list[tuple[int, date]]:
     """Every working day of every AM in the demo: a date in the AM's own zone that is one of
-    the floor's working days (Monday to Friday, the CRM's default; the demo sets no leave), on
-    or after the day the AM joined (``staff.created_at``: the demo's floor takes on AMs as its
-    book grows), strictly between the demo's first and last dates there (so that the whole
-    shift is inside the history). AMs who left have none: they own nothing and make no calls.
+    the floor's working days (Monday to Friday, the CRM's default) and not one of their leave
+    (``am_leave``), on or after the day the AM joined (``staff.created_at``: the demo's floor
+    takes on AMs as its book grows), strictly between the demo's first and last dates there
+    (so that the whole shift is inside the history). AMs who left have none: they own
+    nothing and make no calls.
     """
     out = []
+    away = defaultdict(list)
+    for spell in rows(demo, "am_leave"):
+        away[spell.am_id].append((spell.first_day, spell.last_day))
     for person in rows(demo, "staff"):
         if person.role != "account_manager" or not person.is_active:
             continue
@@ -253,6 +257,7 @@ def working_days(demo) -> list[tuple[int, date]]:
             (person.id, first + timedelta(days=d))
             for d in range((last - first).days + 1)
             if (first + timedelta(days=d)).weekday() < 5
+            and not any(a <= first + timedelta(days=d) <= b for a, b in away[person.id])
         ]
     return out
 

@@ -1,5 +1,6 @@
 """The demo's AMs have the weekly schedule their calls are made in: lead distribution, the "who
 is behind" view and the live simulator see each AM on shift when the history has them at work.
+A few AMs are on leave around the demo's last day, and make no calls on it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import sqlalchemy as sa
 
 from crm.demo import floor
 from crm.distribution.availability import read_calendars
-from crm.settings import DEFAULT_WORKING_DAYS
 from dashboard.behind import working_spans
 from tests.crm.test_demo import UNTIL, make_demo, rows
 
@@ -64,11 +64,36 @@ def test_every_active_am_has_a_nine_hour_daytime_shift_on_each_working_day(demo)
         assert end == start + 9 * 60, am_id
 
 
+def leave(demo) -> dict[int, list[tuple[date, date]]]:
+    out = defaultdict(list)
+    for spell in rows(demo, "am_leave"):
+        out[spell.am_id].append((spell.first_day, spell.last_day))
+    return out
+
+
+def test_three_ams_are_on_leave_one_now_one_to_come_one_just_back(demo):
+    spells = rows(demo, "am_leave")
+    zone = ams(demo, active=True)
+    assert len({s.am_id for s in spells}) == len(spells) == 3
+    # The demo's last day in each AM's own zone: UNTIL is Friday 20 November 2026 18:00 UTC,
+    # already Saturday 21 in Kuala Lumpur.
+    today = {s.am_id: UNTIL.astimezone(zone[s.am_id]).date() for s in spells}
+    assert set(today.values()) <= {date(2026, 11, 20), date(2026, 11, 21)}
+    now, to_come, over = spells
+    assert now.first_day <= today[now.am_id] < now.last_day
+    assert to_come.first_day > today[to_come.am_id]
+    assert over.last_day < today[over.am_id]
+    for spell in spells:
+        assert 1 <= (spell.last_day - spell.first_day).days + 1 <= 5
+
+
 def test_every_call_lies_inside_a_shift_of_the_am_s_schedule_in_the_am_s_zone(demo):
     by_am = {am: {s.weekday: s for s in week} for am, week in schedules(demo).items()}
+    away = leave(demo)
     zone = ams(demo, active=True)
     calls = rows(demo, "calls")
     assert len(calls) > 3_000
+    on_leave_days = 0
     for call in calls:
         start = call.started_at.astimezone(zone[call.am_id])
         end = start + timedelta(seconds=call.duration_s)
@@ -77,6 +102,14 @@ def test_every_call_lies_inside_a_shift_of_the_am_s_schedule_in_the_am_s_zone(de
         midnight = datetime.combine(start.date(), time(0), tzinfo=start.tzinfo)
         assert midnight + timedelta(minutes=shift.start_minute) <= start, call
         assert end <= midnight + timedelta(minutes=shift.end_minute), call
+        # No call on a day of the AM's leave (in their own zone).
+        assert not any(first <= start.date() <= last for first, last in away[call.am_id]), call
+    # And the leave did cost working days in the history (the 20th, a Friday, is its last).
+    for spells in away.values():
+        for first, last in spells:
+            days = [first + timedelta(days=d) for d in range((last - first).days + 1)]
+            on_leave_days += sum(d.weekday() < 5 and d < date(2026, 11, 20) for d in days)
+    assert on_leave_days >= 1
 
 
 def test_lead_distribution_has_an_am_on_shift_at_each_of_their_calls(demo):
@@ -105,16 +138,26 @@ def test_the_behind_view_s_working_time_of_a_demo_am_is_their_schedule(demo):
 
 
 def test_the_simulator_dials_only_for_ams_on_shift_in_the_crm(demo):
-    # The live simulator lays its calls by ``crm.demo.shifts``, as the history is laid: every
-    # AM it has at work, quarter-hour by quarter-hour over a week, is on shift in the CRM.
+    # The live simulator reads the CRM's shifts and leave: every AM it has at work, quarter-hour
+    # by quarter-hour over the week after the demo's last day, is on shift (and not on leave)
+    # for lead distribution; each AM with a working day off leave in that week is seen.
     with demo.connect() as connection:
         calendars = read_calendars(connection, am_ids=list(ams(demo, active=True)))
         seen = set()
         for step in range(7 * 24 * 4):
             now = UNTIL + timedelta(minutes=15 * step)
             since = now - timedelta(microseconds=1)
-            for am in floor.ams_at_work(connection, since, now, DEFAULT_WORKING_DAYS):
+            for am in floor.ams_at_work(connection, since, now):
                 assert calendars[am.id].shift_end(now) is not None, (am.id, now)
                 assert am.block_end <= calendars[am.id].shift_end(now), (am.id, now)
                 seen.add(am.id)
-    assert seen == set(calendars)
+    # Monday 23 to Friday 27 November, the AMs' own days.
+    week = [date(2026, 11, 23) + timedelta(days=d) for d in range(5)]
+    away = leave(demo)
+    working = {
+        am_id
+        for am_id in calendars
+        if any(not any(f <= day <= last for f, last in away[am_id]) for day in week)
+    }
+    assert seen == working
+    assert len(working) >= len(calendars) - 1

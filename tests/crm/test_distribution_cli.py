@@ -85,6 +85,31 @@ def test_the_optional_runs_shown_and_switched_from_the_command_line(run_crm, crm
     }
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("crm_url", ["sqlite"], indirect=True)
+def test_leave_added_refused_when_it_overlaps_and_cancelled_from_the_command_line(
+    run_crm, crm_engine
+):
+    url = crm_engine.url
+    add_staff(crm_engine, "Ravi")
+    added = run_crm(
+        "distribution", "leave", "ravi@starboard.test", "2099-03-02", "2099-03-06", url=url
+    )
+    assert added.stdout == "Ravi is on leave from 2099-03-02 to 2099-03-06.\n"
+    again = run_crm(
+        "distribution", "leave", "ravi@starboard.test", "2099-03-06", "2099-03-09", url=url
+    )
+    assert assert_one_line_error(again) == (
+        "error: Ravi is on leave from 2099-03-02 to 2099-03-06 already: cancel that leave "
+        "first, or pick days around it."
+    )
+    cancelled = run_crm(
+        "distribution", "cancel-leave", "ravi@starboard.test", "2099-03-04", url=url
+    )
+    assert cancelled.stdout == "Ravi's leave from 2099-03-02 to 2099-03-06 is cancelled.\n"
+    assert counts(crm_engine)["am_leave"] == 0
+
+
 # The input is checked before or without the database's dialect mattering: SQLite only.
 @pytest.mark.parametrize("crm_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize(
@@ -101,6 +126,9 @@ def test_the_optional_runs_shown_and_switched_from_the_command_line(run_crm, crm
         (("switch", "Nope", "on"), "there is no rule 'Nope'"),
         (("leave", "ravi@starboard.test", "2026-13-01", "2026-12-02"), "is not a day"),
         (("leave", "ravi@starboard.test", "2026-03-05", "2026-03-01"), "ends"),
+        (("leave", "ravi@starboard.test", "2026-03-05", "2027-03-06"), "longer than 366"),
+        (("cancel-leave", "ravi@starboard.test", "2026-03-05"), "has no leave on 2026-03-05"),
+        (("cancel-leave", "ravi@starboard.test", "5 March"), "is not a day"),
         (("replay", "--from", "2026-03-05", "--to", "2026-03-01"), "before"),
         (("replay", "--from", "2026-03-01", "--to", "2026-03-05"), "no rule to replay"),
         (("runs", "--returning", "on", "--days", "0"), "0 days away is not 1 to 3,650"),

@@ -21,11 +21,15 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
+from crm.actions import distribution as dist
 from crm.db import create_crm_engine
 from crm.demo import floor
 from crm.demo import reference as ref
+from crm.demo.shifts import weekly_schedule
 from crm.demo.simulate import catch_up, close_stale_sessions, simulate_tick
+from crm.distribution.availability import Shift
 from crm.models import Base
+from crm.settings import DEFAULT_WORKING_DAYS
 
 T = Base.metadata.tables
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -74,6 +78,16 @@ def build_crm(engine: sa.Engine, *, leads: int = 12) -> dict:
         manager = staff("Maria", "lead_manager", True)
         ams = [staff("Alice", "account_manager", True), staff("Bob", "account_manager", True)]
         gone = staff("Carl", "account_manager", False)
+        # Alice's and Bob's weeks as the demo writes them (``crm.demo.shifts``): Monday to
+        # Friday, 09:00-18:00 and 09:30-18:30 London time. The simulator reads them here.
+        connection.execute(
+            T["am_shifts"].insert(),
+            [
+                {"am_id": am, "weekday": weekday, "start_minute": s, "end_minute": e, **stamp}
+                for am in ams
+                for weekday, s, e in weekly_schedule(am, DEFAULT_WORKING_DAYS)
+            ],
+        )
 
         # Every 4th lead unassigned, every 6th with the AM who left; the rest with Alice or Bob.
         rows = []
@@ -354,6 +368,40 @@ def assert_a_working_day_of_calls(engine: sa.Engine, crm: dict, midnight: dateti
         # The day's talk target is between 2.6 and 4.4 hours; the last call may run over, by
         # half an hour at most.
         assert 2.6 * 3600 <= talk <= 4.4 * 3600 + 1800
+
+
+def test_the_simulator_follows_a_manager_s_change_of_shift_and_leave(brokerage):
+    engine, crm = brokerage
+    alice, bob = crm["ams"]
+    manager = crm["manager"]
+    # Alice's Monday becomes 13:00-17:30 London time (GMT in March); Bob is away on Monday.
+    week = [Shift(day, 540, 1080) for day in range(1, 5)] + [Shift(0, 13 * 60, 17 * 60 + 30)]
+    dist.set_shifts(engine, actor_id=manager, action_id="week", am_id=alice, shifts=week)
+    dist.add_leave(
+        engine,
+        actor_id=manager,
+        action_id="away",
+        am_id=bob,
+        first=START.date(),
+        last=START.date(),
+    )
+    # Monday 2 March 2026, 09:00 to 18:00 UTC, in 5-minute ticks.
+    run_ticks(engine, ticks=108, rate=1.0, dt=300.0)
+    calls = [c for c in rows_of(engine, "calls") if c.created_at > START]
+    assert {c.am_id for c in calls} == {alice}
+    # The shift's 4 h 30 min less the half hour a last call may run: stretches of work of 2 h
+    # from 13:00, and after the 15-minute break, 1 h 45 min from 15:15.
+    one = START.replace(hour=13)
+    blocks = [
+        (one, one + timedelta(hours=2)),
+        (one + timedelta(hours=2, minutes=15), one + timedelta(hours=4)),
+    ]
+    for call in calls:
+        assert any(begin <= call.started_at < end for begin, end in blocks), call
+        assert call.started_at + timedelta(seconds=call.duration_s) <= one + timedelta(
+            hours=4, minutes=30
+        )
+    assert any(c.started_at >= blocks[1][0] for c in calls)
 
 
 def test_nobody_calls_at_the_weekend(brokerage):
