@@ -44,7 +44,6 @@ def sections(viewer: Viewer) -> dict[str, list]:
     first = next((spec for spec in mine if spec.default), mine[0] if mine else None)
     sections: dict[str, list] = {}
     home = None
-    home_spec = first
     for spec in mine:
         page = st.Page(
             f"pages/{spec.file}",
@@ -63,7 +62,7 @@ def sections(viewer: Viewer) -> dict[str, list]:
     addresses = [
         _leads_to(
             home,
-            home_spec,
+            first,
             Path(spec.file).stem,
             None if spec is first else not_available(spec, role, home.title),
             spec.title,
@@ -74,7 +73,7 @@ def sections(viewer: Viewer) -> dict[str, list]:
     unknown = unknown_address()
     if unknown is not None:
         said = no_page(unknown, home.title)
-        addresses.append(_leads_to(home, home_spec, unknown, said, home.title))
+        addresses.append(_leads_to(home, first, unknown, said, home.title))
     next(iter(sections.values())).extend(address for address in addresses if address)
     return sections
 
