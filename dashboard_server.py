@@ -10,7 +10,7 @@ import uvicorn.config
 from starlette.middleware import Middleware
 
 from dashboard import server
-from dashboard.viewer import crm_engine
+from dashboard.viewer import crm_engine, routed
 
 # Uvicorn believes X-Forwarded-For from 127.0.0.1 and ::1 by default (FORWARDED_ALLOW_IPS), so
 # anyone on this machine could pick the address a sign-in is counted under. Starboard reads the
@@ -20,6 +20,10 @@ from dashboard.viewer import crm_engine
 uvicorn.config.ProxyHeadersMiddleware = server.without_proxy_headers
 
 server.mark_serving()
+# Before the first session: left to itself, Streamlit 1.67 sees pages/ and has the first
+# address after a start run its page file without the router (viewer.ensure_routed sends it
+# back) or answer an unknown address with its "Page not found" dialog, which no router undoes.
+routed()
 app = st.App(
     "dashboard_app.py",
     routes=server.routes(crm_engine),

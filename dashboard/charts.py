@@ -15,6 +15,23 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+# Up to this many, a count axis ticks every whole number; above it Plotly's own ticks are whole
+# numbers already (steps of 2, 5, 10 ...), and only their labels need the integer format.
+COUNT_TICKS_EVERY_ONE = 10
+
+
+def count_axis(*values, axis: dict | None = None) -> dict:
+    """``axis`` (a Plotly axis) made to show whole numbers only, for counts of ``values`` (the
+    plotted arrays): Plotly ticks a quiet day's 0 to 3 calls as 0, 0.5, 1 ... otherwise."""
+    axis = dict(axis or {})
+    axis["tickformat"] = ",d"
+    axis.setdefault("rangemode", "nonnegative")
+    tops = [pd.Series(v, dtype="float64").max() for v in values]
+    top = max((t for t in tops if pd.notna(t)), default=0)
+    if top <= COUNT_TICKS_EVERY_ONE:
+        axis.update(tick0=0, dtick=1)
+    return axis
+
 
 def _hover(x_title: str, y_title: str, name: str = "") -> str:
     # As Express writes it: "title=value" lines, the trace's own name first.
@@ -33,15 +50,18 @@ def line(
     markers: bool = False,
     percent: bool = False,
     from_zero: bool = False,
+    count: bool = False,
     place=None,
 ) -> None:
     """One line of ``y`` over ``x`` (days), drawn in ``place`` (default: the page); ``percent``
-    shows the y axis as percentages, ``from_zero`` starts it at 0."""
+    shows the y axis as percentages, ``count`` as whole numbers, ``from_zero`` starts it at 0."""
     y_axis: dict = {"title": {"text": y_title}}
     if percent:
         y_axis["tickformat"] = ".0%"
     if from_zero:
         y_axis["rangemode"] = "tozero"
+    if count:
+        y_axis = count_axis(frame[y], axis=y_axis)
     layout = {"margin": {"t": 60}, "xaxis": {"title": {"text": x_title}}, "yaxis": y_axis}
     if title:
         layout["title"] = {"text": title}
@@ -61,7 +81,8 @@ def line(
 def grouped_bars(
     frame: pd.DataFrame, x: str, columns: list[str], key: str, x_title: str, y_title: str
 ) -> None:
-    """One group of bars per row of ``frame`` (in its order), one bar per column."""
+    """One group of bars per row of ``frame`` (in its order), one bar per column: counts, so
+    the value axis shows whole numbers."""
     categories = frame[x].tolist()
     figure = go.Figure(
         [
@@ -83,20 +104,23 @@ def grouped_bars(
                 "categoryorder": "array",
                 "categoryarray": categories,
             },
-            "yaxis": {"title": {"text": y_title}},
+            "yaxis": count_axis(*(frame[c] for c in columns), axis={"title": {"text": y_title}}),
         },
     )
     st.plotly_chart(figure, key=key)
 
 
 def funnel(frame: pd.DataFrame, stage: str, value: str, key: str, value_title: str) -> None:
-    """A funnel: one bar per row of ``frame`` (its stages, first at the top)."""
+    """A funnel: one bar per row of ``frame`` (its stages, first at the top), of counts."""
     figure = go.Figure(
         go.Funnel(
             x=frame[value].to_numpy(),
             y=frame[stage].tolist(),
             hovertemplate=_hover(value_title, ""),
         ),
-        layout={"margin": {"t": 60}, "xaxis": {"title": {"text": value_title}}},
+        layout={
+            "margin": {"t": 60},
+            "xaxis": count_axis(frame[value], axis={"title": {"text": value_title}}),
+        },
     )
     st.plotly_chart(figure, key=key)

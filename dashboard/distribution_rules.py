@@ -1,16 +1,19 @@
 """The Distribution page's rules (issue 25): the ordered list with its switches, and the form
 that adds a rule or replaces the rule of that name: any segment, a weighted pool, caps, its
-place in the order and the star option. Changes go through ``crm.actions.distribution`` as the
+place in the order and the star option. "Edit" fills the form with a rule as it is, so a
+manager changes one thing and saves. Changes go through ``crm.actions.distribution`` as the
 signed-in manager (``dashboard.distribution.act``)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
 from crm.actions import distribution as dist
-from crm.distribution.rules import load_rules
+from crm.distribution.rules import Rule, load_rules
 from crm.errors import UserError
 from crm.models import Staff
 from dashboard.distribution import act, listed
@@ -18,6 +21,8 @@ from dashboard.viewer import crm_engine
 
 ANY_DESK = ("any desk", "conversion", "retention")
 ANY_DEPOSIT = ("any", "deposited", "not_deposited")
+FORM = "distribution.form"
+LIST_FIELDS = ("languages", "countries", "sources", "affiliates", "campaigns")
 
 
 def rules_section() -> None:
@@ -47,22 +52,23 @@ def rules_section() -> None:
             key="distribution.rules",
         )
         chosen = st.selectbox("Rule", [rule.name for rule in rules], key="distribution.chosen_rule")
-        on, off, remove = st.columns(3)
+        on, off, edit, remove = st.columns(4)
         on.button("Switch on", key="distribution.on", on_click=_switch, args=(chosen, True))
         off.button("Switch off", key="distribution.off", on_click=_switch, args=(chosen, False))
+        edit.button(
+            "Edit in the form below",
+            key="distribution.edit",
+            on_click=_fill_form,
+            args=(chosen,),
+            help="Fills every field of the form with this rule: change what you need and save.",
+        )
         remove.button("Remove", key="distribution.remove", on_click=_remove, args=(chosen,))
     _rule_form()
 
 
 def _rule_form() -> None:
     with crm_engine().connect() as connection:
-        ams = dict(
-            connection.execute(
-                sa.select(Staff.id, Staff.name)
-                .where(Staff.role == "account_manager", Staff.is_active)
-                .order_by(Staff.name)
-            ).all()
-        )
+        ams = _active_ams(connection)
     with st.form("distribution.rule_form", border=True):
         st.markdown("**Add a rule, or replace the rule of that name** (a new rule starts off)")
         st.text_input("Name", key="distribution.form.name", placeholder="EU-EN")
@@ -96,6 +102,52 @@ def _rule_form() -> None:
         st.form_submit_button("Save rule", key="distribution.form.save", on_click=_save)
 
 
+def form_values(rule: Rule, names: dict[int, str], ams: Iterable[int]) -> dict[str, object]:
+    """The rule form's fields (by key) holding ``rule`` as it is: saved unchanged, it is the same
+    rule. Only active AMs (``ams``) can be in the form's pool; a weight of 1 goes unwritten."""
+    active = set(ams)
+    pool = [m for m in rule.members if m.am_id in active]
+    desks = rule.segment.get("desks")
+    values: dict[str, object] = {
+        "name": rule.name,
+        "pool": [m.am_id for m in pool],
+        "weights": ", ".join(f"{names[m.am_id]}:{m.weight}" for m in pool if m.weight != 1),
+        "desk": desks[0] if desks and len(desks) == 1 else ANY_DESK[0],
+        "deposit": rule.deposit_status or ANY_DEPOSIT[0],
+        "hours": ""
+        if rule.hour_from is None or rule.hour_until is None
+        else f"{rule.hour_from}-{rule.hour_until}",
+        "position": rule.position,
+        "daily": rule.daily_cap or 0,
+        "open": rule.open_cap or 0,
+        "star": rule.star,
+    }
+    for column in LIST_FIELDS:
+        values[column] = ", ".join(rule.segment.get(column) or ())
+    return {f"{FORM}.{field}": value for field, value in values.items()}
+
+
+def _fill_form(name: str) -> None:
+    """The form holds the rule ``name`` as the CRM has it now (it may have changed since the
+    list was drawn)."""
+    with crm_engine().connect() as connection:
+        rule = next((rule for rule in load_rules(connection) if rule.name == name), None)
+        names = dict(connection.execute(sa.select(Staff.id, Staff.name)).all())
+        ams = _active_ams(connection)
+    if rule is not None:
+        st.session_state.update(form_values(rule, names, ams))
+
+
+def _active_ams(connection: sa.Connection) -> dict[int, str]:
+    return dict(
+        connection.execute(
+            sa.select(Staff.id, Staff.name)
+            .where(Staff.role == "account_manager", Staff.is_active)
+            .order_by(Staff.name)
+        ).all()
+    )
+
+
 def _weighted_pool(names: dict[int, str]) -> dict[int, int]:
     """The chosen AMs with the weights typed beside them ("Ravi Shah:2"), 1 when left out."""
     pool = dict.fromkeys(st.session_state.get("distribution.form.pool") or [], 1)
@@ -123,7 +175,7 @@ def _save() -> None:
     state = st.session_state
     segment = {
         column: values
-        for column in ("languages", "countries", "sources", "affiliates", "campaigns")
+        for column in LIST_FIELDS
         if (values := listed(f"distribution.form.{column}"))
     }
     desk = state.get("distribution.form.desk") or ANY_DESK[0]

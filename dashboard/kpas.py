@@ -38,6 +38,11 @@ RATIOS = {
 KPAS = {**COUNTS, **{name: label for name, (label, _, _) in RATIOS.items()}}
 
 
+def kind_of(kpa: str) -> str:
+    """ "ratio", "usd" or "count": how the KPA's figures read (a count shows whole numbers)."""
+    return "ratio" if kpa in RATIOS else "usd" if kpa == "deposit_usd" else "count"
+
+
 @dataclass(frozen=True)
 class Comparison:
     kpa: str
@@ -50,7 +55,7 @@ class Comparison:
     @property
     def kind(self) -> str:
         """How the figure is written (see ``dashboard.formats.figure``)."""
-        return "ratio" if self.kpa in RATIOS else "usd" if self.kpa == "deposit_usd" else "count"
+        return kind_of(self.kpa)
 
     @property
     def average_kind(self) -> str:

@@ -27,6 +27,9 @@ class PageSpec:
     section: str
     roles: tuple[str, ...]
     default: bool = False
+    # The URL's query parameters the page reads (a lead page's ?lead=): a redirect to the page
+    # keeps these and drops the rest, which mean nothing there.
+    params: tuple[str, ...] = ()
 
 
 # The lead page's address for one lead: relative, so a link from any page (under any
@@ -46,7 +49,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("executive_kpas.py", "Executive KPAs", "🎯", "Numbers", READERS),
     PageSpec("target_board.py", "Target board", "🏁", "Numbers", MANAGERS),
     # Opened from any lead row by its link (?lead=<id>); in the sidebar too, to type a number.
-    PageSpec("lead.py", "Lead", "👤", "Leads", (ACCOUNT_MANAGER, *READERS)),
+    PageSpec("lead.py", "Lead", "👤", "Leads", (ACCOUNT_MANAGER, *READERS), params=(LEAD_PARAM,)),
     PageSpec("all_leads.py", "All leads", "📋", "Leads", MANAGERS),
     PageSpec("online.py", "Online", "🟢", "Leads", MANAGERS),
     PageSpec("online_advanced.py", "Online advanced", "📡", "Leads", MANAGERS),

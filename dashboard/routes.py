@@ -9,6 +9,13 @@ as though it did not exist, or opened the default page without a word. So every 
 address leading to the root; any other page's address leading to the default page with one line
 saying why (``notice``, which the router shows on the page landed on).
 
+An address that names no page at all (/nonsense, a mistyped bookmark) is answered the same
+way: the person lands on their first page with one line saying there is no such page, where
+Streamlit would show its "Page not found" dialog (``unknown_address``).
+
+A redirect keeps only the URL's query parameters the page landed on reads (``PageSpec.params``):
+none of the first pages reads any, so /star_board?lead=4 lands on the bare first page.
+
 The address pages are hidden and run no page file: they only move the person on.
 """
 
@@ -17,15 +24,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from dashboard import access, sign_in
 from dashboard.navigation import PAGES, PageSpec
-from dashboard.viewer import Viewer
+from dashboard.viewer import HOME_PATH, Viewer, shown_address, unknown_address
 
-# The default page's url_path. Streamlit serves the default page at the root, never under this
-# name, but hashes the page by it: it must not be the page file's name, whose address is the
-# hidden page that leads to the root.
-HOME_PATH = "home"
+# The default page's url_path is HOME_PATH. Streamlit serves the default page at the root, never
+# under this name, but hashes the page by it: it must not be the page file's name, whose address
+# is the hidden page that leads to the root; nor a name anyone types (such as "home"), which is
+# answered as an address naming no page, by a hidden page of that name beside it.
 NOTICE_KEY = "routes.notice"
 
 
@@ -52,17 +60,39 @@ def sections(viewer: Viewer) -> dict[str, list]:
         sections[""] = [home]
     role = access.ROLE_NAMES.get(viewer.role, viewer.role)
     addresses = [
-        _leads_to(home, spec, None if spec is first else not_available(spec, role, home.title))
+        _leads_to(
+            home,
+            first,
+            Path(spec.file).stem,
+            None if spec is first else not_available(spec, role, home.title),
+            spec.title,
+        )
         for spec in PAGES
         if spec is first or spec not in mine
     ]
-    next(iter(sections.values())).extend(addresses)
+    unknown = unknown_address()
+    if unknown is not None:
+        said = no_page(unknown, home.title)
+        addresses.append(_leads_to(home, first, unknown, said, home.title))
+    next(iter(sections.values())).extend(address for address in addresses if address)
     return sections
 
 
 def not_available(spec: PageSpec, role: str, landed: str) -> str:
     """The line shown on the page a person lands on when they asked for ``spec``'s."""
     return f"{spec.title} is not available for your role ({role}): you are on {landed} instead."
+
+
+def no_page(address: str, landed: str) -> str:
+    """The line shown on the page a person lands on when their address named no page."""
+    return f"There is no page at {shown_address(address)}: you are on {landed} instead."
+
+
+def kept_query(spec: PageSpec | None) -> dict[str, list[str]]:
+    """The URL's query parameters that ``spec``'s page reads, for a redirect to it."""
+    if spec is None:
+        return {}
+    return {name: st.query_params.get_all(name) for name in spec.params if name in st.query_params}
 
 
 def notice() -> None:
@@ -72,16 +102,16 @@ def notice() -> None:
         st.info(said)
 
 
-def _leads_to(home, spec: PageSpec, said: str | None):
+def _leads_to(home, home_spec: PageSpec | None, address: str, said: str | None, title: str):
+    """A hidden page at ``address`` that moves the person on to ``home`` (saying ``said``),
+    with the query parameters ``home`` reads; None for an address no page can have."""
+
     def lead_on() -> None:
         if said:
             st.session_state[NOTICE_KEY] = said
-        st.switch_page(home)
+        st.switch_page(home, query_params=kept_query(home_spec))
 
-    return st.Page(
-        lead_on,
-        title=spec.title,
-        icon=spec.icon,
-        url_path=Path(spec.file).stem,
-        visibility="hidden",
-    )
+    try:
+        return st.Page(lead_on, title=title, url_path=address, visibility="hidden")
+    except StreamlitAPIException:  # a name st.Page refuses: Streamlit's own answer stays
+        return None

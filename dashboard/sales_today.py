@@ -16,7 +16,7 @@ import streamlit as st
 
 from crm.distribution import availability
 from crm.distribution.availability import Calendar
-from dashboard import behind, definitions, formats, periods, widgets
+from dashboard import behind, charts, definitions, formats, periods, widgets
 from dashboard.data import CACHE_TTL_S, query, viewer_time_zone
 from dashboard.viewer import crm_engine
 
@@ -157,7 +157,9 @@ def hour_chart(team_id: int | None, am_id: int | None, now: datetime) -> None:
     )
     figure.update_layout(
         xaxis_title=f"hour of the day ({periods.days_label()})",
-        yaxis_title="calls",
+        yaxis=charts.count_axis(
+            hours["calls"], hours["typical_calls"], axis={"title": {"text": "calls"}}
+        ),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
         margin=dict(t=40),
     )

@@ -13,12 +13,14 @@ session like a password does; the role is read from the CRM at every click eithe
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from crm import auth, staff
 from crm.errors import UserError
@@ -31,8 +33,10 @@ from dashboard.viewer import (
     NOTICE_KEY,
     Viewer,
     crm_engine,
+    shown_address,
     sign_in_as,
     sign_out,
+    unknown_address,
 )
 
 EMAIL_KEY = "sign_in.email"
@@ -63,9 +67,26 @@ def follow_the_link() -> None:
 def pages() -> list:
     """The sign-in page under the root and under every page's own URL: a bookmark to
     /star_board signs in and then opens the star board (if the role may)."""
-    signed_out = [st.Page(show, title="Sign in", icon="🔑", default=True)]
+    home = st.Page(show, title="Sign in", icon="🔑", default=True)
+    signed_out = [home]
     for spec in PAGES:
         signed_out.append(st.Page(show, title="Sign in", icon="🔑", url_path=Path(spec.file).stem))
+    unknown = unknown_address()
+    if unknown is not None:
+        # An address that names no page: the sign-in at the root, saying so, and after it the
+        # person's first page (the address's query means nothing there: it is not kept).
+        def lead_on() -> None:
+            st.session_state.pop(ASKED_KEY, None)
+            st.session_state[NOTICE_KEY] = (
+                f"There is no page at {shown_address(unknown)}: sign in to open your first page."
+            )
+            st.switch_page(home)
+
+        # A name st.Page refuses keeps Streamlit's own answer.
+        with contextlib.suppress(StreamlitAPIException):
+            signed_out.append(
+                st.Page(lead_on, title="Sign in", url_path=unknown, visibility="hidden")
+            )
     return signed_out
 
 

@@ -18,6 +18,7 @@ import os
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import sqlalchemy as sa
@@ -31,6 +32,8 @@ from crm.db import create_crm_engine
 from crm.errors import UserError
 from crm.models import Staff
 from dashboard import connection
+from dashboard.formats import plain
+from dashboard.navigation import PAGES
 
 STAFF_KEY = "starboard.staff_id"
 # The server-side session this Streamlit session's state belongs to (in a browser).
@@ -271,6 +274,36 @@ def ensure_routed() -> None:
         # run goes through the router, and a rerun would drop the click.
         if not _in_callback():
             st.rerun()
+
+
+# The signed-in default page's url_path (``dashboard.routes``): never an address anyone types.
+HOME_PATH = "_starboard_home"
+
+
+def shown_address(address: str) -> str:
+    """``address`` as a line shows it: cut short, its Markdown marks shown as they are."""
+    cut = address if len(address) <= 40 else f"{address[:40]}…"
+    return plain(f"/{cut}")
+
+
+def unknown_address() -> str | None:
+    """The page name the browser's address asked for (/nonsense: "nonsense") when it names
+    no page of Starboard's, signed in or not; None otherwise (the root, a page's address, a
+    click in the sidebar, a run without a browser).
+
+    Streamlit 1.67 tells a page run nothing of the address it was asked for, and answers an
+    unknown one with its "Page not found" dialog over the default page; the name is on its
+    pages manager (internal, checked on 1.67), and a page of that name answers it instead.
+    """
+    try:
+        manager = get_script_run_ctx().pages_manager
+        if manager.intended_page_script_hash:  # a click or switch_page: a page Streamlit knows
+            return None
+        asked = (manager.intended_page_name or "").strip().strip("/")
+    except AttributeError:
+        return None
+    known = {Path(spec.file).stem for spec in PAGES} | {HOME_PATH}
+    return asked if asked and asked not in known else None
 
 
 def _in_callback() -> bool:

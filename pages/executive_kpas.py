@@ -92,5 +92,6 @@ for pair in (list(kpas.KPAS.items())[i : i + 2] for i in range(0, len(kpas.KPAS)
             key=f"kpa.trend.{kpa}",
             title=label,
             percent=kpa in kpas.RATIOS,
+            count=kpas.kind_of(kpa) == "count",
             place=column,
         )

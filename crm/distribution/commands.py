@@ -12,11 +12,11 @@ from crm.actions import distribution as dist
 from crm.actions import new_action_id
 from crm.db import create_crm_engine, require_current_schema
 from crm.distribution.availability import WEEKDAYS, Shift, parse_clock
-from crm.distribution.decide import WAIT_WORDS
+from crm.distribution.decide import WAIT_WORDS, wait_words
 from crm.distribution.occasions import read_runs
 from crm.distribution.rules import load_rules
 from crm.errors import UserError
-from crm.models import AmLeave, AmShift, DistributionWaiting, Staff
+from crm.models import AmLeave, AmShift, DistributionWaiting, Lead, Staff
 
 ACTIONS = {}
 
@@ -211,9 +211,13 @@ def run_backlog(engine, args) -> int:
 @action("waiting")
 def show_waiting(engine, args) -> int:
     w = DistributionWaiting.__table__
+    leads = Lead.__table__
     with engine.connect() as connection:
         rows = connection.execute(
-            sa.select(w).order_by(w.c.registered_at, w.c.lead_id).limit(1000)
+            sa.select(w, leads.c.desk)
+            .join(leads, leads.c.id == w.c.lead_id)
+            .order_by(w.c.registered_at, w.c.lead_id)
+            .limit(1000)
         ).all()
     if not rows:
         print("no lead is waiting.")
@@ -221,7 +225,8 @@ def show_waiting(engine, args) -> int:
     for row in rows:
         minutes = int((now - row.since).total_seconds() // 60)
         why = f"{row.occasion}; " if row.occasion else ""
-        print(f"lead {row.lead_id}: {why}{WAIT_WORDS[row.reason]} (waiting {minutes:,} min)")
+        words = wait_words(row.reason, row.desk)
+        print(f"lead {row.lead_id}: {why}{words} (waiting {minutes:,} min)")
     return 0
 
 

@@ -17,7 +17,7 @@ from crm.distribution.availability import Calendar, zone_city
 from crm.distribution.rules import Rule, first_match
 
 WAIT_WORDS = {
-    "no_rule": "no rule matches",
+    "no_rule": "no rule matches the lead",
     "nobody_on_shift": "nobody in the pool is on shift",
     "all_at_cap": "everyone on shift is at their cap",
 }
@@ -83,11 +83,21 @@ def decide_by(
 ) -> Decision:
     """``decide`` when the lead's rule (``first_match``) is known already."""
     lead_id = lead["id"]
+    desk = lead.get("desk") or "conversion"
     if rule is None:
-        return Decision(lead_id, None, None, "no_rule", "waiting: no rule matches this lead")
-    pool = f"rule {rule.name} → pool of {len(rule.members)}"
+        return Decision(lead_id, None, None, "no_rule", f"waiting: {no_rule_words(desk)}")
     weights = rule.weights
-    desk = lead.get("desk", "conversion")
+    if not any(_of_desk(people.get(am_id), desk) for am_id in weights):
+        # The rule's segment takes the lead but its pool serves another desk: no shift would
+        # ever change that, so the lead waits for a rule (and is in no pool's queue).
+        return Decision(
+            lead_id,
+            None,
+            None,
+            "no_rule",
+            f"waiting: {no_rule_words(desk)} (rule {rule.name}'s pool has no {desk} AM)",
+        )
+    pool = f"rule {rule.name} → pool of {len(rule.members)}"
     ends: dict[int, datetime] = {}
     starts: dict[int, datetime] = {}
     for am_id in weights:
@@ -129,6 +139,21 @@ def decide_by(
     return Decision(lead_id, rule, chosen, None, "; ".join(parts))
 
 
+def wait_words(reason: str, desk: str | None = None) -> str:
+    """Why leads wait, in words; a lead no rule takes is named by its desk."""
+    if reason == "no_rule" and desk:
+        return no_rule_words(desk)
+    return WAIT_WORDS[reason]
+
+
+def no_rule_words(desk: str) -> str:
+    return f"no rule for the {desk} desk matches the lead"
+
+
+def _of_desk(person: Person | None, desk: str) -> bool:
+    return person is not None and person.role == "account_manager" and person.desk == desk
+
+
 def decide_all(
     leads: Sequence[Mapping[str, Any]],
     rules: Sequence[Rule],
@@ -143,7 +168,7 @@ def decide_all(
     decisions = []
     for lead in leads:
         rule = first_match(rules, lead)
-        pool = (rule.id, lead.get("desk", "conversion")) if rule is not None else None
+        pool = (rule.id, lead.get("desk") or "conversion") if rule is not None else None
         if pool in full:
             known = full[pool]
             decision = Decision(lead["id"], rule, None, known.waiting, known.explanation)

@@ -13,7 +13,7 @@ from crm.actions.leads import ASSIGNMENTS
 from crm.actions.tables import LEADS, STAFF
 from crm.distribution.assign import WAITING, load_people
 from crm.distribution.availability import zone_city
-from crm.distribution.decide import WAIT_WORDS
+from crm.distribution.decide import wait_words
 from crm.distribution.ledger import LiveLedger
 from crm.distribution.rules import RULES, load_rules
 from crm.models import NEW_LEADS_SQL
@@ -34,7 +34,7 @@ class PoolMemberToday:
 
 @dataclass(frozen=True)
 class WaitingNow:
-    reason: str  # the words of WAIT_WORDS
+    reason: str  # the words of WAIT_WORDS; "no rule for the retention desk ..." for no rule
     rule: str | None
     leads: int
     oldest_since: datetime
@@ -78,19 +78,30 @@ def _shift_words(person, now: datetime) -> str:
 
 
 def waiting_now(connection: sa.Connection) -> list[WaitingNow]:
-    """The waiting leads per reason and rule, the longest-waiting first."""
+    """The waiting leads per reason and rule (per desk for the leads no rule takes), the
+    longest-waiting first."""
+    # The desk says which rule is missing: the leads no rule takes are counted per desk.
+    desk = sa.case((WAITING.c.reason == "no_rule", LEADS.c.desk), else_=None).label("desk")
     rows = connection.execute(
         sa.select(
             WAITING.c.reason,
+            desk,
             RULES.c.name,
             sa.func.count().label("leads"),
             sa.func.min(WAITING.c.since).label("oldest"),
         )
-        .select_from(WAITING.outerjoin(RULES, RULES.c.id == WAITING.c.rule_id))
-        .group_by(WAITING.c.reason, RULES.c.name)
+        .select_from(
+            WAITING.join(LEADS, LEADS.c.id == WAITING.c.lead_id).outerjoin(
+                RULES, RULES.c.id == WAITING.c.rule_id
+            )
+        )
+        .group_by(WAITING.c.reason, desk, RULES.c.name)
         .order_by(sa.func.min(WAITING.c.since))
     ).all()
-    return [WaitingNow(WAIT_WORDS[row.reason], row.name, row.leads, row.oldest) for row in rows]
+    return [
+        WaitingNow(wait_words(row.reason, row.desk), row.name, row.leads, row.oldest)
+        for row in rows
+    ]
 
 
 @dataclass(frozen=True)

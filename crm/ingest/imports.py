@@ -23,8 +23,8 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from crm import actions
-from crm.actions import ActionRefused, event_action_id, new_action_id
-from crm.ingest.validation import CLEANERS, Context, Invalid
+from crm.actions import ActionRefused, FieldRefused, event_action_id, new_action_id
+from crm.ingest.validation import CLEANERS, Context, Invalid, field_words, in_words
 from crm.models import Currency, InboxEvent, utcnow
 
 BATCH = 1_000  # leads per registration action (the action layer's bulk limit)
@@ -167,7 +167,7 @@ def _check_rows(kind: str, numbered: list[tuple[int, dict]], context: Context) -
         try:
             checked.append((number, raw, CLEANERS[kind](raw, context), ""))
         except Invalid as error:
-            checked.append((number, raw, None, error.line()))
+            checked.append((number, raw, None, error.words(kind)))
     return checked
 
 
@@ -215,6 +215,10 @@ class _Writer:
         try:
             with self.connection.begin_nested():
                 result = self._record(record)
+        except FieldRefused as error:
+            reason = in_words(self.kind, {error.field: error.reason})
+            self.report.rows.append(RowOutcome(number, "invalid", key, reason))
+            return
         except ActionRefused as error:
             self.report.rows.append(RowOutcome(number, "invalid", key, str(error)))
             return
@@ -260,8 +264,8 @@ class _Writer:
         for (number, record), outcome in zip(batch, result.details["results"], strict=True):
             duplicate = outcome["duplicate"]
             reason = (
-                f"the same {outcome['matched_on']} as lead {outcome['lead_id']}"
-                if (duplicate)
+                f"the same {_matched_words(outcome['matched_on'])} as lead {outcome['lead_id']}"
+                if duplicate
                 else ""
             )
             self.report.rows.append(
@@ -285,6 +289,12 @@ def _apply_waiting(engine: sa.Engine, lead_ids: list[int]) -> None:
         return
     for start in range(0, len(lead_ids), BATCH):
         actions.apply_waiting(engine, lead_ids[start : start + BATCH])
+
+
+def _matched_words(field: str) -> str:
+    """What made a lead a duplicate, mid-sentence: "the same e-mail as lead 12"."""
+    words = field_words("lead").get(field, field)
+    return words[:1].lower() + words[1:]
 
 
 def _key(kind: str, raw: dict) -> str:

@@ -8,6 +8,7 @@ fields themselves, which the checks go by, are listed in ``crm.ingest.fields``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -55,6 +56,10 @@ class Invalid(ValueError):
 
     def line(self) -> str:
         return "; ".join(f"{name}: {reason}" for name, reason in self.errors.items())
+
+    def words(self, kind: str) -> str:
+        """The line in the users' words, for a person (an import's report)."""
+        return in_words(kind, self.errors)
 
 
 @dataclass(frozen=True)
@@ -215,6 +220,25 @@ def clean_platform_event(raw: Mapping, context: Context) -> dict:
         "currency": c.get("currency", lambda v: check.currency(v, context.currencies)),
     }
     return c.done(clean)
+
+
+def field_words(kind: str) -> dict[str, str]:
+    """Each field of ``kind`` by what a person calls it: the Import page's column mapping and
+    its report say the same (``{"agent_email": "AM's e-mail", ...}``)."""
+    return {field.name: field.words for field in FIELDS[kind]}
+
+
+def in_words(kind: str, errors: Mapping[str, str]) -> str:
+    """``errors`` (field name → reason) as one line in the users' words, the fields a reason
+    names too ("AM's e-mail: is missing: name the AM by AM's e-mail or AM's extension")."""
+    words = field_words(kind)
+    # Only names with an underscore are replaced inside a reason: "phone" or "email" there is
+    # a plain word of the sentence.
+    named = re.compile(r"\b(" + "|".join(n for n in words if "_" in n) + r")\b")
+    return "; ".join(
+        f"{words.get(name, name)}: {named.sub(lambda m: words[m.group(1)], reason)}"
+        for name, reason in errors.items()
+    )
 
 
 CLEANERS: dict[str, Callable[[Mapping, Context], dict]] = {

@@ -312,3 +312,30 @@ def test_logins_of_one_returning_lead_and_registrations_at_once_assign_it_once(f
     # deadlocks says whether one happened (a backend's statistics are sent as it closes).
     engine.dispose()
     assert deadlocks() == before
+
+
+def test_a_converted_lead_with_no_rule_for_its_desk_waits_saying_so(floor):
+    """The rule All takes every lead, but its pool is Ravi of the conversion desk: a converted
+    lead of the retention desk, unowned, waits because no rule serves its desk, never "nobody
+    in the pool is on shift" (Ravi is on shift)."""
+    from crm.distribution.today import waiting_now
+
+    engine, _, lead_id = floor
+    leads = T["leads"]
+    with engine.begin() as connection:
+        connection.execute(
+            leads.update()
+            .where(leads.c.id == lead_id)
+            .values(desk="retention", status="converted", ftd_at=REGISTERED)
+        )
+    runs(engine)
+    login(engine, lead_id, NOW)
+    w = T["distribution_waiting"]
+    with engine.connect() as connection:
+        rows = connection.execute(sa.select(w.c.lead_id, w.c.reason, w.c.rule_id)).all()
+        shown = waiting_now(connection)
+    assert rows == [(lead_id, "no_rule", None)]
+    assert [(row.reason, row.rule, row.leads) for row in shown] == [
+        ("no rule for the retention desk matches the lead", None, 1)
+    ]
+    assert auto_assignments(engine) == []

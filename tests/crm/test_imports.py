@@ -62,7 +62,7 @@ def test_one_bad_row_in_1000_writes_nothing_with_all_or_nothing(crm_engine, run_
         url=crm_engine.url,
     )
     assert result.returncode == 1, result.stderr
-    assert f"row {BAD_ROW}: email: is not an email address" in result.stdout
+    assert f"row {BAD_ROW}: E-mail: is not an email address" in result.stdout
     assert "999 new, 0 duplicate, 1 invalid; nothing was written" in result.stdout
     # The ids the rolled-back rows had name nobody (later, someone else): the report has none.
     rows = list(csv.DictReader(report.open(encoding="utf-8")))
@@ -87,7 +87,7 @@ def test_one_bad_row_in_1000_leaves_999_without_all_or_nothing(crm_engine, run_c
         url=crm_engine.url,
     )
     assert result.returncode == 0, result.stderr
-    assert f"row {BAD_ROW}: email: is not an email address" in result.stdout
+    assert f"row {BAD_ROW}: E-mail: is not an email address" in result.stdout
     assert "1,000 rows imported: 999 new, 0 duplicate, 1 invalid." in result.stdout
     assert count(crm_engine, "leads") == 999
     assert count(crm_engine, "email_outbox") == 999
@@ -105,7 +105,7 @@ def test_one_bad_row_in_1000_leaves_999_without_all_or_nothing(crm_engine, run_c
         "outcome": "invalid",
         "key": "F-499",
         "record_id": "",
-        "reason": "email: is not an email address",
+        "reason": "E-mail: is not an email address",
     }
     # The same file again: every lead a duplicate, nothing written.
     again = run_crm("import", "leads", str(path), "--source", "trade_fair", url=crm_engine.url)
@@ -226,7 +226,7 @@ def test_a_file_of_several_chunks_is_checked_beside_the_writer_in_order(
     assert by_row_id(rows, 100) == first_id
     by_row = {int(row["row"]): row for row in rows}
     assert (by_row[2_500]["outcome"], by_row[4_800]["outcome"]) == ("invalid", "invalid")
-    assert by_row[4_800]["reason"] == "email: is not an email address"
+    assert by_row[4_800]["reason"] == "E-mail: is not an email address"
     assert by_row[4_500]["outcome"] == "duplicate"
-    assert by_row[4_500]["reason"] == f"the same email as lead {first_id}"
+    assert by_row[4_500]["reason"] == f"the same e-mail as lead {first_id}"
     assert by_row[100]["outcome"] == "new"

@@ -3,8 +3,9 @@
 A typed address starts a new Streamlit session, which asks for its page by the address's name
 (the sign-in does too: it sends the browser back to the address it was on). So the first page
 of a role, which Streamlit serves at the root, must open under its own name as well
-(/my_leads for an account manager, /sales_dashboard for the others); and a page the role may
-not open lands on the role's first page with one line saying so, never "Page not found".
+(/my_leads for an account manager, /sales_dashboard for the others); a page the role may not
+open, or an address that names no page at all, lands on the role's first page (or the sign-in)
+with one line saying so, never "Page not found".
 
 The dashboard is the real server on the small CRM's warehouse (tests/etl/small_crm.py), with
 passwords given here to Mia (lead manager), Alan (account manager) and Eve (executive), and two
@@ -174,3 +175,97 @@ def test_the_distribution_page_first_on_a_fresh_server_asks_for_the_sign_in(
             assert tab.get_by_test_id("stSidebarNav").count() == 0
         finally:
             context.close()
+
+
+@pytest.mark.parametrize(
+    "email, first", [("alan@b.example", "My leads"), ("mia@b.example", "Sales dashboard")]
+)
+def test_an_address_naming_no_page_lands_on_the_first_page_saying_so(tab, app_url, email, first):
+    """/nonsense (and /home, a natural guess) is no page: the first page, one line why, the
+    address's query dropped (it means nothing there); never Streamlit's "Page not found"."""
+    tab.goto(app_url)
+    sign_in(tab, email)
+    for address in ("nonsense?lead=1", "home"):
+        opened(tab, f"{app_url}/{address}")
+        assert heading(tab) == first
+        assert tab.url == f"{app_url}/"
+        name = address.split("?")[0]
+        assert notices(tab)[0] == f"There is no page at /{name}: you are on {first} instead."
+        assert_no_page_not_found(tab)
+    # A page not for the role, asked with a lead: the first page reads no lead, so none is kept.
+    opened(tab, f"{app_url}/staff?lead=1")
+    assert tab.url == f"{app_url}/"
+
+
+def test_an_address_naming_no_page_signed_out_asks_for_the_sign_in_saying_so(tab, app_url):
+    tab.goto(f"{app_url}/nonsense?lead=1")
+    wait_for_app_run(tab)
+    assert heading(tab) == "Sign in to Starboard"
+    assert notices(tab) == ["There is no page at /nonsense: sign in to open your first page."]
+    assert tab.url == f"{app_url}/"
+    assert_no_page_not_found(tab)
+    sign_in(tab, "alan@b.example")
+    assert heading(tab) == "My leads"
+    assert tab.url == f"{app_url}/"
+    assert_no_page_not_found(tab)
+
+
+def test_an_address_naming_no_page_first_on_a_fresh_server_says_so(
+    migrated_sqlite_template, chromium, tmp_path
+):
+    """Before the router's first run Streamlit would answer /nonsense itself, with its dialog."""
+    warehouse = build_warehouse(migrated_sqlite_template, tmp_path, fill=True)
+    with dashboard(tmp_path, small_crm_env(tmp_path, warehouse)) as (url, _):
+        context = chromium.new_context(viewport={"width": 1440, "height": 1000})
+        try:
+            page = context.new_page()
+            page.js_errors = []
+            page.goto(f"{url}/nonsense")
+            wait_for_app_run(page)
+            page.screenshot(path=str(tmp_path / "fresh-nonsense.png"))
+            assert heading(page) == "Sign in to Starboard"
+            assert notices(page) == [
+                "There is no page at /nonsense: sign in to open your first page."
+            ]
+            assert_no_page_not_found(page)
+        finally:
+            context.close()
+
+
+def test_a_lead_link_first_on_a_fresh_server_opens_the_lead(
+    migrated_sqlite_template, chromium, tmp_path
+):
+    """Alan, signed in, opens his lead's link (/lead?lead=1) first thing after a restart of the
+    dashboard, before any router run of the new server: the lead, its ?lead= kept. (His session
+    is the CRM's: the first server signs him in, the second, fresh, reads the same cookie; a
+    cookie does not depend on the port.)"""
+    from playwright.sync_api import expect
+
+    warehouse = build_warehouse(migrated_sqlite_template, tmp_path, fill=True)
+    engine = create_crm_engine(f"sqlite:///{tmp_path / 'crm.sqlite'}")
+    try:
+        staff.set_password(
+            engine, actor_id=None, command_line=True, staff_id=SMALL_CRM_STAFF["alan@b.example"],
+            password=password_of("alan@b.example"),
+        )  # fmt: skip
+    finally:
+        engine.dispose()
+    env = small_crm_env(tmp_path, warehouse)
+    context = chromium.new_context(viewport={"width": 1440, "height": 1000})
+    try:
+        page = context.new_page()
+        page.js_errors = []
+        with dashboard(tmp_path, env) as (first_url, _):
+            page.goto(first_url)
+            sign_in(page, "alan@b.example")
+        with dashboard(tmp_path, env) as (url, _):
+            page.goto(f"{url}/lead?lead=1")
+            wait_for_app_run(page)
+            expect(page.get_by_role("heading", level=2).first).to_have_text(
+                "Ana Lima · lead 1", timeout=PAGE_RUN_MS
+            )
+            assert heading(page) == "Lead"
+            assert page.url == f"{url}/lead?lead=1"
+            assert_no_page_not_found(page)
+    finally:
+        context.close()

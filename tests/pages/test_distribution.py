@@ -221,3 +221,66 @@ def test_the_rule_form_takes_every_segment_weights_and_a_place(open_page, writab
         ],
         "Pool": ["Alan Ames×1, Bea Brook×3"],
     }
+
+
+def test_edit_fills_the_form_with_a_rule_so_one_change_saves_alone(open_page, writable_crm):
+    """Every field of Retention UK in the form after "Edit"; the daily cap changed from 40 to
+    30 and saved: the rule is as it was but for that cap, still second in the order."""
+    from dataclasses import replace
+
+    from crm.distribution.rules import load_rules
+
+    engine = create_crm_engine(writable_crm.url)
+    save = {"actor_id": MIA}
+    dist.save_rule(engine, **save, action_id="r1", name="Everyone", pool={ALAN: 1})
+    dist.save_rule(
+        engine,
+        **save,
+        action_id="r2",
+        name="Retention UK",
+        pool={ALAN: 1, BEA: 3},
+        segment={
+            "desks": ["retention"],
+            "languages": ["en"],
+            "countries": ["GB", "IE"],
+            "sources": ["web"],
+            "affiliates": ["aff-7"],
+            "campaigns": ["spring"],
+        },
+        hours=(8, 20),
+        deposit_status="deposited",
+        daily_cap=40,
+        open_cap=12,
+        star=True,
+    )
+    with engine.connect() as connection:
+        before = {rule.name: rule for rule in load_rules(connection)}
+    at = open_page(PAGE, writable_crm.warehouse, staff_id=MIA)
+    at.selectbox(key="distribution.chosen_rule").select("Retention UK").run()
+    at.button(key="distribution.edit").click().run()
+    assert not at.exception, at.exception
+    form = "distribution.form"
+    assert at.text_input(key=f"{form}.name").value == "Retention UK"
+    assert at.multiselect(key=f"{form}.pool").value == [ALAN, BEA]
+    assert at.text_input(key=f"{form}.weights").value == "Bea Brook:3"
+    assert at.selectbox(key=f"{form}.desk").value == "retention"
+    assert at.selectbox(key=f"{form}.deposit").value == "deposited"
+    assert at.text_input(key=f"{form}.hours").value == "8-20"
+    assert at.text_input(key=f"{form}.languages").value == "en"
+    assert at.text_input(key=f"{form}.countries").value == "GB, IE"
+    assert at.text_input(key=f"{form}.sources").value == "web"
+    assert at.text_input(key=f"{form}.affiliates").value == "aff-7"
+    assert at.text_input(key=f"{form}.campaigns").value == "spring"
+    assert at.number_input(key=f"{form}.position").value == 2
+    assert at.number_input(key=f"{form}.daily").value == 40
+    assert at.number_input(key=f"{form}.open").value == 12
+    assert at.checkbox(key=f"{form}.star").value is True
+
+    at.number_input(key=f"{form}.daily").set_value(30)
+    at.button(key=f"{form}.save").click().run()
+    assert not at.exception, at.exception
+    with engine.connect() as connection:
+        after = {rule.name: rule for rule in load_rules(connection)}
+    assert after["Everyone"] == before["Everyone"]
+    assert after["Retention UK"] == replace(before["Retention UK"], daily_cap=30)
+    engine.dispose()

@@ -93,3 +93,35 @@ def test_a_header_in_the_pages_words_is_guessed(open_page, writable_crm):
         ("Lead's source", "(not in the file)"),
         ("Lead's phone", "Phone"),
     ]
+
+
+def report_reasons(at) -> dict[int, str]:
+    (frame,) = [d.value for d in at.dataframe if "reason" in d.value.columns]
+    return dict(zip(frame["row"], frame["reason"], strict=True))
+
+
+def test_the_dry_run_report_names_the_fields_in_the_mappings_words(open_page, writable_crm):
+    """The bad e-mail of row 4 (FAIR-3) and a call's bad fields are named as the mapping names
+    them, never by the API's names (email, duration_s, agent_email)."""
+    at = open_page(PAGE, writable_crm.warehouse)
+    at.text_input(key="import.source").input("trade_fair")
+    at = uploaded(at, "fair.csv", FAIR)
+    at.button(key="import.check").click().run()
+    assert report_reasons(at)[4] == "E-mail: is not an email address"
+
+    at = open_page(PAGE, writable_crm.warehouse)
+    at.selectbox(key="import.kind").select("calls").run()
+    at = uploaded(
+        at,
+        "dialer.csv",
+        b"Call id,AM's e-mail,Started,Duration (s),Disposition,Phone\n"
+        b"C-1,,2026-03-10T10:00:00Z,-5,NA,+447000000001\n"
+        b"C-2,nobody@b.example,2026-03-10T10:00:00Z,60,NA,+447000000001\n",
+    )
+    at.button(key="import.check").click().run()
+    assert not at.exception
+    reasons = report_reasons(at)
+    assert reasons[2].startswith(
+        "AM's e-mail: is missing: name the AM by AM's e-mail or AM's extension; Duration (s): "
+    )
+    assert reasons[3] == "AM's e-mail: names no staff member of this CRM"

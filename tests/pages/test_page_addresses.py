@@ -71,3 +71,19 @@ def test_a_page_not_for_the_role_lands_on_its_first_page_saying_so(staff_id):
         ], name
         at.run()  # said once: the next click shows the page alone
         assert f"{TITLES[name]} is not available" not in [m.value for m in at.info]
+
+
+@pytest.mark.usefixtures("crm")
+def test_the_first_page_landed_on_keeps_no_query_it_does_not_read():
+    """Ada on the star board with ?lead=4 (a link's leftover), and the session becomes Alan's,
+    an account manager: My leads reads no lead, so the address loses ?lead=4 with the page."""
+    at = signed_in(app(), ADA)
+    at.query_params["lead"] = "4"
+    at.run()
+    at.switch_page("pages/star_board.py").run()
+    assert title(at) == "Star board"
+    at.session_state[STAFF_KEY] = ALAN
+    at.run()
+    assert not at.exception
+    assert title(at) == "My leads"
+    assert dict(at.query_params) == {}
