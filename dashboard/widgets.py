@@ -169,21 +169,26 @@ TOP_AMS = 15  # bars a chart shows before it folds the rest into "others"
 def top_with_others(
     frame: pd.DataFrame, label: str, columns: list[str], n: int = TOP_AMS
 ) -> pd.DataFrame:
-    """The ``n`` rows with the most of ``columns[0]``, largest first, and one row "others (k)"
-    summing the ``k`` rows after them (none when there are not more than ``n``)."""
+    """The ``n`` rows with the most of ``columns[0]``, largest first, and one row "others (k),
+    mean" with the mean of the ``k`` rows after them (none when there are not more than ``n``).
+    A mean, not a sum: the bars compare AMs, and the sum of 46 AMs dwarfed the 15 beside it."""
     ranked = frame.sort_values(columns[0], ascending=False, kind="stable")[[label, *columns]]
     top, rest = ranked.head(n), ranked.iloc[n:]
     if rest.empty:
         return top.reset_index(drop=True)
-    others = pd.DataFrame([{label: f"others ({len(rest)})", **rest[columns].sum().to_dict()}])
+    mean = rest[columns].mean().round(1).to_dict()
+    others = pd.DataFrame([{label: f"others ({len(rest)}), mean", **mean}])
     return pd.concat([top, others], ignore_index=True)
 
 
-def bars_per_am(agents: pd.DataFrame, columns: list[str], unit: str, key: str) -> None:
-    """Grouped bars, one group per AM, one bar per column (e.g. calls beside connected): the
-    top AMs by the first column, largest first, the rest summed as "others"."""
-    shown = top_with_others(agents, "am_name", columns)
-    charts.grouped_bars(shown, "am_name", columns, key=key, x_title="AM", y_title=unit)
+def bars_per_am(agents: pd.DataFrame, columns: dict[str, str], unit: str, key: str) -> None:
+    """Grouped bars, one group per AM, one bar per column (e.g. calls beside connected; named
+    by ``columns``' words): the top AMs by the first column, largest first, then the mean of
+    the rest as "others"."""
+    shown = top_with_others(agents, "am_name", list(columns)).rename(columns=columns)
+    charts.grouped_bars(
+        shown, "am_name", list(columns.values()), key=key, x_title="AM", y_title=unit
+    )
 
 
 def live_freshness_line(live: str, read_at: datetime) -> None:

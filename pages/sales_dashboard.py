@@ -95,7 +95,9 @@ calls_chart, ratio_chart, deposits_chart, funnel_chart = st.tabs(
     ["Calls per AM", "Call ratio per day", "Deposits per AM", "Conversion funnel"]
 )
 with calls_chart:
-    widgets.bars_per_am(agents, ["calls", "connected_calls"], "calls", key="sales.calls_chart")
+    widgets.bars_per_am(
+        agents, {"calls": "Calls", "connected_calls": "Connected"}, "calls", key="sales.calls_chart"
+    )
 with ratio_chart:
     days = query("team_days", **scope)
     charts.line(
@@ -109,7 +111,9 @@ with ratio_chart:
         from_zero=True,
     )
 with deposits_chart:
-    widgets.bars_per_am(agents, ["deposits", "ftds"], "deposits", key="sales.deposits_chart")
+    widgets.bars_per_am(
+        agents, {"deposits": "Deposits", "ftds": "FTDs"}, "deposits", key="sales.deposits_chart"
+    )
 with funnel_chart:
     funnel = query("funnel", **scope)
     charts.funnel(funnel, "stage", "leads", key="sales.funnel_chart", value_title="leads")

@@ -105,12 +105,13 @@ def test_bars_show_the_top_ams_largest_first_and_the_rest_as_others():
         }
     )
     shown = top_with_others(agents, "am_name", ["calls", "ftds"], n=3)
-    # Bob and Di tie on 9 calls: kept in their order; Ann (3) and Cy (1) fold into others.
+    # Bob and Di tie on 9 calls: kept in their order; Ann (3 calls, 1 FTD) and Cy (1, 0) fold
+    # into others as their mean per AM: 2 calls, 0.5 FTDs.
     assert shown.to_dict("records") == [
         {"am_name": "Bob", "calls": 9, "ftds": 2},
         {"am_name": "Di", "calls": 9, "ftds": 0},
         {"am_name": "Ed", "calls": 5, "ftds": 4},
-        {"am_name": "others (2)", "calls": 4, "ftds": 1},
+        {"am_name": "others (2), mean", "calls": 2.0, "ftds": 0.5},
     ]
     assert top_with_others(agents, "am_name", ["calls"], n=5)["am_name"].tolist() == [
         "Bob", "Di", "Ed", "Ann", "Cy",
