@@ -131,4 +131,4 @@ def test_at_ten_the_tiles_compare_with_yesterday_at_ten(open_page, ftd_warehouse
     }
     assert "Today so far, to 10:00 UTC" in captions(at)
     # Dan's 40.00 self deposit (11:00) is the day's only deposit credited to no AM.
-    assert "not credited to an AM (self deposits): 1 deposit, 40.00 USD, 1 FTD" in captions(at)
+    assert "not credited to an AM (no owning AM): 1 deposit, 40.00 USD, 1 FTD" in captions(at)

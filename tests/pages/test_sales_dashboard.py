@@ -117,7 +117,7 @@ def test_today_at_ten_against_yesterday_at_ten(open_page, ftd_warehouse):
         "Deposit USD": ("137.00", "+137.00 USD"),
         "FTDs": ("1", "+1"),
     }
-    assert "Not credited to an AM (self deposits), left out above" in captions(at)
+    assert "Not credited to an AM (no owning AM), left out above" in captions(at)
     assert "1 deposit, 40.00 USD, 1 FTD." in captions(at)
 
 
