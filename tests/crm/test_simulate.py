@@ -25,12 +25,24 @@ from crm.distribution.availability import Shift
 from tests.crm.simulate_crm import START, T, build_crm, rows_of, run_ticks
 
 
-@pytest.fixture
-def simulated(brokerage):
-    """The small brokerage after 60 one-second ticks at 4 events a second."""
-    engine, crm = brokerage
+def simulate_a_minute(engine: sa.Engine) -> tuple:
+    """The small brokerage after 60 one-second ticks at 4 events a second: its engine, ids,
+    last tick's time and tick results."""
+    crm = build_crm(engine)
     last, results = run_ticks(engine, ticks=60, rate=4.0)
     return engine, crm, last, results
+
+
+@pytest.fixture(scope="module")
+def simulated(module_crm_engine):
+    """``simulate_a_minute`` once per database for the tests that only read it."""
+    return simulate_a_minute(module_crm_engine)
+
+
+@pytest.fixture
+def simulated_to_change(crm_engine):
+    """``simulate_a_minute`` in this test's own CRM, for a test that writes to it."""
+    return simulate_a_minute(crm_engine)
 
 
 # What every tick must keep true --------------------------------------------------------------
@@ -65,8 +77,8 @@ def test_each_new_lead_has_one_welcome_mail_and_a_session(simulated):
         assert lead.source in {s[0] for s in ref.SOURCES}
 
 
-def test_open_sessions_were_seen_within_a_heartbeat_and_stale_ones_closed(simulated):
-    engine, crm, last, results = simulated
+def test_open_sessions_were_seen_within_a_heartbeat_and_stale_ones_closed(simulated_to_change):
+    engine, crm, last, results = simulated_to_change
     sessions = rows_of(engine, "platform_sessions")
     # The tab closed 90 minutes before the start is left alone by the ticks' short look-back...
     tab = next(s for s in sessions if s.lead_id == crm["leads"][3] and s.device == "android")
