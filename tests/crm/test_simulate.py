@@ -216,8 +216,8 @@ def test_the_simulator_follows_a_manager_s_change_of_shift_and_leave(brokerage):
         first=START.date(),
         last=START.date(),
     )
-    # Monday 2 March 2026, 09:00 to 18:00 UTC, in 5-minute ticks.
-    run_ticks(engine, ticks=108, rate=1.0, dt=300.0)
+    # Monday 2 March 2026, 09:00 to 18:00 UTC, in 5-minute ticks (at rate 0.1, as above).
+    run_ticks(engine, ticks=108, rate=0.1, dt=300.0)
     calls = [c for c in rows_of(engine, "calls") if c.created_at > START]
     assert {c.am_id for c in calls} == {alice}
     # The shift's 4 h 30 min less the half hour a last call may run: stretches of work of 2 h
