@@ -38,9 +38,7 @@ HELP = {
         "per lead ever; if it is reversed, the lead's next approved deposit becomes the FTD."
     ),
     "self_deposits": (
-        "Deposits credited to no account manager: the lead had no owning AM when it deposited "
-        "(fewer than the self deposits of New deposits, which also count an owned lead's "
-        "deposit no AM contact preceded)."
+        "Deposits credited to no account manager: the lead had no owning AM when it deposited."
     ),
     "credit": (
         "A deposit is credited to the account manager who owned the lead at the time of the "

@@ -69,7 +69,7 @@ credit = query("deposit_credit", first_day=day, last_day=day)
 self_deposits = credit.iloc[1]
 st.caption(
     f"Deposits count every approved deposit, on the day it was approved. Of the whole day's, "
-    "not credited to an AM (no owning AM): "
+    "not credited to an AM (self deposits): "
     f"{formats.things(self_deposits['deposits'], 'deposit')}, "
     f"{formats.usd(self_deposits['deposit_usd'])}, "
     f"{formats.things(self_deposits['ftds'], 'FTD')} — the sales dashboard leaves these out."

@@ -84,7 +84,7 @@ if team.id is None and am.id is None:
     self_deposits = query("deposit_credit", first_day=period.first, last_day=period.last).iloc[1]
     st.caption(
         "Deposits and FTDs here are those credited to an AM (the lead's owner at the time of "
-        "the deposit). Not credited to an AM (no owning AM), left out above but counted on "
+        "the deposit). Not credited to an AM (self deposits), left out above but counted on "
         f"the executive KPAs and the payment options log: "
         f"{formats.things(self_deposits['deposits'], 'deposit')}, "
         f"{formats.usd(self_deposits['deposit_usd'])}, "

@@ -1,18 +1,23 @@
 """The real-time simulator on a small CRM written here: what must hold whatever the draw.
 
 Ticks run on a fixed clock with a fixed seed, so nothing sleeps and every run is the same.
-The catch-up and the command are in test_simulate_catch_up.py and test_simulate_command.py.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 
@@ -20,29 +25,196 @@ from crm.actions import distribution as dist
 from crm.db import create_crm_engine
 from crm.demo import floor
 from crm.demo import reference as ref
-from crm.demo.simulate import close_stale_sessions
+from crm.demo.shifts import weekly_schedule
+from crm.demo.simulate import catch_up, close_stale_sessions, simulate_tick
 from crm.distribution.availability import Shift
-from tests.crm.simulate_crm import START, T, build_crm, rows_of, run_ticks
+from crm.models import Base
+from crm.settings import DEFAULT_WORKING_DAYS
+
+T = Base.metadata.tables
+START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def simulate_a_minute(engine: sa.Engine) -> tuple:
-    """The small brokerage after 60 one-second ticks at 4 events a second: its engine, ids,
-    last tick's time and tick results."""
-    crm = build_crm(engine)
-    last, results = run_ticks(engine, ticks=60, rate=4.0)
-    return engine, crm, last, results
+# A small brokerage ---------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def simulated(module_crm_engine):
-    """``simulate_a_minute`` once per database for the tests that only read it."""
-    return simulate_a_minute(module_crm_engine)
+def build_crm(engine: sa.Engine, *, leads: int = 12) -> dict:
+    """A team, two active AMs, one who left, a manager; ``leads`` leads, some assigned.
+
+    Rows go in without ids, so the database numbers them as it will the simulator's rows.
+    Returns the ids by role and each lead's starting state.
+    """
+    day = timedelta(days=1)
+    with engine.begin() as connection:
+        stamp = {"created_at": START - 30 * day, "updated_at": START - 30 * day}
+        connection.execute(
+            T["currencies"].insert(),
+            [
+                {"code": code, "usd_rate": rate, "updated_at": START - 30 * day}
+                for code, rate in ref.USD_RATES.items()
+            ],
+        )
+        team = connection.execute(
+            T["teams"].insert().returning(T["teams"].c.id),
+            {"name": "Conversion London", "desk": "conversion", **stamp},
+        ).scalar_one()
+
+        def staff(name: str, role: str, active: bool) -> int:
+            return connection.execute(
+                T["staff"].insert().returning(T["staff"].c.id),
+                {
+                    "name": name,
+                    "email": f"{name.lower()}@starboard.test",
+                    "role": role,
+                    "desk": "conversion",
+                    "team_id": team,
+                    "time_zone": "Europe/London",
+                    "is_active": active,
+                    **stamp,
+                },
+            ).scalar_one()
+
+        manager = staff("Maria", "lead_manager", True)
+        ams = [staff("Alice", "account_manager", True), staff("Bob", "account_manager", True)]
+        gone = staff("Carl", "account_manager", False)
+        # Alice's and Bob's weeks as the demo writes them (``crm.demo.shifts``): Monday to
+        # Friday, 09:00-18:00 and 09:30-18:30 London time. The simulator reads them here.
+        connection.execute(
+            T["am_shifts"].insert(),
+            [
+                {"am_id": am, "weekday": weekday, "start_minute": s, "end_minute": e, **stamp}
+                for am in ams
+                for weekday, s, e in weekly_schedule(am, DEFAULT_WORKING_DAYS)
+            ],
+        )
+
+        # Every 4th lead unassigned, every 6th with the AM who left; the rest with Alice or Bob.
+        rows = []
+        for i in range(leads):
+            owner = None if i % 4 == 0 else gone if i % 6 == 1 else ams[i % 2]
+            deposited = i % 3 == 0
+            currency = ("USD", "EUR", "GBP", "BRL", "JPY")[i % 5]
+            rows.append(
+                {
+                    "first_name": f"Lead{i}",
+                    "last_name": "Test",
+                    "email": f"lead{i}@example.com",
+                    "phone": f"+4470000{i:05d}",
+                    "country": "GB",
+                    "time_zone": "Europe/London",
+                    "language": "en",
+                    "source": "organic",
+                    "campaign": None,
+                    "registered_at": START - (i + 1) * day,
+                    "status": "converted"
+                    if deposited
+                    else ("new" if owner is None else "assigned"),
+                    "desk": "conversion",
+                    "am_id": owner,
+                    "balance": Decimal("100.50") * (i + 1) if deposited else Decimal("0.00"),
+                    "currency": currency,
+                    "ftd_at": START - i * day if deposited else None,
+                    "last_login_at": START - timedelta(hours=i + 1),
+                    "version": 1 + i % 3,
+                    **stamp,
+                }
+            )
+        lead_ids = (
+            connection.execute(
+                T["leads"].insert().returning(T["leads"].c.id, sort_by_parameter_order=True), rows
+            )
+            .scalars()
+            .all()
+        )
+        # Two clients online when the simulator starts, and one who closed the tab long ago.
+        connection.execute(
+            T["platform_sessions"].insert(),
+            [
+                {
+                    "lead_id": lead_ids[1],
+                    "login_at": START - timedelta(minutes=20),
+                    "last_seen_at": START - timedelta(seconds=30),
+                    "device": "web",
+                    "updated_at": START - timedelta(seconds=30),
+                },
+                {
+                    "lead_id": lead_ids[2],
+                    "login_at": START - timedelta(minutes=3),
+                    "last_seen_at": START - timedelta(seconds=5),
+                    "device": "ios",
+                    "updated_at": START - timedelta(seconds=5),
+                },
+                {
+                    "lead_id": lead_ids[3],
+                    "login_at": START - timedelta(hours=2),
+                    "last_seen_at": START - timedelta(minutes=90),
+                    "device": "android",
+                    "updated_at": START - timedelta(minutes=90),
+                },
+            ],
+        )
+        # One earlier call, so that lead's later deposits are not self deposits.
+        connection.execute(
+            T["calls"].insert(),
+            {
+                "lead_id": lead_ids[5],
+                "am_id": ams[1],
+                "started_at": START - day,
+                "duration_s": 200,
+                "outcome": "connected",
+                **stamp,
+            },
+        )
+    return {
+        "ams": ams,
+        "gone": gone,
+        "manager": manager,
+        "leads": lead_ids,
+        "start": {r.id: r for r in rows_of(engine, "leads")},
+    }
+
+
+def rows_of(engine: sa.Engine, table: str) -> list:
+    with engine.connect() as connection:
+        return connection.execute(sa.select(T[table]).order_by(*T[table].primary_key)).all()
+
+
+def run_ticks(
+    engine: sa.Engine,
+    *,
+    ticks: int,
+    rate: float,
+    seed: int = 11,
+    dt: float = 1.0,
+    start: datetime = START,
+    **options,
+):
+    """``ticks`` ticks of ``dt`` seconds from ``start``, each its own transaction; the last
+    time."""
+    rng = np.random.default_rng(seed)
+    now = start
+    results = []
+    connection = engine.connect().execution_options(sqlite_begin="IMMEDIATE")
+    with connection:
+        for _ in range(ticks):
+            now += timedelta(seconds=dt)
+            with connection.begin():
+                results.append(simulate_tick(connection, rng, now, dt, rate, **options))
+    return now, results
 
 
 @pytest.fixture
-def simulated_to_change(crm_engine):
-    """``simulate_a_minute`` in this test's own CRM, for a test that writes to it."""
-    return simulate_a_minute(crm_engine)
+def brokerage(crm_engine):
+    return crm_engine, build_crm(crm_engine)
+
+
+@pytest.fixture
+def simulated(brokerage):
+    """The small brokerage after 60 one-second ticks at 4 events a second."""
+    engine, crm = brokerage
+    last, results = run_ticks(engine, ticks=60, rate=4.0)
+    return engine, crm, last, results
 
 
 # What every tick must keep true --------------------------------------------------------------
@@ -77,8 +249,8 @@ def test_each_new_lead_has_one_welcome_mail_and_a_session(simulated):
         assert lead.source in {s[0] for s in ref.SOURCES}
 
 
-def test_open_sessions_were_seen_within_a_heartbeat_and_stale_ones_closed(simulated_to_change):
-    engine, crm, last, results = simulated_to_change
+def test_open_sessions_were_seen_within_a_heartbeat_and_stale_ones_closed(simulated):
+    engine, crm, last, results = simulated
     sessions = rows_of(engine, "platform_sessions")
     # The tab closed 90 minutes before the start is left alone by the ticks' short look-back...
     tab = next(s for s in sessions if s.lead_id == crm["leads"][3] and s.device == "android")
@@ -164,10 +336,7 @@ def test_an_am_calls_one_lead_at_a_time_in_the_shift_s_stretches_of_work(brokera
     engine, crm = brokerage
     # Monday 2 March 2026, 00:00 to 20:00 UTC (London is on GMT), in 5-minute ticks.
     midnight = START - timedelta(hours=9)
-    # The AMs' calls follow their shifts and the leads they own, whatever the rate: 0.1 a
-    # second still puts ~300 registrations, ~1,600 logins and ~500 deposits among the calls
-    # (rate 1.0 took 5 times as long for the same checks).
-    run_ticks(engine, ticks=240, rate=0.1, dt=300.0, start=midnight)
+    run_ticks(engine, ticks=240, rate=1.0, dt=300.0, start=midnight)
     assert_a_working_day_of_calls(engine, crm, midnight)
 
 
@@ -216,8 +385,8 @@ def test_the_simulator_follows_a_manager_s_change_of_shift_and_leave(brokerage):
         first=START.date(),
         last=START.date(),
     )
-    # Monday 2 March 2026, 09:00 to 18:00 UTC, in 5-minute ticks (at rate 0.1, as above).
-    run_ticks(engine, ticks=108, rate=0.1, dt=300.0)
+    # Monday 2 March 2026, 09:00 to 18:00 UTC, in 5-minute ticks.
+    run_ticks(engine, ticks=108, rate=1.0, dt=300.0)
     calls = [c for c in rows_of(engine, "calls") if c.created_at > START]
     assert {c.am_id for c in calls} == {alice}
     # The shift's 4 h 30 min less the half hour a last call may run: stretches of work of 2 h
@@ -238,10 +407,65 @@ def test_the_simulator_follows_a_manager_s_change_of_shift_and_leave(brokerage):
 def test_nobody_calls_at_the_weekend(brokerage):
     engine, crm = brokerage
     saturday = START - timedelta(days=2)
-    # Rate 0.1: ~750 logins and ~280 deposits in those 10 hours, and no AM on shift.
-    _, results = run_ticks(engine, ticks=60, rate=0.1, dt=600.0, start=saturday)
+    _, results = run_ticks(engine, ticks=60, rate=1.0, dt=600.0, start=saturday)
     assert sum(r.calls for r in results) == 0
     assert sum(r.logins for r in results) > 0
+
+
+def test_the_catch_up_fills_the_gap_from_the_crm_s_newest_event(brokerage, capsys):
+    engine, crm = brokerage
+    rng = np.random.default_rng(4)
+    pace = floor.Pace(registrations=0.02, logins=0.02, deposits=0.002)
+    connection = engine.connect().execution_options(sqlite_begin="IMMEDIATE")
+    with connection:
+        totals = catch_up(connection, rng, START, START + timedelta(hours=6), pace)
+    new = [lead for lead in rows_of(engine, "leads") if lead.registered_at > START]
+    assert len(new) == totals.registrations
+    # About 0.02 a second times the markets' rhythm: 430 in 6 hours on an average day.
+    assert 200 < len(new) < 900
+    # No hour without registrations (a tick's come at its end: 01:00 is the first hour's).
+    hours = {
+        (lead.registered_at - START - timedelta(seconds=1)) // timedelta(hours=1) for lead in new
+    }
+    assert hours == {0, 1, 2, 3, 4, 5}
+    assert max(lead.registered_at for lead in new) <= START + timedelta(hours=6)
+    assert totals.calls > 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "simulate: catching up the 6 h since the CRM's newest event."
+    assert out[1].startswith(f"simulate: {totals.registrations} registrations")
+
+
+@pytest.mark.parametrize(("ftds_per_h", "low", "high"), [(0.0, 0, 0), (2.0, 5, 20)])
+def test_the_catch_up_s_ftds_come_at_the_crm_s_own_pace(brokerage, ftds_per_h, low, high):
+    """Would-be FTDs come at the CRM's FTD pace, the clients' top-ups make up the other
+    attempts: a share of all attempts made the catch-up's FTDs twice the history's."""
+    engine, _crm = brokerage
+    pace = floor.Pace(registrations=0.02, logins=0.02, deposits=0.002, ftds=ftds_per_h / 3600)
+    connection = engine.connect().execution_options(sqlite_begin="IMMEDIATE")
+    with connection:
+        totals = catch_up(
+            connection, np.random.default_rng(4), START, START + timedelta(hours=6), pace
+        )
+    # 0.002 attempts a second: about 43 in 6 hours; FTDs: 2 an hour, 12 in 6 hours (attempts
+    # at 2 / 0.84 an hour, 16 % of them declined).
+    assert totals.deposits > 25
+    assert low <= totals.ftds <= high
+
+
+def test_a_catch_up_of_more_than_a_week_lives_the_last_week_only(brokerage, capsys):
+    engine, crm = brokerage
+    rng = np.random.default_rng(4)
+    pace = floor.Pace(registrations=0.001, logins=0.001, deposits=0.0001)
+    now = START + timedelta(days=10)
+    connection = engine.connect().execution_options(sqlite_begin="IMMEDIATE")
+    with connection:
+        totals = catch_up(connection, rng, START, now, pace, tick_s=3600)
+    new = [lead for lead in rows_of(engine, "leads") if lead.registered_at > START]
+    assert len(new) == totals.registrations > 0
+    assert min(lead.registered_at for lead in new) > now - timedelta(days=7)
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "simulate: the CRM's newest event is 10 days old; catching up the last 7 days only."
+    )
 
 
 def test_deposits_convert_at_the_book_rate_and_credit_the_balance(simulated):
@@ -439,3 +663,78 @@ def test_the_rate_is_the_average_number_of_events_a_second(crm_engine):
     deposits = rows_of(crm_engine, "deposit_attempts")
     declined = sum(d.status == "declined" for d in deposits) / len(deposits)
     assert 0.05 < declined < 0.35
+
+
+# The command ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_sqlite_crm(tmp_path, request):
+    path = tmp_path / "crm.sqlite"
+    shutil.copyfile(request.getfixturevalue("migrated_sqlite_template"), path)
+    url = f"sqlite:///{path}"
+    engine = create_crm_engine(url)
+    build_crm(engine)
+    yield url, engine
+    engine.dispose()
+
+
+def counts(engine: sa.Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return {
+            table: connection.scalar(sa.select(sa.func.count()).select_from(T[table]))
+            for table in ("leads", "platform_sessions", "calls", "deposit_attempts")
+        }
+
+
+def test_the_command_runs_for_the_seconds_asked_and_adds_rows(small_sqlite_crm, run_crm):
+    url, engine = small_sqlite_crm
+    before = counts(engine)
+    result = run_crm(
+        "simulate", "--seconds", "2", "--tick", "0.5", "--rate", "20", "--seed", "3", url=url
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("simulate: 20 events a second")
+    assert lines[-1].startswith("simulate: ") and "online now" in lines[-1]
+    after = counts(engine)
+    assert after["platform_sessions"] > before["platform_sessions"]
+    assert sum(after.values()) > sum(before.values())
+
+
+def test_ctrl_c_stops_the_command_between_ticks(small_sqlite_crm):
+    url, engine = small_sqlite_crm
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crm", "simulate", "--tick", "0.2", "--rate", "200"],
+        cwd=REPO_ROOT,
+        env={**os.environ, "CRM_DATABASE_URL": url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        first = process.stdout.readline()
+        assert first.startswith("simulate: "), process.communicate(timeout=30)
+        # Interrupt once a tick has registered someone (a fixed wait was too short when the
+        # machine is busy), so the check below has new leads to look at.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any(
+            lead.registered_at > START for lead in rows_of(engine, "leads")
+        ):
+            time.sleep(0.2)
+        time.sleep(0.3)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 130, err
+    assert err.strip().splitlines() == ["stopped."]
+    assert "online now" in out.strip().splitlines()[-1]
+    # Whatever the last tick was doing, it finished: each new lead has its mail and session
+    # (new since the CRM's last event: the simulator caught up the week before it first).
+    leads = [lead.id for lead in rows_of(engine, "leads") if lead.registered_at > START]
+    welcomed = [m.lead_id for m in rows_of(engine, "email_outbox") if m.template == "welcome"]
+    sessions = {s.lead_id for s in rows_of(engine, "platform_sessions") if s.login_at > START}
+    assert leads
+    assert sorted(welcomed[-len(leads) :]) == leads and set(leads) <= sessions

@@ -14,10 +14,10 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from crm.demo.simulate_api import KINDS, _credentials, _Sender, _tick
-from tests.crm.test_simulate import START, assert_a_working_day_of_calls
+from tests.crm.test_simulate import START, assert_a_working_day_of_calls, brokerage  # noqa: F401
 
 
-def test_via_the_api_an_am_calls_one_lead_at_a_time_in_the_shift(brokerage):
+def test_via_the_api_an_am_calls_one_lead_at_a_time_in_the_shift(brokerage):  # noqa: F811
     engine, crm = brokerage
     keys = {kind: _credentials(engine, kind, name) for kind, name in KINDS.items()}
     rng = np.random.default_rng(11)

@@ -138,7 +138,7 @@ def test_the_floor_minus_the_ams_is_the_deposits_credited_to_no_am(ftd_warehouse
     got = {r["credit"]: (r["deposits"], r["deposit_usd"], r["ftds"]) for r in credit.to_pylist()}
     assert got == {
         "credited to an AM": (3, D("137.00"), 1),
-        "not credited to an AM (no owning AM)": (1, D("40.00"), 1),
+        "not credited to an AM (self deposits)": (1, D("40.00"), 1),
     }
 
 

@@ -121,7 +121,7 @@ def test_ftd_flags_the_rule_does_not_follow_and_the_deposits_credited_to_no_am(
     assert not at.exception
     shown = captions(at)
     assert "credited to an AM: 5 deposits, 537.00 USD, 2 FTDs" in shown
-    assert "not credited to an AM (no owning AM): 1 deposit, 40.00 USD, 1 FTD" in shown
+    assert "not credited to an AM (self deposits): 1 deposit, 40.00 USD, 1 FTD" in shown
     (flags,) = [frame.value for frame in at.dataframe if "reason" in frame.value.columns]
     assert flags[["deposit_id", "is_ftd", "crm_is_ftd"]].values.tolist() == [
         [9, False, True],  # charged back 03-10 08:00

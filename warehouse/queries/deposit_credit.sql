@@ -1,7 +1,7 @@
 -- deposit_credit: the approved deposits of the days from $first_day to $last_day (reporting
 -- days, inclusive, each on the day it was approved) split by credit: those credited to an AM (the
 -- lead's owning AM at the time of the deposit, as the CRM recorded it on the attempt) and
--- those credited to no AM (the lead had no owning AM). Two rows, in that order: their sum is the floor's
+-- those credited to no AM (self deposits). Two rows, in that order: their sum is the floor's
 -- total (executive KPAs, payment options log); the first is the sales dashboard's.
 with approved as (
     select am_id, amount_usd, is_ftd
@@ -13,7 +13,7 @@ with approved as (
 credits as (
     select 1 as credit_order, 'credited to an AM' as credit
     union all
-    select 2, 'not credited to an AM (no owning AM)'
+    select 2, 'not credited to an AM (self deposits)'
 ),
 
 sums as (
