@@ -28,6 +28,14 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", 
 EXCEL_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def headed(frame: pd.DataFrame, config: dict) -> pd.DataFrame:
+    """``frame`` under the headers its table shows (the labels of ``config``, a table's
+    ``column_config``), for a file people open: "AM", not ``am_name``."""
+    return frame.rename(
+        columns={column: config[column]["label"] for column in frame if column in config}
+    )
+
+
 def neutralise_formulas(frame: pd.DataFrame, *, one_line: bool = False) -> pd.DataFrame:
     """A copy in which no text cell can run as a spreadsheet formula (prefixed with '), and no
     control character is left; ``one_line``: line breaks become spaces too (for CSV, which

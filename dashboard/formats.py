@@ -51,10 +51,29 @@ def change(current, previous, kind: str) -> str | None:
         return None
     delta = current - previous
     if kind == "ratio":
-        return f"{delta * 100:+.1f} pp"
-    if kind == "usd":
-        return f"{delta:+,.2f} USD"
-    return f"{delta:+,.0f}"
+        written = f"{delta * 100:+.1f} pp"
+    elif kind == "usd":
+        written = f"{delta:+,.2f} USD"
+    else:
+        written = f"{delta:+,.0f}"
+    # No change as shown ("+0.0 pp", "-0"): "0", which st.metric alone draws grey and without
+    # an arrow (any other text is a rise, green with an up arrow).
+    return "0" if not any(digit in "123456789" for digit in written) else written
+
+
+# The same formats for a table's number columns (``st.column_config``), which keep the
+# numbers (a column sorts by value) and write them as above. Streamlit's printf takes "," for
+# thousands; a ratio shows in % once ``points`` made it percentage points.
+USD_COLUMN = "%,.2f USD"
+AMOUNT_COLUMN = "%,.2f"
+COUNT_COLUMN = "%,d"
+PERCENT_COLUMN = "%.1f %%"
+
+
+def points(frame, columns):
+    """``frame`` with its ratio ``columns`` as percentage points (0.157 → 15.7), for a column
+    shown with ``PERCENT_COLUMN``."""
+    return frame.assign(**{column: frame[column] * 100 for column in columns})
 
 
 def figure(value, kind: str) -> str:
@@ -113,6 +132,13 @@ def words(value) -> str:
         return ""
     text = str(value)
     return _WORDS.get(text, text.replace("_", " "))
+
+
+def in_words(frame, columns):
+    """``frame`` with the stored choices of those of ``columns`` it has in people's words."""
+    return frame.assign(
+        **{column: frame[column].map(words) for column in columns if column in frame}
+    )
 
 
 def duration(seconds) -> str:

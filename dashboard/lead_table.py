@@ -35,6 +35,7 @@ ROW_LIMIT = 1000
 DESKS = models.DESKS
 STATUSES = models.LEAD_STATUSES
 
+MONEY_WIDTH = 130  # px: "183,779.35 USD" whole; sized to fit, a column clipped it ("1403.3")
 # Every column a lead page may show, with how it is shown. Money in the account's or the
 # deposit's own currency is written with its code ("500.00 BRL"); the USD beside it sorts.
 COLUMNS = {
@@ -82,7 +83,9 @@ COLUMNS = {
     "provider": st.column_config.TextColumn("Provider"),
     "method": st.column_config.TextColumn("Method"),
     "amount": st.column_config.TextColumn("Amount", help="in the deposit's currency"),
-    "amount_usd": st.column_config.NumberColumn("Amount USD", format="%.2f USD"),
+    "amount_usd": st.column_config.NumberColumn(
+        "Amount USD", format=formats.USD_COLUMN, width=MONEY_WIDTH
+    ),
     "is_ftd": st.column_config.CheckboxColumn("FTD"),
     "is_reviewed": st.column_config.CheckboxColumn(
         "Reviewed", help="assigned as a failed deposit, or noted, since the attempt"
@@ -91,9 +94,13 @@ COLUMNS = {
     "on_target_board": st.column_config.CheckboxColumn("On target board"),
     "is_upsale_assigned": st.column_config.CheckboxColumn("Assigned for upsale"),
     "balance": st.column_config.TextColumn("Balance", help="in the account's currency"),
-    "balance_usd": st.column_config.NumberColumn("Balance USD", format="%.2f USD"),
-    "deposits": st.column_config.NumberColumn("Deposits", format="%d"),
-    "deposit_usd": st.column_config.NumberColumn("Deposit USD", format="%.2f USD"),
+    "balance_usd": st.column_config.NumberColumn(
+        "Balance USD", format=formats.USD_COLUMN, width=MONEY_WIDTH
+    ),
+    "deposits": st.column_config.NumberColumn("Deposits", format=formats.COUNT_COLUMN),
+    "deposit_usd": st.column_config.NumberColumn(
+        "Deposit USD", format=formats.USD_COLUMN, width=MONEY_WIDTH
+    ),
     "last_deposit_at": st.column_config.DatetimeColumn("Last deposit", format="YYYY-MM-DD HH:mm"),
     "last_call_at": st.column_config.DatetimeColumn("Last call", format="YYYY-MM-DD HH:mm"),
     "callback_local": st.column_config.DatetimeColumn(

@@ -21,46 +21,72 @@ from dashboard.data import CACHE_TTL_S, query, viewer_time_zone
 from dashboard.viewer import crm_engine
 
 HELP = definitions.HELP
-# The "who is behind" table: what a manager acts on first (who, why, how long idle), then the
-# day's figures; each column's words are the users'.
+COUNT = formats.COUNT_COLUMN
+# The "who is behind" table: what a manager acts on first (who and their team, why, how long
+# idle, the starred leads waiting for a call), then the day's figures, the talk time and the
+# last call's time last (the table is wider than a laptop's page: those scroll into view, with
+# the AM pinned); each column's words are the users'.
+MONEY_WIDTH = 130  # px: "17,325.90 USD" whole (sized to fit, a column cut it)
 AM_COLUMNS = {
-    "am_name": st.column_config.TextColumn("AM"),
+    "am_name": st.column_config.TextColumn("AM", pinned=True),
+    "team_name": st.column_config.TextColumn("Team"),
     "behind": st.column_config.TextColumn("Behind: why", help=HELP["behind"], width="medium"),
     "idle": st.column_config.TextColumn("Without a call", help=HELP["idle"]),
+    "starred_not_called": st.column_config.NumberColumn(
+        "Starred, not called", format=COUNT, help=HELP["starred_not_called"]
+    ),
+    "calls": st.column_config.NumberColumn("Calls", format=COUNT, help=HELP["calls"]),
+    "connected_calls": st.column_config.NumberColumn(
+        "Connected", format=COUNT, help=HELP["connected_calls"]
+    ),
+    "call_ratio": st.column_config.TextColumn("Call ratio", help=HELP["call_ratio"]),
+    "pace": st.column_config.TextColumn(
+        "Target: reached / expected", help=HELP["expected_progress"]
+    ),
+    "deposits": st.column_config.NumberColumn("Deposits", format=COUNT, help=HELP["deposits"]),
+    "deposit_usd": st.column_config.TextColumn(
+        "Deposit USD", help=HELP["deposit_usd"], width=MONEY_WIDTH
+    ),
+    "ftds": st.column_config.NumberColumn("FTDs", format=COUNT, help=HELP["ftds"]),
+    "talk": st.column_config.TextColumn("Talk time", help=HELP["talk_seconds"]),
     "last_call": st.column_config.TextColumn(
         "Last call", help="The start of the AM's last call today."
     ),
-    "calls": st.column_config.NumberColumn("Calls", format="%d", help=HELP["calls"]),
-    "connected_calls": st.column_config.NumberColumn(
-        "Connected", format="%d", help=HELP["connected_calls"]
-    ),
-    "call_ratio": st.column_config.TextColumn("Call ratio", help=HELP["call_ratio"]),
-    "talk": st.column_config.TextColumn("Talk time", help=HELP["talk_seconds"]),
-    "pace": st.column_config.TextColumn(
-        "Target: reached / expected", help=HELP["expected_progress"]
-    ),
-    "starred_not_called": st.column_config.NumberColumn(
-        "Starred, not called", format="%d", help=HELP["starred_not_called"]
-    ),
-    "deposits": st.column_config.NumberColumn("Deposits", format="%d", help=HELP["deposits"]),
-    "deposit_usd": st.column_config.TextColumn("Deposit USD", help=HELP["deposit_usd"]),
-    "ftds": st.column_config.NumberColumn("FTDs", format="%d", help=HELP["ftds"]),
-    "team_name": st.column_config.TextColumn("Team"),
 }
 TEAM_COLUMNS = {
-    "team_name": st.column_config.TextColumn("Team"),
+    "team_name": st.column_config.TextColumn("Team", pinned=True),
     "behind": st.column_config.TextColumn("AMs behind", help=HELP["behind"]),
-    "calls": st.column_config.NumberColumn("Calls", format="%d"),
-    "connected_calls": st.column_config.NumberColumn("Connected", format="%d"),
+    "calls": st.column_config.NumberColumn("Calls", format=COUNT),
+    "connected_calls": st.column_config.NumberColumn("Connected", format=COUNT),
     "call_ratio": st.column_config.TextColumn("Call ratio", help=HELP["call_ratio"]),
     "talk": st.column_config.TextColumn("Talk time", help=HELP["talk_seconds"]),
     "pace": st.column_config.TextColumn(
         "Target: reached / expected", help=HELP["expected_progress"]
     ),
-    "starred_not_called": st.column_config.NumberColumn("Starred, not called", format="%d"),
-    "deposits": st.column_config.NumberColumn("Deposits", format="%d"),
-    "deposit_usd": st.column_config.TextColumn("Deposit USD"),
-    "ftds": st.column_config.NumberColumn("FTDs", format="%d"),
+    "starred_not_called": st.column_config.NumberColumn("Starred, not called", format=COUNT),
+    "deposits": st.column_config.NumberColumn("Deposits", format=COUNT),
+    "deposit_usd": st.column_config.TextColumn("Deposit USD", width=MONEY_WIDTH),
+    "ftds": st.column_config.NumberColumn("FTDs", format=COUNT),
+}
+# The export of the "who is behind" table: its figures as numbers (a spreadsheet sums them),
+# under the table's headers, with the unit where the table writes one in each cell.
+EXPORT_HEADERS = {
+    "am_name": "AM",
+    "team_name": "Team",
+    "behind": "Behind: why",
+    "idle_seconds": "Without a call (s)",
+    "at_work": "On shift",
+    "last_call_at": "Last call",
+    "calls": "Calls",
+    "connected_calls": "Connected",
+    "call_ratio": "Call ratio",
+    "talk_seconds": "Talk time (s)",
+    "progress": "Target reached",
+    "expected_progress": "Target expected",
+    "starred_not_called": "Starred, not called",
+    "deposits": "Deposits",
+    "deposit_usd": "Deposit USD",
+    "ftds": "FTDs",
 }
 
 
@@ -120,6 +146,15 @@ def shown_per_am(assessed: pd.DataFrame) -> pd.DataFrame:
         team_name=assessed["team_name"].fillna(""),
     )
     return frame[list(AM_COLUMNS)]
+
+
+def exported_per_am(assessed: pd.DataFrame) -> pd.DataFrame:
+    """The "who is behind" table for a file: numbers, times in the viewer's zone."""
+    frame = assessed[list(EXPORT_HEADERS)].copy()
+    frame["last_call_at"] = pd.to_datetime(frame["last_call_at"], utc=True).dt.tz_convert(
+        viewer_time_zone()
+    )
+    return frame.rename(columns=EXPORT_HEADERS)
 
 
 def shown_per_team(totals: pd.DataFrame) -> pd.DataFrame:
@@ -190,7 +225,11 @@ def section(team_id: int | None, am_id: int | None) -> None:
         key="sales.behind",
         height=widgets.table_height(len(per_am)),
     )
-    widgets.csv_export(per_am, f"sales-behind-{periods.today()}.csv", key="sales.behind_export")
+    widgets.csv_export(
+        exported_per_am(assessed),
+        f"sales-behind-{periods.today()}.csv",
+        key="sales.behind_export",
+    )
     st.markdown("**Teams today**")
     per_team = shown_per_team(behind.subtotals(assessed))
     st.dataframe(

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from dashboard import periods, widgets
+from dashboard import formats, periods, widgets
 from dashboard.data import query
 from dashboard.formats import plain
 from dashboard.widgets import Tile
@@ -24,11 +24,11 @@ DAY_COLUMNS = {
     "day": st.column_config.DateColumn(f"Day ({periods.days_label()})", format="YYYY-MM-DD"),
     "am_name": st.column_config.TextColumn("AM"),
     "team_name": st.column_config.TextColumn("Team"),
-    "calls": st.column_config.NumberColumn("Calls", format="%d"),
-    "connected_calls": st.column_config.NumberColumn("Connected", format="%d"),
-    "emails": st.column_config.NumberColumn("E-mails", format="%d"),
-    "notes": st.column_config.NumberColumn("Notes", format="%d"),
-    "assignments": st.column_config.NumberColumn("Assignments", format="%d"),
+    "calls": st.column_config.NumberColumn("Calls", format=formats.COUNT_COLUMN),
+    "connected_calls": st.column_config.NumberColumn("Connected", format=formats.COUNT_COLUMN),
+    "emails": st.column_config.NumberColumn("E-mails", format=formats.COUNT_COLUMN),
+    "notes": st.column_config.NumberColumn("Notes", format=formats.COUNT_COLUMN),
+    "assignments": st.column_config.NumberColumn("Assignments", format=formats.COUNT_COLUMN),
 }
 EVENT_COLUMNS = {
     "occurred_at": st.column_config.DatetimeColumn("Time", format="HH:mm:ss"),

@@ -13,17 +13,22 @@ ALL = "All"
 METHODS = ("card", "wire", "e_wallet", "crypto")
 STATUSES = ("approved", "declined", "pending", "refunded", "charged_back")
 LIMIT = 1000
+MONEY_WIDTH = 130  # px: "183,779.35 USD" whole (sized to fit, a column clipped it)
+# The CRM's stored choices these tables show, in people's words ("e-wallet", "charged back").
+CHOICES = ("method", "status", "decline_reason")
 METHOD_COLUMNS = {
     "method": st.column_config.TextColumn("Method"),
     "provider": st.column_config.TextColumn("Provider"),
-    "attempts": st.column_config.NumberColumn("Attempts", format="%d"),
-    "approved": st.column_config.NumberColumn("Approved", format="%d"),
-    "declined": st.column_config.NumberColumn("Declined", format="%d"),
-    "pending": st.column_config.NumberColumn("Pending", format="%d"),
+    "attempts": st.column_config.NumberColumn("Attempts", format=formats.COUNT_COLUMN),
+    "approved": st.column_config.NumberColumn("Approved", format=formats.COUNT_COLUMN),
+    "declined": st.column_config.NumberColumn("Declined", format=formats.COUNT_COLUMN),
+    "pending": st.column_config.NumberColumn("Pending", format=formats.COUNT_COLUMN),
     "approval_rate": st.column_config.NumberColumn(
-        "Approval rate", format="percent", help="approved / (approved + declined)"
+        "Approval rate", format=formats.PERCENT_COLUMN, help="approved / (approved + declined)"
     ),
-    "approved_usd": st.column_config.NumberColumn("Approved USD", format="dollar"),
+    "approved_usd": st.column_config.NumberColumn(
+        "Approved USD", format=formats.USD_COLUMN, width=MONEY_WIDTH
+    ),
 }
 ATTEMPT_COLUMNS = {
     "lead_page": lead_table.COLUMNS["lead_page"],
@@ -34,9 +39,11 @@ ATTEMPT_COLUMNS = {
     "provider": st.column_config.TextColumn("Provider"),
     "status": st.column_config.TextColumn("Status"),
     "decline_reason": st.column_config.TextColumn("Decline reason"),
-    "amount": st.column_config.NumberColumn("Amount", format="%.2f"),
+    "amount": st.column_config.NumberColumn("Amount", format=formats.AMOUNT_COLUMN),
     "currency": st.column_config.TextColumn("Currency"),
-    "amount_usd": st.column_config.NumberColumn("Amount USD", format="dollar"),
+    "amount_usd": st.column_config.NumberColumn(
+        "Amount USD", format=formats.USD_COLUMN, width=MONEY_WIDTH
+    ),
     "is_ftd": st.column_config.CheckboxColumn("FTD", help=definitions.HELP["ftds"]),
     "deposit_id": st.column_config.NumberColumn("Deposit", format="%d"),
 }
@@ -47,7 +54,9 @@ DISAGREEMENT_COLUMNS = {
     "lead_name": st.column_config.TextColumn("Lead"),
     "am_name": st.column_config.TextColumn("AM"),
     "status": st.column_config.TextColumn("Status"),
-    "amount_usd": st.column_config.NumberColumn("Amount USD", format="dollar"),
+    "amount_usd": st.column_config.NumberColumn(
+        "Amount USD", format=formats.USD_COLUMN, width=MONEY_WIDTH
+    ),
     "is_ftd": st.column_config.CheckboxColumn("FTD"),
     "crm_is_ftd": st.column_config.CheckboxColumn("CRM's FTD flag"),
     "reason": st.column_config.TextColumn("Why they differ"),
@@ -59,9 +68,13 @@ left, middle, right = st.columns(3)
 with left:
     period = widgets.date_range_picker("payments.range")
 with middle:
-    method = st.selectbox("Method", [ALL, *METHODS], key="payments.method")
+    method = st.selectbox(
+        "Method", [ALL, *METHODS], key="payments.method", format_func=formats.words
+    )
 with right:
-    status = st.selectbox("Status", [ALL, *STATUSES], key="payments.status")
+    status = st.selectbox(
+        "Status", [ALL, *STATUSES], key="payments.status", format_func=formats.words
+    )
 
 scope = dict(first_day=period.first, last_day=period.last, method=None if method == ALL else method)
 
@@ -107,7 +120,7 @@ def live_log() -> None:
     st.subheader("By method and provider")
     methods = live_payments("payment_methods", **scope)[0][list(METHOD_COLUMNS)]
     st.dataframe(
-        methods,
+        formats.points(formats.in_words(methods, CHOICES), ["approval_rate"]),
         column_config=METHOD_COLUMNS,
         hide_index=True,
         placeholder="",
@@ -119,13 +132,13 @@ def live_log() -> None:
         "payment_attempts", **scope, status=None if status == ALL else status, limit=LIMIT
     )
     if attempts.empty:
-        st.info(f"No {status} attempt in these days: choose another status above.")
+        st.info(f"No {formats.words(status)} attempt in these days: choose another status above.")
         return
     shown = widgets.in_viewer_zone(attempts, "created_at")
     shown["lead_page"] = lead_table.lead_links(shown["lead_id"])
     shown = shown[list(ATTEMPT_COLUMNS)]
     st.dataframe(
-        shown,
+        formats.in_words(shown, CHOICES),
         column_config=ATTEMPT_COLUMNS,
         hide_index=True,
         placeholder="",
@@ -134,7 +147,9 @@ def live_log() -> None:
     )
     if len(attempts) == LIMIT:
         st.caption(f"the newest {LIMIT:,} attempts; choose fewer days, a method or a status")
-    exported.frame = shown.drop(columns="lead_page")  # a relative link opens nothing in a file
+    # A relative link opens nothing in a file; the file keeps the stored codes and numbers,
+    # under the headers people read.
+    exported.frame = exports.headed(shown.drop(columns="lead_page"), ATTEMPT_COLUMNS)
 
 
 live_log()
@@ -154,7 +169,7 @@ else:
     disagreements = widgets.in_viewer_zone(disagreements, "counted_at")
     disagreements["lead_page"] = lead_table.lead_links(disagreements["lead_id"])
     st.dataframe(
-        disagreements[list(DISAGREEMENT_COLUMNS)],
+        formats.in_words(disagreements[list(DISAGREEMENT_COLUMNS)], CHOICES),
         column_config=DISAGREEMENT_COLUMNS,
         hide_index=True,
         placeholder="",

@@ -16,20 +16,25 @@ TILES = [
     Tile("Deposit USD", "deposit_usd", "usd"),
     Tile("FTDs", "ftds", "count"),
 ]
+COUNT = formats.COUNT_COLUMN
 AM_COLUMNS = {
-    "am_name": st.column_config.TextColumn("AM"),
+    "am_name": st.column_config.TextColumn("AM", pinned=True),
     "team_name": st.column_config.TextColumn("Team"),
-    "calls": st.column_config.NumberColumn("Calls", format="%d"),
-    "connected_calls": st.column_config.NumberColumn("Connected", format="%d"),
+    "calls": st.column_config.NumberColumn("Calls", format=COUNT),
+    "connected_calls": st.column_config.NumberColumn("Connected", format=COUNT),
     "call_ratio": st.column_config.TextColumn("Call ratio", help=definitions.HELP["call_ratio"]),
     "talk_seconds": st.column_config.TextColumn("Talk time", help=definitions.HELP["talk_seconds"]),
     "deposits": st.column_config.NumberColumn(
-        "Deposits", format="%d", help=definitions.HELP["deposits"]
+        "Deposits", format=COUNT, help=definitions.HELP["deposits"]
     ),
-    "deposit_usd": st.column_config.TextColumn("Deposit USD"),
-    "ftds": st.column_config.NumberColumn("FTDs", format="%d", help=definitions.HELP["ftds"]),
-    "failed_deposits": st.column_config.NumberColumn("Failed deposits", format="%d"),
-    "assigned_leads": st.column_config.NumberColumn("Leads assigned", format="%d"),
+    "deposit_usd": st.column_config.TextColumn("Deposit USD", width=sales_today.MONEY_WIDTH),
+    "ftds": st.column_config.NumberColumn("FTDs", format=COUNT, help=definitions.HELP["ftds"]),
+    "failed_deposits": st.column_config.NumberColumn("Failed deposits", format=COUNT),
+    "assigned_leads": st.column_config.NumberColumn("Leads assigned", format=COUNT),
+}
+# The export keeps the numbers under the table's headers; the talk time is in seconds there.
+EXPORT_HEADERS = {column: config["label"] for column, config in AM_COLUMNS.items()} | {
+    "talk_seconds": "Talk time (s)"
 }
 
 st.title("Sales dashboard")
@@ -137,4 +142,8 @@ st.dataframe(
     key="sales.agents",
     height=widgets.table_height(len(shown)),
 )
-widgets.csv_export(shown, f"sales-{period.first}-{period.last}.csv", key="sales.export")
+widgets.csv_export(
+    shown.rename(columns=EXPORT_HEADERS),
+    f"sales-{period.first}-{period.last}.csv",
+    key="sales.export",
+)

@@ -4,18 +4,22 @@ contact, and why the lead ranks where it does; star and unstar, and the end of s
 
 import streamlit as st
 
-from dashboard import actions, lead_table, widgets
+from dashboard import actions, formats, lead_table, widgets
 from dashboard.data import calling_hours, query
 
 PER_AM_COLUMNS = {
     "am_name": st.column_config.TextColumn("AM"),
     "team_name": st.column_config.TextColumn("Team"),
-    "starred": st.column_config.NumberColumn("Starred", format="%d"),
+    "starred": st.column_config.NumberColumn("Starred", format=formats.COUNT_COLUMN),
     "callable_now": st.column_config.NumberColumn(
-        "Callable now", format="%d", help="inside the calling hours of the lead's own day"
+        "Callable now",
+        format=formats.COUNT_COLUMN,
+        help="inside the calling hours of the lead's own day",
     ),
     "callbacks_due": st.column_config.NumberColumn(
-        "Callbacks due", format="%d", help="callback overdue or within the next 24 hours"
+        "Callbacks due",
+        format=formats.COUNT_COLUMN,
+        help="callback overdue or within the next 24 hours",
     ),
 }
 LEAD_COLUMNS = ["am_name", "country", "time_zone", "callback_local", "status"]

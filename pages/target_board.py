@@ -3,27 +3,42 @@ recorded against it on the AM's target tracking board."""
 
 import streamlit as st
 
-from dashboard import definitions, formats, periods, widgets
+from dashboard import definitions, exports, formats, periods, widgets
 from dashboard.data import query
 
+PROGRESS_WIDTH = 150  # px: sized to fit, the bar had no room left beside its figure
+PERCENTS = ["progress", "expected_progress"]
 TARGET_COLUMNS = {
     "am_name": st.column_config.TextColumn("AM"),
     "team_name": st.column_config.TextColumn("Team"),
+    # In percentage points (formats.points); wide enough for the bar beside "100.0 %".
     "progress": st.column_config.ProgressColumn(
-        "Progress", format="percent", min_value=0, max_value=1, help="recorded / target USD"
+        "Progress",
+        format=formats.PERCENT_COLUMN,
+        min_value=0,
+        max_value=100,
+        help="recorded / target USD",
+        width=PROGRESS_WIDTH,
     ),
+    # The same on rows of the same period: the share expected depends only on the period's
+    # working time gone, not on the AM. Kept on each row, as targets of other periods (a
+    # target set for a week, another for the month) may run on the same day.
     "expected_progress": st.column_config.ProgressColumn(
         "Expected by now",
-        format="percent",
+        format=formats.PERCENT_COLUMN,
         min_value=0,
-        max_value=1,
-        help=definitions.HELP["expected_progress"],
+        max_value=100,
+        help=f"{definitions.HELP['expected_progress']} It depends only on the period, so "
+        "rows of the same period show the same share.",
+        width=PROGRESS_WIDTH,
     ),
-    "recorded_usd": st.column_config.NumberColumn("Recorded USD", format="dollar"),
-    "target_usd": st.column_config.NumberColumn("Target USD", format="dollar"),
-    "recorded_deposits": st.column_config.NumberColumn("Deposits recorded", format="%d"),
-    "recorded_ftds": st.column_config.NumberColumn("FTDs recorded", format="%d"),
-    "target_ftds": st.column_config.NumberColumn("FTD target", format="%d"),
+    "recorded_usd": st.column_config.NumberColumn("Recorded USD", format=formats.USD_COLUMN),
+    "target_usd": st.column_config.NumberColumn("Target USD", format=formats.USD_COLUMN),
+    "recorded_deposits": st.column_config.NumberColumn(
+        "Deposits recorded", format=formats.COUNT_COLUMN
+    ),
+    "recorded_ftds": st.column_config.NumberColumn("FTDs recorded", format=formats.COUNT_COLUMN),
+    "target_ftds": st.column_config.NumberColumn("FTD target", format=formats.COUNT_COLUMN),
     "period_start": st.column_config.DateColumn("From", format="YYYY-MM-DD"),
     "period_end": st.column_config.DateColumn("To", format="YYYY-MM-DD"),
     "days_left": st.column_config.NumberColumn("Days left", format="%d"),
@@ -69,7 +84,7 @@ for column, (label, value), help_ in zip(
 
 shown = targets[list(TARGET_COLUMNS)]
 st.dataframe(
-    shown,
+    formats.points(shown, PERCENTS),
     column_config=TARGET_COLUMNS,
     hide_index=True,
     placeholder="",
@@ -81,4 +96,6 @@ st.caption(
     f"Expected by now: {definitions.HELP['expected_progress'][0].lower()}"
     f"{definitions.HELP['expected_progress'][1:]}"
 )
-widgets.csv_export(shown, f"target-board-{day}.csv", key="targets.export")
+widgets.csv_export(
+    exports.headed(shown, TARGET_COLUMNS), f"target-board-{day}.csv", key="targets.export"
+)

@@ -187,7 +187,9 @@ def target_boards_form(selected: pd.DataFrame, *, key: str) -> None:
                 "deposit_id": st.column_config.NumberColumn("Deposit #", format="%d"),
                 "lead_name": st.column_config.TextColumn("Lead"),
                 "credited_am_name": st.column_config.TextColumn("On the board of"),
-                "amount_usd": st.column_config.NumberColumn("Amount USD", format="%.2f USD"),
+                "amount_usd": st.column_config.NumberColumn(
+                    "Amount USD", format=formats.USD_COLUMN
+                ),
             },
             hide_index=True,
             placeholder="",

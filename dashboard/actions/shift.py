@@ -105,10 +105,10 @@ def _show_plan(plan: ShiftPlan, hours: str | None) -> None:
             per_am,
             column_config={
                 "am_name": st.column_config.TextColumn("AM"),
-                "unstar": st.column_config.NumberColumn("To unstar", format="%d"),
-                "star": st.column_config.NumberColumn("To star", format="%d"),
+                "unstar": st.column_config.NumberColumn("To unstar", format=formats.COUNT_COLUMN),
+                "star": st.column_config.NumberColumn("To star", format=formats.COUNT_COLUMN),
                 "carried": st.column_config.NumberColumn(
-                    "Missed callbacks carried over", format="%d"
+                    "Missed callbacks carried over", format=formats.COUNT_COLUMN
                 ),
             },
             hide_index=True,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -198,3 +199,16 @@ def metrics(at: AppTest) -> dict[str, tuple[str, str]]:
 
 def captions(at: AppTest) -> str:
     return "\n".join(caption.value for caption in at.caption)
+
+
+def column_formats(frame) -> dict[str, str | None]:
+    """Each column of a shown table (``at.dataframe[i]``) → the number format its cells are
+    written with in the browser ("%,.2f USD" writes 1596.08 as "1,596.08 USD")."""
+    columns = json.loads(frame.proto.columns)
+    return {name: config.get("type_config", {}).get("format") for name, config in columns.items()}
+
+
+def column_labels(frame) -> list[str]:
+    """A shown table's headers, left to right as the table shows them."""
+    columns = json.loads(frame.proto.columns)
+    return [columns.get(name, {}).get("label", name) for name in frame.value.columns]

@@ -7,8 +7,8 @@ from datetime import date, datetime, timezone
 import pandas as pd
 import pytest
 
-from dashboard import definitions, kpas, periods
-from dashboard.exports import neutralise_formulas
+from dashboard import definitions, formats, kpas, periods
+from dashboard.exports import headed, neutralise_formulas
 from dashboard.periods import Period
 from dashboard.widgets import top_with_others
 
@@ -177,3 +177,37 @@ def test_every_table_shows_a_missing_value_as_a_blank():
                 if not (isinstance(placeholder, ast.Constant) and placeholder.value == ""):
                     missing.append(f"{path.relative_to(root)}:{node.lineno}")
     assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("current", "previous", "kind", "shown"),
+    [
+        (5, 5, "count", "0"),
+        (0.25, 0.25, "ratio", "0"),
+        (0.2504, 0.25, "ratio", "0"),  # +0.04 pp, written "+0.0 pp": no change as shown
+        (0.2496, 0.25, "ratio", "0"),  # not "-0.0 pp" either
+        (10.0, 10.0, "usd", "0"),
+        (6, 5, "count", "+1"),
+        (4, 5, "count", "-1"),
+        (0.26, 0.25, "ratio", "+1.0 pp"),
+        (61_561.81, 2_000.0, "usd", "+59,561.81 USD"),
+        (None, 5, "count", None),
+    ],
+)
+def test_a_change_of_zero_reads_as_no_change(current, previous, kind, shown):
+    # st.metric draws only the delta "0" grey and without an arrow; any other text as a rise.
+    assert formats.change(current, previous, kind) == shown
+
+
+def test_numbers_shown_and_exported_the_same_way_on_every_page():
+    assert formats.usd(59_561.81) == "59,561.81 USD"
+    assert formats.percent(0.6474) == "64.7 %"
+    assert formats.count(5042) == "5,042"
+    frame = pd.DataFrame({"progress": [0.6474, None], "method": ["e_wallet", "charged_back"]})
+    assert formats.points(frame, ["progress"])["progress"].tolist()[0] == pytest.approx(64.74)
+    assert formats.in_words(frame, ["method", "status"])["method"].tolist() == [
+        "e-wallet",
+        "charged back",
+    ]
+    config = {"progress": {"label": "Progress"}}
+    assert headed(frame, config).columns.tolist() == ["Progress", "method"]

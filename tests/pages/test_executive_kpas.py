@@ -27,15 +27,15 @@ def test_today_so_far_against_yesterday_to_the_same_minute(open_page, small_ware
     assert at.title[0].value == "Executive KPAs"
     assert at.date_input(key="kpa.day").value == date(2026, 3, 10)
     assert metrics(at) == {
-        "Registrations": ("1", "+0"),
-        "FTDs": ("0", "+0"),
+        "Registrations": ("1", "0"),
+        "FTDs": ("0", "0"),
         "Deposits": ("1", "+1"),
         "Deposit USD": ("55.00", "+55.00 USD"),
         "Calls": ("3", "+2"),
         "Connected calls": ("1", "+1"),
         "Call ratio": ("33.3 %", "+33.3 pp"),
-        "Cohort conversion (7 days)": ("0.0 %", "+0.0 pp"),
-        "FTDs per registration (same day)": ("0.0 %", "+0.0 pp"),
+        "Cohort conversion (7 days)": ("0.0 %", "0"),
+        "FTDs per registration (same day)": ("0.0 %", "0"),
     }
     table = at.dataframe[0].value.set_index("KPA")
     assert table["Yesterday to 12:00 UTC"].tolist() == [
@@ -118,7 +118,7 @@ def test_at_ten_the_tiles_compare_with_yesterday_at_ten(open_page, ftd_warehouse
     at = open_page(PAGE, ftd_warehouse, now="2026-03-10T10:00:00+00:00")
     assert not at.exception
     assert metrics(at) == {
-        "Registrations": ("1", "+0"),
+        "Registrations": ("1", "0"),
         "FTDs": ("1", "+1"),
         "Deposits": ("3", "+3"),
         "Deposit USD": ("137.00", "+137.00 USD"),
@@ -126,7 +126,7 @@ def test_at_ten_the_tiles_compare_with_yesterday_at_ten(open_page, ftd_warehouse
         "Connected calls": ("1", "+1"),
         "Call ratio": ("50.0 %", ""),
         # Dan's FTD (11:00) is after 10:00; Ben's (03-10 07:00) after yesterday 10:00.
-        "Cohort conversion (7 days)": ("0.0 %", "+0.0 pp"),
+        "Cohort conversion (7 days)": ("0.0 %", "0"),
         "FTDs per registration (same day)": ("100.0 %", "+100.0 pp"),
     }
     assert "Today so far, to 10:00 UTC" in captions(at)

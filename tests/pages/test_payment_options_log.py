@@ -16,7 +16,7 @@ from datetime import date
 
 import pandas as pd
 
-from tests.pages.conftest import captions, metrics
+from tests.pages.conftest import captions, column_formats, metrics
 
 PAGE = "pages/payment_options_log.py"
 
@@ -41,12 +41,23 @@ def test_last_7_days_newest_first_with_approval_rates(open_page, small_warehouse
     assert methods[["method", "provider", "attempts", "approved", "declined"]].values.tolist() == [
         ["card", "Stripe", 2, 1, 1],
         ["card", "Nuvei", 1, 0, 1],
-        ["e_wallet", "Skrill", 1, 1, 0],
+        ["e-wallet", "Skrill", 1, 1, 0],
     ]
-    assert methods["approval_rate"].tolist() == [0.5, 0.0, 1.0]
+    # In percentage points, written "50.0 %"; money "200.00 USD", as the tiles write them.
+    assert methods["approval_rate"].tolist() == [50.0, 0.0, 100.0]
     assert methods["approved_usd"].tolist() == [200.0, 0.0, 55.0]
+    method_formats = column_formats(at.dataframe[0])
+    assert (method_formats["approval_rate"], method_formats["approved_usd"]) == (
+        "%.1f %%",
+        "%,.2f USD",
+    )
+    assert method_formats["attempts"] == "%,d"
     attempts = at.dataframe[1].value
     assert attempts["deposit_id"].tolist() == [4, 2, 1, 5]
+    assert attempts["method"].tolist() == ["e-wallet", "card", "card", "card"]
+    attempt_formats = column_formats(at.dataframe[1])
+    # 29900.0 MXN is written "29,900.00", its USD "1,403.30 USD".
+    assert (attempt_formats["amount"], attempt_formats["amount_usd"]) == ("%,.2f", "%,.2f USD")
     declined = attempts.iloc[1]
     assert (declined["status"], declined["decline_reason"], declined["amount"]) == (
         "declined",

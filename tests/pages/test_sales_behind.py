@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from tests.pages.behind_crm import add_behind_cases
-from tests.pages.conftest import build_warehouse, captions
+from tests.pages.conftest import build_warehouse, captions, column_formats, column_labels
 
 PAGE = "pages/sales_dashboard.py"
 
@@ -102,6 +102,19 @@ def test_flags_the_idle_am_with_its_reason(open_page, behind_warehouse):
         "Cid Cole": "45.5 % / 28.8 %",
     }
     assert "1 AM of 3 behind." in captions(at)
+
+
+def test_the_am_then_the_team_then_why_and_counts_with_separators(open_page, behind_warehouse):
+    at = open_page(PAGE, behind_warehouse)
+    shown = next(frame for frame in at.dataframe if "idle" in frame.value.columns)
+    assert column_labels(shown)[:3] == ["AM", "Team", "Behind: why"]
+    formats = column_formats(shown)
+    # 5042 is written "5,042".
+    assert (formats["starred_not_called"], formats["calls"], formats["deposits"]) == (
+        "%,d",
+        "%,d",
+        "%,d",
+    )
 
 
 def test_team_subtotals_are_the_sums_of_their_ams(open_page, behind_warehouse):

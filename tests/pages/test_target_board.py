@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.pages.conftest import metrics
+from tests.pages.conftest import column_formats, metrics
 
 PAGE = "pages/target_board.py"
 
@@ -36,9 +36,15 @@ def test_targets_running_today_furthest_along_first(open_page, small_warehouse):
     board = at.dataframe[0].value
     assert board["am_name"].tolist() == ["Cid Cole", "Alan Ames"]
     cid = board.iloc[0]
-    assert (cid["target_usd"], cid["recorded_usd"], cid["progress"]) == (1000.0, 55.0, 0.055)
+    # Shares in percentage points, written "5.5 %" and "28.8 %" as the tiles write them; money
+    # "1,000.00 USD", as everywhere.
+    assert (cid["target_usd"], cid["recorded_usd"], cid["progress"]) == (1000.0, 55.0, 5.5)
     assert (cid["recorded_deposits"], cid["target_ftds"], cid["recorded_ftds"]) == (1, 0, 0)
-    assert cid["expected_progress"] == 0.2879
+    assert cid["expected_progress"] == 28.79
+    formats = column_formats(at.dataframe[0])
+    assert (formats["progress"], formats["expected_progress"]) == ("%.1f %%", "%.1f %%")
+    assert (formats["target_usd"], formats["recorded_usd"]) == ("%,.2f USD", "%,.2f USD")
+    assert formats["recorded_deposits"] == "%,d"
     assert (cid["period_start"], cid["period_end"], cid["days_left"]) == (
         date(2026, 3, 1),
         date(2026, 3, 31),
