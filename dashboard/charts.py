@@ -37,8 +37,9 @@ def percent_ticks(values) -> str:
     """A tick format with the decimals the line's spread needs: Plotly ticks a call ratio
     between 30.4 % and 31.2 % every 0.2 %, which whole percents write "31%, 31%, 30%"."""
     values = pd.Series(values, dtype="float64").dropna()
-    spread = float(values.max() - values.min()) if len(values) else 1.0
-    decimals = 0 if spread >= 0.05 else 1 if spread >= 0.005 else 2
+    spread = float(values.max() - values.min()) if len(values) else 0.0
+    # A flat line (or one point) gets Plotly's whole-unit range around it: whole percents.
+    decimals = 0 if spread >= 0.05 or spread == 0 else 1 if spread >= 0.005 else 2
     return f".{decimals}%"
 
 

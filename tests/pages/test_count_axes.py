@@ -79,3 +79,4 @@ def test_percent_ticks_have_the_decimals_the_spread_needs():
     assert percent_ticks([0.3, 0.5]) == ".0%"
     assert percent_ticks([0.3041, 0.3043]) == ".2%"
     assert percent_ticks([]) == ".0%"
+    assert percent_ticks([None, 1.0, None]) == ".0%"  # one closed cohort: not 100.00 %
