@@ -45,10 +45,15 @@ def require_manager() -> None:
 
 
 def outcome() -> None:
+    """The line of the last change, at the top of the page and as a toast: the button the
+    manager clicked may be far down the page, where the top line is out of sight."""
     if message := st.session_state.pop(MESSAGE_KEY, None):
         st.success(plain(message))
+        st.toast(plain(message), icon=":material/check_circle:")
     if error := st.session_state.pop(ERROR_KEY, None):
         st.error(plain(error))
+        # A refusal stays until closed: the manager must read why nothing was saved.
+        st.toast(plain(error), icon=":material/error:", duration="long")
 
 
 def today_section() -> None:

@@ -68,6 +68,25 @@ def trend_window(day: date) -> tuple[date, date]:
     return day - timedelta(days=TREND_DAYS - 1), day
 
 
+def trend(kpa_days: pd.DataFrame, today: date) -> pd.DataFrame:
+    """The rows the trend lines draw: full days only (before ``today``, which is still
+    running and would fall off a cliff at the right edge; issue 23), with the cohort
+    conversion of cohorts still open left out (their 7 days are not over: drawn, the line
+    would slide to 0 over the last week)."""
+    days = pd.to_datetime(kpa_days["day"]).dt.date
+    rows = kpa_days[days < today].copy()
+    if "is_cohort_closed" in rows:
+        closed = rows["is_cohort_closed"].fillna(False).astype(bool)
+        rows["cohort_conversion"] = rows["cohort_conversion"].where(closed)
+    return rows
+
+
+def cohort_final_after(day: date) -> date:
+    """The last day of ``day``'s cohort's 7 days: its conversion is final once it is over
+    (``mart_daily_kpa.is_cohort_closed``)."""
+    return day + timedelta(days=7)
+
+
 def _value(rows: pd.DataFrame, kpa: str) -> float | None:
     if rows.empty:
         return None

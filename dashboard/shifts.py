@@ -112,8 +112,10 @@ def _leave(weeks, spells) -> None:
             "Leave", list(by_id), format_func=lambda i: by_id[i].text(), key=CHOSEN_LEAVE_KEY
         )
         st.button(
-            "Cancel this leave (under way: it ends yesterday)",
+            "Cancel this leave",
             key="distribution.leave.cancel",
+            help="Leave to come is removed. Leave under way ends yesterday instead (the days "
+            "taken stay on record) and the AM is back from today.",
             on_click=_cancel_leave,
             args=(chosen,),
         )

@@ -2,6 +2,8 @@
 compared with the same weekday last week and its 4-week average; today, still running, with
 yesterday and the same weekday last week to the same minute."""
 
+from datetime import timedelta
+
 import pandas as pd
 import streamlit as st
 
@@ -46,8 +48,22 @@ def shown(item: kpas.Comparison, field: str) -> str:
 
 
 against = "yesterday" if running else "last_week"
+final_after = kpas.cohort_final_after(day)
+cohort_open = final_after >= periods.today()
 for column, item in zip(widgets.tile_columns(len(comparisons)), comparisons, strict=True):
     others = "; ".join(f"{name}: {shown(item, field)}" for name, field in columns.items())
+    if item.kpa == "cohort_conversion" and cohort_open:
+        # A cohort still open has only some of its 7 days: its rate so far is no result, and
+        # a change against a closed cohort's says nothing. The date says when to look again.
+        column.metric(
+            item.label,
+            "open",
+            None,
+            help=f"{definitions.HELP[item.kpa]} — {day}'s cohort is open until {final_after} "
+            f"ends: its conversion is final from {final_after + timedelta(days=1)}. So far: "
+            f"{others}",
+        )
+        continue
     column.metric(
         item.label,
         formats.tile(item.day, item.kind),
@@ -83,15 +99,22 @@ st.dataframe(table, hide_index=True, placeholder="", key="kpa.table")
 widgets.csv_export(table, f"kpas-{day}.csv", key="kpa.export")
 
 st.subheader("Trend, last 8 weeks")
+trend = kpas.trend(history, periods.today())
+st.caption(
+    "Full days only, up to yesterday: today is still running and a part of a day is not "
+    "compared with whole days. Cohort conversion shows closed cohorts only (the 7 days of a "
+    "later cohort are not over). Counts start at 0."
+)
 for pair in (list(kpas.KPAS.items())[i : i + 2] for i in range(0, len(kpas.KPAS), 2)):
     for column, (kpa, label) in zip(st.columns(2), pair, strict=False):
         charts.line(
-            history,
+            trend,
             "day",
             kpa,
             key=f"kpa.trend.{kpa}",
             title=label,
             percent=kpa in kpas.RATIOS,
             count=kpas.kind_of(kpa) == "count",
+            from_zero=kpas.kind_of(kpa) != "ratio",
             place=column,
         )

@@ -26,13 +26,14 @@ from crm.demo import reference as ref
 from crm.demo import shifts
 from crm.demo.reference import HOUR_WEIGHT, WEEKDAY_WEIGHT
 from crm.distribution.availability import read_calendars
-from crm.models import Call, DepositAttempt, Lead, PlatformSession, Staff
+from crm.models import AmShift, Call, DepositAttempt, Lead, PlatformSession, Staff
 from crm.time_zones import floor_zone_name
 
 CALLS = Call.__table__
 DEPOSITS = DepositAttempt.__table__
 LEADS = Lead.__table__
 SESSIONS = PlatformSession.__table__
+SHIFTS = AmShift.__table__
 STAFF = Staff.__table__
 
 # Registrations by local hour and weekday: the generator's shares, so history and live agree.
@@ -89,6 +90,7 @@ def ams_at_work(connection: sa.Connection, since: datetime, now: datetime) -> li
     floor_zone = floor_zone_name()
     # An AM without a zone of their own works on the floor's clock (as distribution has it).
     calendars = read_calendars(connection, {am_id: zone or floor_zone for am_id, zone in staff})
+    written = _shifts_written(connection, list(calendars))
     working: dict[int, tuple[datetime, datetime, datetime, date]] = {}
     for am_id, calendar in calendars.items():
         zone = calendar.time_zone
@@ -99,7 +101,8 @@ def ams_at_work(connection: sa.Connection, since: datetime, now: datetime) -> li
             for shift in calendar.shifts:
                 if shift.weekday != day.weekday():
                     continue
-                blocks = shifts.shift_blocks(zone, day, shift.start_minute, shift.end_minute)
+                at = written.get((am_id, shift.weekday, shift.start_minute))
+                blocks = _blocks(connection, am_id, zone, day, shift, at)
                 for begin, end in blocks:
                     if begin < now and end > since:
                         # After the last tick: what it did is already written.
@@ -133,6 +136,50 @@ def ams_at_work(connection: sa.Connection, since: datetime, now: datetime) -> li
         if left > 0:
             out.append(AmAtWork(am_id, max(begin, last.get(am_id, begin)), end, left))
     return out
+
+
+def _shifts_written(connection: sa.Connection, ams: list[int]) -> dict[tuple, datetime]:
+    """When each shift row was written, by (AM, weekday, start minute)."""
+    if not ams:
+        return {}
+    rows = connection.execute(
+        sa.select(
+            SHIFTS.c.am_id, SHIFTS.c.weekday, SHIFTS.c.start_minute, SHIFTS.c.created_at
+        ).where(SHIFTS.c.am_id.in_(ams))
+    )
+    return {(am, weekday, start): at for am, weekday, start, at in rows}
+
+
+def _blocks(
+    connection: sa.Connection, am_id: int, zone: str, day: date, shift, written: datetime | None
+) -> list[tuple]:
+    """The AM's stretches of work in a shift starting on ``day``. A shift a manager gives
+    after its start to an AM not at work (called in on a Sunday at 05:20 for 01:00-20:00)
+    starts for the AM when it is written, breaks counted from then: laid from the shift's
+    start, the AM would be on a lunch break that began before they were told to work, or past
+    the demo's last stretch of a long shift, and make no call while the floor shows them
+    behind. An AM who had called in that shift already keeps their breaks."""
+    blocks = shifts.shift_blocks(zone, day, shift.start_minute, shift.end_minute)
+    if written is None or not blocks or written <= blocks[0][0]:
+        return blocks
+    called = connection.scalar(
+        sa.select(sa.func.count()).where(
+            CALLS.c.am_id == am_id,
+            CALLS.c.started_at >= blocks[0][0],
+            CALLS.c.started_at < written,
+        )
+    )
+    if called:
+        return blocks
+    length = (shift.end_minute - shift.start_minute) % shifts.MINUTES_A_DAY
+    length = length or shifts.MINUTES_A_DAY
+    # Whole minutes after the shift's start, rounded up: the AM starts at the next minute.
+    late = -(-(written - blocks[0][0]) // timedelta(minutes=1))
+    if late >= length:
+        return blocks  # written after the shift: the row is for next week's
+    return shifts.shift_blocks(
+        zone, day, shift.start_minute + late, shift.start_minute + late + length - late
+    )
 
 
 def newest_event(connection: sa.Connection) -> datetime | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -233,6 +233,33 @@ def test_the_simulator_follows_a_manager_s_change_of_shift_and_leave(brokerage):
             hours=4, minutes=30
         )
     assert any(c.started_at >= blocks[1][0] for c in calls)
+
+
+def test_an_am_given_a_shift_already_under_way_starts_calling_at_once(brokerage):
+    # The walk-through: at 05:20:30 on Sunday 1 March a manager gives Alice (London, GMT)
+    # Sunday 01:00-20:00. Laid from 01:00 her stretches of work would be 01:00-03:00,
+    # 03:15-05:15, lunch until 06:00: no call for 40 minutes while the floor shows her
+    # behind. She starts when told, at the next whole minute (05:21), breaks counted from
+    # there: her first stretch is 05:21-07:21.
+    engine, crm = brokerage
+    alice, bob = crm["ams"]
+    told = datetime(2026, 3, 1, 5, 20, 30, tzinfo=timezone.utc)
+    week = [Shift(day, 540, 1080) for day in range(5)] + [Shift(6, 60, 20 * 60)]
+    dist.set_shifts(
+        engine, actor_id=crm["manager"], action_id="sunday", am_id=alice, shifts=week, now=told
+    )
+    # One-minute ticks, the first over 05:20-05:21, the last ending at 06:00.
+    # Rate 0.1: the calls follow the shifts and owned leads, not the rate (as the tests above).
+    _, results = run_ticks(engine, ticks=40, rate=0.1, dt=60.0, start=told.replace(second=0))
+    calls = sorted(
+        (c for c in rows_of(engine, "calls") if c.created_at > told), key=lambda c: c.started_at
+    )
+    assert {c.am_id for c in calls} == {alice}  # Bob has no Sunday shift
+    # The tick to 05:22 dials at once (a tick's work starts a microsecond after the last).
+    first = calls[0].started_at - datetime(2026, 3, 1, 5, 21, tzinfo=timezone.utc)
+    assert timedelta(0) <= first < timedelta(seconds=1)
+    assert all(c.started_at < datetime(2026, 3, 1, 6, 0, tzinfo=timezone.utc) for c in calls)
+    assert sum(r.calls for r in results) == len(calls) >= 5
 
 
 def test_nobody_calls_at_the_weekend(brokerage):

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 
-from dashboard.charts import count_axis
+from dashboard.charts import count_axis, percent_ticks
 from tests.pages.test_sales_behind import behind_warehouse  # noqa: F401 - a fixture
 
 WHOLE = {"tickformat": ",d", "rangemode": "nonnegative", "tick0": 0, "dtick": 1}
+FROM_ZERO = WHOLE | {"rangemode": "tozero"}  # the KPA trends' counts start at 0
 
 
 def charts(at) -> dict[str, dict]:
@@ -59,9 +60,10 @@ def test_the_executive_kpas_count_trends_tick_whole_numbers(open_page, small_war
     at = open_page("pages/executive_kpas.py", small_warehouse)
     shown = charts(at)
     for count in ("Registrations", "FTDs", "Deposits", "Calls", "Connected calls"):
-        assert axis(shown[count], "yaxis") == WHOLE, count
+        assert axis(shown[count], "yaxis") == FROM_ZERO, count
+    # 100 % on 03-08 and 50 % on 03-09: whole percents are enough.
     assert axis(shown["Call ratio"], "yaxis") == {"tickformat": ".0%"}
-    assert axis(shown["Deposit USD"], "yaxis") == {}
+    assert axis(shown["Deposit USD"], "yaxis") == {"rangemode": "tozero"}
 
 
 def test_above_ten_plotly_ticks_whole_steps_shown_as_whole_numbers():
@@ -69,3 +71,12 @@ def test_above_ten_plotly_ticks_whole_steps_shown_as_whole_numbers():
     assert count_axis([float("nan"), 2], [0.5]) == WHOLE
     assert count_axis([]) == WHOLE  # nothing yet: 0 and 1, never -1 or 0.5
     assert count_axis([4], axis={"rangemode": "tozero"})["rangemode"] == "tozero"
+
+
+def test_percent_ticks_have_the_decimals_the_spread_needs():
+    # The walk-through's call ratio, 30.4 % to 31.2 %, ticked every 0.2 %: one decimal.
+    assert percent_ticks([0.304, 0.312, None]) == ".1%"
+    assert percent_ticks([0.3, 0.5]) == ".0%"
+    assert percent_ticks([0.3041, 0.3043]) == ".2%"
+    assert percent_ticks([]) == ".0%"
+    assert percent_ticks([None, 1.0, None]) == ".0%"  # one closed cohort: not 100.00 %

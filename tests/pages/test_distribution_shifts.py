@@ -32,6 +32,11 @@ def said(at) -> tuple[list[str], list[str]]:
     return [read(s.value) for s in at.success], [read(e.value) for e in at.error]
 
 
+def toasted(at) -> list[str]:
+    """The toasts of the run: the same lines, shown where the manager is looking."""
+    return [re.sub(r"\\(.)", r"\1", t.value) for t in at.toast]
+
+
 def rows(engine, sql: str) -> list[tuple]:
     with engine.connect() as connection:
         return [tuple(row) for row in connection.execute(sa.text(sql))]
@@ -101,21 +106,26 @@ def test_a_manager_edits_a_tuesday_adds_and_cancels_leave(open_page, writable_cr
     at.date_input(key=FIRST_KEY).set_value(date(2026, 3, 13))
     at.date_input(key=LAST_KEY).set_value(date(2026, 3, 16))
     at.button(key="distribution.leave.add").click().run()
-    assert said(at) == (
-        [],
-        [
-            "Bea Brook is on leave from 2026-03-12 to 2026-03-13 already: cancel that leave "
-            "first, or pick days around it."
-        ],
+    refused = (
+        "Bea Brook is on leave from 2026-03-12 to 2026-03-13 already: cancel that leave "
+        "first, or pick days around it."
     )
+    assert said(at) == ([], [refused])
+    assert toasted(at) == [refused]
     assert rows(engine, "SELECT am_id, first_day, last_day FROM am_leave") == [
         (BEA, "2026-03-12", "2026-03-13")
     ]
 
     (leave_id,) = [row[0] for row in rows(engine, "SELECT id FROM am_leave")]
     at.selectbox(key=CHOSEN_LEAVE_KEY).select(leave_id)
-    at.button(key="distribution.leave.cancel").click().run()
-    assert said(at) == (["Bea Brook's leave from 2026-03-12 to 2026-03-13 is cancelled."], [])
+    # Leave to come: the button says what it does, its help what happens to leave under way.
+    cancel = at.button(key="distribution.leave.cancel")
+    assert cancel.label == "Cancel this leave"
+    assert "Leave under way ends yesterday instead" in cancel.help
+    cancel.click().run()
+    cancelled = "Bea Brook's leave from 2026-03-12 to 2026-03-13 is cancelled."
+    assert said(at) == ([cancelled], [])
+    assert toasted(at) == [cancelled]
     assert rows(engine, "SELECT id FROM am_leave") == []
     assert "Nobody is on leave or has leave to come." in [c.value for c in at.caption]
     # Every change is the signed-in manager's, audited.

@@ -14,6 +14,8 @@ from __future__ import annotations
 from datetime import date
 
 from tests.pages.conftest import captions, metrics
+from tests.pages.test_count_axes import charts
+from tests.pages.test_sales_behind import numbers
 
 PAGE = "pages/executive_kpas.py"
 
@@ -34,7 +36,7 @@ def test_today_so_far_against_yesterday_to_the_same_minute(open_page, small_ware
         "Calls": ("3", "+2"),
         "Connected calls": ("1", "+1"),
         "Call ratio": ("33.3 %", "+33.3 pp"),
-        "Cohort conversion (7 days)": ("0.0 %", "0"),
+        "Cohort conversion (7 days)": ("open", ""),
         "FTDs per registration (same day)": ("0.0 %", "0"),
     }
     table = at.dataframe[0].value.set_index("KPA")
@@ -62,7 +64,8 @@ def test_changing_the_day_changes_the_figures(open_page, small_warehouse):
         "Calls": ("2", "+2"),
         "Connected calls": ("1", "+1"),
         "Call ratio": ("50.0 %", ""),
-        "Cohort conversion (7 days)": ("0.0 %", ""),
+        # 03-09's cohort has its 7 days to 03-16: open on 03-10.
+        "Cohort conversion (7 days)": ("open", ""),
         "FTDs per registration (same day)": ("100.0 %", ""),
     }
     table = at.dataframe[0].value.set_index("KPA")
@@ -125,10 +128,36 @@ def test_at_ten_the_tiles_compare_with_yesterday_at_ten(open_page, ftd_warehouse
         "Calls": ("2", "+2"),
         "Connected calls": ("1", "+1"),
         "Call ratio": ("50.0 %", ""),
-        # Dan's FTD (11:00) is after 10:00; Ben's (03-10 07:00) after yesterday 10:00.
-        "Cohort conversion (7 days)": ("0.0 %", "0"),
+        # Today's cohort is open (until 03-17): no rate, no change.
+        "Cohort conversion (7 days)": ("open", ""),
         "FTDs per registration (same day)": ("100.0 %", "+100.0 pp"),
     }
     assert "Today so far, to 10:00 UTC" in captions(at)
     # Dan's 40.00 self deposit (11:00) is the day's only deposit credited to no AM.
     assert "not credited to an AM (no owning AM): 1 deposit, 40.00 USD, 1 FTD" in captions(at)
+
+
+def test_the_trend_draws_full_days_and_closed_cohorts_only(open_page, small_warehouse):
+    """At 12:00 on 03-10 the trend runs from 02-01 (the data's first day) to 03-09: today,
+    half over, is left out. A cohort is closed once its 7 days are over (day + 8 <= 03-10):
+    02-01's (Cara, FTD on 02-03: 100 %) is drawn; 03-08's (Ana, FTD 03-09) and 03-09's are
+    open, so the line stops at 03-02 (the days between had no registrations: no rate)."""
+    at = open_page(PAGE, small_warehouse)
+    assert not at.exception
+    shown = charts(at)
+    registrations = shown["Registrations"]["data"][0]
+    assert registrations["x"][0].startswith("2026-02-01")
+    assert registrations["x"][-1].startswith("2026-03-09")
+    assert len(registrations["x"]) == 37
+    assert numbers(registrations["y"])[-2:] == [1, 1]  # Ana on 03-08, Ben on 03-09
+    cohort = shown["Cohort conversion (7 days)"]["data"][0]
+    rates = numbers(cohort["y"])
+    drawn = {x[:10]: y for x, y in zip(cohort["x"], rates, strict=True) if y == y}  # not NaN
+    assert drawn == {"2026-02-01": 1.0}
+    for count in ("Registrations", "FTDs", "Deposits", "Deposit USD", "Calls"):
+        assert shown[count]["layout"]["yaxis"]["rangemode"] == "tozero", count
+    assert "Full days only, up to yesterday" in captions(at)
+    assert "closed cohorts only" in captions(at)
+    # The tile says when 03-10's cohort closes.
+    tile = next(m for m in at.metric if m.label == "Cohort conversion (7 days)")
+    assert "open until 2026-03-17 ends" in tile.help
