@@ -92,7 +92,7 @@ def test_a_declined_deposit_shows_on_the_payment_options_log(open_page, small):
     assert (dan["lead_name"], dan["status"], dan["decline_reason"], dan["amount_usd"]) == (
         "Dan Saleh",
         "declined",
-        "insufficient_funds",
+        "insufficient funds",  # the reason in words, as the log shows it
         80.0,
     )
     after = {metric.label: metric.value for metric in at.metric}
