@@ -546,8 +546,18 @@ def test_watch_delivers_until_ctrl_c_then_stops_cleanly(crm_engine, inbox, plain
         name: value for name, value in os.environ.items() if not name.startswith("SMTP_")
     }
     url = crm_engine.url.render_as_string(hide_password=False)
+    # `python -m crm send-emails --watch --every 0.2`, with Ctrl-C as a terminal has it: a
+    # child inherits SIGINT ignored or blocked from its parent, and in the full suite this
+    # test's worker process has had it so (twice in a row, never when run alone), so the
+    # command never saw the signal. Python installs its Ctrl-C handler only where SIGINT is
+    # not ignored at start: the line below puts back what a terminal gives.
+    terminal = (
+        "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT}); "
+        "sys.argv = ['crm', *sys.argv[1:]]; runpy.run_module('crm', run_name='__main__')"
+    )
     process = subprocess.Popen(
-        [sys.executable, "-m", "crm", "send-emails", "--watch", "--every", "0.2"],
+        [sys.executable, "-c", terminal, "send-emails", "--watch", "--every", "0.2"],
         cwd=REPO_ROOT,
         env={**environment, "CRM_DATABASE_URL": url, "SMTP_HOST": "127.0.0.1",
              "SMTP_PORT": str(plain_server)},
@@ -562,7 +572,12 @@ def test_watch_delivers_until_ctrl_c_then_stops_cleanly(crm_engine, inbox, plain
         while len(inbox.received) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
         process.send_signal(signal.SIGINT)
-        stdout, stderr = process.communicate(timeout=30)
+        try:
+            stdout, stderr = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            status = Path(f"/proc/{process.pid}/status").read_text()
+            masks = [line for line in status.splitlines() if line.startswith(("Sig", "Shd"))]
+            pytest.fail(f"send-emails did not stop on Ctrl-C within 30 s; its signals: {masks}")
     finally:
         if process.poll() is None:
             process.kill()
