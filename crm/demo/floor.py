@@ -171,15 +171,13 @@ def _blocks(
     )
     if called:
         return blocks
-    length = (shift.end_minute - shift.start_minute) % shifts.MINUTES_A_DAY
-    length = length or shifts.MINUTES_A_DAY
+    length = (shift.end_minute - shift.start_minute) % shifts.MINUTES_A_DAY or shifts.MINUTES_A_DAY
     # Whole minutes after the shift's start, rounded up: the AM starts at the next minute.
     late = -(-(written - blocks[0][0]) // timedelta(minutes=1))
     if late >= length:
         return blocks  # written after the shift: the row is for next week's
-    return shifts.shift_blocks(
-        zone, day, shift.start_minute + late, shift.start_minute + late + length - late
-    )
+    # The same end: shift_blocks reads an end at or before the start as past midnight.
+    return shifts.shift_blocks(zone, day, shift.start_minute + late, shift.end_minute)
 
 
 def newest_event(connection: sa.Connection) -> datetime | None:
