@@ -389,3 +389,69 @@ def test_the_run_counts_every_row_readers_find_in_quarantine(crm_engine, tmp_pat
         reader.close()
     assert (summary.quarantined, held, logged, per_table) == (expected,) * 4
     assert f"{expected} quarantined" in summary.line()
+
+
+def test_the_ranking_follows_a_lead_s_latest_assignment_and_sessions(crm_engine, tmp_path):
+    """An incremental run recomputes a lead's ranking row for a changed assignment only when it
+    is (or was) the lead's latest, and for a changed session only when it makes the lead online
+    now (or the lead was online): each step is checked against a full run, and the rows it must
+    move against values worked out by hand."""
+    build_small_crm(crm_engine)
+    assignments, sessions = T["assignments"], T["platform_sessions"]
+    paths = warehouse_paths(tmp_path / "incremental.duckdb")
+
+    def lead_row(lead_id):
+        reader = Warehouse(paths)
+        try:
+            return reader.sql(
+                "SELECT why_assigned, online_now, online_since FROM mart_lead_priority "
+                f"WHERE lead_id = {lead_id}"
+            ).to_pylist()[0]
+        finally:
+            reader.close()
+
+    def step(name, change):
+        with crm_engine.begin() as connection:
+            change(connection)
+        assert etl(crm_engine, paths).mode == "incremental"
+        full = warehouse_paths(tmp_path / f"full-{name}.duckdb")
+        etl(crm_engine, full, full=True)
+        assert snapshot(paths) == snapshot(full), name
+
+    with crm_engine.begin() as connection:  # Dan given to Alan by the rules at 11:00
+        connection.execute(
+            sa.insert(assignments).values(
+                {**assignment(6, 4, None, 2, "conversion", "auto", "03-10 11:00"), "note": "AE"}
+            )
+        )
+        connection.execute(sa.update(T["leads"]).where(T["leads"].c.id == 4).values(am_id=2))
+    etl(crm_engine, paths)
+    assert lead_row(4)["why_assigned"] == "AE"
+
+    def edit(assignment_id, note):
+        return lambda connection: connection.execute(
+            sa.update(assignments)
+            .where(assignments.c.id == assignment_id)
+            .values(note=note, updated_at=utcnow())
+        )
+
+    step("latest note", edit(6, "AE, Arabic"))  # Dan's latest assignment: its line moves
+    assert lead_row(4)["why_assigned"] == "AE, Arabic"
+    step("older note", edit(1, "first touch"))  # Ana's first assignment, not her latest (5)
+    step(
+        "latest gone",
+        lambda connection: connection.execute(sa.delete(assignments).where(assignments.c.id == 6)),
+    )
+    assert lead_row(4)["why_assigned"] is None
+
+    def seen(at_time):
+        return lambda connection: connection.execute(
+            sa.update(sessions)
+            .where(sessions.c.id == 6)
+            .values(last_seen_at=at(at_time), updated_at=utcnow())
+        )
+
+    step("stale heartbeat", seen("03-10 11:30"))  # Cara's open session, seen 30 min ago
+    assert lead_row(3)["online_now"] is False
+    step("live heartbeat", seen("03-10 11:57"))  # seen 3 min ago: online since its login
+    assert (lead_row(3)["online_now"], lead_row(3)["online_since"]) == (True, at("03-09 20:00"))

@@ -1,7 +1,7 @@
 -- changed_priority_leads: the leads whose mart_lead_priority row an incremental run
 -- recomputes: every lead that changed itself or whose AM did (the row shows the lead's own
--- columns and the AM's name and team), every lead whose activity or assignments changed (the
--- latest assignment's explanation shows), and the leads whose ranking moved only because
+-- columns and the AM's name and team), every lead whose activity or latest assignment changed
+-- (its explanation shows) or who came online, and the leads whose ranking moved only because
 -- time passed since the last run. The last are the rules of
 -- mart_lead_priority that compare a time with the moment of the run; keep the two in step
 -- (tests/etl/test_incremental.py moves the clock across each of them):
@@ -30,10 +30,36 @@ moved_by_clock as (
     select lead_id
     from int_lead_activity, clock
     where last_declined_at between clock.was - interval 14 day and clock.now - interval 14 day
+),
+
+-- Only a lead's latest assignment shows (its explanation): a changed one matters if it is at
+-- or after the lead's latest now (it is the latest, or was and moved), or the lead has none left.
+latest_now as (
+    select lead_id, max(assigned_at) as latest_at
+    from fct_assignments
+    where lead_id in (select lead_id from changes_fct_assignments)
+    group by lead_id
+),
+
+moved_latest_assignment as (
+    select changed.lead_id
+    from changes_fct_assignments as changed
+    left join latest_now using (lead_id)
+    where latest_now.latest_at is null or changed.assigned_at >= latest_now.latest_at
+),
+
+-- A lead online at the last run is in moved_by_clock; one that was not comes online only by a
+-- session that changed and is live now (a heartbeat of a session long gone moves nothing).
+came_online as (
+    select lead_id from changes_fct_platform_sessions
+    where sign = 1 and logout_at is null
+      and last_seen_at >= getvariable('as_of') - interval 5 minute
 )
 
 select lead_id from changes_dim_leads
 union select lead_id from touched_leads
 union select lead_id from changes_int_lead_activity
-union select lead_id from changes_fct_assignments
+union select lead_id from changes_int_lead_logins
+union select lead_id from moved_latest_assignment
+union select lead_id from came_online
 union select lead_id from moved_by_clock

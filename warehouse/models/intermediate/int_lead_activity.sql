@@ -1,27 +1,9 @@
 -- maintained: by key (lead_id) from changed_activity_leads
--- int_lead_activity: one row per lead with any activity: what its platform sessions,
--- deposits, calls, mails and notes add up to, with nothing that depends on the moment of the
--- run (mart_lead_priority adds that). Key: lead_id. An incremental run recomputes only the
--- leads in changed_activity_leads: every part below reads through it (the `changed only` lines).
-with logins as (
-    select
-        lead_id,
-        max(login_at, 2) as latest_two,
-        count(*) as logins,
-        -- A lead is online while an open session was seen lately: mart_lead_priority decides
-        -- at the moment of the run, from the sessions not logged out.
-        -- Sorted: a list in any order would differ between two builds. (Sorting the list
-        -- costs less than an ordered aggregate.)
-        list_sort(
-            list({'login_at': login_at, 'last_seen_at': last_seen_at})
-                filter (where logout_at is null)
-        ) as open_sessions
-    from fct_platform_sessions
-    where lead_id in (select lead_id from changed_activity_leads)  -- changed only
-    group by lead_id
-),
-
-deposits as (
+-- int_lead_activity: one row per lead with deposits, calls, mails or notes: what they add up
+-- to, with nothing that depends on the moment of the run (mart_lead_priority adds that). Its
+-- logins are in int_lead_logins. Key: lead_id. An incremental run recomputes only the leads in
+-- changed_activity_leads: every part below reads through it (the `changed only` lines).
+with deposits as (
     select
         lead_id,
         count(*) filter (where status = 'approved') as deposits,
@@ -61,18 +43,13 @@ last_contact as (
 final as (
     select
         lead_id,
-        logins.latest_two[1] as last_login_at,
-        logins.latest_two[2] as previous_login_at,
-        coalesce(logins.logins, 0) as logins,
-        logins.open_sessions,
         coalesce(deposits.deposits, 0) as deposits,
         cast(coalesce(deposits.deposit_usd, 0) as decimal(18, 2)) as deposit_usd,
         deposits.last_deposit_at,
         deposits.last_declined_at,
         last_contact.last_contacted_at,
         last_call.last_call_at
-    from logins
-    full join deposits using (lead_id)
+    from deposits
     full join last_contact using (lead_id)
     full join last_call using (lead_id)
 )

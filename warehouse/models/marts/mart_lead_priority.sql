@@ -23,15 +23,40 @@ activity as (
     where lead_id in (select lead_id from changed_priority_leads)  -- changed only
 ),
 
+logins as (
+    select * from int_lead_logins
+    where lead_id in (select lead_id from changed_priority_leads)  -- changed only
+),
+
 -- The lead's latest assignment: when the distribution rules made it (reason auto) and it gave
 -- the AM the lead has now, its one-line explanation is the row's "why assigned" (issue 25).
+-- (arg_max rather than numbering each lead's assignments: no sort.)
 latest_assignment as (
-    select lead_id, to_am_id, reason, note
-    from fct_assignments
-    where lead_id in (select lead_id from changed_priority_leads)  -- changed only
-    qualify row_number() over (
-        partition by lead_id order by assigned_at desc, assignment_id desc
-    ) = 1
+    select lead_id, latest.to_am_id, latest.reason, latest.note
+    from (
+        select
+            lead_id,
+            arg_max(
+                {'to_am_id': to_am_id, 'reason': reason, 'note': note},
+                (assigned_at, assignment_id)
+            ) as latest
+        from fct_assignments
+        where lead_id in (select lead_id from changed_priority_leads)  -- changed only
+        group by lead_id
+    )
+),
+
+-- Online: a session not logged out and seen in the last 5 minutes; since the earliest login
+-- among such sessions. Read from the sessions at each run, not kept per lead in
+-- int_lead_logins: a heartbeat (every minute of an online lead) would recompute the lead's
+-- logins. The time filter reads only the blocks of sessions seen that late.
+live as (
+    select lead_id, min(login_at) as online_since
+    from fct_platform_sessions
+    where logout_at is null
+      and last_seen_at >= getvariable('as_of') - interval 5 minute
+      and lead_id in (select lead_id from changed_priority_leads)  -- changed only
+    group by lead_id
 ),
 
 joined as (
@@ -59,17 +84,11 @@ joined as (
         leads.version,
         leads.registered_at,
         leads.ftd_at,
-        activity.last_login_at,
-        activity.previous_login_at,
-        coalesce(activity.logins, 0) as logins,
-        -- Online: a session not logged out and seen in the last 5 minutes; since the earliest
-        -- login among such sessions.
-        list_filter(
-            activity.open_sessions,
-            lambda s: s.last_seen_at >= getvariable('as_of') - interval 5 minute
-        ) as live_sessions,
-        coalesce(len(live_sessions) > 0, false) as online_now,
-        list_min(list_transform(live_sessions, lambda s: s.login_at)) as online_since,
+        logins.last_login_at,
+        logins.previous_login_at,
+        coalesce(logins.logins, 0) as logins,
+        live.lead_id is not null as online_now,
+        live.online_since,
         leads.balance,
         leads.currency,
         -- NULL where it would not fit (an absurd balance or rate): one lead never fails the run.
@@ -86,7 +105,9 @@ joined as (
     left join staff on staff.staff_id = leads.am_id
     left join currencies using (currency)
     left join activity using (lead_id)
+    left join logins using (lead_id)
     left join latest_assignment using (lead_id)
+    left join live using (lead_id)
 ),
 
 facts as (
@@ -131,7 +152,7 @@ reasons as (
 final as (
     select
         * exclude (
-            previous_login_at, last_declined_at, live_sessions, online_rule, failed_rule,
+            previous_login_at, last_declined_at, online_rule, failed_rule,
             upsale_rule, comeback_rule, callback_rule, today_rule, recent_rule, week_rule,
             balance_rule, uncontacted_rule, new_rule
         ),
