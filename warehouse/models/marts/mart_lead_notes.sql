@@ -30,27 +30,36 @@ others_notes as (
         assignments.assignment_id
     from fct_assignments as assignments
     inner join leads using (lead_id)
-    where nullif(trim(assignments.note), '') is not null
+    -- A note of spaces only is none. (Not nullif(trim(note), ''): that trims every note twice.)
+    where trim(assignments.note) <> ''
       and assignments.by_id is distinct from leads.am_id
 ),
 
+-- (arg_max rather than numbering each lead's rows: no sort.)
 latest_note as (
-    select lead_id, note as manager_note, written_at as manager_note_at
-    from others_notes
-    qualify row_number() over (
-        partition by lead_id order by written_at desc, kind_order desc, row_id desc
-    ) = 1
+    select lead_id, latest.note as manager_note, latest.written_at as manager_note_at
+    from (
+        select
+            lead_id,
+            arg_max(
+                {'note': note, 'written_at': written_at}, (written_at, kind_order, row_id)
+            ) as latest
+        from others_notes
+        group by lead_id
+    )
 ),
 
 latest_assignment as (
-    select assignments.lead_id, assignments.reason as assignment_reason
+    select
+        assignments.lead_id,
+        -- arg_max_null: plain arg_max would pass over a row whose reason is NULL.
+        arg_max_null(
+            assignments.reason, (assignments.assigned_at, assignments.assignment_id)
+        ) as assignment_reason
     from fct_assignments as assignments
     inner join leads using (lead_id)
     where assignments.to_am_id = leads.am_id
-    qualify row_number() over (
-        partition by assignments.lead_id
-        order by assignments.assigned_at desc, assignments.assignment_id desc
-    ) = 1
+    group by assignments.lead_id
 ),
 
 final as (

@@ -23,18 +23,15 @@ staff as (
 
 -- The first approved deposit of each lead by approval time (the attempt's id breaks a tie).
 -- A reversed one is no longer approved: the FTD moves to the next, or the lead has none.
+-- (arg_min rather than numbering each lead's deposits: half the time, no sort.)
 ftds as (
-    select deposit_id, true as is_ftd from (
-        select
-            deposit_id,
-            row_number() over (
-                partition by lead_id order by coalesce(decided_at, created_at), deposit_id
-            ) as nth
-        from fct_deposit_attempts
-        where status = 'approved'
-          and lead_id in (select lead_id from deposits)  -- changed only
-    )
-    where nth = 1
+    select
+        arg_min(deposit_id, (coalesce(decided_at, created_at), deposit_id)) as deposit_id,
+        true as is_ftd
+    from fct_deposit_attempts
+    where status = 'approved'
+      and lead_id in (select lead_id from deposits)  -- changed only
+    group by lead_id
 ),
 
 board as (
