@@ -49,10 +49,12 @@ moved_latest_assignment as (
 ),
 
 -- A lead online at the last run is in moved_by_clock; one that was not comes online only by a
--- session that changed and is live now (a heartbeat of a session long gone moves nothing).
+-- session this run landed that is live now (a heartbeat of a session long gone moves
+-- nothing). Read from the sessions: their changes carry no last seen (etl.changes).
 came_online as (
-    select lead_id from changes_fct_platform_sessions
-    where sign = 1 and logout_at is null
+    select lead_id from fct_platform_sessions
+    where session_id in (select session_id from candidates_platform_sessions)
+      and logout_at is null
       and last_seen_at >= getvariable('as_of') - interval 5 minute
 )
 
