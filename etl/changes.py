@@ -216,17 +216,18 @@ def _capture(base, when: str, table: str, view: str, key: str) -> None:
         base,
         f"CREATE OR REPLACE TEMP TABLE {when}_{view} AS "
         f"SELECT row.*, hash(row) AS row_hash FROM ("
-        f"SELECT fact.{_content(base, view)} FROM {view} AS fact "
+        f"SELECT {_content(base, view)} FROM {view} AS fact "
         f"SEMI JOIN candidates_{table} AS candidate ON fact.{key} = candidate.{key}) AS row",
     )
 
 
 def _content(base, view: str) -> str:
+    """The columns of the fact view (``AS fact``) a change is made of."""
     if view in CHANGE_COLUMNS:
-        return ", fact.".join(CHANGE_COLUMNS[view])
+        return ", ".join(f"fact.{column}" for column in CHANGE_COLUMNS[view])
     # updated_at says when a row was written, not what it says: a row written again with the
     # same values has not changed any figure.
-    return "* EXCLUDE (updated_at)" if "updated_at" in _columns(base, view) else "*"
+    return "fact.* EXCLUDE (updated_at)" if "updated_at" in _columns(base, view) else "fact.*"
 
 
 def capture_after(base) -> bool:

@@ -38,7 +38,7 @@ import duckdb
 from crm.errors import UserError
 from crm.models import Base
 from crm.time_zones import floor_zone_name, is_time_zone
-from etl import changes
+from etl import changes, staging
 from etl.publish import SnapshotWriter, current_snapshot
 from etl.sql import TRACE, run_sql, scalar
 from warehouse import MODELS_DIR, WarehousePaths
@@ -375,8 +375,8 @@ def _run(base, source, paths, full, overlap, say, clock, zone) -> RunSummary:
         base, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'stg_leads'"
     ):
         full = True  # nothing loaded yet
-    staging = _staging_fingerprint()
-    if not full and _state(base, "staging") != staging:
+    staging_rules = _staging_fingerprint()
+    if not full and _state(base, "staging") != staging_rules:
         # Staged rows were typed and checked by other rules, or the CRM gained columns they
         # lack (a migration): merging this run's rows into them would mix the two.
         say("etl: the staging rules or the CRM's columns changed: reloading everything once")
@@ -457,7 +457,7 @@ def _run(base, source, paths, full, overlap, say, clock, zone) -> RunSummary:
             with summary.phase("landing"):
                 for name in STAGED_TABLES:
                     result = summary.tables[name]
-                    result.unchanged = _drop_unchanged(base, name, watermarks.get(name))
+                    result.unchanged = staging.drop_unchanged(base, name, watermarks.get(name))
                     result.landed -= result.unchanged
             if summary.landed > SMALL_RUN_ROWS:
                 _bound_memory(base, small=False)
@@ -471,8 +471,12 @@ def _run(base, source, paths, full, overlap, say, clock, zone) -> RunSummary:
             with summary.phase("deletes"):
                 _apply_tombstones(base, summary)
         for name in STAGED_TABLES:
+            if not full and not summary.tables[name].landed:
+                continue  # nothing landed to type, check or merge (tombstones are applied apart)
             with summary.phase("staging"):
-                summary.tables[name].quarantined = _stage(base, name, run_id, as_of, full)
+                summary.tables[name].quarantined = staging.stage(
+                    base, name, model_sql("staging", f"stg_{name}"), run_id, as_of, full
+                )
         with summary.phase("changes"):
             _create_views(base)
             rebuild = rebuild or not changes.capture_after(base)
@@ -578,7 +582,7 @@ def _run(base, source, paths, full, overlap, say, clock, zone) -> RunSummary:
                 base,
                 "INSERT OR REPLACE INTO etl_state VALUES ('published', ?), ('models', ?), "
                 "('staging', ?)",
-                [str(run_id), fingerprint, staging],
+                [str(run_id), fingerprint, staging_rules],
             )
     except BaseException as error:
         checkpoint.wait()
@@ -728,32 +732,6 @@ def _landed_watermark(base, relation: str) -> datetime | None:
     return scalar(base, f"SELECT max(try_cast(updated_at AS timestamptz)) FROM {relation}")
 
 
-def _drop_unchanged(base, name: str, watermark: datetime | None) -> int:
-    """Take out of ``landing.<name>`` the rows staging already has as they are (same key, same
-    ``updated_at``), and return how many. An incremental run reads back a minute or more for
-    late commits, so the watch loop reads most of the previous run's rows again; staged again,
-    they would cost every step after landing the same as new rows, to change nothing. Only a
-    row stamped no later than the last run's watermark can be one of them: when none is, as
-    after a quiet spell, staging is not read at all. A row whose key has a tombstone in this
-    run stays: the tombstone takes it out of staging, the row puts it back."""
-    landed = f"landing.{name}"
-    if watermark is None or not scalar(
-        base, f"SELECT count(*) FROM {landed} WHERE updated_at <= ?", [watermark]
-    ):
-        return 0
-    staged = f"stg_{name}"
-    key = _crm_key(name)
-    return scalar(
-        base,
-        f"DELETE FROM {landed} USING {staged} AS staged "
-        f'WHERE {landed}."{key}" = staged.{_key_column(base, staged)} '
-        f"AND {landed}.updated_at = staged.updated_at AND {landed}.updated_at <= ? "
-        f'AND cast({landed}."{key}" AS varchar) NOT IN ('
-        "SELECT row_key FROM landing.deleted_rows WHERE table_name = ?)",
-        [watermark, name],
-    )
-
-
 def _apply_tombstones(base, summary: RunSummary) -> None:
     """Remove from staging and quarantine the rows the CRM deleted since the last run."""
     deleted = run_sql(base, "SELECT DISTINCT table_name FROM landing.deleted_rows")
@@ -761,7 +739,7 @@ def _apply_tombstones(base, summary: RunSummary) -> None:
         if table_name not in STAGED_TABLES or table_name not in summary.tables:
             continue
         staged = f"stg_{table_name}"
-        key = _key_column(base, staged)
+        key = staging.key_column(base, staged)
         removed = scalar(
             base,
             f"DELETE FROM {staged} WHERE cast({key} AS varchar) IN "
@@ -775,74 +753,6 @@ def _apply_tombstones(base, summary: RunSummary) -> None:
             [table_name, table_name],
         )
         summary.tables[table_name].deleted += removed
-
-
-def _crm_key(name: str) -> str:
-    """The key column of the CRM table ``name``, as landed (``id``)."""
-    return next(iter(Base.metadata.tables[name].primary_key.columns)).name
-
-
-def _key_column(base, relation: str) -> str:
-    return scalar(base, f"DESCRIBE {relation}")
-
-
-def _deduplicate_landing(base, name: str) -> None:
-    """Keep the newest version of each key. One read of the CRM cannot return a key twice, so
-    this only checks, cheaply, and sorts only if something upstream ever breaks that."""
-    key = _crm_key(name)
-    table = f"landing.{name}"
-    if scalar(base, f'SELECT count(*) - count(DISTINCT "{key}") FROM {table}'):
-        run_sql(
-            base,
-            f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {table} "
-            f'QUALIFY row_number() OVER (PARTITION BY "{key}" ORDER BY updated_at DESC) = 1',
-        )
-
-
-def _stage(base, name: str, run_id: int, as_of: datetime, full: bool) -> int:
-    """Type and check this run's rows of ``name``; merge the good ones into ``stg_<name>`` by
-    key and put the bad ones in quarantine with their reason. Returns how many were bad.
-
-    A full load has written each row once, straight into ``stg_<name>``, as it landed
-    (``run._run``); here it takes the bad ones out: at brokerage scale a second copy of every
-    row is the dearest step of staging. So staging tables keep a ``quarantine_reason`` column,
-    NULL on every row they hold.
-    """
-    staged = f"stg_{name}"
-    checked = staged
-    if not full and not scalar(base, f"SELECT count(*) FROM (FROM landing.{name} LIMIT 1)"):
-        return 0  # nothing landed: nothing to type, check or merge (tombstones are applied apart)
-    if not full:
-        # A full read is one snapshot of a table with a primary key (the parallel streams
-        # split it by block ranges): each key comes once, and checking 18 M keys costs
-        # seconds. An incremental read pages through a cursor, so it is checked.
-        _deduplicate_landing(base, name)
-        checked = "typed"
-        run_sql(base, f"CREATE OR REPLACE TEMP TABLE typed AS {model_sql('staging', staged)}")
-    key = _key_column(base, checked)
-    if full:
-        run_sql(base, "DELETE FROM quarantine WHERE table_name = ?", [name])
-    else:
-        run_sql(
-            base,
-            f"DELETE FROM quarantine WHERE table_name = ? AND row_key IN "
-            f"(SELECT cast({key} AS varchar) FROM typed)",
-            [name],
-        )
-    bad = scalar(
-        base,
-        f"INSERT INTO quarantine SELECT ?, cast({key} AS varchar), quarantine_reason, ?, ? "
-        f"FROM {checked} WHERE quarantine_reason IS NOT NULL",
-        [name, run_id, as_of],
-    )
-    if full:
-        if bad:
-            run_sql(base, f"DELETE FROM {staged} WHERE quarantine_reason IS NOT NULL")
-    else:
-        run_sql(base, f"DELETE FROM {staged} WHERE {key} IN (SELECT {key} FROM typed)")
-        run_sql(base, f"INSERT INTO {staged} SELECT * FROM typed WHERE quarantine_reason IS NULL")
-        run_sql(base, "DROP TABLE typed")
-    return bad
 
 
 def _create_views(base) -> None:
